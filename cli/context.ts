@@ -1,0 +1,53 @@
+import { userInfo } from "node:os";
+import { join, resolve } from "node:path";
+import { detectProject, loadConfig, type LoadedConfig } from "../src/config.ts";
+import { gitTopLevel } from "../src/git.ts";
+import { parseRegistryLocation, type RegistryLocation } from "../src/storage/open.ts";
+
+/** Options every command accepts. */
+export interface GlobalOptions {
+  registry?: string;
+  project?: string;
+  json?: boolean;
+}
+
+export interface CliContext {
+  cwd: string;
+  json: boolean;
+  config: LoadedConfig;
+  /** Where the registry is, and what said so (for messages). */
+  registry: RegistryLocation & { display: string };
+  /** The prompts folder: --path, then the config's `prompts`, then ./prompts. */
+  promptsDir(pathOption?: string): string;
+  project(): Promise<string>;
+  actor(): string;
+}
+
+export const REGISTRY_ENV = "PROMPTSYNC_REGISTRY";
+export const DEFAULT_REGISTRY_DIR = ".promptsync/registry";
+
+/** Resolves the settings once: option, then environment, then config file, then the embedded default. */
+export async function resolveContext(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Promise<CliContext> {
+  const cwd = process.cwd();
+  const config = await loadConfig(cwd);
+  const top = await gitTopLevel(cwd);
+  const registry = options.registry
+    ? { raw: options.registry, base: cwd }
+    : env[REGISTRY_ENV]
+      ? { raw: env[REGISTRY_ENV], base: cwd }
+      : config.config.registry
+        ? { raw: config.config.registry, base: config.dir }
+        : { raw: join(config.file ? config.dir : (top ?? cwd), DEFAULT_REGISTRY_DIR), base: cwd };
+  const location = parseRegistryLocation(registry.raw, registry.base);
+  let project: Promise<string> | undefined;
+  return {
+    cwd,
+    json: options.json === true,
+    config,
+    registry: { ...location, display: location.kind === "folder" ? `file://${location.path}` : location.url },
+    promptsDir: (pathOption) =>
+      pathOption ? resolve(cwd, pathOption) : config.config.prompts ? resolve(config.dir, config.config.prompts) : resolve(cwd, "prompts"),
+    project: () => (project ??= detectProject(cwd, options.project, config.config).then((p) => p.project)),
+    actor: () => env.PROMPTSYNC_ACTOR ?? env.GITHUB_ACTOR ?? env.GITLAB_USER_LOGIN ?? env.USER ?? userInfo().username,
+  };
+}

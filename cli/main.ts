@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { registerAlias } from "./commands/alias.ts";
+import { registerInit } from "./commands/init.ts";
+import { registerList } from "./commands/list.ts";
+import { registerPush } from "./commands/push.ts";
+import { registerRender } from "./commands/render.ts";
+import { registerShow } from "./commands/show.ts";
+import { registerVersion } from "./commands/version.ts";
+import { EXIT_OK, EXIT_USAGE, reportError } from "./output.ts";
+
+// From cli/main.ts in the repository, or dist/cli/main.js in the package.
+const packageJson = new URL(import.meta.url.includes("/dist/cli/") ? "../../package.json" : "../package.json", import.meta.url);
+const pkg = JSON.parse(readFileSync(packageJson, "utf8")) as { version: string };
+
+function buildProgram(): Command {
+  const program = new Command("promptsync")
+    .description("Compile prompts from git into immutable versioned bundles; alias, diff and serve them")
+    .version(pkg.version, "-V, --version")
+    .enablePositionalOptions()
+    .showHelpAfterError()
+    .exitOverride();
+  registerInit(program);
+  registerPush(program);
+  registerAlias(program);
+  registerVersion(program);
+  registerList(program);
+  registerShow(program);
+  registerRender(program);
+  for (const command of program.commands) {
+    command.exitOverride();
+    for (const sub of command.commands) sub.exitOverride();
+  }
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: "user" });
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    return reportError(error, argv.includes("--json"));
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,29 @@
+import { createHash } from "node:crypto";
+
+/** Deep copy of a JSON value with object keys sorted, so serialisation is byte-stable across machines. */
+export function sortKeys<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(sortKeys) as T;
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = sortKeys(v);
+    }
+    return out as T;
+  }
+  return value;
+}
+
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+export function sha256(text: string | Uint8Array): string {
+  return `sha256:${createHash("sha256").update(text).digest("hex")}`;
+}
+
+/** The content hash of a record: sha256 of its canonical JSON without its own `hash` field. */
+export function contentHash(record: object): string {
+  const { hash: _ignored, ...rest } = record as { hash?: unknown };
+  return sha256(canonicalJson(rest));
+}

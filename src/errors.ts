@@ -1,0 +1,145 @@
+import type { Diagnostic } from "./diagnostics.ts";
+
+/** Every failure PromptSync reports has a stable code; the CLI maps them to exit 1 and the SDK throws them. */
+export type ErrorCode =
+  | "COMPILE_FAILED"
+  | "CONFIG_INVALID"
+  | "USAGE"
+  | "PROMPT_NOT_FOUND"
+  | "VERSION_NOT_FOUND"
+  | "ALIAS_NOT_FOUND"
+  | "VERSION_IMMUTABLE"
+  | "VERSION_INVALID"
+  | "ALIAS_INVALID"
+  | "PROJECT_UNKNOWN"
+  | "REGISTRY_UNSUPPORTED"
+  | "REGISTRY_READ_ONLY"
+  | "POINTER_CONFLICT"
+  | "NETWORK"
+  | "INVALID_BUNDLE"
+  | "UNSAFE_TEMPLATE"
+  | "MISSING_VARIABLE"
+  | "RENDER_FAILED";
+
+export class PromptSyncError extends Error {
+  readonly code: ErrorCode;
+  /** What the user can do about it. */
+  readonly suggestion: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { suggestion?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.suggestion = options.suggestion;
+  }
+}
+
+/** One or more prompt files failed to compile; `diagnostics` lists every problem found in the run. */
+export class CompileError extends PromptSyncError {
+  readonly diagnostics: readonly Diagnostic[];
+  constructor(diagnostics: readonly Diagnostic[]) {
+    const files = new Set(diagnostics.map((d) => d.file)).size;
+    super(
+      "COMPILE_FAILED",
+      `${diagnostics.length} problem${diagnostics.length === 1 ? "" : "s"} in ${files} file${files === 1 ? "" : "s"}`,
+    );
+    this.diagnostics = diagnostics;
+  }
+}
+
+export class ConfigError extends PromptSyncError {
+  constructor(message: string, suggestion?: string) {
+    super("CONFIG_INVALID", message, { suggestion });
+  }
+}
+
+export class UsageError extends PromptSyncError {
+  constructor(message: string, suggestion?: string) {
+    super("USAGE", message, { suggestion });
+  }
+}
+
+export class PromptNotFoundError extends PromptSyncError {
+  readonly prompt: string;
+  constructor(prompt: string, where: string, suggestion?: string) {
+    super("PROMPT_NOT_FOUND", `Prompt "${prompt}" not found in ${where}`, { suggestion });
+    this.prompt = prompt;
+  }
+}
+
+export class VersionNotFoundError extends PromptSyncError {
+  readonly version: string;
+  constructor(version: string, project: string) {
+    super("VERSION_NOT_FOUND", `Version ${version} does not exist in project "${project}"`, {
+      suggestion: "Run `promptsync list` to see the versions.",
+    });
+    this.version = version;
+  }
+}
+
+export class AliasNotFoundError extends PromptSyncError {
+  readonly alias: string;
+  constructor(alias: string, project: string) {
+    super("ALIAS_NOT_FOUND", `Alias "${alias}" does not exist in project "${project}"`, {
+      suggestion: `Create it with \`promptsync alias set ${alias} <version>\`, or run \`promptsync alias list\`.`,
+    });
+    this.alias = alias;
+  }
+}
+
+export class VersionImmutableError extends PromptSyncError {
+  readonly version: string;
+  constructor(version: string) {
+    super("VERSION_IMMUTABLE", `Version ${version} already exists with different content; versions are immutable`, {
+      suggestion: "Push without --version to get the next version, or choose a new version number.",
+    });
+    this.version = version;
+  }
+}
+
+export class NetworkError extends PromptSyncError {
+  readonly url: string;
+  readonly status: number | undefined;
+  constructor(url: string, message: string, options: { status?: number; cause?: unknown } = {}) {
+    super("NETWORK", `${message} (${url})`, { cause: options.cause });
+    this.url = url;
+    this.status = options.status;
+  }
+}
+
+/** A registry object that is malformed, violates its schema, fails its hash, or holds an unsafe template. */
+export class InvalidBundleError extends PromptSyncError {
+  readonly key: string;
+  constructor(key: string, message: string) {
+    super("INVALID_BUNDLE", `Invalid registry object ${key}: ${message}`, {
+      suggestion: "The registry was changed outside promptsync or is corrupt; push the version again to a new number.",
+    });
+    this.key = key;
+  }
+}
+
+export class UnsafeTemplateError extends PromptSyncError {
+  constructor(message: string) {
+    super("UNSAFE_TEMPLATE", message, {
+      suggestion: "Templates may only read variables and call the built-in filters and globals.",
+    });
+  }
+}
+
+export class MissingVariableError extends PromptSyncError {
+  readonly variables: readonly string[];
+  constructor(prompt: string, variables: readonly string[]) {
+    super(
+      "MISSING_VARIABLE",
+      `Prompt "${prompt}" needs ${variables.length === 1 ? "variable" : "variables"} ${variables.map((v) => `"${v}"`).join(", ")}`,
+      { suggestion: "Pass every variable (format() in the SDK, --var in the CLI), or give it a default in the template: {{ name | default('…') }}." },
+    );
+    this.variables = variables;
+  }
+}
+
+export class RenderError extends PromptSyncError {
+  constructor(prompt: string, message: string, cause?: unknown) {
+    super("RENDER_FAILED", `Rendering "${prompt}" failed: ${message}`, { cause });
+  }
+}

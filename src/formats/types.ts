@@ -1,0 +1,148 @@
+/** TypeScript shapes of the registry's files. schemas/ is the source of truth; these mirror it. */
+
+export type PromptKind = "text" | "chat";
+export type MessageRole = "system" | "developer" | "user" | "assistant" | "tool";
+
+export interface ChatMessage {
+  role: MessageRole;
+  content: string;
+}
+
+export interface VariableInfo {
+  name: string;
+  /** False when the template only reads it behind `is defined`, `default(...)` or `{% if name %}`. */
+  required: boolean;
+}
+
+export type Tags = Record<string, string>;
+
+export interface CompiledVariant {
+  id: string;
+  tags: Tags;
+  content?: string;
+  messages?: ChatMessage[];
+  variables: VariableInfo[];
+  hash: string;
+}
+
+export interface CompiledPrompt {
+  format: "promptsync.prompt/v1";
+  name: string;
+  title?: string;
+  description?: string;
+  kind: PromptKind;
+  /** False for plain prompts whose braces are literal text. */
+  template: boolean;
+  content?: string;
+  messages?: ChatMessage[];
+  variables: VariableInfo[];
+  model?: string | Record<string, unknown>;
+  config?: Record<string, unknown>;
+  inputs?: Record<string, unknown>;
+  sourceVersion?: string;
+  sourceGitCommit?: string;
+  source: { path: string; format: "text" | "markdown" | "yaml" };
+  variants: CompiledVariant[];
+  hash: string;
+}
+
+export interface CompiledVariantFile extends CompiledVariant {
+  format: "promptsync.variant/v1";
+  prompt: string;
+}
+
+export interface GitInfo {
+  commit: string;
+  branch?: string;
+  dirty: boolean;
+  author?: string;
+  subject?: string;
+  timestamp?: string;
+}
+
+export interface ReleaseManifestEntry {
+  hash: string;
+  kind: PromptKind;
+  variants: { id: string; tags: Tags; hash: string }[];
+}
+
+export interface ReleaseManifest {
+  format: "promptsync.release/v1";
+  project: string;
+  version: string;
+  createdAt: string;
+  git?: GitInfo;
+  releaseHash: string;
+  prompts: Record<string, ReleaseManifestEntry>;
+}
+
+export interface ReleaseClaim {
+  format: "promptsync.claim/v1";
+  version: string;
+  releaseHash: string;
+  claimedAt: string;
+}
+
+export interface AliasPointer {
+  format: "promptsync.alias/v1";
+  project: string;
+  alias: string;
+  version: string;
+  /** Increases by one with every change of this alias. */
+  revision: number;
+  updatedAt: string;
+  updatedBy?: string;
+  git?: GitInfo;
+}
+
+export interface PromptHistoryEntry {
+  version: string;
+  hash: string;
+  createdAt: string;
+  changed: boolean;
+  git?: GitInfo;
+}
+
+export interface PromptMetadata {
+  format: "promptsync.prompt-metadata/v1";
+  project: string;
+  name: string;
+  versions: PromptHistoryEntry[];
+}
+
+export interface ProjectIndexVersion {
+  version: string;
+  createdAt: string;
+  releaseHash: string;
+  prompts: string[];
+  git?: GitInfo;
+}
+
+export interface ProjectIndex {
+  format: "promptsync.index/v1";
+  project: string;
+  updatedAt: string;
+  versions: ProjectIndexVersion[];
+  aliases: Record<string, { version: string; revision: number }>;
+}
+
+export interface PromptSourceDocument {
+  name?: string;
+  description?: string;
+  version?: string | number;
+  git_commit?: string;
+  template?: boolean;
+  content?: string;
+  messages?: ChatMessage[];
+  model?: string | Record<string, unknown>;
+  config?: Record<string, unknown>;
+  inputs?: Record<string, unknown>;
+  variants?: { id?: string; tags: Tags; content?: string; messages?: ChatMessage[] }[];
+}
+
+export interface ConfigFile {
+  project?: string;
+  registry?: string;
+  prompts?: string;
+  publicUrl?: string;
+}

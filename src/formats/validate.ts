@@ -1,0 +1,43 @@
+import type { ErrorObject } from "ajv";
+import * as generated from "../generated/validators.ts";
+import type {
+  AliasPointer,
+  CompiledPrompt,
+  CompiledVariantFile,
+  ConfigFile,
+  ProjectIndex,
+  PromptMetadata,
+  PromptSourceDocument,
+  ReleaseClaim,
+  ReleaseManifest,
+} from "./types.ts";
+
+/** A validator compiled from a schema in schemas/ at build time (ajv standalone code: no ajv at run time). */
+export interface SchemaValidator<T> {
+  (data: unknown): data is T;
+  errors?: ErrorObject[] | null;
+}
+
+export type SchemaIssue = Pick<ErrorObject, "instancePath" | "keyword" | "message" | "params">;
+
+export type Validation<T> = { ok: true; value: T } | { ok: false; issues: SchemaIssue[] };
+
+function validator<T>(fn: unknown): (data: unknown) => Validation<T> {
+  const check = fn as SchemaValidator<T>;
+  return (data) => (check(data) ? { ok: true, value: data } : { ok: false, issues: [...(check.errors ?? [])] });
+}
+
+export const validatePromptSource = validator<PromptSourceDocument>(generated.validatePromptSource);
+export const validateConfig = validator<ConfigFile>(generated.validateConfig);
+export const validateCompiledPrompt = validator<CompiledPrompt>(generated.validateCompiledPrompt);
+export const validateCompiledVariant = validator<CompiledVariantFile>(generated.validateCompiledVariant);
+export const validateReleaseManifest = validator<ReleaseManifest>(generated.validateReleaseManifest);
+export const validateReleaseClaim = validator<ReleaseClaim>(generated.validateReleaseClaim);
+export const validateAlias = validator<AliasPointer>(generated.validateAlias);
+export const validatePromptMetadata = validator<PromptMetadata>(generated.validatePromptMetadata);
+export const validateProjectIndex = validator<ProjectIndex>(generated.validateProjectIndex);
+
+/** One line per issue: `/variants/0/tags: must be object`. */
+export function describeIssues(issues: readonly SchemaIssue[]): string {
+  return issues.map((i) => `${i.instancePath || "/"}: ${i.message ?? i.keyword}`).join("; ");
+}

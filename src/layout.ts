@@ -1,0 +1,61 @@
+/**
+ * The registry layout: every key PromptSync reads or writes. docs/registry-format.md documents it.
+ *
+ * prompts/{project}/_index.json                                   pointer   project summary
+ * prompts/{project}/_claims/{version}.json                        immutable a push's claim on a version
+ * prompts/{project}/_releases/{version}.json                      immutable release manifest, written last
+ * prompts/{project}/aliases/{alias}.json                          pointer   alias → version
+ * prompts/{project}/{prompt}/metadata.json                        pointer   the prompt's version history
+ * prompts/{project}/{prompt}/{version}/default.yaml               immutable compiled prompt, variants included
+ * prompts/{project}/{prompt}/{version}/variants/{variant}.yaml    immutable one variant alone
+ */
+
+const root = (project: string) => `prompts/${project}`;
+
+export const layout = {
+  project: (project: string) => `${root(project)}/`,
+  index: (project: string) => `${root(project)}/_index.json`,
+  claims: (project: string) => `${root(project)}/_claims/`,
+  claim: (project: string, version: string) => `${root(project)}/_claims/${version}.json`,
+  releases: (project: string) => `${root(project)}/_releases/`,
+  release: (project: string, version: string) => `${root(project)}/_releases/${version}.json`,
+  aliases: (project: string) => `${root(project)}/aliases/`,
+  alias: (project: string, alias: string) => `${root(project)}/aliases/${alias}.json`,
+  promptMetadata: (project: string, prompt: string) => `${root(project)}/${prompt}/metadata.json`,
+  promptDefault: (project: string, prompt: string, version: string) => `${root(project)}/${prompt}/${version}/default.yaml`,
+  promptVariant: (project: string, prompt: string, version: string, variant: string) =>
+    `${root(project)}/${prompt}/${version}/variants/${variant}.yaml`,
+};
+
+/** `prompts/p/_releases/v1.2.0.json` → `v1.2.0`, for listings. */
+export function versionFromKey(key: string): string {
+  const file = key.slice(key.lastIndexOf("/") + 1);
+  return file.replace(/\.json$/, "");
+}
+
+export interface ObjectHeaders {
+  contentType: string;
+  cacheControl: string;
+}
+
+export const CACHE_CONTROL = {
+  /** Content under a version never changes. */
+  immutable: "public, max-age=31536000, immutable",
+  /** Pointers move; a CDN may serve a stale one briefly while it revalidates, or longer if the origin fails. */
+  pointer: "public, max-age=5, stale-while-revalidate=30, stale-if-error=86400",
+} as const;
+
+const POINTER = /\/(?:_index\.json|aliases\/[^/]+\.json|metadata\.json)$/;
+
+export function isPointerKey(key: string): boolean {
+  return POINTER.test(key);
+}
+
+export function headersFor(key: string): ObjectHeaders {
+  const contentType = key.endsWith(".json")
+    ? "application/json; charset=utf-8"
+    : key.endsWith(".yaml")
+      ? "application/yaml; charset=utf-8"
+      : "application/octet-stream";
+  return { contentType, cacheControl: isPointerKey(key) ? CACHE_CONTROL.pointer : CACHE_CONTROL.immutable };
+}

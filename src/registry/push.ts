@@ -1,0 +1,194 @@
+import { releaseHash } from "../compiler/compile.ts";
+import { mapLimit } from "../concurrency.ts";
+import { PromptSyncError, VersionImmutableError } from "../errors.ts";
+import { decodeJson, encodeJson, encodeYaml, variantFile } from "../formats/codec.ts";
+import type { CompiledPrompt, GitInfo, PromptMetadata, ReleaseClaim, ReleaseManifest } from "../formats/types.ts";
+import { validatePromptMetadata, validateReleaseClaim, validateReleaseManifest } from "../formats/validate.ts";
+import { headersFor, layout, versionFromKey } from "../layout.ts";
+import { updatePointer } from "../storage/pointer.ts";
+import type { RegistryStore } from "../storage/types.ts";
+import { compareVersions, nextVersion, normalizeVersion, type Bump } from "../version.ts";
+import { RegistryClient } from "./read.ts";
+import { addVersionToIndex, updateIndex } from "./write.ts";
+
+export interface PushRequest {
+  project: string;
+  prompts: readonly CompiledPrompt[];
+  /** An explicit version; otherwise the next one after the highest existing version. */
+  version?: string;
+  /** @default "patch" */
+  bump?: Bump;
+  /** Create a version even when nothing changed since the latest one. @default false */
+  force?: boolean;
+  git?: GitInfo;
+  now?: Date;
+  /** Parallel uploads. @default 16 */
+  concurrency?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface PushResult {
+  version: string;
+  /** created: a new version; unchanged: this exact release already existed at that version. */
+  status: "created" | "unchanged";
+  releaseHash: string;
+  /** Objects written (0 when unchanged). */
+  written: number;
+}
+
+const MAX_VERSION_CLAIMS = 100;
+
+/**
+ * Publishes a release. Order of writes, so that no reader ever sees a partial version and two pushes never
+ * share one: claim the version (create-only), write every prompt object (create-only), write the release
+ * manifest (create-only: from here on the version exists), then the pointers (history, index).
+ */
+export async function pushRelease(store: RegistryStore, request: PushRequest): Promise<PushResult> {
+  const now = request.now ?? new Date();
+  const hash = releaseHash(request.prompts);
+  const client = new RegistryClient(store, request.project);
+
+  let version: string;
+  if (request.version !== undefined) {
+    version = normalizeVersion(request.version);
+    const existing = await client.manifest(version);
+    if (existing) {
+      if (existing.releaseHash !== hash) throw new VersionImmutableError(version);
+      return { version, status: "unchanged", releaseHash: hash, written: 0 };
+    }
+    await claimVersion(store, request.project, version, hash, now);
+  } else {
+    const releases = (await store.list(layout.releases(request.project))).map(versionFromKey);
+    const latest = releases.sort(compareVersions).at(-1);
+    if (latest && !request.force) {
+      const manifest = await client.manifest(latest);
+      if (manifest?.releaseHash === hash) return { version: latest, status: "unchanged", releaseHash: hash, written: 0 };
+    }
+    version = await claimNextVersion(store, request.project, hash, request.bump ?? "patch", now, releases);
+  }
+
+  const objects = releaseObjects(request.project, version, request.prompts);
+  let done = 0;
+  await mapLimit(objects, request.concurrency ?? 16, async ({ key, body }) => {
+    if (!(await store.create(key, body, headersFor(key)))) {
+      // Left by an interrupted push of this same release: fine if byte-identical.
+      const existing = await store.get(key);
+      if (!existing || Buffer.compare(existing.body, body) !== 0) throw new VersionImmutableError(version);
+    }
+    request.onProgress?.(++done, objects.length + 1);
+  });
+
+  const manifest: ReleaseManifest = {
+    format: "promptsync.release/v1",
+    project: request.project,
+    version,
+    createdAt: now.toISOString(),
+    ...(request.git && { git: request.git }),
+    releaseHash: hash,
+    prompts: Object.fromEntries(
+      request.prompts.map((p) => [
+        p.name,
+        { hash: p.hash, kind: p.kind, variants: p.variants.map((v) => ({ id: v.id, tags: v.tags, hash: v.hash })) },
+      ]),
+    ),
+  };
+  const manifestKey = layout.release(request.project, version);
+  if (!(await store.create(manifestKey, encodeJson(manifest), headersFor(manifestKey)))) {
+    const existing = await store.get(manifestKey);
+    if (!existing || decodeJson(existing.body, manifestKey, validateReleaseManifest).releaseHash !== hash) {
+      throw new VersionImmutableError(version);
+    }
+  }
+  request.onProgress?.(objects.length + 1, objects.length + 1);
+
+  await recordHistory(store, request.project, version, request.prompts, now, request.git);
+  await updateIndex(
+    store,
+    request.project,
+    now,
+    addVersionToIndex({
+      version,
+      createdAt: manifest.createdAt,
+      releaseHash: hash,
+      prompts: request.prompts.map((p) => p.name),
+      ...(request.git && { git: request.git }),
+    }),
+  );
+  return { version, status: "created", releaseHash: hash, written: objects.length + 1 };
+}
+
+function releaseObjects(project: string, version: string, prompts: readonly CompiledPrompt[]) {
+  return prompts.flatMap((prompt) => [
+    { key: layout.promptDefault(project, prompt.name, version), body: encodeYaml(prompt) },
+    ...prompt.variants.map((variant) => ({
+      key: layout.promptVariant(project, prompt.name, version, variant.id),
+      body: encodeYaml(variantFile(prompt, variant)),
+    })),
+  ]);
+}
+
+function claimBody(version: string, hash: string, now: Date): Uint8Array {
+  const claim: ReleaseClaim = { format: "promptsync.claim/v1", version, releaseHash: hash, claimedAt: now.toISOString() };
+  return encodeJson(claim);
+}
+
+/** Claims an explicit version; a claim by another push with other content means the version is taken. */
+async function claimVersion(store: RegistryStore, project: string, version: string, hash: string, now: Date): Promise<void> {
+  const key = layout.claim(project, version);
+  if (await store.create(key, claimBody(version, hash, now), headersFor(key))) return;
+  const existing = await store.get(key);
+  const claim = existing && decodeJson(existing.body, key, validateReleaseClaim);
+  if (claim?.releaseHash !== hash) throw new VersionImmutableError(version);
+}
+
+/** Claims the next free version; concurrent pushes each get their own. */
+async function claimNextVersion(
+  store: RegistryStore,
+  project: string,
+  hash: string,
+  bump: Bump,
+  now: Date,
+  releases: readonly string[],
+): Promise<string> {
+  for (let attempt = 0; attempt < MAX_VERSION_CLAIMS; attempt++) {
+    const claimed = (await store.list(layout.claims(project))).map(versionFromKey);
+    const version = nextVersion([...claimed, ...releases], bump);
+    const key = layout.claim(project, version);
+    if (await store.create(key, claimBody(version, hash, now), headersFor(key))) return version;
+  }
+  throw new PromptSyncError("POINTER_CONFLICT", `Could not claim a version after ${MAX_VERSION_CLAIMS} attempts`, {
+    suggestion: "Too many pushes at once; run the command again.",
+  });
+}
+
+async function recordHistory(
+  store: RegistryStore,
+  project: string,
+  version: string,
+  prompts: readonly CompiledPrompt[],
+  now: Date,
+  git: GitInfo | undefined,
+): Promise<void> {
+  await mapLimit(prompts, 8, (prompt) =>
+    updatePointer<PromptMetadata>(store, layout.promptMetadata(project, prompt.name), {
+      decode: (body, key) => decodeJson(body, key, validatePromptMetadata),
+      encode: encodeJson,
+      apply: (current) => {
+        const metadata: PromptMetadata = current
+          ? structuredClone(current)
+          : { format: "promptsync.prompt-metadata/v1", project, name: prompt.name, versions: [] };
+        if (metadata.versions.some((v) => v.version === version)) return undefined;
+        const previous = metadata.versions.filter((v) => compareVersions(v.version, version) < 0).at(-1);
+        metadata.versions.push({
+          version,
+          hash: prompt.hash,
+          createdAt: now.toISOString(),
+          changed: previous?.hash !== prompt.hash,
+          ...(git && { git }),
+        });
+        metadata.versions.sort((a, b) => compareVersions(a.version, b.version));
+        return metadata;
+      },
+    }),
+  );
+}

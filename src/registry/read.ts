@@ -1,0 +1,74 @@
+import { AliasNotFoundError, PromptNotFoundError, VersionNotFoundError } from "../errors.ts";
+import { decodeJson, decodeYaml, verifyPromptHash } from "../formats/codec.ts";
+import type { AliasPointer, CompiledPrompt, ProjectIndex, ReleaseManifest } from "../formats/types.ts";
+import { validateAlias, validateCompiledPrompt, validateProjectIndex, validateReleaseManifest } from "../formats/validate.ts";
+import { layout } from "../layout.ts";
+import { isValidAliasName } from "../names.ts";
+import type { RegistryReader } from "../storage/types.ts";
+import { compareVersions, isVersion, normalizeVersion } from "../version.ts";
+
+/** `latest`: the newest version, whatever its aliases. */
+export const LATEST = "latest";
+
+export interface Resolved {
+  version: string;
+  /** The alias the reference named, if it was one. */
+  alias?: string;
+}
+
+/** Reads one project of a registry. Needs only `get`, so it works over HTTP too. */
+export class RegistryClient {
+  readonly reader: RegistryReader;
+  readonly project: string;
+
+  constructor(reader: RegistryReader, project: string) {
+    this.reader = reader;
+    this.project = project;
+  }
+
+  async manifest(version: string): Promise<ReleaseManifest | undefined> {
+    const key = layout.release(this.project, version);
+    const object = await this.reader.get(key);
+    return object && decodeJson(object.body, key, validateReleaseManifest);
+  }
+
+  async alias(alias: string): Promise<AliasPointer | undefined> {
+    const key = layout.alias(this.project, alias);
+    const object = await this.reader.get(key);
+    return object && decodeJson(object.body, key, validateAlias);
+  }
+
+  async index(): Promise<ProjectIndex | undefined> {
+    const key = layout.index(this.project);
+    const object = await this.reader.get(key);
+    return object && decodeJson(object.body, key, validateProjectIndex);
+  }
+
+  /** Turns a version, an alias or `latest` into a version that has a release manifest. */
+  async resolve(ref: string): Promise<Resolved> {
+    if (isVersion(ref)) {
+      const version = normalizeVersion(ref);
+      if (!(await this.manifest(version))) throw new VersionNotFoundError(version, this.project);
+      return { version };
+    }
+    if (ref === LATEST) {
+      const newest = (await this.index())?.versions.map((v) => v.version).sort(compareVersions).at(-1);
+      if (!newest) throw new VersionNotFoundError(LATEST, this.project);
+      return { version: newest };
+    }
+    if (!isValidAliasName(ref)) throw new AliasNotFoundError(ref, this.project);
+    const pointer = await this.alias(ref);
+    if (!pointer) throw new AliasNotFoundError(ref, this.project);
+    return { version: pointer.version, alias: ref };
+  }
+
+  /** The compiled prompt at a version, schema- and hash-checked. */
+  async prompt(version: string, name: string): Promise<CompiledPrompt> {
+    const key = layout.promptDefault(this.project, name, version);
+    const object = await this.reader.get(key);
+    if (!object) {
+      throw new PromptNotFoundError(name, `project "${this.project}" at ${version}`, "Run `promptsync list` to see the prompts of each version.");
+    }
+    return verifyPromptHash(decodeYaml(object.body, key, validateCompiledPrompt), key);
+  }
+}

@@ -1,0 +1,124 @@
+import { createHash, randomBytes } from "node:crypto";
+import { link, mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
+import { PromptSyncError } from "../errors.ts";
+import type { RegistryStore, StoredObject, SwapResult } from "./types.ts";
+
+const LOCK_STALE_MS = 30_000;
+const LOCK_TIMEOUT_MS = 60_000;
+
+/**
+ * A registry in a local folder: the embedded default. Writes go to a hidden temporary file first, so a reader
+ * never sees a partial object; create-only writes publish it with link() (which fails if the name exists), and
+ * pointer swaps hold a lock file while they compare and rename.
+ */
+export class FolderStore implements RegistryStore {
+  readonly url: string;
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = root;
+    this.url = `file://${root}`;
+  }
+
+  private path(key: string): string {
+    const segments = key.split("/");
+    if (key.startsWith("/") || segments.some((s) => s === "" || s === "." || s === ".." || s.startsWith("."))) {
+      throw new PromptSyncError("REGISTRY_UNSUPPORTED", `Invalid registry key "${key}"`);
+    }
+    return join(this.root, ...segments);
+  }
+
+  async get(key: string): Promise<StoredObject | undefined> {
+    const body = await readFile(this.path(key)).catch(ifMissing(undefined));
+    return body && { body: new Uint8Array(body), etag: etagOf(body) };
+  }
+
+  async head(key: string): Promise<{ etag: string; size: number } | undefined> {
+    const object = await this.get(key);
+    return object && { etag: object.etag, size: object.body.byteLength };
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const slash = prefix.lastIndexOf("/");
+    const base = slash < 0 ? this.root : this.path(prefix.slice(0, slash));
+    const entries = await readdir(base, { recursive: true, withFileTypes: true }).catch(ifMissing([]));
+    return entries
+      .filter((e) => e.isFile() && !e.name.startsWith("."))
+      .map((e) => relative(this.root, join(e.parentPath, e.name)).split(sep).join("/"))
+      .filter((key) => key.startsWith(prefix) && !key.split("/").some((s) => s.startsWith(".")))
+      .sort();
+  }
+
+  async create(key: string, body: Uint8Array): Promise<boolean> {
+    const target = this.path(key);
+    const temp = await this.writeTemp(target, body);
+    try {
+      await link(temp, target);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw error;
+    } finally {
+      await unlink(temp).catch(() => undefined);
+    }
+  }
+
+  async swap(key: string, body: Uint8Array, expectedEtag: string | null): Promise<SwapResult> {
+    const target = this.path(key);
+    await mkdir(dirname(target), { recursive: true });
+    const release = await acquireLock(`${join(dirname(target), `.${key.slice(key.lastIndexOf("/") + 1)}`)}.lock`);
+    try {
+      const current = await this.get(key);
+      if ((current?.etag ?? null) !== expectedEtag) return { ok: false };
+      const temp = await this.writeTemp(target, body);
+      await rename(temp, target);
+      return { ok: true, etag: etagOf(body) };
+    } finally {
+      await release();
+    }
+  }
+
+  private async writeTemp(target: string, body: Uint8Array): Promise<string> {
+    await mkdir(dirname(target), { recursive: true });
+    const temp = join(dirname(target), `.${randomBytes(8).toString("hex")}.tmp`);
+    await writeFile(temp, body, { flush: true });
+    return temp;
+  }
+}
+
+export function etagOf(body: Uint8Array): string {
+  return `"${createHash("sha256").update(body).digest("hex")}"`;
+}
+
+function ifMissing<T>(value: T) {
+  return (error: NodeJS.ErrnoException): T => {
+    if (error.code === "ENOENT" || error.code === "ENOTDIR") return value;
+    throw error;
+  };
+}
+
+/** An exclusive lock file (O_EXCL); a lock older than LOCK_STALE_MS is from a crashed writer and is taken over. */
+async function acquireLock(path: string): Promise<() => Promise<void>> {
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const handle = await open(path, "wx");
+      await handle.close();
+      return () => unlink(path).catch(() => undefined);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const age = await stat(path).then((s) => Date.now() - s.mtimeMs, () => 0);
+    if (age > LOCK_STALE_MS) {
+      await unlink(path).catch(() => undefined);
+      continue;
+    }
+    if (Date.now() - started > LOCK_TIMEOUT_MS) {
+      throw new PromptSyncError("POINTER_CONFLICT", `Timed out waiting for the lock ${path}`, {
+        suggestion: "If no other promptsync process is running, delete the lock file.",
+      });
+    }
+    await new Promise((r) => setTimeout(r, Math.min(2 ** attempt, 50) * (0.5 + Math.random())));
+  }
+}

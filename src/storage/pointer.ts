@@ -1,0 +1,34 @@
+import { PromptSyncError } from "../errors.ts";
+import { headersFor } from "../layout.ts";
+import type { RegistryStore } from "./types.ts";
+
+export interface PointerUpdate<T> {
+  /** Parses the stored bytes (throws InvalidBundleError when they are not a valid pointer). */
+  decode: (body: Uint8Array, key: string) => T;
+  encode: (value: T) => Uint8Array;
+  /** Returns the new value, or undefined to leave the pointer as it is. Called again after every conflict. */
+  apply: (current: T | undefined) => T | undefined;
+  /** @default 30 */
+  maxAttempts?: number;
+}
+
+/**
+ * Read-modify-write of a mutable pointer by compare-and-swap: on a conflict, re-read, re-apply and retry with
+ * jittered exponential backoff, so concurrent writers each land their change.
+ */
+export async function updatePointer<T>(store: RegistryStore, key: string, update: PointerUpdate<T>): Promise<T | undefined> {
+  const maxAttempts = update.maxAttempts ?? 30;
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    const stored = await store.get(key);
+    const current = stored ? update.decode(stored.body, key) : undefined;
+    const next = update.apply(current);
+    if (next === undefined) return current;
+    const result = await store.swap(key, update.encode(next), stored?.etag ?? null, headersFor(key));
+    if (result.ok) return next;
+    const backoff = Math.min(5 * 2 ** attempt, 1000);
+    await new Promise((r) => setTimeout(r, backoff * (0.5 + Math.random())));
+  }
+  throw new PromptSyncError("POINTER_CONFLICT", `Could not update ${key}: it kept changing under ${maxAttempts} attempts`, {
+    suggestion: "Too many writers at once; run the command again.",
+  });
+}
