@@ -1,0 +1,42 @@
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+
+/**
+ * Prompt versions kept on disk across restarts. Entries are written to a temporary file and renamed, so a
+ * crash never leaves a half-written entry under its real name; the caller still validates what it reads and
+ * calls `discard` for anything corrupt.
+ */
+export class DiskCache {
+  private readonly root: string;
+
+  constructor(cacheDir: string, registryUrl: string) {
+    // One folder per registry, so two registries never share entries.
+    this.root = join(cacheDir, createHash("sha256").update(registryUrl).digest("hex").slice(0, 16));
+  }
+
+  private path(key: string): string {
+    return join(this.root, ...key.split("/"));
+  }
+
+  async read(key: string): Promise<Uint8Array | undefined> {
+    return readFile(this.path(key)).then((b) => new Uint8Array(b), () => undefined);
+  }
+
+  /** Best effort: a cache that cannot be written must never fail the app. */
+  async write(key: string, body: Uint8Array): Promise<void> {
+    const target = this.path(key);
+    const temp = `${target}.${randomBytes(6).toString("hex")}.tmp`;
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(temp, body);
+      await rename(temp, target);
+    } catch {
+      await unlink(temp).catch(() => undefined);
+    }
+  }
+
+  async discard(key: string): Promise<void> {
+    await unlink(this.path(key)).catch(() => undefined);
+  }
+}

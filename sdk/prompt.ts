@@ -1,0 +1,81 @@
+import type { ChatMessage, CompiledPrompt, PromptKind, Tags, VariableInfo } from "../src/formats/types.ts";
+import type { Rendered, RenderableBody } from "../src/render.ts";
+
+/** Where a returned prompt came from. */
+export type PromptOrigin = "registry" | "disk" | "local";
+
+export interface PromptInfo {
+  project: string | undefined;
+  version: string;
+  alias: string | undefined;
+  origin: PromptOrigin;
+}
+
+/** A prompt at one version with one variant selected, ready to render. Immutable; shared between calls. */
+export class Prompt {
+  /** `name@version`, plus `#variant` when a variant was selected. */
+  readonly id: string;
+  readonly name: string;
+  readonly project: string | undefined;
+  /** The registry version, or "local" for a prompt compiled from the local folder. */
+  readonly version: string;
+  /** The alias that resolved to the version, if one was asked for. */
+  readonly alias: string | undefined;
+  /** The selected variant's id; undefined for the default content. */
+  readonly variant: string | undefined;
+  /** The selected variant's tags ({} for the default content). */
+  readonly tags: Readonly<Tags>;
+  readonly kind: PromptKind;
+  readonly title: string | undefined;
+  readonly description: string | undefined;
+  /** The template text of a text prompt. */
+  readonly content: string | undefined;
+  /** The message templates of a chat prompt. */
+  readonly messages: readonly ChatMessage[] | undefined;
+  readonly variables: readonly VariableInfo[];
+  readonly model: CompiledPrompt["model"];
+  readonly config: CompiledPrompt["config"];
+  readonly hash: string;
+  readonly origin: PromptOrigin;
+  private readonly body: RenderableBody;
+
+  constructor(compiled: CompiledPrompt, body: RenderableBody, info: PromptInfo) {
+    const variant = body.variant;
+    this.id = `${compiled.name}@${info.version}${variant ? `#${variant.id}` : ""}`;
+    this.name = compiled.name;
+    this.project = info.project;
+    this.version = info.version;
+    this.alias = info.alias;
+    this.variant = variant?.id;
+    this.tags = variant?.tags ?? {};
+    this.kind = compiled.kind;
+    this.title = compiled.title;
+    this.description = compiled.description;
+    this.content = variant ? variant.content : compiled.content;
+    this.messages = variant ? variant.messages : compiled.messages;
+    this.variables = body.variables;
+    this.model = compiled.model;
+    this.config = compiled.config;
+    this.hash = variant?.hash ?? compiled.hash;
+    this.origin = info.origin;
+    this.body = body;
+  }
+
+  /** Renders the template: a string for text prompts, messages for chat prompts. */
+  format(variables: Record<string, unknown> = {}): Rendered {
+    return this.body.render(variables);
+  }
+
+  /** Renders a text prompt; throws a TypeError for a chat prompt. */
+  formatText(variables: Record<string, unknown> = {}): string {
+    const out = this.body.render(variables);
+    if (typeof out !== "string") throw new TypeError(`Prompt "${this.name}" is a chat prompt: use format() or formatMessages()`);
+    return out;
+  }
+
+  /** Renders a chat prompt; a text prompt becomes one user message. */
+  formatMessages(variables: Record<string, unknown> = {}): ChatMessage[] {
+    const out = this.body.render(variables);
+    return typeof out === "string" ? [{ role: "user", content: out }] : out;
+  }
+}
