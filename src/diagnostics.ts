@@ -27,5 +27,5 @@ export function formatDiagnostic(d: Diagnostic): string {
 }
 
 export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
-  return list.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
+  return list.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column));
 }

@@ -47,7 +47,7 @@ function parseMarkdown(file: string, text: string): ParseResult {
   if (!match) return plain(file, "markdown", { content: text }, 1);
   const header = match[1] ?? "";
   const body = text.slice(match[0].length);
-  const bodyLine = match[0].split("\n").length - (match[0].endsWith("\n") ? 0 : 1);
+  const bodyLine = match[0].split("\n").length;
   const parsed = parseLocatedYaml(file, header, 1);
   if (!parsed.ok) return parsed;
   const value = parsed.yaml.value ?? {};
@@ -72,7 +72,7 @@ function parseMarkdown(file: string, text: string): ParseResult {
       format: "markdown",
       document,
       positionOf: parsed.yaml.positionOf,
-      originOf: (path) => (path.length === 1 && path[0] === "content" ? wholeFile(bodyLine + 1) : parsed.yaml.originOf(path)),
+      originOf: (path) => (path.length === 1 && path[0] === "content" ? wholeFile(bodyLine) : parsed.yaml.originOf(path)),
     },
   };
 }

@@ -17,9 +17,11 @@ export function parseLocatedYaml(
   const lineCounter = new LineCounter();
   const doc: Document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
+    // One error per line: the YAML parser often reports a follow-on error at the same place.
+    const errors = doc.errors.filter((e, i) => doc.errors.findIndex((f) => f.linePos?.[0].line === e.linePos?.[0].line) === i);
     return {
       ok: false,
-      diagnostics: doc.errors.map((e) => ({
+      diagnostics: errors.map((e) => ({
         file,
         line: (e.linePos?.[0].line ?? 1) + lineOffset,
         column: e.linePos?.[0].col ?? 1,

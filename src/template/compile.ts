@@ -32,11 +32,18 @@ function filters(): ReadonlySet<string> {
 
 /** Parses and checks a template without compiling it to code. */
 export function checkTemplate(source: string): TemplateCheck {
+  const jinja = toJinjaSource(source);
   let root;
   try {
-    root = parseTemplate(toJinjaSource(source));
+    root = parseTemplate(jinja);
   } catch (error) {
     const { line, column, message } = templateErrorPosition(error);
+    if (/end of file/.test(message) && line === 1 && column === 1) {
+      // nunjucks has no position at the end of input: point at the end, where the closing tag is missing.
+      const lines = jinja.split("\n");
+      const end = { line: lines.length, column: (lines.at(-1) ?? "").length + 1 };
+      return { variables: [], problems: [{ code: "TEMPLATE_SYNTAX", ...end, message: `${message} (a block is not closed)` }] };
+    }
     return { variables: [], problems: [{ code: "TEMPLATE_SYNTAX", line, column, message }] };
   }
   return analyzeTemplate(root, filters());
