@@ -1,0 +1,84 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import nunjucks from "nunjucks";
+import { parse, stringify } from "yaml";
+import { describe, expect, it } from "vitest";
+import { contentHash } from "../src/canonical.ts";
+import { checkTemplate } from "../src/template/compile.ts";
+import { InvalidBundleError, PromptManager, UnsafeTemplateError } from "../sdk/index.ts";
+import { cliJson, runCli } from "./helpers/cli.ts";
+import { gitRepo } from "./helpers/git.ts";
+
+const ESCAPES = [
+  '{{ "".constructor.constructor("globalThis.pwned = 1")() }}',
+  '{{ x["constructor"]["constructor"]("globalThis.pwned = 1")() }}',
+  "{% set f = cycler.constructor %}{{ f('globalThis.pwned = 1')() }}",
+  "{{ range.constructor('globalThis.pwned = 1')() }}",
+  "{{ x.__proto__.polluted }}",
+  "{{ x.prototype }}",
+  "{{ (x|first).constructor }}",
+  "{{ x | attr('constructor') }}",
+  "{{ foo() }}",
+  "{{ x.toString.call(y) }}",
+  "{% include 'secrets.txt' %}",
+  "{% extends 'base.txt' %}",
+  "{% import 'macros.txt' as m %}",
+];
+
+describe("templates cannot run code (nunjucks is not a sandbox)", () => {
+  it("nunjucks alone runs the classic escape, which is why every template is checked first", () => {
+    const env = new nunjucks.Environment([], { autoescape: false });
+    env.renderString(ESCAPES[0]!, {});
+    expect((globalThis as { pwned?: number }).pwned).toBe(1);
+    delete (globalThis as { pwned?: number }).pwned;
+  });
+
+  it.each(ESCAPES)("rejects %s at compile time", (template) => {
+    const problems = checkTemplate(template).problems;
+    expect(problems.length).toBeGreaterThan(0);
+    expect(["UNSAFE_TEMPLATE", "UNSUPPORTED_TAG"]).toContain(problems[0]!.code);
+  });
+
+  it("accepts what prompt templates do", () => {
+    for (const template of [
+      "{% for k, v in d.items() %}{{ k }}={{ v }}{% endfor %}",
+      "{{ items | map(attribute='name') | join(', ') }}",
+      "{% macro row(x) %}- {{ x }}{% endmacro %}{% for i in range(3) %}{{ row(i) }}{% endfor %}",
+      "{% set c = cycler('a', 'b') %}{{ c.next() }}{{ c.next() }}",
+      "{{ d.get('k', 'none') }} {{ user['name'] }} {{ list[1:] }}",
+    ]) {
+      expect(checkTemplate(template).problems, template).toEqual([]);
+    }
+  });
+});
+
+describe("a tampered registry cannot run code in apps", () => {
+  async function publish(): Promise<{ dir: string; file: string }> {
+    const dir = await gitRepo({ "prompts/p.txt": "Hello {{ name }}\n", "promptsync.config.yaml": "project: tamper\n" });
+    await cliJson(dir, ["push", "--alias", "production"]);
+    return { dir, file: join(dir, ".promptsync/registry/prompts/tamper/p/v0.1.0/default.yaml") };
+  }
+
+  it("rejects an unsafe template even when the attacker recomputed the hash", async () => {
+    const { dir, file } = await publish();
+    const prompt = parse(await readFile(file, "utf8")) as { content: string; hash: string };
+    prompt.content = ESCAPES[0]!;
+    prompt.hash = contentHash(prompt);
+    await writeFile(file, stringify(prompt));
+
+    const pm = new PromptManager({ registry: join(dir, ".promptsync/registry"), project: "tamper" });
+    await expect(pm.getPrompt("p")).rejects.toBeInstanceOf(UnsafeTemplateError);
+    expect((globalThis as { pwned?: number }).pwned).toBeUndefined();
+    const cli = await runCli(dir, ["render", "p", "--alias", "production", "--json"]);
+    expect(cli.code).toBe(1);
+    expect(JSON.parse(cli.stdout).error.code).toBe("UNSAFE_TEMPLATE");
+  });
+
+  it("rejects content whose hash does not match", async () => {
+    const { dir, file } = await publish();
+    await writeFile(file, (await readFile(file, "utf8")).replace("Hello", "Goodbye"));
+    const pm = new PromptManager({ registry: join(dir, ".promptsync/registry"), project: "tamper" });
+    await expect(pm.getPrompt("p")).rejects.toBeInstanceOf(InvalidBundleError);
+    await expect(pm.getPrompt("p")).rejects.toMatchObject({ code: "INVALID_BUNDLE" });
+  });
+});

@@ -1,0 +1,50 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { cliJson } from "./helpers/cli.ts";
+import { gitRepo } from "./helpers/git.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const TRACE = fileURLToPath(new URL("fixtures/trace-imports.mjs", import.meta.url));
+const FORBIDDEN = ["@aws-sdk", "commander", "ajv", "astro"];
+
+function trace(entry: string, scenario?: object): { afterImport: string[]; afterGetPrompt?: string[] } {
+  const out = execFileSync(process.execPath, [TRACE, entry, ...(scenario ? [JSON.stringify(scenario)] : [])], { cwd: ROOT, encoding: "utf8" });
+  return JSON.parse(out) as { afterImport: string[]; afterGetPrompt?: string[] };
+}
+
+function packagesIn(urls: readonly string[]): Set<string> {
+  return new Set(urls.map((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1]).filter((p): p is string => p !== undefined));
+}
+
+describe("importing the SDK (the built package entry, `import … from \"promptsync\"`)", () => {
+  beforeAll(() => {
+    if (!existsSync(`${ROOT}/dist/sdk/index.js`)) throw new Error("dist/ is missing: run `npm run build` (npm test does)");
+  });
+
+  it("loads none of @aws-sdk, commander, ajv or astro, and not the compiler", () => {
+    const { afterImport } = trace("promptsync");
+    expect(afterImport.some((u) => u.endsWith("/dist/sdk/index.js"))).toBe(true);
+    const packages = packagesIn(afterImport);
+    for (const name of FORBIDDEN) expect([...packages].filter((p) => p.startsWith(name)), name).toEqual([]);
+    expect(afterImport.filter((u) => u.includes("/compiler/"))).toEqual([]);
+  });
+
+  it("reading from a registry loads no ajv either (validators are generated at build time)", async () => {
+    const dir = await gitRepo({ "prompts/greeting.txt": "Hi {{ name }}\n", "promptsync.config.yaml": "project: trace\n" });
+    await cliJson(dir, ["push"]);
+    const { afterGetPrompt } = trace("promptsync", { registry: `${dir}/.promptsync/registry`, cwd: dir });
+    const packages = packagesIn(afterGetPrompt!);
+    for (const name of FORBIDDEN) expect([...packages].filter((p) => p.startsWith(name)), name).toEqual([]);
+    expect(afterGetPrompt!.filter((u) => u.includes("/compiler/"))).toEqual([]);
+  });
+
+  it("compiling local files loads the compiler, dynamically, and still no ajv", async () => {
+    const dir = await gitRepo({ "prompts/greeting.txt": "Hi {{ name }}\n" });
+    const { afterImport, afterGetPrompt } = trace("promptsync", { cwd: dir });
+    expect(afterImport.filter((u) => u.includes("/compiler/"))).toEqual([]);
+    expect(afterGetPrompt!.some((u) => u.endsWith("/dist/src/compiler/compile.js"))).toBe(true);
+    expect([...packagesIn(afterGetPrompt!)].filter((p) => p === "ajv")).toEqual([]);
+  });
+});
