@@ -39,5 +39,10 @@ export const validateProjectIndex = validator<ProjectIndex>(generated.validatePr
 
 /** One line per issue: `/variants/0/tags: must be object`. */
 export function describeIssues(issues: readonly SchemaIssue[]): string {
-  return issues.map((i) => `${i.instancePath || "/"}: ${i.message ?? i.keyword}`).join("; ");
+  return issues
+    .map((i) => {
+      const extra = (i.params as { additionalProperty?: string }).additionalProperty;
+      return `${i.instancePath || "/"}: ${i.message ?? i.keyword}${extra === undefined ? "" : ` ("${extra}")`}`;
+    })
+    .join("; ");
 }
