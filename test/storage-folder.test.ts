@@ -1,6 +1,7 @@
 import { readdir } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { FolderStore } from "../src/storage/folder.ts";
+import type { RegistryStore } from "../src/storage/types.ts";
 import { tempDir } from "./helpers/fs.ts";
 import { storageContract } from "./helpers/storage-contract.ts";
 
@@ -12,7 +13,7 @@ storageContract("folder", async () => new FolderStore(await tempDir()));
 describe("folder store specifics", () => {
   it("leaves no temporary or lock files behind and refuses keys that escape the root", async () => {
     const root = await tempDir();
-    const store = new FolderStore(root);
+    const store: RegistryStore = new FolderStore(root);
     await store.create("prompts/p/a.yaml", bytes("a"), headers);
     await store.swap("prompts/p/aliases/x.json", bytes("x"), null, headers);
     const all = await readdir(root, { recursive: true });

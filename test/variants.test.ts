@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import type { Tags } from "../src/formats/types.ts";
 import { localeFallbacks, selectVariant } from "../src/variants.ts";
 
-const variants = [
+const variants: { id: string; tags: Tags }[] = [
   { id: "en", tags: { locale: "en" } },
   { id: "en_formal", tags: { locale: "en", tone: "formal" } },
   { id: "zh", tags: { locale: "zh" } },
