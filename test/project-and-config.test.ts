@@ -104,5 +104,7 @@ describe("CLI conventions", () => {
     expect(await cliJson(dir, ["push", "--alias", "dev"])).toMatchObject({ project: "fresh-app", version: "v0.1.0" });
     const again = await cliJson<{ created: string[]; kept: string[] }>(dir, ["init"]);
     expect(again).toEqual({ created: [], kept: ["promptsync.config.yaml"] });
+    const bare = await tempDir();
+    expect((await cliJson<{ created: string[] }>(bare, ["init"])).created).toEqual(["promptsync.config.yaml", "prompts/hello.md"]);
   });
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { cliJson } from "./helpers/cli.ts";
@@ -21,6 +21,11 @@ function packagesIn(urls: readonly string[]): Set<string> {
 describe("importing the SDK (the built package entry, `import … from \"promptsync\"`)", () => {
   beforeAll(() => {
     if (!existsSync(`${ROOT}/dist/sdk/index.js`)) throw new Error("dist/ is missing: run `npm run build` (npm test does)");
+  });
+
+  it("the built bin runs", () => {
+    const version = execFileSync(process.execPath, [`${ROOT}/dist/cli/main.js`, "--version"], { encoding: "utf8" });
+    expect(version.trim()).toBe((JSON.parse(readFileSync(`${ROOT}/package.json`, "utf8")) as { version: string }).version);
   });
 
   it("loads none of @aws-sdk, commander, ajv or astro, and not the compiler", () => {

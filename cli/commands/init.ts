@@ -1,5 +1,7 @@
+import { basename } from "node:path";
 import type { Command } from "commander";
 import { initProject } from "../../src/init.ts";
+import { toProjectId } from "../../src/names.ts";
 import { resolveContext, type GlobalOptions } from "../context.ts";
 import { withGlobalOptions } from "../global-options.ts";
 import { printJson } from "../output.ts";
@@ -12,9 +14,11 @@ export function registerInit(program: Command): void {
       .option("--path <dir>", "prompts folder", "prompts"),
   ).action(async (options: GlobalOptions & { path: string }) => {
     const ctx = await resolveContext(options);
+    // A new project may have no git remote or package.json yet: its folder name is then the project ID.
+    const project = await ctx.project().catch(() => toProjectId(basename(ctx.cwd)));
     const result = await initProject({
       dir: ctx.cwd,
-      project: await ctx.project(),
+      project,
       promptsPath: options.path,
       ...(options.registry !== undefined && { registry: options.registry }),
     });
