@@ -20,6 +20,7 @@ const ESCAPES = [
   "{{ x | attr('constructor') }}",
   "{{ foo() }}",
   "{{ x.toString.call(y) }}",
+  '{% if 1 < "".constructor.constructor("globalThis.pwned = 1")() %}x{% endif %}',
   "{% include 'secrets.txt' %}",
   "{% extends 'base.txt' %}",
   "{% import 'macros.txt' as m %}",

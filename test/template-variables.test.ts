@@ -20,6 +20,8 @@ describe("variables extracted from the template AST", () => {
     ["{{ True }} {{ None }} {{ range(3) | join }}", []],
     ["{{ {'k': v, name: 1} | tojson }}", ["v"]],
     ["{% raw %}{{ not_a_var }}{% endraw %}", []],
+    ["{% if n > 3 and m <= limit %}{{ n }}{% endif %}{{ 'a' if x == y else 'b' }}", ["limit?", "m?", "n?", "x?", "y?"]],
+    ["{{ (a < b) ~ (c != 1) }}", ["a", "b", "c"]],
   ])("%s", (template, expected) => {
     expect(vars(template)).toEqual(expected);
   });

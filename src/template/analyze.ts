@@ -81,6 +81,11 @@ export function analyzeTemplate(root: TemplateNode, allowedFilters: ReadonlySet<
       case "And":
       case "Or":
         return [...guardedNames(cond.left as TemplateNode), ...guardedNames(cond.right as TemplateNode)];
+      case "Compare":
+        return [
+          ...guardedNames(cond.expr as TemplateNode),
+          ...(cond.ops as TemplateNode[]).flatMap((op) => guardedNames(op.expr as TemplateNode)),
+        ];
       default:
         return [];
     }
@@ -117,8 +122,13 @@ export function analyzeTemplate(root: TemplateNode, allowedFilters: ReadonlySet<
     walk(callee, scope, guards);
   };
 
-  const walk = (node: TemplateNode | null | undefined, scope: Scope, guards: ReadonlySet<string>): void => {
+  const walk = (node: TemplateNode | TemplateNode[] | null | undefined, scope: Scope, guards: ReadonlySet<string>): void => {
     if (!node || typeof node !== "object") return;
+    // Some fields hold plain arrays of nodes (Compare's ops, Set's targets).
+    if (Array.isArray(node)) {
+      for (const child of node) walk(child, scope, guards);
+      return;
+    }
     switch (node.typename) {
       case "Symbol": {
         const name = String(node.value);
