@@ -29,6 +29,16 @@ const people = [
 
 const CASES: Case[] = [
   {
+    name: "Python truthiness: empty lists and dicts are false; and/or return an operand",
+    template: "{% if items %}has items{% else %}none{% endif %} {{ items or 'fallback' }} {{ (d and 'never') or 'empty dict' }}|{{ 'x' and 'y' }}{% if not {} %} not-empty{% endif %} {{ 'yes' if [0] else 'no' }}{% if not items and name %} {{ name }}{% endif %}",
+    vars: { items: [], d: {}, name: "Ada" },
+  },
+  {
+    name: "not applies to the whole comparison",
+    template: "{{ 'small' if not n > 100 else 'big' }}",
+    vars: { n: 5 },
+  },
+  {
     name: "variables and attribute chains",
     template: "You are a support agent for {{ company }}.\nCustomer: {{ user.name }} ({{ user.profile.plan }} plan, {{ user['profile'].locale }}, first doc: {{ docs[0].title }})",
     vars: { company: "Acme", user, docs },
@@ -289,14 +299,6 @@ export const KNOWN_DIFFERENCES: (Case & { nunjucks: string | RegExp; jinja2: str
     why: "JavaScript has one number type",
   },
   {
-    name: "empty lists and dicts are true in conditions",
-    template: "{% if items %}has items{% else %}none{% endif %} {{ items or 'fallback' }}",
-    vars: { items: [] },
-    nunjucks: "has items ",
-    jinja2: "none fallback",
-    why: "nunjucks uses JavaScript truthiness; test `items | length` instead",
-  },
-  {
     name: "set inside a loop changes the outer variable",
     template: "{% set total = 0 %}{% for x in [1, 2] %}{% set total = total + x %}{% endfor %}{{ total }}",
     nunjucks: "3",
@@ -310,14 +312,6 @@ export const KNOWN_DIFFERENCES: (Case & { nunjucks: string | RegExp; jinja2: str
     nunjucks: "a,b,c|b,c,||undefined",
     jinja2: "abc|b,c|a,b|c",
     why: "nunjucks' Jinja compatibility slices into an array without clamping, and has no negative indexes",
-  },
-  {
-    name: "not binds tighter than a comparison",
-    template: "{{ 'small' if not n > 100 else 'big' }}",
-    vars: { n: 5 },
-    nunjucks: "big",
-    jinja2: "small",
-    why: "nunjucks parses `not n > 100` as `(not n) > 100`; write `not (n > 100)`",
   },
   {
     name: "string repetition with *",

@@ -1,5 +1,6 @@
 import nunjucks from "nunjucks";
 import { jinjaFilters } from "./filters.ts";
+import { installPythonTruthiness } from "./truthiness.ts";
 
 /** nunjucks' parser and AST, which its type definitions leave out. */
 export interface TemplateNode {
@@ -25,6 +26,7 @@ interface TemplateErrorLike {
 // Jinja compatibility (True/False/None, dict.items(), list slices) patches nunjucks' runtime for the whole
 // process; PromptSync installs it once, here, because templates are written for Jinja.
 nunjucks.installJinjaCompat();
+installPythonTruthiness(nunjucks as unknown as Parameters<typeof installPythonTruthiness>[0]);
 
 const parser = (nunjucks as unknown as { parser: ParserModule }).parser;
 
