@@ -21,6 +21,12 @@ const ESCAPES = [
   "{{ foo() }}",
   "{{ x.toString.call(y) }}",
   '{% if 1 < "".constructor.constructor("globalThis.pwned = 1")() %}x{% endif %}',
+  // Computed keys hide "constructor" from a literal check: calling what they reach must be refused.
+  '{% set k = "constructor" %}{% set f = ""[k][k] %}{% set g = f("globalThis.pwned = 1") %}{{ g() }}',
+  '{% set k = "constructor" %}{% macro m(f) %}{{ f("globalThis.pwned = 1")() }}{% endmacro %}{{ m(""[k][k]) }}',
+  '{% set k = "constructor" %}{% for f in [""[k][k]] %}{{ f("globalThis.pwned = 1")() }}{% endfor %}',
+  '{% set k = "constructor" %}{% macro f() %}{% endmacro %}{% set f = ""[k][k] %}{{ f("globalThis.pwned = 1")() }}',
+  '{% set k = "constructor" %}{% macro f() %}{% endmacro %}{% for f in [""[k][k]] %}{{ f("globalThis.pwned = 1")() }}{% endfor %}',
   "{% include 'secrets.txt' %}",
   "{% extends 'base.txt' %}",
   "{% import 'macros.txt' as m %}",
@@ -46,6 +52,8 @@ describe("templates cannot run code (nunjucks is not a sandbox)", () => {
       "{{ items | map(attribute='name') | join(', ') }}",
       "{% macro row(x) %}- {{ x }}{% endmacro %}{% for i in range(3) %}{{ row(i) }}{% endfor %}",
       "{% set c = cycler('a', 'b') %}{{ c.next() }}{{ c.next() }}",
+      "{% set sep = joiner(', ') %}{% for x in xs %}{{ sep() }}{{ x }}{% endfor %}",
+      "{% macro box(t) %}[{{ caller() }}{{ t }}]{% endmacro %}{% call box('x') %}inner{% endcall %}",
       "{{ d.get('k', 'none') }} {{ user['name'] }} {{ list[1:] }}",
     ]) {
       expect(checkTemplate(template).problems, template).toEqual([]);

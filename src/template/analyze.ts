@@ -41,14 +41,40 @@ const DEFAULT_FILTERS = new Set(["default", "d"]);
 /** Tests (`x is defined`) that accept an undefined subject. */
 const UNDEFINED_TESTS = new Set(["defined", "undefined", "none", "null"]);
 
+/** Globals whose result is itself callable: `{% set sep = joiner() %}{{ sep() }}`. */
+const CALLABLE_FACTORIES = new Set(["joiner"]);
+
 interface Scope {
   names: Set<string>;
+  /**
+   * Names bound to something the template itself made callable: macros, `caller`, and `joiner()` results.
+   * Any other name (a `set` or `for` target, a macro parameter) may hold a value reached through a computed
+   * lookup such as `""[k][k]`, so calling it is refused.
+   */
+  callables: Set<string>;
   parent: Scope | undefined;
 }
 
+function newScope(parent: Scope | undefined, names: string[] = [], callables: string[] = []): Scope {
+  return { names: new Set(names), callables: new Set(callables), parent };
+}
+
+/** The innermost binding of `name` decides: a parameter named like an outer macro shadows it. */
+function binding(scope: Scope | undefined, name: string): "callable" | "value" | undefined {
+  for (let s = scope; s; s = s.parent) {
+    if (s.callables.has(name)) return "callable";
+    if (s.names.has(name)) return "value";
+  }
+  return undefined;
+}
+
 function inScope(scope: Scope | undefined, name: string): boolean {
-  for (let s = scope; s; s = s.parent) if (s.names.has(name)) return true;
-  return false;
+  return binding(scope, name) !== undefined;
+}
+
+function isFactoryCall(value: TemplateNode | undefined): boolean {
+  const callee = value?.typename === "FunCall" ? (value.name as TemplateNode) : undefined;
+  return callee?.typename === "Symbol" && CALLABLE_FACTORIES.has(String(callee.value));
 }
 
 export function analyzeTemplate(root: TemplateNode, allowedFilters: ReadonlySet<string>): TemplateAnalysis {
@@ -96,18 +122,23 @@ export function analyzeTemplate(root: TemplateNode, allowedFilters: ReadonlySet<
     for (const child of list) walk(child, scope, guards);
   };
 
-  const declare = (target: TemplateNode | undefined, scope: Scope) => {
+  const declare = (target: TemplateNode | undefined, scope: Scope, callable = false) => {
     if (!target) return;
-    if (target.typename === "Symbol") scope.names.add(String(target.value));
-    else for (const child of target.children ?? []) declare(child, scope);
+    if (target.typename === "Symbol") {
+      const name = String(target.value);
+      scope.names.add(name);
+      if (callable) scope.callables.add(name);
+      else scope.callables.delete(name);
+    } else for (const child of target.children ?? []) declare(child, scope);
   };
 
   const walkCallee = (callee: TemplateNode, scope: Scope, guards: ReadonlySet<string>) => {
     if (callee.typename === "Symbol") {
       const name = String(callee.value);
       if (FORBIDDEN_NAMES.has(name)) return forbiddenKey(callee, name);
-      if (CALLABLE_GLOBALS.has(name) || name === "caller" || inScope(scope, name)) return;
-      return problem(callee, "UNSAFE_TEMPLATE", `"${name}" is not a function a template may call`);
+      const bound = binding(scope, name);
+      if (bound === "callable" || (bound === undefined && CALLABLE_GLOBALS.has(name))) return;
+      return problem(callee, "UNSAFE_TEMPLATE", `"${name}" is not a function a template may call: only filters, macros and the globals range, cycler and joiner can be called`);
     }
     if (callee.typename === "LookupVal") {
       const key = callee.val as TemplateNode;
@@ -180,7 +211,7 @@ export function analyzeTemplate(root: TemplateNode, allowedFilters: ReadonlySet<
       case "AsyncEach":
       case "AsyncAll": {
         walk(node.arr as TemplateNode, scope, guards);
-        const body: Scope = { names: new Set(["loop"]), parent: scope };
+        const body = newScope(scope, ["loop"]);
         declare(node.name as TemplateNode, body);
         walk(node.body as TemplateNode, body, guards);
         return walk(node.else_ as TemplateNode, scope, guards);
@@ -188,13 +219,14 @@ export function analyzeTemplate(root: TemplateNode, allowedFilters: ReadonlySet<
       case "Set": {
         walk(node.value as TemplateNode, scope, guards);
         walk(node.body as TemplateNode, scope, guards);
-        for (const target of node.targets as TemplateNode[]) declare(target, scope);
+        const callable = isFactoryCall(node.value as TemplateNode);
+        for (const target of node.targets as TemplateNode[]) declare(target, scope, callable);
         return;
       }
       case "Macro":
       case "Caller": {
-        declare(node.name as TemplateNode, scope);
-        const body: Scope = { names: new Set(["caller"]), parent: scope };
+        declare(node.name as TemplateNode, scope, true);
+        const body = newScope(scope, ["caller"], ["caller"]);
         for (const arg of (node.args as TemplateNode).children ?? []) {
           if (arg.typename === "KeywordArgs") {
             for (const pair of arg.children ?? []) {
@@ -229,7 +261,7 @@ export function analyzeTemplate(root: TemplateNode, allowedFilters: ReadonlySet<
     }
   };
 
-  walk(root, { names: new Set(), parent: undefined }, new Set());
+  walk(root, newScope(undefined), new Set());
   const variables = [...required.entries()]
     .map(([name, req]) => ({ name, required: req }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
