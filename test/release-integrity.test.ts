@@ -18,15 +18,27 @@ function compile(files: Record<string, string>): CompiledPrompt[] {
 /** A store that dies when the push reaches the release manifest, like a CI job killed mid-push. */
 function crashingBeforeManifest(store: RegistryStore): RegistryStore {
   return {
+    ...wrap(store),
+    create: (key, body, options) => {
+      if (key.includes("/_releases/")) return Promise.reject(new Error("killed"));
+      return store.create(key, body, options);
+    },
+  };
+}
+
+/** A store whose pointer writes fail, like a CI job killed right after the release manifest. */
+function crashingAtPointers(store: RegistryStore): RegistryStore {
+  return { ...wrap(store), swap: () => Promise.reject(new Error("killed")) };
+}
+
+function wrap(store: RegistryStore): RegistryStore {
+  return {
     url: store.url,
     get: (key) => store.get(key),
     head: (key) => store.head(key),
     list: (prefix) => store.list(prefix),
     swap: (key, body, etag, options) => store.swap(key, body, etag, options),
-    create: (key, body, options) => {
-      if (key.includes("/_releases/")) return Promise.reject(new Error("killed"));
-      return store.create(key, body, options);
-    },
+    create: (key, body, options) => store.create(key, body, options),
   };
 }
 
@@ -51,6 +63,23 @@ describe("no reader ever sees a partial version", () => {
     // Re-running the interrupted push finishes it.
     expect(await pushRelease(store, { project: "p", prompts: second, version: "v0.2.0" })).toMatchObject({ version: "v0.2.0", status: "created" });
     expect((await pm.getPrompt("b", { versionOrAlias: "v0.2.0" })).format()).toBe("new");
+  });
+});
+
+describe("a push that dies after its manifest", () => {
+  it("leaves a readable version, and re-running it writes the history and index it missed", async () => {
+    const root = await tempDir();
+    const store = new FolderStore(root);
+    const prompts = compile({ "a.txt": "hello\n" });
+    await expect(pushRelease(crashingAtPointers(store), { project: "p", prompts })).rejects.toThrow("killed");
+    const client = new RegistryClient(store, "p");
+    expect(await client.index()).toBeUndefined();
+    expect((await client.resolve("v0.1.0")).version).toBe("v0.1.0");
+
+    expect(await pushRelease(store, { project: "p", prompts })).toMatchObject({ version: "v0.1.0", status: "unchanged", written: 0 });
+    expect((await client.index())?.versions.map((v) => v.version)).toEqual(["v0.1.0"]);
+    const history = await store.get("prompts/p/a/metadata.json");
+    expect(JSON.parse(Buffer.from(history!.body).toString()).versions).toHaveLength(1);
   });
 });
 

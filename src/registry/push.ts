@@ -54,7 +54,7 @@ export async function pushRelease(store: RegistryStore, request: PushRequest): P
     const existing = await client.manifest(version);
     if (existing) {
       if (existing.releaseHash !== hash) throw new VersionImmutableError(version);
-      return { version, status: "unchanged", releaseHash: hash, written: 0 };
+      return unchanged(store, client, existing, request.prompts);
     }
     await claimVersion(store, request.project, version, hash, now);
   } else {
@@ -62,7 +62,7 @@ export async function pushRelease(store: RegistryStore, request: PushRequest): P
     const latest = releases.sort(compareVersions).at(-1);
     if (latest && !request.force) {
       const manifest = await client.manifest(latest);
-      if (manifest?.releaseHash === hash) return { version: latest, status: "unchanged", releaseHash: hash, written: 0 };
+      if (manifest?.releaseHash === hash) return unchanged(store, client, manifest, request.prompts);
     }
     version = await claimNextVersion(store, request.project, hash, request.bump ?? "patch", now, releases);
   }
@@ -101,20 +101,40 @@ export async function pushRelease(store: RegistryStore, request: PushRequest): P
   }
   request.onProgress?.(objects.length + 1, objects.length + 1);
 
-  await recordHistory(store, request.project, version, request.prompts, now, request.git);
+  await writeReleasePointers(store, manifest, request.prompts);
+  return { version, status: "created", releaseHash: hash, written: objects.length + 1 };
+}
+
+/**
+ * The release already exists. The index is the last pointer a push writes, so when it lacks the version an
+ * earlier push stopped after its manifest: finish that push's pointer writes (they are idempotent).
+ */
+async function unchanged(
+  store: RegistryStore,
+  client: RegistryClient,
+  manifest: ReleaseManifest,
+  prompts: readonly CompiledPrompt[],
+): Promise<PushResult> {
+  const indexed = (await client.index())?.versions.some((v) => v.version === manifest.version) ?? false;
+  if (!indexed) await writeReleasePointers(store, manifest, prompts);
+  return { version: manifest.version, status: "unchanged", releaseHash: manifest.releaseHash, written: 0 };
+}
+
+async function writeReleasePointers(store: RegistryStore, manifest: ReleaseManifest, prompts: readonly CompiledPrompt[]) {
+  const createdAt = new Date(manifest.createdAt);
+  await recordHistory(store, manifest.project, manifest.version, prompts, createdAt, manifest.git);
   await updateIndex(
     store,
-    request.project,
-    now,
+    manifest.project,
+    createdAt,
     addVersionToIndex({
-      version,
+      version: manifest.version,
       createdAt: manifest.createdAt,
-      releaseHash: hash,
-      prompts: request.prompts.map((p) => p.name),
-      ...(request.git && { git: request.git }),
+      releaseHash: manifest.releaseHash,
+      prompts: prompts.map((p) => p.name),
+      ...(manifest.git && { git: manifest.git }),
     }),
   );
-  return { version, status: "created", releaseHash: hash, written: objects.length + 1 };
 }
 
 function releaseObjects(project: string, version: string, prompts: readonly CompiledPrompt[]) {
