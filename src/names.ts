@@ -17,7 +17,7 @@ export function promptNameProblem(name: string): string | undefined {
     }
   }
   const first = segments[0] ?? "";
-  if (RESERVED_FIRST_SEGMENTS.has(first)) return `"${first}" is reserved by the registry layout`;
+  if (RESERVED_FIRST_SEGMENTS.has(first.toLowerCase())) return `"${first}" is reserved by the registry layout`;
   return undefined;
 }
 

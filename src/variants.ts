@@ -32,7 +32,7 @@ function matchDepth(tags: Readonly<Tags>, requested: Readonly<Tags>): number | u
     if (wanted === undefined) return undefined;
     if (wanted === value) continue;
     if (key !== "locale") return undefined;
-    const step = localeFallbacks(wanted).indexOf(value.toLowerCase());
+    const step = localeFallbacks(wanted).indexOf(normalizeLocale(value));
     if (step < 0) return undefined;
     depth += step;
   }
@@ -41,6 +41,10 @@ function matchDepth(tags: Readonly<Tags>, requested: Readonly<Tags>): number | u
 
 /** `zh-Hant-TW` → [`zh-hant-tw`, `zh-hant`, `zh`]; `_` is read as `-`. */
 export function localeFallbacks(locale: string): string[] {
-  const parts = locale.toLowerCase().replaceAll("_", "-").split("-");
+  const parts = normalizeLocale(locale).split("-");
   return parts.map((_, i) => parts.slice(0, parts.length - i).join("-"));
+}
+
+function normalizeLocale(locale: string): string {
+  return locale.toLowerCase().replaceAll("_", "-");
 }

@@ -33,6 +33,10 @@ describe("variant selection", () => {
     expect(selectVariant(variants, undefined)).toBeUndefined();
   });
 
+  it("a variant tagged with an underscore locale matches its hyphenated request", () => {
+    expect(selectVariant([{ id: "pt_BR", tags: { locale: "pt_BR" } }], { locale: "pt-BR" })?.id).toBe("pt_BR");
+  });
+
   it("the BCP 47 fallback chain", () => {
     expect(localeFallbacks("zh-Hant-TW")).toEqual(["zh-hant-tw", "zh-hant", "zh"]);
   });

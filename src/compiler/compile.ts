@@ -107,6 +107,14 @@ function compileSource(name: string, source: ParsedSource): SourceResult {
   const seenTags = new Map<string, number>();
   (doc.variants ?? []).forEach((variant, index) => {
     const at = source.positionOf(["variants", index]);
+    if (variant.messages && variant.content !== undefined) {
+      diagnostics.push({
+        file: source.file, ...at, code: "SCHEMA_VIOLATION",
+        message: `variant ${index + 1} has both \`content\` and \`messages\``,
+        suggestion: kind === "chat" ? "Remove its `content:`; a chat prompt's variants use `messages:`." : "Remove its `messages:`; a text prompt's variants use `content:`.",
+      });
+      return;
+    }
     const variantKind: PromptKind | undefined = variant.messages ? "chat" : variant.content !== undefined ? "text" : undefined;
     if (variantKind !== kind) {
       diagnostics.push({
@@ -117,18 +125,20 @@ function compileSource(name: string, source: ParsedSource): SourceResult {
       return;
     }
     const id = variant.id ?? variantIdFromTags(variant.tags);
+    // Variant ids are file names in the registry: ids differing only in case collide on folding file systems.
+    const idKey = id.toLowerCase();
     const tagKey = canonicalJson(variant.tags);
-    if (seenIds.has(id) || seenTags.has(tagKey)) {
-      const other = (seenIds.get(id) ?? seenTags.get(tagKey))! + 1;
+    if (seenIds.has(idKey) || seenTags.has(tagKey)) {
+      const other = (seenIds.get(idKey) ?? seenTags.get(tagKey))! + 1;
       diagnostics.push({
         file: source.file, ...at, code: "DUPLICATE_VARIANT",
         message: seenTags.has(tagKey)
           ? `variant ${index + 1} has the same tags as variant ${other}`
-          : `variant ${index + 1} and variant ${other} both have the id "${id}"`,
+          : `variant ${index + 1} and variant ${other} both have the id "${id}" (ids are compared ignoring case)`,
         suggestion: seenTags.has(tagKey) ? "Merge them or change the tags." : "Give one of them an explicit `id:`.",
       });
     }
-    seenIds.set(id, index);
+    seenIds.set(idKey, index);
     seenTags.set(tagKey, index);
     const body: CompiledVariant = {
       id,

@@ -40,7 +40,8 @@ function plain(file: string, format: SourceFormat, document: PromptSourceDocumen
   };
 }
 
-const FRONT_MATTER = /^---[ \t]*\r?\n([\s\S]*?)\r?\n?(?:---|\.\.\.)[ \t]*(?:\r?\n|$)/;
+/** The closing `---` (or `...`) must start a line: `title: a---` inside the header does not close it. */
+const FRONT_MATTER = /^---[ \t]*\r?\n(?:([\s\S]*?)\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|$)/;
 
 function parseMarkdown(file: string, text: string): ParseResult {
   const match = FRONT_MATTER.exec(text);
