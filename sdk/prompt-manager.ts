@@ -105,7 +105,7 @@ export class PromptManager {
     if (!registry) return { kind: "local", project: this.options.project ?? config?.config.project };
     const project = this.options.project ?? (await detectProject(cwd, undefined, config?.config ?? {})).project;
     const location = parseRegistryLocation(registry, config?.config.registry === registry ? config.dir : cwd);
-    const reader = openReader(location, { fetch: this.options.fetch, timeoutMs: this.options.timeoutMs });
+    const reader = await openReader(location, { fetch: this.options.fetch, timeoutMs: this.options.timeoutMs });
     return {
       kind: "registry",
       client: new RegistryClient(reader, project),

@@ -1,0 +1,68 @@
+import type { ErrorCode } from "../errors.ts";
+import type { S3Location, S3Settings } from "./s3-settings.ts";
+
+interface AwsError {
+  name?: string;
+  code?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+export function statusOf(error: unknown): number | undefined {
+  return (error as AwsError | undefined)?.$metadata?.httpStatusCode;
+}
+
+function nameOf(error: unknown): string {
+  const e = error as AwsError | undefined;
+  return e?.name ?? e?.code ?? "";
+}
+
+export function isMissing(error: unknown): boolean {
+  return statusOf(error) === 404 && !["NoSuchBucket"].includes(nameOf(error));
+}
+
+/** The write's precondition failed: the key exists (If-None-Match) or changed (If-Match). */
+export function isConditionFailure(error: unknown): boolean {
+  const status = statusOf(error);
+  return status === 412 || status === 409 || nameOf(error) === "PreconditionFailed";
+}
+
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EPIPE", "TimeoutError"]);
+
+/** A failed S3 call as a code, a message and what to do; credentials never appear in it. */
+export function describeS3Error(
+  error: unknown,
+  location: S3Location,
+  settings: S3Settings,
+): "network" | { code: ErrorCode; message: string; suggestion: string } {
+  const name = nameOf(error);
+  const status = statusOf(error);
+  if (NETWORK_CODES.has(name) || (status === undefined && NETWORK_CODES.has((error as NodeJS.ErrnoException).code ?? ""))) {
+    return "network";
+  }
+  if (name === "CredentialsProviderError" || /credential/i.test(name)) {
+    return {
+      code: "S3_CREDENTIALS",
+      message: "no AWS credentials were found",
+      suggestion: "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run where an IAM role is available (CI OIDC, instance role).",
+    };
+  }
+  if (name === "NoSuchBucket") {
+    return {
+      code: "BUCKET_NOT_FOUND",
+      message: `the bucket ${location.bucket} does not exist on ${settings.endpointDisplay}`,
+      suggestion: `Create it with: promptsync init --registry ${location.url}${settings.endpointSource === "--endpoint" ? " --endpoint …" : ""}`,
+    };
+  }
+  if (status === 403 || name === "AccessDenied" || name === "InvalidAccessKeyId" || name === "SignatureDoesNotMatch") {
+    return {
+      code: "ACCESS_DENIED",
+      message: `${settings.endpointDisplay} refused the request (${name || status})`,
+      suggestion: `Check the credentials and that their policy allows s3:GetObject, s3:PutObject and s3:ListBucket on ${location.url}/prompts/ (docs/s3.md).`,
+    };
+  }
+  return {
+    code: "S3_ERROR",
+    message: `${name || "error"}${status ? ` (HTTP ${status})` : ""}: ${(error as Error).message}`,
+    suggestion: `Check the registry URL and the endpoint (${settings.endpointDisplay}).`,
+  };
+}
