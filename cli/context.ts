@@ -2,13 +2,19 @@ import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { detectProject, loadConfig, type LoadedConfig } from "../src/config.ts";
 import { gitTopLevel } from "../src/git.ts";
-import { parseRegistryLocation, type RegistryLocation } from "../src/storage/open.ts";
+import { openReader, openStore, parseRegistryLocation, type OpenOptions, type RegistryLocation } from "../src/storage/open.ts";
+import type { S3StoreOptions } from "../src/storage/s3-settings.ts";
+import type { RegistryReader, RegistryStore } from "../src/storage/types.ts";
 
 /** Options every command accepts. */
 export interface GlobalOptions {
   registry?: string;
   project?: string;
   json?: boolean;
+  endpoint?: string;
+  region?: string;
+  /** Only on commands that write. */
+  allowUnsafeStore?: boolean;
 }
 
 export interface CliContext {
@@ -21,6 +27,10 @@ export interface CliContext {
   promptsDir(pathOption?: string): string;
   project(): Promise<string>;
   actor(): string;
+  /** Settings for an s3:// registry. */
+  s3: Omit<S3StoreOptions, "url">;
+  reader(): Promise<RegistryReader>;
+  store(): Promise<RegistryStore>;
 }
 
 export const REGISTRY_ENV = "PROMPTSYNC_REGISTRY";
@@ -40,6 +50,15 @@ export async function resolveContext(options: GlobalOptions, env: NodeJS.Process
         : { raw: join(config.file ? config.dir : (top ?? cwd), DEFAULT_REGISTRY_DIR), base: cwd };
   const location = parseRegistryLocation(registry.raw, registry.base);
   let project: Promise<string> | undefined;
+  const s3Config = config.config.s3;
+  const s3: Omit<S3StoreOptions, "url"> = {
+    endpoint: options.endpoint ?? s3Config?.endpoint,
+    region: options.region ?? s3Config?.region,
+    forcePathStyle: s3Config?.forcePathStyle,
+    allowUnsafeStore: options.allowUnsafeStore,
+    env,
+  };
+  const open: OpenOptions = { s3 };
   return {
     cwd,
     json: options.json === true,
@@ -48,6 +67,9 @@ export async function resolveContext(options: GlobalOptions, env: NodeJS.Process
     promptsDir: (pathOption) =>
       pathOption ? resolve(cwd, pathOption) : config.config.prompts ? resolve(config.dir, config.config.prompts) : resolve(cwd, "prompts"),
     project: () => (project ??= detectProject(cwd, options.project, config.config).then((p) => p.project)),
+    s3,
+    reader: () => openReader(location, open),
+    store: () => openStore(location, open),
     actor: () => env.PROMPTSYNC_ACTOR ?? env.GITHUB_ACTOR ?? env.GITLAB_USER_LOGIN ?? env.USER ?? userInfo().username,
   };
 }

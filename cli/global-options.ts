@@ -4,7 +4,14 @@ import { REGISTRY_ENV } from "./context.ts";
 /** Options that every command takes, after the command name: `promptsync push --json`. */
 export function withGlobalOptions(command: Command): Command {
   return command
-    .option("--registry <url>", `registry: a folder, file://…, or http(s)://… (env ${REGISTRY_ENV})`)
+    .option("--registry <url>", `registry: a folder, file://…, s3://bucket/prefix, or http(s)://… (env ${REGISTRY_ENV})`)
+    .option("--endpoint <url>", "S3-compatible endpoint for s3:// registries (env AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL)")
+    .option("--region <region>", "region of an s3:// registry (env AWS_REGION)")
     .option("--project <id>", "project ID (default: config, git remote, git folder, package.json, pyproject.toml)")
     .option("--json", "machine-readable output");
+}
+
+/** For commands that write to the registry. */
+export function withUnsafeStoreOption(command: Command): Command {
+  return command.option("--allow-unsafe-store", "write to an S3 store even if it ignores conditional writes (risks overwriting versions)");
 }

@@ -2,7 +2,6 @@ import { compileFolder } from "../src/compiler/folder.ts";
 import { PromptNotFoundError } from "../src/errors.ts";
 import type { CompiledPrompt } from "../src/formats/types.ts";
 import { RegistryClient } from "../src/registry/read.ts";
-import { openReader } from "../src/storage/open.ts";
 import type { CliContext } from "./context.ts";
 
 export interface LoadedPrompt {
@@ -20,7 +19,7 @@ export async function loadPrompt(ctx: CliContext, name: string, ref: string | un
     if (!prompt) throw new PromptNotFoundError(name, dir, "Check the name: it is the file's path below the prompts folder, without extension.");
     return { prompt, version: "local" };
   }
-  const client = new RegistryClient(openReader(ctx.registry), await ctx.project());
+  const client = new RegistryClient(await ctx.reader(), await ctx.project());
   const resolved = await client.resolve(ref);
   return { prompt: await client.prompt(resolved.version, name), ...resolved };
 }

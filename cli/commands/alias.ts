@@ -2,20 +2,19 @@ import type { Command } from "commander";
 import { UsageError } from "../../src/errors.ts";
 import { gitInfo } from "../../src/git.ts";
 import { listAliases, setAlias } from "../../src/registry/aliases.ts";
-import { openStore } from "../../src/storage/open.ts";
 import { resolveContext, type GlobalOptions } from "../context.ts";
-import { withGlobalOptions } from "../global-options.ts";
+import { withGlobalOptions, withUnsafeStoreOption } from "../global-options.ts";
 import { printJson, table } from "../output.ts";
 
 export function registerAlias(program: Command): void {
   const alias = program.command("alias").description("Move and list aliases (dev, stable, production…)");
 
-  withGlobalOptions(
+  withUnsafeStoreOption(withGlobalOptions(
     alias
       .command("set <alias> [version]")
       .description("Point an alias at a version (or at what another alias or `latest` points to)")
       .option("--version <version>", "the version, instead of the positional argument"),
-  ).action(async (name: string, positional: string | undefined, options: GlobalOptions & { version?: string }) => {
+  )).action(async (name: string, positional: string | undefined, options: GlobalOptions & { version?: string }) => {
     if (positional && options.version && positional !== options.version) {
       throw new UsageError(`Two versions given: ${positional} and --version ${options.version}`);
     }
@@ -23,7 +22,7 @@ export function registerAlias(program: Command): void {
     if (!ref) throw new UsageError("Which version?", `promptsync alias set ${name} v1.2.3 (or --version v1.2.3)`);
     const ctx = await resolveContext(options);
     const git = await gitInfo(ctx.cwd, ".");
-    const pointer = await setAlias(openStore(ctx.registry), {
+    const pointer = await setAlias(await ctx.store(), {
       project: await ctx.project(),
       alias: name,
       ref,
@@ -37,7 +36,7 @@ export function registerAlias(program: Command): void {
   withGlobalOptions(alias.command("list").description("List the aliases and their versions")).action(
     async (options: GlobalOptions) => {
       const ctx = await resolveContext(options);
-      const aliases = await listAliases(openStore(ctx.registry), await ctx.project());
+      const aliases = await listAliases(await ctx.store(), await ctx.project());
       if (ctx.json) return printJson(aliases);
       if (aliases.length === 0) return console.log("No aliases yet: promptsync alias set <alias> <version>");
       console.log(table([["ALIAS", "VERSION", "UPDATED", "BY"], ...aliases.map((a) => [a.alias, a.version, a.updatedAt, a.updatedBy ?? ""])]));

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { RegistryClient } from "../../src/registry/read.ts";
-import { openReader } from "../../src/storage/open.ts";
 import { resolveContext, type GlobalOptions } from "../context.ts";
 import { withGlobalOptions } from "../global-options.ts";
 import { printJson, table } from "../output.ts";
@@ -10,7 +9,7 @@ export function registerList(program: Command): void {
     async (options: GlobalOptions) => {
       const ctx = await resolveContext(options);
       const project = await ctx.project();
-      const index = await new RegistryClient(openReader(ctx.registry), project).index();
+      const index = await new RegistryClient(await ctx.reader(), project).index();
       const versions = index?.versions ?? [];
       const aliasesOf = (version: string) =>
         Object.entries(index?.aliases ?? {})

@@ -4,12 +4,12 @@ import { UsageError } from "../../src/errors.ts";
 import { gitInfo } from "../../src/git.ts";
 import { pushRelease } from "../../src/registry/push.ts";
 import { setAlias } from "../../src/registry/aliases.ts";
-import { openStore } from "../../src/storage/open.ts";
 import type { Bump } from "../../src/version.ts";
 import { resolveContext, type GlobalOptions } from "../context.ts";
 import { printJson } from "../output.ts";
+import { progressBar } from "../progress.ts";
 import { collect } from "../parse-options.ts";
-import { withGlobalOptions } from "../global-options.ts";
+import { withGlobalOptions, withUnsafeStoreOption } from "../global-options.ts";
 
 interface PushOptions extends GlobalOptions {
   path?: string;
@@ -20,7 +20,7 @@ interface PushOptions extends GlobalOptions {
 }
 
 export function registerPush(program: Command): void {
-  withGlobalOptions(
+  withUnsafeStoreOption(withGlobalOptions(
     program
       .command("push")
       .description("Compile every prompt in the folder and publish them as one immutable version")
@@ -29,14 +29,14 @@ export function registerPush(program: Command): void {
       .option("--version <version>", "publish as this version (default: the next patch version)")
       .option("--bump <level>", "patch, minor or major, when --version is not given", "patch")
       .option("--force", "create a new version even if nothing changed"),
-  ).action(async (options: PushOptions) => {
+  )).action(async (options: PushOptions) => {
     if (!["patch", "minor", "major"].includes(options.bump)) {
       throw new UsageError(`--bump must be patch, minor or major, not "${options.bump}"`);
     }
     const ctx = await resolveContext(options);
     const promptsDir = ctx.promptsDir(options.path);
     const prompts = await compileFolder(promptsDir);
-    const store = openStore(ctx.registry);
+    const store = await ctx.store();
     const project = await ctx.project();
     const git = await gitInfo(ctx.cwd, promptsDir);
     const result = await pushRelease(store, {
@@ -46,9 +46,7 @@ export function registerPush(program: Command): void {
       bump: options.bump as Bump,
       force: options.force === true,
       ...(git && { git }),
-      ...(process.stderr.isTTY && !ctx.json && {
-        onProgress: (done, total) => process.stderr.write(`\rUploading ${done}/${total}${done === total ? "\n" : ""}`),
-      }),
+      onProgress: progressBar("Uploading", { json: ctx.json }),
     });
     const aliases = [];
     for (const alias of options.alias ?? []) {

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { RegistryClient } from "../../src/registry/read.ts";
-import { openReader } from "../../src/storage/open.ts";
 import { resolveContext, type GlobalOptions } from "../context.ts";
 import { withGlobalOptions } from "../global-options.ts";
 import { printJson } from "../output.ts";
@@ -14,7 +13,7 @@ export function registerVersion(program: Command): void {
   ).action(async (ref: string, options: GlobalOptions) => {
     const ctx = await resolveContext(options);
     const project = await ctx.project();
-    const resolved = await new RegistryClient(openReader(ctx.registry), project).resolve(ref);
+    const resolved = await new RegistryClient(await ctx.reader(), project).resolve(ref);
     if (ctx.json) printJson({ project, ref, ...resolved });
     else console.log(resolved.version);
   });

@@ -145,4 +145,5 @@ export interface ConfigFile {
   registry?: string;
   prompts?: string;
   publicUrl?: string;
+  s3?: { endpoint?: string; region?: string; forcePathStyle?: boolean };
 }
