@@ -79,10 +79,12 @@ EOF
 wait_for_http() {
   local port="$1"
   for _ in $(seq 1 180); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    # Our own radosgw must be the one answering: another server may have taken the port meanwhile.
+    if [ -f "$DIR/radosgw.pid" ] && ! alive radosgw; then break; fi
+    if alive radosgw && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
     sleep 0.5
   done
-  log "RADOS Gateway did not answer on port $port within 90 s; last log lines:"
+  log "RADOS Gateway is not answering on port $port (waited up to 90 s); last log lines:"
   tail -n 20 "$DIR"/log/*.log >&2 || true
   stop
   exit 1
