@@ -6,6 +6,7 @@ import { registerInit } from "./commands/init.ts";
 import { registerList } from "./commands/list.ts";
 import { registerPush } from "./commands/push.ts";
 import { registerRender } from "./commands/render.ts";
+import { registerServe } from "./commands/serve.ts";
 import { registerShow } from "./commands/show.ts";
 import { registerVersion } from "./commands/version.ts";
 import { EXIT_OK, EXIT_USAGE, reportError } from "./output.ts";
@@ -28,6 +29,7 @@ function buildProgram(): Command {
   registerList(program);
   registerShow(program);
   registerRender(program);
+  registerServe(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
