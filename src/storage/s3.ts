@@ -125,6 +125,9 @@ export class S3Store implements RegistryStore {
           continue;
         }
         if (isConditionFailure(error)) return undefined;
+        // Ceph RGW answers the losers of concurrent If-Match writes with 500 (ECANCELED) as often as with 412.
+        // Treated as a conflict, the caller re-reads; a server that keeps failing ends in POINTER_CONFLICT.
+        if (condition.IfMatch !== undefined && statusOf(error) === 500) return undefined;
         throw this.failure("write", key, error);
       }
     }
