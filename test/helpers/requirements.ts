@@ -12,6 +12,7 @@ export function requireComponent(name: string, available: boolean, reason: strin
     });
   } else {
     console.warn(`skipped: ${name} is missing: ${reason}`);
+    it.skip(`${name} is missing (${reason})`, () => undefined);
   }
   return false;
 }
