@@ -1,4 +1,5 @@
 import { NetworkError } from "../errors.ts";
+import type { Revalidation } from "./conditional.ts";
 import type { RegistryReader, StoredObject } from "./types.ts";
 
 export interface HttpReaderOptions {
@@ -6,6 +7,10 @@ export interface HttpReaderOptions {
   fetch?: typeof globalThis.fetch;
   /** Per-request timeout in milliseconds. @default 10000 */
   timeoutMs?: number;
+  /** Retries after a network error, a 429 or a 5xx, with jittered exponential backoff. @default 2 */
+  retries?: number;
+  /** First backoff in milliseconds; doubles with each retry. @default 100 */
+  retryBackoffMs?: number;
 }
 
 /** Reads a registry over HTTP(S): a bucket's public endpoint, a CDN, or `promptsync serve`. */
@@ -13,31 +18,64 @@ export class HttpReader implements RegistryReader {
   readonly url: string;
   private readonly fetch: typeof globalThis.fetch;
   private readonly timeoutMs: number;
+  private readonly retries: number;
+  private readonly retryBackoffMs: number;
 
   constructor(baseUrl: string, options: HttpReaderOptions = {}) {
     this.url = baseUrl.replace(/\/+$/, "");
     this.fetch = options.fetch ?? globalThis.fetch;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.retries = options.retries ?? 2;
+    this.retryBackoffMs = options.retryBackoffMs ?? 100;
   }
 
   async get(key: string): Promise<StoredObject | undefined> {
+    const result = await this.request(key, undefined);
+    return result.status === "changed" ? result.object : undefined;
+  }
+
+  /** A conditional GET: a 304 costs no body. */
+  getIfChanged(key: string, etag: string): Promise<Revalidation> {
+    return this.request(key, etag);
+  }
+
+  private async request(key: string, etag: string | undefined): Promise<Revalidation> {
     const url = `${this.url}/${key.split("/").map(encodeURIComponent).join("/")}`;
-    let response: Response;
-    try {
-      response = await this.fetch(url, { signal: AbortSignal.timeout(this.timeoutMs) });
-    } catch (error) {
-      throw new NetworkError(url, `Cannot reach the registry: ${(error as Error).message}`, { cause: error });
+    for (let attempt = 0; ; attempt++) {
+      let response: Response;
+      try {
+        response = await this.fetch(url, {
+          signal: AbortSignal.timeout(this.timeoutMs),
+          ...(etag && { headers: { "If-None-Match": etag } }),
+        });
+      } catch (error) {
+        if (attempt < this.retries) {
+          await this.backoff(attempt);
+          continue;
+        }
+        throw new NetworkError(url, `Cannot reach the registry: ${(error as Error).message}`, { cause: error });
+      }
+      if (response.status === 304) return { status: "unchanged" };
+      if (response.status === 404 || response.status === 403) {
+        // Buckets answer 403 for a missing key when listing is not public.
+        await response.body?.cancel();
+        return { status: "missing" };
+      }
+      if (!response.ok) {
+        await response.body?.cancel();
+        if ((response.status === 429 || response.status >= 500) && attempt < this.retries) {
+          await this.backoff(attempt);
+          continue;
+        }
+        throw new NetworkError(url, `The registry answered ${response.status} ${response.statusText}`, { status: response.status });
+      }
+      const body = new Uint8Array(await response.arrayBuffer());
+      return { status: "changed", object: { body, etag: response.headers.get("etag") ?? "" } };
     }
-    if (response.status === 404 || response.status === 403) {
-      // Buckets answer 403 for a missing key when listing is not public.
-      await response.body?.cancel();
-      return undefined;
-    }
-    if (!response.ok) {
-      await response.body?.cancel();
-      throw new NetworkError(url, `The registry answered ${response.status} ${response.statusText}`, { status: response.status });
-    }
-    const body = new Uint8Array(await response.arrayBuffer());
-    return { body, etag: response.headers.get("etag") ?? "" };
+  }
+
+  private backoff(attempt: number): Promise<void> {
+    const ms = this.retryBackoffMs * 2 ** attempt * (0.5 + Math.random());
+    return new Promise((resolve) => setTimeout(resolve, ms));
   }
 }
