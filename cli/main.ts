@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { registerAlias } from "./commands/alias.ts";
 import { registerInit } from "./commands/init.ts";
 import { registerList } from "./commands/list.ts";
+import { registerPull } from "./commands/pull.ts";
 import { registerPush } from "./commands/push.ts";
 import { registerRender } from "./commands/render.ts";
 import { registerServe } from "./commands/serve.ts";
@@ -30,6 +31,7 @@ function buildProgram(): Command {
   registerShow(program);
   registerRender(program);
   registerServe(program);
+  registerPull(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
