@@ -36,7 +36,48 @@ export class DiskCache {
     }
   }
 
+  /** A pointer as last read from the registry, with when; undefined (and discarded) when missing or corrupt. */
+  async readPointer(key: string): Promise<CachedPointer | undefined> {
+    const bytes = await this.read(pointerKey(key));
+    if (!bytes) return undefined;
+    try {
+      const entry = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) as Partial<StoredPointer>;
+      if (typeof entry.etag !== "string" || typeof entry.checkedAt !== "number" || typeof entry.body !== "string") throw new Error("corrupt");
+      return { etag: entry.etag, checkedAt: entry.checkedAt, body: new TextEncoder().encode(entry.body) };
+    } catch {
+      await this.discard(pointerKey(key));
+      return undefined;
+    }
+  }
+
+  async writePointer(key: string, pointer: CachedPointer): Promise<void> {
+    const stored: StoredPointer = { etag: pointer.etag, checkedAt: pointer.checkedAt, body: new TextDecoder().decode(pointer.body) };
+    await this.write(pointerKey(key), new TextEncoder().encode(JSON.stringify(stored)));
+  }
+
+  async discardPointer(key: string): Promise<void> {
+    await this.discard(pointerKey(key));
+  }
+
   async discard(key: string): Promise<void> {
     await unlink(this.path(key)).catch(() => undefined);
   }
+}
+
+export interface CachedPointer {
+  etag: string;
+  /** When the registry last confirmed it (ms since the epoch). */
+  checkedAt: number;
+  body: Uint8Array;
+}
+
+interface StoredPointer {
+  etag: string;
+  checkedAt: number;
+  body: string;
+}
+
+/** Pointers live apart from immutable content, which is stored under its own key. */
+function pointerKey(key: string): string {
+  return `_pointers/${key}`;
 }

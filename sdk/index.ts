@@ -1,6 +1,7 @@
 export { PromptManager, type GetPromptOptions } from "./prompt-manager.ts";
 export type { PromptManagerOptions } from "./options.ts";
-export { Prompt, type PromptOrigin } from "./prompt.ts";
+export { Prompt, type PromptSource } from "./prompt.ts";
+export type { CacheStrategy } from "./options.ts";
 export {
   AliasNotFoundError,
   CompileError,
@@ -9,11 +10,13 @@ export {
   MissingVariableError,
   NetworkError,
   PromptNotFoundError,
+  PromptUnavailableError,
   PromptSyncError,
   RenderError,
   UnsafeTemplateError,
   VersionNotFoundError,
   type ErrorCode,
+  type SourceAttempt,
 } from "../src/errors.ts";
 export type { ChatMessage, PromptKind, Tags, VariableInfo } from "../src/formats/types.ts";
 export type { Diagnostic } from "../src/diagnostics.ts";

@@ -1,6 +1,24 @@
 import { resolve } from "node:path";
 import { ConfigError } from "../src/errors.ts";
 
+export interface CacheStrategy {
+  /** Seconds a resolved alias is served from memory before its pointer is revalidated. @default refreshInterval */
+  memoryTtl?: number;
+  /**
+   * Seconds an alias pointer kept in cacheDir counts as fresh after a restart. Older ones are still served, marked
+   * stale, when the registry cannot be reached. @default 3600
+   */
+  fileTtl?: number;
+  /**
+   * When a pointer's memoryTtl has passed: `background` serves the cached version at once and refreshes it in the
+   * background (one refresh per pointer at a time); `on-demand` waits for the refresh; `none` never refreshes.
+   * @default "background"
+   */
+  refreshStrategy?: "background" | "on-demand" | "none";
+  /** Memory for compiled prompts, least recently used evicted first: bytes, or a size such as "100MB". @default "100MB" */
+  maxCacheSize?: number | string;
+}
+
 export interface PromptManagerOptions {
   /**
    * Where to read prompts: an http(s) URL (a bucket, a CDN, any static server), `file://…` or a folder path.
@@ -18,6 +36,14 @@ export interface PromptManagerOptions {
   cacheDir?: string;
   /** Seconds an alias's resolved version is trusted before its pointer is read again. @default 300 */
   refreshInterval?: number;
+  cacheStrategy?: CacheStrategy;
+  /**
+   * A snapshot written by `promptsync pull` and shipped with the app: served when neither the caches nor the
+   * registry can provide a prompt, so a cold start with the CDN down still works.
+   */
+  snapshotDir?: string;
+  /** Retries of a failed registry request (network error, 429, 5xx), with jittered exponential backoff. @default 2 */
+  retries?: number;
   /** Alias or version used when getPrompt is not given one. @default "production" */
   defaultVersionOrAlias?: string;
   /** The local prompts folder (local mode and fallbackToLocal). @default "./prompts" */
@@ -38,7 +64,13 @@ export interface ResolvedOptions {
   registry: string | undefined;
   project: string | undefined;
   cacheDir: string | undefined;
+  snapshotDir: string | undefined;
   refreshIntervalMs: number;
+  memoryTtlMs: number;
+  fileTtlMs: number;
+  refreshStrategy: "background" | "on-demand" | "none";
+  maxCacheBytes: number;
+  retries: number;
   defaultVersionOrAlias: string;
   promptsDir: string;
   strict: boolean;
@@ -65,11 +97,23 @@ export function resolveOptions(options: PromptManagerOptions, env: NodeJS.Proces
       "The registry is empty: set the PromptManager option `registry` or the PROMPTSYNC_REGISTRY environment variable to a URL or folder",
     );
   }
+  const refreshInterval = positiveNumber(options.refreshInterval, 300, "refreshInterval");
+  const strategy = options.cacheStrategy ?? {};
+  const refreshStrategy = strategy.refreshStrategy ?? "background";
+  if (!["background", "on-demand", "none"].includes(refreshStrategy)) {
+    throw new ConfigError(`PromptManager option \`cacheStrategy.refreshStrategy\` must be "background", "on-demand" or "none", not ${JSON.stringify(refreshStrategy)}`);
+  }
   return {
     registry,
     project: options.project ?? env.PROMPTSYNC_PROJECT,
     cacheDir: options.cacheDir === undefined ? undefined : resolve(cwd, options.cacheDir),
-    refreshIntervalMs: positiveNumber(options.refreshInterval, 300, "refreshInterval") * 1000,
+    snapshotDir: options.snapshotDir === undefined ? undefined : resolve(cwd, options.snapshotDir),
+    refreshIntervalMs: refreshInterval * 1000,
+    memoryTtlMs: positiveNumber(strategy.memoryTtl, refreshInterval, "cacheStrategy.memoryTtl") * 1000,
+    fileTtlMs: positiveNumber(strategy.fileTtl, 3600, "cacheStrategy.fileTtl") * 1000,
+    refreshStrategy,
+    maxCacheBytes: parseSize(strategy.maxCacheSize ?? "100MB"),
+    retries: positiveNumber(options.retries, 2, "retries"),
     defaultVersionOrAlias: options.defaultVersionOrAlias ?? "production",
     promptsDir: resolve(cwd, options.promptsDir ?? "prompts"),
     strict: options.strict ?? true,
@@ -78,4 +122,16 @@ export function resolveOptions(options: PromptManagerOptions, env: NodeJS.Proces
     now: options.now ?? Date.now,
     cwd,
   };
+}
+
+const UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3 };
+
+/** 1048576, "100MB", "512 KiB" → bytes. */
+export function parseSize(size: number | string): number {
+  if (typeof size === "number" && Number.isFinite(size) && size >= 0) return size;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([KMG]i?B|B)?\s*$/i.exec(String(size));
+  if (!match) {
+    throw new ConfigError(`PromptManager option \`cacheStrategy.maxCacheSize\` must be a number of bytes or a size such as "100MB", not ${JSON.stringify(size)}`);
+  }
+  return Math.floor(Number(match[1]) * UNITS[(match[2] ?? "B").toUpperCase()]!);
 }

@@ -1,65 +1,36 @@
 import { detectProject, loadConfig } from "../src/config.ts";
-import { InvalidBundleError, NetworkError, PromptNotFoundError } from "../src/errors.ts";
-import { decodeYaml, verifyPromptHash } from "../src/formats/codec.ts";
-import type { CompiledPrompt, Tags } from "../src/formats/types.ts";
-import { validateCompiledPrompt } from "../src/formats/validate.ts";
-import { layout } from "../src/layout.ts";
-import { RegistryClient } from "../src/registry/read.ts";
-import { materializePrompt, type RenderableBody } from "../src/render.ts";
+import { isUnavailable, PromptNotFoundError, PromptUnavailableError } from "../src/errors.ts";
+import type { Tags } from "../src/formats/types.ts";
 import { openReader, parseRegistryLocation } from "../src/storage/open.ts";
-import { selectVariant } from "../src/variants.ts";
-import { isVersion } from "../src/version.ts";
+import { FolderStore } from "../src/storage/folder.ts";
+import { isVersion, normalizeVersion } from "../src/version.ts";
+import { mapLimit } from "../src/concurrency.ts";
+import { ContentStore, ContentUnavailableError } from "./contents.ts";
 import { DiskCache } from "./disk-cache.ts";
+import { LoadedPrompt } from "./loaded-prompt.ts";
 import { resolveOptions, type PromptManagerOptions, type ResolvedOptions } from "./options.ts";
-import { Prompt, type PromptOrigin } from "./prompt.ts";
+import { PointerCache, PointerUnavailableError } from "./pointers.ts";
+import type { Prompt } from "./prompt.ts";
 
 export interface GetPromptOptions {
   /** A version (v1.2.0), an alias (production) or `latest`. @default the manager's defaultVersionOrAlias */
   versionOrAlias?: string;
-  /** Use the local prompt file when the registry cannot be reached or serves something invalid. @default false */
+  /**
+   * Use the local prompt file when neither the caches, the registry nor the snapshot can serve the prompt.
+   * @default false
+   */
   fallbackToLocal?: boolean;
   /** Select a variant: the variant whose tags all match, with the most tags, wins. */
   tags?: Tags;
 }
 
-/** A compiled prompt with its templates compiled once, and the Prompt objects handed out for it. */
-class LoadedPrompt {
-  readonly compiled: CompiledPrompt;
-  readonly origin: PromptOrigin;
-  private readonly bodies: Map<string | undefined, RenderableBody>;
-  private readonly handed = new Map<string, Prompt>();
-
-  constructor(compiled: CompiledPrompt, origin: PromptOrigin, strict: boolean, source: string) {
-    this.compiled = compiled;
-    this.origin = origin;
-    this.bodies = materializePrompt(compiled, { strict, origin: source });
-  }
-
-  prompt(project: string | undefined, version: string, alias: string | undefined, tags: Tags | undefined): Prompt {
-    const variant = selectVariant(this.compiled.variants, tags);
-    const key = `${alias ?? ""}\u0000${variant?.id ?? ""}`;
-    let prompt = this.handed.get(key);
-    if (!prompt) {
-      prompt = new Prompt(this.compiled, this.bodies.get(variant?.id)!, { project, version, alias, origin: this.origin });
-      this.handed.set(key, prompt);
-    }
-    return prompt;
-  }
-}
-
-interface ResolvedRef {
-  version: string;
-  alias: string | undefined;
-  /** When the alias must be read again (ms since epoch); Infinity for versions. */
-  expiresAt: number;
-}
-
 interface RegistryMode {
   kind: "registry";
-  client: RegistryClient;
   project: string;
-  disk: DiskCache | undefined;
-  url: string;
+  pointers: PointerCache;
+  contents: ContentStore;
+  /** The prompt names read through each alias, loaded ahead when the alias moves. */
+  inUse: Map<string, Set<string>>;
 }
 
 interface LocalMode {
@@ -67,16 +38,22 @@ interface LocalMode {
   project: string | undefined;
 }
 
+interface Target {
+  version: string;
+  alias: string | undefined;
+  stale: boolean;
+}
+
 /**
  * Reads prompts from a registry (HTTP, CDN or folder) with no server in between, or compiles the local prompts
- * folder when no registry is configured.
+ * folder when no registry is configured. Serving order: memory, disk cache, registry, snapshot, local files.
  */
 export class PromptManager {
   private readonly options: ResolvedOptions;
-  private mode: Promise<RegistryMode | LocalMode> | undefined;
-  private readonly refs = new Map<string, ResolvedRef>();
-  private readonly loaded = new Map<string, Promise<LoadedPrompt>>();
+  private mode: RegistryMode | LocalMode | undefined;
+  private detecting: Promise<RegistryMode | LocalMode> | undefined;
   private local: Promise<Map<string, LoadedPrompt>> | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: PromptManagerOptions = {}) {
     this.options = resolveOptions(options);
@@ -84,77 +61,98 @@ export class PromptManager {
 
   /** A prompt at a version or alias, with a variant selected by tags. */
   async getPrompt(name: string, options: GetPromptOptions = {}): Promise<Prompt> {
-    const mode = await (this.mode ??= this.detectMode());
+    const mode = this.mode ?? (await (this.detecting ??= this.detectMode()));
     if (mode.kind === "local") return this.localPrompt(name, options.tags, mode.project);
+    const ref = options.versionOrAlias ?? this.options.defaultVersionOrAlias;
     try {
-      const ref = await this.resolveRef(mode, options.versionOrAlias ?? this.options.defaultVersionOrAlias);
-      const loaded = await this.load(mode, ref.version, name);
-      return loaded.prompt(mode.project, ref.version, ref.alias, options.tags);
+      const target = await this.target(mode, ref);
+      if (target.alias) this.track(mode, target.alias, name);
+      const hit = mode.contents.cached(target.version, name);
+      if (hit) return hit.prompt(mode.project, target.version, target.alias, options.tags, "memory", target.stale);
+      const { loaded, source } = await mode.contents.load(target.version, name);
+      return loaded.prompt(mode.project, target.version, target.alias, options.tags, source, target.stale || source === "snapshot");
     } catch (error) {
-      if (options.fallbackToLocal && (error instanceof NetworkError || error instanceof InvalidBundleError)) {
-        return this.localPrompt(name, options.tags, mode.project);
+      if (!(error instanceof PointerUnavailableError || error instanceof ContentUnavailableError || isUnavailable(error))) throw error;
+      const wrapped = error instanceof PointerUnavailableError || error instanceof ContentUnavailableError;
+      const attempts = wrapped ? [...error.attempts] : [{ source: "network" as const, error: (error as Error).message }];
+      const cause = wrapped ? error.cause : error;
+      if (options.fallbackToLocal) {
+        try {
+          return await this.localPrompt(name, options.tags, mode.project);
+        } catch (localError) {
+          attempts.push({ source: "local", error: (localError as Error).message });
+        }
       }
-      throw error;
+      throw new PromptUnavailableError(name, ref, attempts, cause);
     }
+  }
+
+  /**
+   * Revalidates every alias in use now (the periodic refresher calls this every refreshInterval). An alias that
+   * moved is switched only after the new version's prompts in use are loaded.
+   */
+  async refresh(): Promise<void> {
+    const mode = this.mode;
+    if (mode?.kind !== "registry") return;
+    await Promise.all(mode.pointers.refs().map((ref) => mode.pointers.refresh(ref).catch(() => undefined)));
+  }
+
+  /** Stops the periodic refresh, so that the process can exit. */
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private target(mode: RegistryMode, ref: string): Target | Promise<Target> {
+    if (isVersion(ref)) {
+      // A version exists once its manifest does, and then forever.
+      const version = normalizeVersion(ref);
+      return mode.contents.manifest(version).then(({ source }) => ({ version, alias: undefined, stale: source === "snapshot" }));
+    }
+    return mode.pointers.resolve(ref);
+  }
+
+  private track(mode: RegistryMode, alias: string, name: string): void {
+    let names = mode.inUse.get(alias);
+    if (!names) mode.inUse.set(alias, (names = new Set()));
+    names.add(name);
   }
 
   private async detectMode(): Promise<RegistryMode | LocalMode> {
     const { cwd } = this.options;
     const config = this.options.registry && this.options.project ? undefined : await loadConfig(cwd);
     const registry = this.options.registry ?? config?.config.publicUrl ?? config?.config.registry;
-    if (!registry) return { kind: "local", project: this.options.project ?? config?.config.project };
+    if (!registry) return (this.mode = { kind: "local", project: this.options.project ?? config?.config.project });
     const project = this.options.project ?? (await detectProject(cwd, undefined, config?.config ?? {})).project;
     const location = parseRegistryLocation(registry, config?.config.registry === registry ? config.dir : cwd);
-    const reader = await openReader(location, { fetch: this.options.fetch, timeoutMs: this.options.timeoutMs });
-    return {
-      kind: "registry",
-      client: new RegistryClient(reader, project),
+    const network = await openReader(location, { fetch: this.options.fetch, timeoutMs: this.options.timeoutMs, retries: this.options.retries });
+    const disk = this.options.cacheDir ? new DiskCache(this.options.cacheDir, network.url) : undefined;
+    const snapshot = this.options.snapshotDir ? new FolderStore(this.options.snapshotDir) : undefined;
+    const contents = new ContentStore({ project, network, snapshot, disk, maxBytes: this.options.maxCacheBytes, strict: this.options.strict });
+    const inUse = new Map<string, Set<string>>();
+    const pointers = new PointerCache({
       project,
-      url: reader.url,
-      disk: this.options.cacheDir ? new DiskCache(this.options.cacheDir, reader.url) : undefined,
-    };
-  }
-
-  private async resolveRef(mode: RegistryMode, ref: string): Promise<ResolvedRef> {
-    const now = this.options.now();
-    const cached = this.refs.get(ref);
-    if (cached && cached.expiresAt > now) return cached;
-    // A version exists once its manifest does, and then forever; an alias moves.
-    const { version, alias } = await mode.client.resolve(ref);
-    const resolved = { version, alias, expiresAt: isVersion(ref) ? Number.POSITIVE_INFINITY : now + this.options.refreshIntervalMs };
-    this.refs.set(ref, resolved);
-    return resolved;
-  }
-
-  private load(mode: RegistryMode, version: string, name: string): Promise<LoadedPrompt> {
-    const key = `${version}\u0000${name}`;
-    let loading = this.loaded.get(key);
-    if (!loading) {
-      loading = this.fetchPrompt(mode, version, name);
-      this.loaded.set(key, loading);
-      // A failure is not cached: the next call tries again.
-      loading.catch(() => this.loaded.delete(key));
+      network,
+      snapshot,
+      disk,
+      now: this.options.now,
+      memoryTtlMs: this.options.memoryTtlMs,
+      fileTtlMs: this.options.fileTtlMs,
+      strategy: this.options.refreshStrategy,
+      prepare: async (alias, version) => {
+        await mapLimit([...(inUse.get(alias) ?? [])], 8, (name) =>
+          contents.load(version, name).catch((error: unknown) => {
+            // A prompt the new version no longer has is simply not served from it.
+            if (!(error instanceof PromptNotFoundError)) throw error;
+          }),
+        );
+      },
+    });
+    if (this.options.refreshStrategy !== "none" && this.options.refreshIntervalMs > 0) {
+      this.timer = setInterval(() => void this.refresh(), this.options.refreshIntervalMs);
+      this.timer.unref();
     }
-    return loading;
-  }
-
-  private async fetchPrompt(mode: RegistryMode, version: string, name: string): Promise<LoadedPrompt> {
-    const key = layout.promptDefault(mode.project, name, version);
-    const cached = await mode.disk?.read(key);
-    if (cached) {
-      try {
-        const compiled = verifyPromptHash(decodeYaml(cached, key, validateCompiledPrompt), key);
-        return new LoadedPrompt(compiled, "disk", this.options.strict, mode.url);
-      } catch {
-        await mode.disk?.discard(key);
-      }
-    }
-    const object = await mode.client.reader.get(key);
-    if (!object) throw new PromptNotFoundError(name, `project "${mode.project}" at ${version}`);
-    const compiled = verifyPromptHash(decodeYaml(object.body, key, validateCompiledPrompt), key);
-    const loaded = new LoadedPrompt(compiled, "registry", this.options.strict, mode.url);
-    await mode.disk?.write(key, object.body);
-    return loaded;
+    return (this.mode = { kind: "registry", project, pointers, contents, inUse });
   }
 
   private async localPrompt(name: string, tags: Tags | undefined, project: string | undefined): Promise<Prompt> {
@@ -165,14 +163,13 @@ export class PromptManager {
       throw new PromptNotFoundError(name, `the local prompts folder ${this.options.promptsDir}`,
         "The name is the file's path below the prompts folder, without extension.");
     }
-    return loaded.prompt(project, "local", undefined, tags);
+    return loaded.prompt(project, "local", undefined, tags, "local", false);
   }
 
   private async compileLocal(): Promise<Map<string, LoadedPrompt>> {
     // The compiler (YAML source parsing, diagnostics) loads only when local files are compiled.
     const { compileFolder } = await import("../src/compiler/folder.ts");
     const prompts = await compileFolder(this.options.promptsDir);
-    return new Map(prompts.map((p) => [p.name, new LoadedPrompt(p, "local", this.options.strict, this.options.promptsDir)]));
+    return new Map(prompts.map((p) => [p.name, new LoadedPrompt(p, 0, this.options.strict, this.options.promptsDir)]));
   }
 }
-

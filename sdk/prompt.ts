@@ -1,14 +1,18 @@
 import type { ChatMessage, CompiledPrompt, PromptKind, Tags, VariableInfo } from "../src/formats/types.ts";
 import type { Rendered, RenderableBody } from "../src/render.ts";
 
-/** Where a returned prompt came from. */
-export type PromptOrigin = "registry" | "disk" | "local";
+/**
+ * Where this call's prompt came from: the registry over the network, this process's memory, the disk cache, a
+ * snapshot shipped with the app, or the local prompt files.
+ */
+export type PromptSource = "network" | "memory" | "disk" | "snapshot" | "local";
 
 export interface PromptInfo {
   project: string | undefined;
   version: string;
   alias: string | undefined;
-  origin: PromptOrigin;
+  source: PromptSource;
+  stale: boolean;
 }
 
 /** A prompt at one version with one variant selected, ready to render. Immutable; shared between calls. */
@@ -36,7 +40,12 @@ export class Prompt {
   readonly model: CompiledPrompt["model"];
   readonly config: CompiledPrompt["config"];
   readonly hash: string;
-  readonly origin: PromptOrigin;
+  readonly source: PromptSource;
+  /**
+   * True when the alias could not be revalidated when it was due (registry unreachable or answering invalidly),
+   * or came from a snapshot: a newer version may exist.
+   */
+  readonly stale: boolean;
   private readonly body: RenderableBody;
 
   constructor(compiled: CompiledPrompt, body: RenderableBody, info: PromptInfo) {
@@ -57,7 +66,8 @@ export class Prompt {
     this.model = compiled.model;
     this.config = compiled.config;
     this.hash = variant?.hash ?? compiled.hash;
-    this.origin = info.origin;
+    this.source = info.source;
+    this.stale = info.stale;
     this.body = body;
   }
 

@@ -24,7 +24,8 @@ export type ErrorCode =
   | "INVALID_BUNDLE"
   | "UNSAFE_TEMPLATE"
   | "MISSING_VARIABLE"
-  | "RENDER_FAILED";
+  | "RENDER_FAILED"
+  | "PROMPT_UNAVAILABLE";
 
 export class PromptSyncError extends Error {
   readonly code: ErrorCode;
@@ -147,4 +148,34 @@ export class RenderError extends PromptSyncError {
   constructor(prompt: string, message: string, cause?: unknown) {
     super("RENDER_FAILED", `Rendering "${prompt}" failed: ${message}`, { cause });
   }
+}
+
+/** One place the SDK looked for a prompt, and why it could not serve it. */
+export interface SourceAttempt {
+  source: "memory" | "disk" | "network" | "snapshot" | "local";
+  error: string;
+}
+
+/** No source could serve the prompt: `attempts` lists each one tried, in order, with its failure. */
+export class PromptUnavailableError extends PromptSyncError {
+  readonly prompt: string;
+  readonly attempts: readonly SourceAttempt[];
+  /** `cause`: the registry's failure (a NetworkError, InvalidBundleError or UnsafeTemplateError). */
+  constructor(prompt: string, ref: string, attempts: readonly SourceAttempt[], cause?: unknown) {
+    super(
+      "PROMPT_UNAVAILABLE",
+      `Prompt "${prompt}" (${ref}) could not be served: ${attempts.map((a) => `${a.source}: ${a.error}`).join("; ")}`,
+      {
+        suggestion: "Check the registry URL and the network; ship a snapshot (promptsync pull, snapshotDir) or pass fallbackToLocal to serve offline.",
+        cause,
+      },
+    );
+    this.prompt = prompt;
+    this.attempts = attempts;
+  }
+}
+
+/** Failures that say the registry could not serve right now, not that the prompt or alias does not exist. */
+export function isUnavailable(error: unknown): boolean {
+  return error instanceof NetworkError || error instanceof InvalidBundleError || error instanceof UnsafeTemplateError;
 }

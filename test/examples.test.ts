@@ -60,7 +60,7 @@ describe("examples/prompts end to end on the embedded default registry", () => {
     const dir = await exampleRepo();
     const pm = new PromptManager({ cwd: dir });
     const prompt = await pm.getPrompt("greeting");
-    expect(prompt).toMatchObject({ version: "local", origin: "local" });
+    expect(prompt).toMatchObject({ version: "local", source: "local" });
     expect(prompt.format({ name: "Ann", product: "Acme" })).toBe("Hello Ann! Welcome to Acme.");
   });
 });

@@ -74,9 +74,15 @@ describe("a tampered registry cannot run code in apps", () => {
     prompt.content = ESCAPES[0]!;
     prompt.hash = contentHash(prompt);
     await writeFile(file, stringify(prompt));
+    const manifestFile = join(dir, ".promptsync/registry/prompts/tamper/_releases/v0.1.0.json");
+    const manifest = JSON.parse(await readFile(manifestFile, "utf8")) as { prompts: Record<string, { hash: string }> };
+    manifest.prompts.p!.hash = prompt.hash;
+    await writeFile(manifestFile, JSON.stringify(manifest));
 
     const pm = new PromptManager({ registry: join(dir, ".promptsync/registry"), project: "tamper" });
-    await expect(pm.getPrompt("p")).rejects.toBeInstanceOf(UnsafeTemplateError);
+    const error = await pm.getPrompt("p").catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "PROMPT_UNAVAILABLE" });
+    expect((error as Error).cause).toBeInstanceOf(UnsafeTemplateError);
     expect((globalThis as { pwned?: number }).pwned).toBeUndefined();
     const cli = await runCli(dir, ["render", "p", "--alias", "production", "--json"]);
     expect(cli.code).toBe(1);
@@ -87,7 +93,9 @@ describe("a tampered registry cannot run code in apps", () => {
     const { dir, file } = await publish();
     await writeFile(file, (await readFile(file, "utf8")).replace("Hello", "Goodbye"));
     const pm = new PromptManager({ registry: join(dir, ".promptsync/registry"), project: "tamper" });
-    await expect(pm.getPrompt("p")).rejects.toBeInstanceOf(InvalidBundleError);
-    await expect(pm.getPrompt("p")).rejects.toMatchObject({ code: "INVALID_BUNDLE" });
+    const error = await pm.getPrompt("p").catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "PROMPT_UNAVAILABLE" });
+    expect((error as Error).cause).toBeInstanceOf(InvalidBundleError);
+    expect((error as Error).cause).toMatchObject({ code: "INVALID_BUNDLE" });
   });
 });

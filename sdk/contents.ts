@@ -1,0 +1,159 @@
+import { InvalidBundleError, isUnavailable, PromptNotFoundError, VersionNotFoundError, type SourceAttempt } from "../src/errors.ts";
+import { decodeJson, decodeYaml, verifyPromptHash } from "../src/formats/codec.ts";
+import type { ReleaseManifest } from "../src/formats/types.ts";
+import { validateCompiledPrompt, validateReleaseManifest } from "../src/formats/validate.ts";
+import { layout } from "../src/layout.ts";
+import type { RegistryReader } from "../src/storage/types.ts";
+import { ByteLru } from "./byte-lru.ts";
+import type { DiskCache } from "./disk-cache.ts";
+import { LoadedPrompt } from "./loaded-prompt.ts";
+import type { PromptSource } from "./prompt.ts";
+
+export interface ContentStoreOptions {
+  project: string;
+  network: RegistryReader;
+  snapshot: RegistryReader | undefined;
+  disk: DiskCache | undefined;
+  maxBytes: number;
+  strict: boolean;
+}
+
+export interface Loaded {
+  loaded: LoadedPrompt;
+  source: PromptSource;
+}
+
+/** Thrown when every source failed for want of the registry; the caller turns it into a PromptUnavailableError. */
+export class ContentUnavailableError extends Error {
+  readonly attempts: readonly SourceAttempt[];
+  constructor(attempts: readonly SourceAttempt[], cause: unknown) {
+    super(attempts.map((a) => `${a.source}: ${a.error}`).join("; "), { cause });
+    this.attempts = attempts;
+  }
+}
+
+/**
+ * Immutable content: release manifests and compiled prompts at a version. Fetched once and never revalidated;
+ * kept in memory (least recently used first out, bounded by bytes) and on disk. Every prompt is checked against
+ * its schema, its own hash, the hash its release manifest lists, and the template safety check.
+ */
+export class ContentStore {
+  private readonly options: ContentStoreOptions;
+  private readonly memory: ByteLru<LoadedPrompt>;
+  private readonly loading = new Map<string, Promise<Loaded>>();
+  private readonly manifests = new Map<string, Promise<{ manifest: ReleaseManifest; source: PromptSource }>>();
+
+  constructor(options: ContentStoreOptions) {
+    this.options = options;
+    this.memory = new ByteLru(options.maxBytes);
+  }
+
+  get memoryBytes(): number {
+    return this.memory.bytes;
+  }
+
+  cached(version: string, name: string): LoadedPrompt | undefined {
+    return this.memory.get(`${version}\u0000${name}`);
+  }
+
+  /** The prompt from disk, the network or the snapshot; concurrent callers share one load. */
+  load(version: string, name: string): Promise<Loaded> {
+    const key = `${version}\u0000${name}`;
+    let running = this.loading.get(key);
+    if (!running) {
+      running = this.fetch(version, name)
+        .then((result) => {
+          this.memory.set(key, result.loaded, result.loaded.bytes);
+          return result;
+        })
+        .finally(() => this.loading.delete(key));
+      this.loading.set(key, running);
+    }
+    return running;
+  }
+
+  /** The release manifest: it says the version exists and which hash each of its prompts has. */
+  manifest(version: string): Promise<{ manifest: ReleaseManifest; source: PromptSource }> {
+    let running = this.manifests.get(version);
+    if (!running) {
+      running = this.fetchManifest(version);
+      this.manifests.set(version, running);
+      running.catch(() => this.manifests.delete(version));
+    }
+    return running;
+  }
+
+  private async fetchManifest(version: string): Promise<{ manifest: ReleaseManifest; source: PromptSource }> {
+    const key = layout.release(this.options.project, version);
+    const decode = (body: Uint8Array) => decodeJson(body, key, validateReleaseManifest);
+    const result = await this.fromSources(key, decode, () => new VersionNotFoundError(version, this.options.project));
+    return { manifest: result.value, source: result.source };
+  }
+
+  private async fetch(version: string, name: string, skipDisk = false): Promise<Loaded> {
+    const key = layout.promptDefault(this.options.project, name, version);
+    const where = `project "${this.options.project}" at ${version}`;
+    const parse = (body: Uint8Array) => ({ compiled: verifyPromptHash(decodeYaml(body, key, validateCompiledPrompt), key), bytes: body.byteLength });
+    // The manifest and the content are fetched side by side: a cold load is one round trip after the pointer.
+    const [{ manifest }, result] = await Promise.all([
+      this.manifest(version),
+      this.fromSources(key, parse, () => new PromptNotFoundError(name, where), skipDisk),
+    ]);
+    const listed = manifest.prompts[name];
+    if (!listed) throw new PromptNotFoundError(name, where, "The name is the prompt file's path without extension.");
+    try {
+      if (result.value.compiled.hash !== listed.hash) {
+        throw new InvalidBundleError(key, `content does not match the hash in the ${version} release manifest`);
+      }
+      return { loaded: new LoadedPrompt(result.value.compiled, result.value.bytes, this.options.strict, key), source: result.source };
+    } catch (error) {
+      if (result.source !== "disk") throw error;
+      await this.options.disk?.discard(key);
+      return this.fetch(version, name, true);
+    }
+  }
+
+  /**
+   * Disk, then the network, then the snapshot. What a source serves must decode; a corrupt disk entry is
+   * discarded. A 404 from the network is authoritative; only unreachable or invalid answers move on.
+   */
+  private async fromSources<T>(
+    key: string,
+    decode: (body: Uint8Array) => T,
+    notFound: () => Error,
+    skipDisk = false,
+  ): Promise<{ value: T; source: PromptSource }> {
+    const { disk, network, snapshot } = this.options;
+    const cached = skipDisk ? undefined : await disk?.read(key);
+    if (cached) {
+      try {
+        return { value: decode(cached), source: "disk" };
+      } catch {
+        await disk?.discard(key);
+      }
+    }
+    const attempts: SourceAttempt[] = [];
+    let lastError: unknown;
+    try {
+      const object = await network.get(key);
+      if (!object) throw notFound();
+      const value = decode(object.body);
+      await disk?.write(key, object.body);
+      return { value, source: "network" };
+    } catch (error) {
+      if (!isUnavailable(error)) throw error;
+      attempts.push({ source: "network", error: (error as Error).message });
+      lastError = error;
+    }
+    if (snapshot) {
+      try {
+        const object = await snapshot.get(key);
+        if (object) return { value: decode(object.body), source: "snapshot" };
+        attempts.push({ source: "snapshot", error: `${key} is not in the snapshot` });
+      } catch (error) {
+        attempts.push({ source: "snapshot", error: (error as Error).message });
+      }
+    }
+    throw new ContentUnavailableError(attempts, lastError);
+  }
+}

@@ -1,0 +1,30 @@
+import type { CompiledPrompt, Tags } from "../src/formats/types.ts";
+import { materializePrompt, type RenderableBody } from "../src/render.ts";
+import { selectVariant } from "../src/variants.ts";
+import { Prompt, type PromptSource } from "./prompt.ts";
+
+/** A compiled prompt with its templates compiled once, and the Prompt objects handed out for it. */
+export class LoadedPrompt {
+  readonly compiled: CompiledPrompt;
+  /** Approximate memory held, for the cache's size bound: the compiled templates hold about thrice their text. */
+  readonly bytes: number;
+  private readonly bodies: Map<string | undefined, RenderableBody>;
+  private readonly handed = new Map<string, Prompt>();
+
+  constructor(compiled: CompiledPrompt, encodedBytes: number, strict: boolean, origin: string) {
+    this.compiled = compiled;
+    this.bytes = encodedBytes * 3;
+    this.bodies = materializePrompt(compiled, { strict, origin });
+  }
+
+  prompt(project: string | undefined, version: string, alias: string | undefined, tags: Tags | undefined, source: PromptSource, stale: boolean): Prompt {
+    const variant = selectVariant(this.compiled.variants, tags);
+    const key = `${alias ?? ""}\u0000${variant?.id ?? ""}\u0000${source}\u0000${stale ? 1 : 0}`;
+    let prompt = this.handed.get(key);
+    if (!prompt) {
+      prompt = new Prompt(this.compiled, this.bodies.get(variant?.id)!, { project, version, alias, source, stale });
+      this.handed.set(key, prompt);
+    }
+    return prompt;
+  }
+}

@@ -1,0 +1,171 @@
+import { AliasNotFoundError, isUnavailable, PromptSyncError, VersionNotFoundError, type SourceAttempt } from "../src/errors.ts";
+import { decodeJson } from "../src/formats/codec.ts";
+import { validateAlias, validateProjectIndex } from "../src/formats/validate.ts";
+import { layout } from "../src/layout.ts";
+import { isValidAliasName } from "../src/names.ts";
+import { LATEST } from "../src/registry/read.ts";
+import { revalidate } from "../src/storage/conditional.ts";
+import type { RegistryReader } from "../src/storage/types.ts";
+import { compareVersions } from "../src/version.ts";
+import type { DiskCache } from "./disk-cache.ts";
+
+/** What an alias (or `latest`) points to, as this process last saw it. */
+export interface PointerState {
+  version: string;
+  /** The alias, when the reference was one. */
+  alias: string | undefined;
+  etag: string;
+  body: Uint8Array;
+  /** When the registry last confirmed this pointer (ms since the epoch). */
+  checkedAt: number;
+  /** The registry could not be asked (or answered invalidly) when it was due: this may be out of date. */
+  stale: boolean;
+}
+
+export interface PointerCacheOptions {
+  project: string;
+  network: RegistryReader;
+  snapshot: RegistryReader | undefined;
+  disk: DiskCache | undefined;
+  now: () => number;
+  memoryTtlMs: number;
+  fileTtlMs: number;
+  strategy: "background" | "on-demand" | "none";
+  /**
+   * Called before a pointer in use switches version: loads the new version's prompts that are in use, so callers
+   * move from the old content to the new at once. Throwing keeps the old version.
+   */
+  prepare: (ref: string, version: string) => Promise<void>;
+}
+
+/** Thrown when no source could give a pointer; the caller turns it into a PromptUnavailableError. */
+export class PointerUnavailableError extends PromptSyncError {
+  readonly attempts: readonly SourceAttempt[];
+  constructor(ref: string, attempts: readonly SourceAttempt[], cause: unknown) {
+    super("PROMPT_UNAVAILABLE", `"${ref}" could not be resolved`, { cause });
+    this.attempts = attempts;
+  }
+}
+
+/**
+ * Aliases and `latest`, cached with stale-while-revalidate. Revalidation is a conditional GET of the pointer
+ * (one small request per alias in use, whatever the number of prompts), one at a time per pointer. A 404 is
+ * authoritative: the alias was deleted and is no longer served. Network errors, 5xx and invalid answers keep
+ * the last good pointer, marked stale.
+ */
+export class PointerCache {
+  private readonly options: PointerCacheOptions;
+  private readonly entries = new Map<string, PointerState>();
+  private readonly inFlight = new Map<string, Promise<PointerState>>();
+
+  constructor(options: PointerCacheOptions) {
+    this.options = options;
+  }
+
+  /** The references resolved so far, for the periodic refresh. */
+  refs(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  peek(ref: string): PointerState | undefined {
+    return this.entries.get(ref);
+  }
+
+  resolve(ref: string): PointerState | Promise<PointerState> {
+    const entry = this.entries.get(ref);
+    if (!entry) return this.refresh(ref);
+    const { now, memoryTtlMs, strategy } = this.options;
+    if (now() - entry.checkedAt < memoryTtlMs || strategy === "none") return entry;
+    if (strategy === "on-demand") return this.refresh(ref);
+    this.refresh(ref).catch(() => undefined);
+    return entry;
+  }
+
+  /** Re-reads the pointer now; concurrent callers share one request. */
+  refresh(ref: string): Promise<PointerState> {
+    let running = this.inFlight.get(ref);
+    if (!running) {
+      running = this.fetch(ref).finally(() => this.inFlight.delete(ref));
+      this.inFlight.set(ref, running);
+    }
+    return running;
+  }
+
+  private async fetch(ref: string): Promise<PointerState> {
+    const key = this.key(ref);
+    const { now, disk } = this.options;
+    let current = this.entries.get(ref);
+    if (!current) {
+      current = await this.fromDisk(ref, key);
+      if (current && now() - current.checkedAt < this.options.fileTtlMs) return this.keep(ref, current);
+    }
+    try {
+      const result = await revalidate(this.options.network, key, current?.etag);
+      if (result.status === "missing") {
+        this.entries.delete(ref);
+        await disk?.discardPointer(key);
+        throw this.notFound(ref);
+      }
+      if (result.status === "unchanged") return this.keep(ref, { ...current!, checkedAt: now(), stale: false }, true);
+      const next = this.decode(ref, key, result.object.body, result.object.etag, now());
+      if (this.entries.has(ref) && next.version !== current?.version) await this.options.prepare(ref, next.version);
+      return this.keep(ref, next, true);
+    } catch (error) {
+      if (!isUnavailable(error)) throw error;
+      return this.keepServing(ref, key, current, error);
+    }
+  }
+
+  /** The registry cannot answer: the last good pointer (marked stale), else the snapshot's, else a failure. */
+  private async keepServing(ref: string, key: string, current: PointerState | undefined, error: unknown): Promise<PointerState> {
+    if (current) return this.keep(ref, { ...current, stale: true });
+    const attempts: SourceAttempt[] = [{ source: "network", error: (error as Error).message }];
+    const { snapshot } = this.options;
+    if (snapshot) {
+      try {
+        const object = await snapshot.get(key);
+        if (object) return this.keep(ref, { ...this.decode(ref, key, object.body, object.etag, 0), stale: true });
+        attempts.push({ source: "snapshot", error: `${ref} is not in the snapshot` });
+      } catch (snapshotError) {
+        attempts.push({ source: "snapshot", error: (snapshotError as Error).message });
+      }
+    }
+    throw new PointerUnavailableError(ref, attempts, error);
+  }
+
+  private async keep(ref: string, state: PointerState, persist = false): Promise<PointerState> {
+    this.entries.set(ref, state);
+    if (persist) await this.options.disk?.writePointer(this.key(ref), state);
+    return state;
+  }
+
+  private async fromDisk(ref: string, key: string): Promise<PointerState | undefined> {
+    const cached = await this.options.disk?.readPointer(key);
+    if (!cached) return undefined;
+    try {
+      return this.decode(ref, key, cached.body, cached.etag, cached.checkedAt);
+    } catch {
+      await this.options.disk?.discardPointer(key);
+      return undefined;
+    }
+  }
+
+  private decode(ref: string, key: string, body: Uint8Array, etag: string, checkedAt: number): PointerState {
+    const version =
+      ref === LATEST
+        ? decodeJson(body, key, validateProjectIndex).versions.map((v) => v.version).sort(compareVersions).at(-1)
+        : decodeJson(body, key, validateAlias).version;
+    if (!version) throw new VersionNotFoundError(LATEST, this.options.project);
+    return { version, alias: ref === LATEST ? undefined : ref, etag, body, checkedAt, stale: false };
+  }
+
+  private key(ref: string): string {
+    if (ref === LATEST) return layout.index(this.options.project);
+    if (!isValidAliasName(ref)) throw this.notFound(ref);
+    return layout.alias(this.options.project, ref);
+  }
+
+  private notFound(ref: string): PromptSyncError {
+    return ref === LATEST ? new VersionNotFoundError(LATEST, this.options.project) : new AliasNotFoundError(ref, this.options.project);
+  }
+}
