@@ -48,8 +48,8 @@ export class ContentStore {
     this.memory = new ByteLru(options.maxBytes);
   }
 
-  get memoryBytes(): number {
-    return this.memory.bytes;
+  memoryUse(): { prompts: number; bytes: number } {
+    return { prompts: this.memory.size, bytes: this.memory.bytes };
   }
 
   cached(version: string, name: string): LoadedPrompt | undefined {

@@ -97,6 +97,12 @@ export class PromptManager {
     await Promise.all(mode.pointers.refs().map((ref) => mode.pointers.refresh(ref).catch(() => undefined)));
   }
 
+  /** What the memory cache holds: compiled prompts and their approximate bytes, against `maxCacheSize`. */
+  cacheStats(): { prompts: number; bytes: number; maxBytes: number } {
+    const use = this.mode?.kind === "registry" ? this.mode.contents.memoryUse() : { prompts: 0, bytes: 0 };
+    return { ...use, maxBytes: this.options.maxCacheBytes };
+  }
+
   /** Stops the periodic refresh, so that the process can exit. */
   close(): void {
     if (this.timer) clearInterval(this.timer);

@@ -1,9 +1,12 @@
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { compilePrompts } from "../src/compiler/compile.ts";
+import { pushRelease } from "../src/registry/push.ts";
+import { FolderStore } from "../src/storage/folder.ts";
 import { PromptManager, PromptUnavailableError } from "../sdk/index.ts";
 import { cliJson } from "./helpers/cli.ts";
-import { writeFiles } from "./helpers/fs.ts";
+import { tempDir, writeFiles } from "./helpers/fs.ts";
 import { gitRepo } from "./helpers/git.ts";
 import { countingOrigin, type CountingOrigin } from "./helpers/origin-server.ts";
 
@@ -157,5 +160,30 @@ describe("SDK runtime: never fail while anything can serve", () => {
     const restarted = await new PromptManager(options).getPrompt("greet", { versionOrAlias: "v0.1.0" });
     expect(restarted).toMatchObject({ source: "network" });
     expect(restarted.format({ name: "A" })).toBe("Hello A");
+  });
+});
+
+describe("SDK runtime: bounded memory", () => {
+  it("maxCacheSize holds under a 10,000-prompt load; evicted prompts are read again from disk", { timeout: 120_000 }, async () => {
+    const root = await tempDir();
+    const sources = Array.from({ length: 10_000 }, (_, i) => ({ path: `p${i}.txt`, text: `Prompt number ${i} for {{ name }}: ${"x".repeat(200)}\n` }));
+    const compiled = compilePrompts(sources);
+    if (!compiled.ok) throw new Error("compile failed");
+    await pushRelease(new FolderStore(root), { project: "big", prompts: compiled.prompts, concurrency: 64 });
+    const pm = new PromptManager({ registry: root, project: "big", cacheDir: join(root, "..", "cache"), cacheStrategy: { maxCacheSize: "1MB" } });
+
+    let peak = 0;
+    for (let i = 0; i < 10_000; i++) {
+      await pm.getPrompt(`p${i}`, { versionOrAlias: "v0.1.0" });
+      peak = Math.max(peak, pm.cacheStats().bytes);
+    }
+    const stats = pm.cacheStats();
+    expect(peak).toBeLessThanOrEqual(1_000_000);
+    expect(stats.prompts).toBeGreaterThan(100);
+    expect(stats.prompts).toBeLessThan(10_000);
+    expect((await pm.getPrompt("p9999", { versionOrAlias: "v0.1.0" })).source).toBe("memory");
+    const evicted = await pm.getPrompt("p0", { versionOrAlias: "v0.1.0" });
+    expect(evicted.source).toBe("disk");
+    expect(evicted.format({ name: "A" })).toMatch(/^Prompt number 0 for A/);
   });
 });
