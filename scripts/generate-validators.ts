@@ -18,6 +18,7 @@ const exportNames: Record<string, string> = {
   "compiled-prompt.schema.json": "validateCompiledPrompt",
   "compiled-variant.schema.json": "validateCompiledVariant",
   "release-manifest.schema.json": "validateReleaseManifest",
+  "release-bundle.schema.json": "validateReleaseBundle",
   "release-claim.schema.json": "validateReleaseClaim",
   "alias.schema.json": "validateAlias",
   "prompt-metadata.schema.json": "validatePromptMetadata",

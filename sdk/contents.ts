@@ -1,7 +1,8 @@
 import { InvalidBundleError, isUnavailable, PromptNotFoundError, VersionNotFoundError, type SourceAttempt } from "../src/errors.ts";
 import { decodeJson, decodeYaml, verifyPromptHash } from "../src/formats/codec.ts";
 import type { ReleaseManifest } from "../src/formats/types.ts";
-import { validateCompiledPrompt, validateReleaseManifest } from "../src/formats/validate.ts";
+import { mapLimit } from "../src/concurrency.ts";
+import { validateCompiledPrompt, validateReleaseBundle, validateReleaseManifest } from "../src/formats/validate.ts";
 import { layout } from "../src/layout.ts";
 import type { RegistryReader } from "../src/storage/types.ts";
 import { ByteLru } from "./byte-lru.ts";
@@ -70,6 +71,46 @@ export class ContentStore {
       this.loading.set(key, running);
     }
     return running;
+  }
+
+  /**
+   * Loads every prompt of a version from its bundle: the manifest and the bundle, side by side, whatever the
+   * number of prompts. Versions published before bundles existed are loaded prompt by prompt.
+   */
+  async preload(version: string, skipDisk = false): Promise<string[]> {
+    const key = layout.bundle(this.options.project, version);
+    const missing = new Error("no bundle");
+    const parse = (body: Uint8Array) => ({ bundle: decodeYaml(body, key, validateReleaseBundle), bytes: body.byteLength });
+    const [{ manifest }, result] = await Promise.all([
+      this.manifest(version),
+      this.fromSources(key, parse, () => missing, skipDisk).catch((error: unknown) => {
+        if (error !== missing) throw error;
+        return undefined;
+      }),
+    ]);
+    const names = Object.keys(manifest.prompts);
+    if (!result) {
+      await mapLimit(names, 16, (name) => this.load(version, name));
+      return names;
+    }
+    try {
+      const { bundle, bytes } = result.value;
+      if (bundle.prompts.length !== names.length) throw new InvalidBundleError(key, "the bundle does not hold the prompts its release manifest lists");
+      const each = Math.ceil(bytes / Math.max(1, names.length));
+      const loaded = bundle.prompts.map((prompt) => {
+        verifyPromptHash(prompt, key);
+        if (manifest.prompts[prompt.name]?.hash !== prompt.hash) {
+          throw new InvalidBundleError(key, `"${prompt.name}" does not match the hash in the ${version} release manifest`);
+        }
+        return new LoadedPrompt(prompt, each, this.options.strict, key);
+      });
+      for (const prompt of loaded) this.memory.set(`${version}\u0000${prompt.compiled.name}`, prompt, prompt.bytes);
+      return names;
+    } catch (error) {
+      if (result.source !== "disk") throw error;
+      await this.options.disk?.discard(key);
+      return this.preload(version, true);
+    }
   }
 
   /** The release manifest: it says the version exists and which hash each of its prompts has. */

@@ -88,6 +88,22 @@ export class PromptManager {
   }
 
   /**
+   * Loads every prompt of a version or alias into memory (and the disk cache) in a bounded number of requests,
+   * independent of the prompt count: the pointer, then the release manifest and the version's bundle.
+   */
+  async preload(options: { versionOrAlias?: string } = {}): Promise<{ version: string; prompts: number }> {
+    const mode = this.mode ?? (await (this.detecting ??= this.detectMode()));
+    if (mode.kind === "local") {
+      this.local ??= this.compileLocal();
+      return { version: "local", prompts: (await this.local).size };
+    }
+    const target = await this.target(mode, options.versionOrAlias ?? this.options.defaultVersionOrAlias);
+    const names = await mode.contents.preload(target.version);
+    if (target.alias) for (const name of names) this.track(mode, target.alias, name);
+    return { version: target.version, prompts: names.length };
+  }
+
+  /**
    * Revalidates every alias in use now (the periodic refresher calls this every refreshInterval). An alias that
    * moved is switched only after the new version's prompts in use are loaded.
    */
@@ -146,7 +162,10 @@ export class PromptManager {
       fileTtlMs: this.options.fileTtlMs,
       strategy: this.options.refreshStrategy,
       prepare: async (alias, version) => {
-        await mapLimit([...(inUse.get(alias) ?? [])], 8, (name) =>
+        const names = [...(inUse.get(alias) ?? [])];
+        // Many prompts in use: the version's bundle is one request instead of one per prompt.
+        if (names.length > 8) return void (await contents.preload(version));
+        await mapLimit(names, 8, (name) =>
           contents.load(version, name).catch((error: unknown) => {
             // A prompt the new version no longer has is simply not served from it.
             if (!(error instanceof PromptNotFoundError)) throw error;

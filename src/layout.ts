@@ -19,6 +19,7 @@ export const layout = {
   claim: (project: string, version: string) => `${root(project)}/_claims/${version}.json`,
   releases: (project: string) => `${root(project)}/_releases/`,
   release: (project: string, version: string) => `${root(project)}/_releases/${version}.json`,
+  bundle: (project: string, version: string) => `${root(project)}/_bundles/${version}.yaml`,
   aliases: (project: string) => `${root(project)}/aliases/`,
   alias: (project: string, alias: string) => `${root(project)}/aliases/${alias}.json`,
   promptMetadata: (project: string, prompt: string) => `${root(project)}/${prompt}/metadata.json`,

@@ -40,6 +40,21 @@ describe("SDK runtime: pointers revalidated, content fetched once", () => {
     pm.close();
   });
 
+  it("preload loads a 200-prompt version in three requests: the pointer, then the manifest and the bundle", async () => {
+    const files = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`prompts/p${i}.txt`, `Prompt ${i} for {{ name }}\n`]));
+    const { origin } = await published(files);
+    const pm = new PromptManager({ registry: origin.url, project: "app" });
+    expect(await pm.preload({ versionOrAlias: "production" })).toEqual({ version: "v0.1.0", prompts: 200 });
+    expect(origin.requests.map((r) => r.path).sort()).toEqual([
+      "/prompts/app/_bundles/v0.1.0.yaml",
+      "/prompts/app/_releases/v0.1.0.json",
+      "/prompts/app/aliases/production.json",
+    ]);
+    for (let i = 0; i < 200; i++) expect((await pm.getPrompt(`p${i}`)).format({ name: "A" })).toBe(`Prompt ${i} for A`);
+    expect(origin.requests).toHaveLength(3);
+    pm.close();
+  });
+
   it("after alias set, every instance serves the new version within refreshInterval, switching only once its content is loaded", async () => {
     const { dir, origin } = await published({ "prompts/greet.txt": "Hello {{ name }}\n" });
     let now = 0;

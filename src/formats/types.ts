@@ -66,6 +66,14 @@ export interface ReleaseManifestEntry {
   variants: { id: string; tags: Tags; hash: string }[];
 }
 
+/** Every compiled prompt of a version in one object, so that a reader can load a whole version in one request. */
+export interface ReleaseBundle {
+  format: "promptsync.bundle/v1";
+  project: string;
+  version: string;
+  prompts: CompiledPrompt[];
+}
+
 export interface ReleaseManifest {
   format: "promptsync.release/v1";
   project: string;

@@ -9,6 +9,7 @@ import type {
   PromptMetadata,
   PromptSourceDocument,
   ReleaseClaim,
+  ReleaseBundle,
   ReleaseManifest,
 } from "./types.ts";
 
@@ -32,6 +33,7 @@ export const validateConfig = validator<ConfigFile>(generated.validateConfig);
 export const validateCompiledPrompt = validator<CompiledPrompt>(generated.validateCompiledPrompt);
 export const validateCompiledVariant = validator<CompiledVariantFile>(generated.validateCompiledVariant);
 export const validateReleaseManifest = validator<ReleaseManifest>(generated.validateReleaseManifest);
+export const validateReleaseBundle = validator<ReleaseBundle>(generated.validateReleaseBundle);
 export const validateReleaseClaim = validator<ReleaseClaim>(generated.validateReleaseClaim);
 export const validateAlias = validator<AliasPointer>(generated.validateAlias);
 export const validatePromptMetadata = validator<PromptMetadata>(generated.validatePromptMetadata);

@@ -2,7 +2,7 @@ import { releaseHash } from "../compiler/compile.ts";
 import { mapLimit } from "../concurrency.ts";
 import { PromptSyncError, VersionImmutableError } from "../errors.ts";
 import { decodeJson, encodeJson, encodeYaml, variantFile } from "../formats/codec.ts";
-import type { CompiledPrompt, GitInfo, PromptMetadata, ReleaseClaim, ReleaseManifest } from "../formats/types.ts";
+import type { CompiledPrompt, GitInfo, PromptMetadata, ReleaseBundle, ReleaseClaim, ReleaseManifest } from "../formats/types.ts";
 import { validatePromptMetadata, validateReleaseClaim, validateReleaseManifest } from "../formats/validate.ts";
 import { headersFor, layout, versionFromKey } from "../layout.ts";
 import { updatePointer } from "../storage/pointer.ts";
@@ -138,13 +138,14 @@ async function writeReleasePointers(store: RegistryStore, manifest: ReleaseManif
 }
 
 function releaseObjects(project: string, version: string, prompts: readonly CompiledPrompt[]) {
-  return prompts.flatMap((prompt) => [
+  const bundle: ReleaseBundle = { format: "promptsync.bundle/v1", project, version, prompts: [...prompts] };
+  return [{ key: layout.bundle(project, version), body: encodeYaml(bundle) }, ...prompts.flatMap((prompt) => [
     { key: layout.promptDefault(project, prompt.name, version), body: encodeYaml(prompt) },
     ...prompt.variants.map((variant) => ({
       key: layout.promptVariant(project, prompt.name, version, variant.id),
       body: encodeYaml(variantFile(prompt, variant)),
     })),
-  ]);
+  ])];
 }
 
 function claimBody(version: string, hash: string, now: Date): Uint8Array {
