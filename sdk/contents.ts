@@ -80,7 +80,7 @@ export class ContentStore {
   async preload(version: string, skipDisk = false): Promise<string[]> {
     const key = layout.bundle(this.options.project, version);
     const missing = new Error("no bundle");
-    const parse = (body: Uint8Array) => ({ bundle: decodeYaml(body, key, validateReleaseBundle), bytes: body.byteLength });
+    const parse = (body: Uint8Array) => ({ bundle: decodeJson(body, key, validateReleaseBundle), bytes: body.byteLength });
     const [{ manifest }, result] = await Promise.all([
       this.manifest(version),
       this.fromSources(key, parse, () => missing, skipDisk).catch((error: unknown) => {

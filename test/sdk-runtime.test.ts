@@ -46,7 +46,7 @@ describe("SDK runtime: pointers revalidated, content fetched once", () => {
     const pm = new PromptManager({ registry: origin.url, project: "app" });
     expect(await pm.preload({ versionOrAlias: "production" })).toEqual({ version: "v0.1.0", prompts: 200 });
     expect(origin.requests.map((r) => r.path).sort()).toEqual([
-      "/prompts/app/_bundles/v0.1.0.yaml",
+      "/prompts/app/_bundles/v0.1.0.json",
       "/prompts/app/_releases/v0.1.0.json",
       "/prompts/app/aliases/production.json",
     ]);

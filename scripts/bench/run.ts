@@ -9,6 +9,7 @@ import { readPromptFolder } from "../../src/source/read-folder.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
 import { PromptManager } from "../../sdk/index.ts";
 import { measureAsync, measureSync, report } from "./measure.ts";
+import { sdkRuntimeBench } from "./sdk-runtime.ts";
 
 const corpus = resolve(process.env.PROMPTSYNC_CORPUS_DIR ?? join(import.meta.dirname, "../../../shared/corpus/fabric-patterns"));
 const examples = join(import.meta.dirname, "../../examples/prompts");
@@ -44,6 +45,9 @@ try {
     (await pm.getPrompt("customer_support", options)).format(values);
   }));
   report("format alone", measureSync(() => prompt.format(values)));
+  pm.close();
+
+  await sdkRuntimeBench(work);
 } finally {
   await rm(work, { recursive: true, force: true });
 }

@@ -139,7 +139,7 @@ async function writeReleasePointers(store: RegistryStore, manifest: ReleaseManif
 
 function releaseObjects(project: string, version: string, prompts: readonly CompiledPrompt[]) {
   const bundle: ReleaseBundle = { format: "promptsync.bundle/v1", project, version, prompts: [...prompts] };
-  return [{ key: layout.bundle(project, version), body: encodeYaml(bundle) }, ...prompts.flatMap((prompt) => [
+  return [{ key: layout.bundle(project, version), body: encodeJson(bundle) }, ...prompts.flatMap((prompt) => [
     { key: layout.promptDefault(project, prompt.name, version), body: encodeYaml(prompt) },
     ...prompt.variants.map((variant) => ({
       key: layout.promptVariant(project, prompt.name, version, variant.id),
