@@ -77,7 +77,7 @@ export class PointerCache {
     const { now, memoryTtlMs, strategy } = this.options;
     if (now() - entry.checkedAt < memoryTtlMs || strategy === "none") return entry;
     if (strategy === "on-demand") return this.refresh(ref);
-    this.refresh(ref).catch(() => undefined);
+    if (!this.inFlight.has(ref)) this.refresh(ref).catch(() => undefined);
     return entry;
   }
 

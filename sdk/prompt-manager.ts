@@ -54,13 +54,33 @@ export class PromptManager {
   private detecting: Promise<RegistryMode | LocalMode> | undefined;
   private local: Promise<Map<string, LoadedPrompt>> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
+  /** Versions asked for by reference and confirmed by their manifest: immutable, so never asked again. */
+  private readonly knownVersions = new Map<string, Target>();
 
   constructor(options: PromptManagerOptions = {}) {
     this.options = resolveOptions(options);
   }
 
   /** A prompt at a version or alias, with a variant selected by tags. */
-  async getPrompt(name: string, options: GetPromptOptions = {}): Promise<Prompt> {
+  getPrompt(name: string, options: GetPromptOptions = {}): Promise<Prompt> {
+    // The hot path stays synchronous: no async state machine when everything is in memory.
+    const cached = this.fromMemory(name, options);
+    return cached ? Promise.resolve(cached) : this.load(name, options);
+  }
+
+  private fromMemory(name: string, options: GetPromptOptions): Prompt | undefined {
+    const mode = this.mode;
+    if (mode?.kind !== "registry") return undefined;
+    const ref = options.versionOrAlias ?? this.options.defaultVersionOrAlias;
+    const target = this.knownVersions.get(ref) ?? (mode.pointers.peek(ref) && mode.pointers.resolve(ref));
+    if (!target || target instanceof Promise) return undefined;
+    const hit = mode.contents.cached(target.version, name);
+    if (!hit) return undefined;
+    if (target.alias) this.track(mode, target.alias, name);
+    return hit.prompt(mode.project, target.version, target.alias, options.tags, "memory", target.stale);
+  }
+
+  private async load(name: string, options: GetPromptOptions): Promise<Prompt> {
     const mode = this.mode ?? (await (this.detecting ??= this.detectMode()));
     if (mode.kind === "local") return this.localPrompt(name, options.tags, mode.project);
     const ref = options.versionOrAlias ?? this.options.defaultVersionOrAlias;
@@ -129,7 +149,11 @@ export class PromptManager {
     if (isVersion(ref)) {
       // A version exists once its manifest does, and then forever.
       const version = normalizeVersion(ref);
-      return mode.contents.manifest(version).then(({ source }) => ({ version, alias: undefined, stale: source === "snapshot" }));
+      return mode.contents.manifest(version).then(({ source }) => {
+        const target = { version, alias: undefined, stale: source === "snapshot" };
+        this.knownVersions.set(ref, target);
+        return target;
+      });
     }
     return mode.pointers.resolve(ref);
   }
