@@ -9,6 +9,7 @@ import { readPromptFolder } from "../../src/source/read-folder.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
 import { PromptManager } from "../../sdk/index.ts";
 import { measureAsync, measureSync, report } from "./measure.ts";
+import { peersBench } from "./peers.ts";
 import { sdkRuntimeBench } from "./sdk-runtime.ts";
 
 const corpus = resolve(process.env.PROMPTSYNC_CORPUS_DIR ?? join(import.meta.dirname, "../../../shared/corpus/fabric-patterns"));
@@ -48,6 +49,7 @@ try {
   pm.close();
 
   await sdkRuntimeBench(work);
+  await peersBench(work);
 } finally {
   await rm(work, { recursive: true, force: true });
 }
