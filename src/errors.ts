@@ -25,7 +25,9 @@ export type ErrorCode =
   | "UNSAFE_TEMPLATE"
   | "MISSING_VARIABLE"
   | "RENDER_FAILED"
-  | "PROMPT_UNAVAILABLE";
+  | "PROMPT_UNAVAILABLE"
+  | "CANARY_INVALID"
+  | "NO_CANARY";
 
 export class PromptSyncError extends Error {
   readonly code: ErrorCode;

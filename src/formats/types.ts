@@ -91,6 +91,29 @@ export interface ReleaseClaim {
   claimedAt: string;
 }
 
+export interface CanaryState {
+  version: string;
+  /** 0–100, decimals allowed. */
+  percentage: number;
+  /** 16 hex digits, chosen when the canary starts. */
+  salt: string;
+  startedAt: string;
+}
+
+export type AliasAction = "set" | "canary-set" | "canary-promote" | "canary-abort";
+
+export interface AliasHistoryEntry {
+  revision: number;
+  action: AliasAction;
+  /** The alias's version after the change. */
+  version: string;
+  /** The canary after the change, if one runs. */
+  canary?: { version: string; percentage: number };
+  at: string;
+  by?: string;
+  git?: GitInfo;
+}
+
 export interface AliasPointer {
   format: "promptsync.alias/v1";
   project: string;
@@ -101,6 +124,8 @@ export interface AliasPointer {
   updatedAt: string;
   updatedBy?: string;
   git?: GitInfo;
+  canary?: CanaryState;
+  history?: AliasHistoryEntry[];
 }
 
 export interface PromptHistoryEntry {

@@ -1,6 +1,6 @@
 import { layout } from "../layout.ts";
 import { encodeJson, decodeJson } from "../formats/codec.ts";
-import type { AliasPointer, GitInfo, ProjectIndex, ProjectIndexVersion } from "../formats/types.ts";
+import type { AliasAction, AliasHistoryEntry, AliasPointer, CanaryState, GitInfo, ProjectIndex, ProjectIndexVersion } from "../formats/types.ts";
 import { validateAlias, validateProjectIndex } from "../formats/validate.ts";
 import { updatePointer } from "../storage/pointer.ts";
 import type { RegistryStore } from "../storage/types.ts";
@@ -37,6 +37,66 @@ export function addVersionToIndex(entry: ProjectIndexVersion) {
   };
 }
 
+export interface AliasChange {
+  project: string;
+  alias: string;
+  now: Date;
+  updatedBy?: string;
+  git?: GitInfo;
+  action: AliasAction;
+  /**
+   * The alias's next version and canary from its current pointer (undefined when the alias does not exist yet).
+   * Throwing aborts the change with nothing written. Called again after every lost compare-and-swap.
+   */
+  apply: (current: AliasPointer | undefined) => { version: string; canary: CanaryState | undefined };
+}
+
+/**
+ * Changes an alias by compare-and-swap, appends the change to its history, and records it in the index. Every
+ * alias write goes through here, so none loses another's change or history entry.
+ */
+export async function changeAlias(store: RegistryStore, change: AliasChange): Promise<AliasPointer> {
+  const key = layout.alias(change.project, change.alias);
+  const at = change.now.toISOString();
+  const pointer = (await updatePointer<AliasPointer>(store, key, {
+    decode: (body, k) => decodeJson(body, k, validateAlias),
+    encode: encodeJson,
+    apply: (current) => {
+      const { version, canary } = change.apply(current);
+      const revision = (current?.revision ?? 0) + 1;
+      const entry: AliasHistoryEntry = {
+        revision,
+        action: change.action,
+        version,
+        ...(canary && { canary: { version: canary.version, percentage: canary.percentage } }),
+        at,
+        ...(change.updatedBy !== undefined && { by: change.updatedBy }),
+        ...(change.git !== undefined && { git: change.git }),
+      };
+      return {
+        format: "promptsync.alias/v1",
+        project: change.project,
+        alias: change.alias,
+        version,
+        revision,
+        updatedAt: at,
+        ...(change.updatedBy !== undefined && { updatedBy: change.updatedBy }),
+        ...(change.git !== undefined && { git: change.git }),
+        ...(canary && { canary }),
+        history: [...(current?.history ?? []), entry],
+      };
+    },
+  }))!;
+  await updateIndex(store, change.project, change.now, (index) => {
+    // Concurrent writers of one alias may reach the index out of order: the higher revision wins.
+    const known = index.aliases[change.alias];
+    if (known && known.revision >= pointer.revision) return false;
+    index.aliases[change.alias] = { version: pointer.version, revision: pointer.revision };
+    return true;
+  });
+  return pointer;
+}
+
 export interface AliasWrite {
   project: string;
   alias: string;
@@ -46,29 +106,17 @@ export interface AliasWrite {
   git?: GitInfo;
 }
 
-/** Points an alias at a version (which the caller has checked exists) and records it in the index. */
-export async function writeAlias(store: RegistryStore, write: AliasWrite): Promise<AliasPointer> {
-  const key = layout.alias(write.project, write.alias);
-  const pointer = (await updatePointer<AliasPointer>(store, key, {
-    decode: (body, k) => decodeJson(body, k, validateAlias),
-    encode: encodeJson,
+/**
+ * Points an alias at a version (which the caller has checked exists). A running canary keeps running, unless
+ * the alias now points at the canary's version: then it has nothing left to do and ends.
+ */
+export function writeAlias(store: RegistryStore, write: AliasWrite): Promise<AliasPointer> {
+  return changeAlias(store, {
+    ...write,
+    action: "set",
     apply: (current) => ({
-      format: "promptsync.alias/v1",
-      project: write.project,
-      alias: write.alias,
       version: write.version,
-      revision: (current?.revision ?? 0) + 1,
-      updatedAt: write.now.toISOString(),
-      ...(write.updatedBy !== undefined && { updatedBy: write.updatedBy }),
-      ...(write.git !== undefined && { git: write.git }),
+      canary: current?.canary?.version === write.version ? undefined : current?.canary,
     }),
-  }))!;
-  await updateIndex(store, write.project, write.now, (index) => {
-    // Concurrent writers of one alias may reach the index out of order: the higher revision wins.
-    const known = index.aliases[write.alias];
-    if (known && known.revision >= pointer.revision) return false;
-    index.aliases[write.alias] = { version: pointer.version, revision: pointer.revision };
-    return true;
   });
-  return pointer;
 }
