@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { registerAlias } from "./commands/alias.ts";
+import { registerCanary } from "./commands/canary.ts";
 import { registerInit } from "./commands/init.ts";
 import { registerList } from "./commands/list.ts";
 import { registerPull } from "./commands/pull.ts";
@@ -26,6 +27,7 @@ function buildProgram(): Command {
   registerInit(program);
   registerPush(program);
   registerAlias(program);
+  registerCanary(program);
   registerVersion(program);
   registerList(program);
   registerShow(program);

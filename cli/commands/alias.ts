@@ -1,5 +1,7 @@
 import type { Command } from "commander";
-import { UsageError } from "../../src/errors.ts";
+import { AliasNotFoundError, UsageError } from "../../src/errors.ts";
+import { RegistryClient } from "../../src/registry/read.ts";
+import { printAliasHistory } from "./canary.ts";
 import { gitInfo } from "../../src/git.ts";
 import { listAliases, setAlias } from "../../src/registry/aliases.ts";
 import { resolveContext, type GlobalOptions } from "../context.ts";
@@ -40,6 +42,15 @@ export function registerAlias(program: Command): void {
       if (ctx.json) return printJson(aliases);
       if (aliases.length === 0) return console.log("No aliases yet: promptsync alias set <alias> <version>");
       console.log(table([["ALIAS", "VERSION", "UPDATED", "BY"], ...aliases.map((a) => [a.alias, a.version, a.updatedAt, a.updatedBy ?? ""])]));
+    },
+  );
+
+  withGlobalOptions(alias.command("history <alias>").description("Every change of an alias: moves and canary steps")).action(
+    async (name: string, options: GlobalOptions) => {
+      const ctx = await resolveContext(options);
+      const pointer = await new RegistryClient(await ctx.reader(), await ctx.project()).alias(name);
+      if (!pointer) throw new AliasNotFoundError(name, await ctx.project());
+      printAliasHistory(ctx, pointer);
     },
   );
 }
