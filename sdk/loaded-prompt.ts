@@ -17,12 +17,20 @@ export class LoadedPrompt {
     this.bodies = materializePrompt(compiled, { strict, origin });
   }
 
-  prompt(project: string | undefined, version: string, alias: string | undefined, tags: Tags | undefined, source: PromptSource, stale: boolean): Prompt {
+  prompt(
+    project: string | undefined,
+    version: string,
+    alias: string | undefined,
+    tags: Tags | undefined,
+    source: PromptSource,
+    stale: boolean,
+    canary = false,
+  ): Prompt {
     const variant = selectVariant(this.compiled.variants, tags);
-    const key = `${alias ?? ""}\u0000${variant?.id ?? ""}\u0000${source}\u0000${stale ? 1 : 0}`;
+    const key = `${alias ?? ""}\u0000${variant?.id ?? ""}\u0000${source}\u0000${stale ? 1 : 0}${canary ? 1 : 0}`;
     let prompt = this.handed.get(key);
     if (!prompt) {
-      prompt = new Prompt(this.compiled, this.bodies.get(variant?.id)!, { project, version, alias, source, stale });
+      prompt = new Prompt(this.compiled, this.bodies.get(variant?.id)!, { project, version, alias, source, stale, canary });
       this.handed.set(key, prompt);
     }
     return prompt;

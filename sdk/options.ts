@@ -44,6 +44,8 @@ export interface PromptManagerOptions {
   snapshotDir?: string;
   /** Retries of a failed registry request (network error, 429, 5xx), with jittered exponential backoff. @default 2 */
   retries?: number;
+  /** Follow canaries running on aliases (`promptsync canary set`). @default true */
+  respectCanary?: boolean;
   /** Alias or version used when getPrompt is not given one. @default "production" */
   defaultVersionOrAlias?: string;
   /** The local prompts folder (local mode and fallbackToLocal). @default "./prompts" */
@@ -70,6 +72,7 @@ export interface ResolvedOptions {
   fileTtlMs: number;
   refreshStrategy: "background" | "on-demand" | "none";
   maxCacheBytes: number;
+  respectCanary: boolean;
   retries: number;
   defaultVersionOrAlias: string;
   promptsDir: string;
@@ -113,6 +116,7 @@ export function resolveOptions(options: PromptManagerOptions, env: NodeJS.Proces
     fileTtlMs: positiveNumber(strategy.fileTtl, 3600, "cacheStrategy.fileTtl") * 1000,
     refreshStrategy,
     maxCacheBytes: parseSize(strategy.maxCacheSize ?? "100MB"),
+    respectCanary: options.respectCanary ?? true,
     retries: positiveNumber(options.retries, 2, "retries"),
     defaultVersionOrAlias: options.defaultVersionOrAlias ?? "production",
     promptsDir: resolve(cwd, options.promptsDir ?? "prompts"),

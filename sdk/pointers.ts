@@ -20,6 +20,8 @@ export interface PointerState {
   checkedAt: number;
   /** The registry could not be asked (or answered invalidly) when it was due: this may be out of date. */
   stale: boolean;
+  /** A canary running on the alias. */
+  canary: { version: string; percentage: number; salt: string } | undefined;
 }
 
 export interface PointerCacheOptions {
@@ -35,7 +37,7 @@ export interface PointerCacheOptions {
    * Called before a pointer in use switches version: loads the new version's prompts that are in use, so callers
    * move from the old content to the new at once. Throwing keeps the old version.
    */
-  prepare: (ref: string, version: string) => Promise<void>;
+  prepare: (ref: string, versions: string[]) => Promise<void>;
 }
 
 /** Thrown when no source could give a pointer; the caller turns it into a PromptUnavailableError. */
@@ -108,7 +110,8 @@ export class PointerCache {
       }
       if (result.status === "unchanged") return this.keep(ref, { ...current!, checkedAt: now(), stale: false }, true);
       const next = this.decode(ref, key, result.object.body, result.object.etag, now());
-      if (this.entries.has(ref) && next.version !== current?.version) await this.options.prepare(ref, next.version);
+      const moved = next.version !== current?.version || next.canary?.version !== current?.canary?.version;
+      if (this.entries.has(ref) && moved) await this.options.prepare(ref, [next.version, ...(next.canary ? [next.canary.version] : [])]);
       return this.keep(ref, next, true);
     } catch (error) {
       if (!isUnavailable(error)) throw error;
@@ -151,12 +154,14 @@ export class PointerCache {
   }
 
   private decode(ref: string, key: string, body: Uint8Array, etag: string, checkedAt: number): PointerState {
-    const version =
-      ref === LATEST
-        ? decodeJson(body, key, validateProjectIndex).versions.map((v) => v.version).sort(compareVersions).at(-1)
-        : decodeJson(body, key, validateAlias).version;
-    if (!version) throw new VersionNotFoundError(LATEST, this.options.project);
-    return { version, alias: ref === LATEST ? undefined : ref, etag, body, checkedAt, stale: false };
+    if (ref === LATEST) {
+      const version = decodeJson(body, key, validateProjectIndex).versions.map((v) => v.version).sort(compareVersions).at(-1);
+      if (!version) throw new VersionNotFoundError(LATEST, this.options.project);
+      return { version, alias: undefined, etag, body, checkedAt, stale: false, canary: undefined };
+    }
+    const pointer = decodeJson(body, key, validateAlias);
+    const canary = pointer.canary && { version: pointer.canary.version, percentage: pointer.canary.percentage, salt: pointer.canary.salt };
+    return { version: pointer.version, alias: ref, etag, body, checkedAt, stale: false, canary };
   }
 
   private key(ref: string): string {

@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto";
+import { inCanary } from "../src/canary.ts";
 import { detectProject, loadConfig } from "../src/config.ts";
 import { isUnavailable, PromptNotFoundError, PromptUnavailableError } from "../src/errors.ts";
 import type { Tags } from "../src/formats/types.ts";
@@ -22,6 +24,13 @@ export interface GetPromptOptions {
   fallbackToLocal?: boolean;
   /** Select a variant: the variant whose tags all match, with the most tags, wins. */
   tags?: Tags;
+  /**
+   * Who this call is for (a user or session ID): the same key always lands on the same side of a canary.
+   * @default a random key per PromptManager, so a process sticks to one side
+   */
+  canaryKey?: string;
+  /** Follow a canary running on the alias. @default the manager's respectCanary */
+  respectCanary?: boolean;
 }
 
 interface RegistryMode {
@@ -42,6 +51,7 @@ interface Target {
   version: string;
   alias: string | undefined;
   stale: boolean;
+  canary?: { version: string; percentage: number; salt: string } | undefined;
 }
 
 /**
@@ -56,6 +66,7 @@ export class PromptManager {
   private timer: ReturnType<typeof setInterval> | undefined;
   /** Versions asked for by reference and confirmed by their manifest: immutable, so never asked again. */
   private readonly knownVersions = new Map<string, Target>();
+  private readonly canaryKey = randomUUID();
 
   constructor(options: PromptManagerOptions = {}) {
     this.options = resolveOptions(options);
@@ -74,10 +85,12 @@ export class PromptManager {
     const ref = options.versionOrAlias ?? this.options.defaultVersionOrAlias;
     const target = this.knownVersions.get(ref) ?? (mode.pointers.peek(ref) && mode.pointers.resolve(ref));
     if (!target || target instanceof Promise) return undefined;
-    const hit = mode.contents.cached(target.version, name);
+    const canary = this.choosesCanary(target, options);
+    const version = canary ? target.canary!.version : target.version;
+    const hit = mode.contents.cached(version, name);
     if (!hit) return undefined;
     if (target.alias) this.track(mode, target.alias, name);
-    return hit.prompt(mode.project, target.version, target.alias, options.tags, "memory", target.stale);
+    return hit.prompt(mode.project, version, target.alias, options.tags, "memory", target.stale, canary);
   }
 
   private async load(name: string, options: GetPromptOptions): Promise<Prompt> {
@@ -87,10 +100,12 @@ export class PromptManager {
     try {
       const target = await this.target(mode, ref);
       if (target.alias) this.track(mode, target.alias, name);
-      const hit = mode.contents.cached(target.version, name);
-      if (hit) return hit.prompt(mode.project, target.version, target.alias, options.tags, "memory", target.stale);
-      const { loaded, source } = await mode.contents.load(target.version, name);
-      return loaded.prompt(mode.project, target.version, target.alias, options.tags, source, target.stale || source === "snapshot");
+      const canary = this.choosesCanary(target, options);
+      const version = canary ? target.canary!.version : target.version;
+      const hit = mode.contents.cached(version, name);
+      if (hit) return hit.prompt(mode.project, version, target.alias, options.tags, "memory", target.stale, canary);
+      const { loaded, source } = await mode.contents.load(version, name);
+      return loaded.prompt(mode.project, version, target.alias, options.tags, source, target.stale || source === "snapshot", canary);
     } catch (error) {
       if (!(error instanceof PointerUnavailableError || error instanceof ContentUnavailableError || isUnavailable(error))) throw error;
       const wrapped = error instanceof PointerUnavailableError || error instanceof ContentUnavailableError;
@@ -158,6 +173,13 @@ export class PromptManager {
     return mode.pointers.resolve(ref);
   }
 
+  /** Sticky: the call's canaryKey (a user, a session), else this manager's own random key. */
+  private choosesCanary(target: Target, options: GetPromptOptions): boolean {
+    const canary = target.canary;
+    if (!canary || !(options.respectCanary ?? this.options.respectCanary)) return false;
+    return inCanary(canary.salt, options.canaryKey ?? this.canaryKey, canary.percentage);
+  }
+
   private track(mode: RegistryMode, alias: string, name: string): void {
     let names = mode.inUse.get(alias);
     if (!names) mode.inUse.set(alias, (names = new Set()));
@@ -185,16 +207,21 @@ export class PromptManager {
       memoryTtlMs: this.options.memoryTtlMs,
       fileTtlMs: this.options.fileTtlMs,
       strategy: this.options.refreshStrategy,
-      prepare: async (alias, version) => {
+      prepare: async (alias, versions) => {
         const names = [...(inUse.get(alias) ?? [])];
-        // Many prompts in use: the version's bundle is one request instead of one per prompt.
-        if (names.length > 8) return void (await contents.preload(version));
-        await mapLimit(names, 8, (name) =>
-          contents.load(version, name).catch((error: unknown) => {
-            // A prompt the new version no longer has is simply not served from it.
-            if (!(error instanceof PromptNotFoundError)) throw error;
-          }),
-        );
+        for (const version of versions) {
+          // Many prompts in use: the version's bundle is one request instead of one per prompt.
+          if (names.length > 8) {
+            await contents.preload(version);
+            continue;
+          }
+          await mapLimit(names, 8, (name) =>
+            contents.load(version, name).catch((error: unknown) => {
+              // A prompt the new version no longer has is simply not served from it.
+              if (!(error instanceof PromptNotFoundError)) throw error;
+            }),
+          );
+        }
       },
     });
     if (this.options.refreshStrategy !== "none" && this.options.refreshIntervalMs > 0) {

@@ -13,6 +13,7 @@ export interface PromptInfo {
   alias: string | undefined;
   source: PromptSource;
   stale: boolean;
+  canary: boolean;
 }
 
 /** A prompt at one version with one variant selected, ready to render. Immutable; shared between calls. */
@@ -46,6 +47,8 @@ export class Prompt {
    * or came from a snapshot: a newer version may exist.
    */
   readonly stale: boolean;
+  /** True when a canary on the alias chose this version for this call's canary key. */
+  readonly canary: boolean;
   private readonly body: RenderableBody;
 
   constructor(compiled: CompiledPrompt, body: RenderableBody, info: PromptInfo) {
@@ -68,6 +71,7 @@ export class Prompt {
     this.hash = variant?.hash ?? compiled.hash;
     this.source = info.source;
     this.stale = info.stale;
+    this.canary = info.canary;
     this.body = body;
   }
 
