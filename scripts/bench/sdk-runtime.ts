@@ -5,7 +5,9 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import nunjucks from "nunjucks";
+import { inCanary } from "../../src/canary.ts";
 import { compilePrompts } from "../../src/compiler/compile.ts";
+import { setCanary } from "../../src/registry/canary.ts";
 import { pushRelease } from "../../src/registry/push.ts";
 import { setAlias } from "../../src/registry/aliases.ts";
 import { originHandler } from "../../src/serve/origin.ts";
@@ -44,6 +46,13 @@ export async function sdkRuntimeBench(work: string): Promise<void> {
   const sdkFormat = await measureAsync(async () => (await pm.getPrompt("support", options)).format(VALUES));
   report("1 KB template: warm getPrompt with tags", sdkGet);
   report("1 KB template: warm getPrompt + format (5 variables)", sdkFormat);
+
+  report("canary bucketing alone (sha256 of salt and key)", measureSync(() => inCanary("0123456789abcdef", "user-12345", 10)));
+  await setCanary(store, { project: "bench", alias: "production", version: "v0.1.0", percentage: 50 });
+  const canaryPm = new PromptManager({ registry: root, project: "bench" });
+  await canaryPm.getPrompt("support", { ...options, canaryKey: "user-12345" });
+  report("1 KB template: warm getPrompt, canary running, canaryKey", await measureAsync(() => canaryPm.getPrompt("support", { ...options, canaryKey: "user-12345" })));
+  canaryPm.close();
 
   const env = new nunjucks.Environment([], { autoescape: false });
   const templates = new Map([["support", nunjucks.compile(TEMPLATE, env)]]);
