@@ -1,5 +1,8 @@
+import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { canaryBucket, inCanary } from "../src/canary.ts";
 import { abortCanary, promoteCanary, setCanary } from "../src/registry/canary.ts";
@@ -15,6 +18,7 @@ interface Vectors {
 }
 
 const REGISTRY = ".promptsync/registry";
+const SDK = fileURLToPath(new URL("../sdk/index.ts", import.meta.url));
 
 /** A project with v0.1.0 ("one") on production and v0.1.1 ("two") published. */
 async function twoVersions(): Promise<{ dir: string; store: FolderStore }> {
@@ -80,6 +84,14 @@ describe("canary on an alias", () => {
     const first = await versions(a);
     expect(await versions(a)).toEqual(first);
     expect(await versions(b)).toEqual(first);
+    // Another process agrees key by key.
+    const script = `import { PromptManager } from ${JSON.stringify(SDK)};
+      const pm = new PromptManager({ registry: ${JSON.stringify(join(dir, REGISTRY))}, project: "shop" });
+      const out = [];
+      for (let i = 0; i < 200; i++) out.push((await pm.getPrompt("greet", { canaryKey: "user-" + i })).version);
+      console.log(JSON.stringify(out)); pm.close();`;
+    const child = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script]);
+    expect(JSON.parse(child.stdout)).toEqual(first);
     const share = first.filter((v) => v === "v0.1.1").length;
     expect(share).toBeGreaterThan(60);
     expect(share).toBeLessThan(140);
