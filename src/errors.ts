@@ -27,7 +27,10 @@ export type ErrorCode =
   | "RENDER_FAILED"
   | "PROMPT_UNAVAILABLE"
   | "CANARY_INVALID"
-  | "NO_CANARY";
+  | "NO_CANARY"
+  | "NOT_A_GIT_REPO"
+  | "GIT_COMMIT_NOT_FOUND"
+  | "INCOMPATIBLE";
 
 export class PromptSyncError extends Error {
   readonly code: ErrorCode;

@@ -1,7 +1,8 @@
-import { AliasNotFoundError, PromptNotFoundError, VersionNotFoundError } from "../errors.ts";
+import { mapLimit } from "../concurrency.ts";
+import { AliasNotFoundError, InvalidBundleError, PromptNotFoundError, VersionNotFoundError } from "../errors.ts";
 import { decodeJson, decodeYaml, verifyPromptHash } from "../formats/codec.ts";
 import type { AliasPointer, CompiledPrompt, ProjectIndex, ReleaseManifest } from "../formats/types.ts";
-import { validateAlias, validateCompiledPrompt, validateProjectIndex, validateReleaseManifest } from "../formats/validate.ts";
+import { validateAlias, validateCompiledPrompt, validateProjectIndex, validateReleaseBundle, validateReleaseManifest } from "../formats/validate.ts";
 import { layout } from "../layout.ts";
 import { isValidAliasName } from "../names.ts";
 import type { RegistryReader } from "../storage/types.ts";
@@ -70,5 +71,22 @@ export class RegistryClient {
       throw new PromptNotFoundError(name, `project "${this.project}" at ${version}`, "Run `promptsync list` to see the prompts of each version.");
     }
     return verifyPromptHash(decodeYaml(object.body, key, validateCompiledPrompt), key);
+  }
+
+  /** Every compiled prompt of a version: its bundle in one read, or prompt by prompt for older versions. */
+  async promptsAt(version: string): Promise<CompiledPrompt[]> {
+    const manifest = await this.manifest(version);
+    if (!manifest) throw new VersionNotFoundError(version, this.project);
+    const key = layout.bundle(this.project, version);
+    const bundle = await this.reader.get(key);
+    const prompts = bundle
+      ? decodeJson(bundle.body, key, validateReleaseBundle).prompts.map((p) => verifyPromptHash(p, key))
+      : await mapLimit(Object.keys(manifest.prompts), 16, (name) => this.prompt(version, name));
+    for (const prompt of prompts) {
+      if (manifest.prompts[prompt.name]?.hash !== prompt.hash) {
+        throw new InvalidBundleError(key, `"${prompt.name}" does not match the hash in the ${version} release manifest`);
+      }
+    }
+    return prompts;
   }
 }

@@ -1,0 +1,152 @@
+import { diffWordsWithSpace } from "diff";
+import type { PromptChange, PromptDiff, SetDiff, TextHunk } from "./compare.ts";
+
+export type DiffFormat = "text" | "json" | "markdown" | "html";
+
+const list = (items: readonly string[]) => items.join(", ");
+const tagText = (tags: Record<string, string>) => Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(",");
+
+/** One line per semantic change; the template hunks are rendered by each format. */
+export function describeChange(change: PromptChange): string | undefined {
+  switch (change.kind) {
+    case "kind":
+      return `kind: ${change.before} → ${change.after}`;
+    case "variables": {
+      const parts = [
+        change.added.length && `added ${list(change.added)}`,
+        change.removed.length && `removed ${list(change.removed)}`,
+        change.nowRequired.length && `now required ${list(change.nowRequired)}`,
+        change.nowOptional.length && `now optional ${list(change.nowOptional)}`,
+      ].filter(Boolean);
+      return `variables: ${parts.join("; ")}`;
+    }
+    case "variant":
+      return `variant ${change.change}: ${change.id} (${tagText(change.tags)})`;
+    case "messages":
+      return `message roles: ${list(change.before)} → ${list(change.after)}`;
+    case "metadata":
+      return `${change.field}: ${JSON.stringify(change.before ?? null)} → ${JSON.stringify(change.after ?? null)}`;
+    case "template":
+      return undefined;
+  }
+}
+
+function summaryLine(diff: SetDiff): string {
+  const { added, removed, changed, unchanged } = diff.summary;
+  return `${diff.from} → ${diff.to}: ${changed} changed, ${added} added, ${removed} removed, ${unchanged} unchanged`;
+}
+
+const COLOURS = { red: "\u001b[31m", green: "\u001b[32m", cyan: "\u001b[36m", bold: "\u001b[1m", inverse: "\u001b[7m", reset: "\u001b[0m" };
+
+export function formatText(diff: SetDiff, colour: boolean): string {
+  const paint = (code: keyof typeof COLOURS, text: string) => (colour ? `${COLOURS[code]}${text}${COLOURS.reset}` : text);
+  const out: string[] = [];
+  for (const prompt of diff.prompts.filter((p) => p.status !== "unchanged")) {
+    out.push(paint("bold", `${prompt.status === "added" ? "+" : prompt.status === "removed" ? "-" : "~"} ${prompt.name} (${prompt.status})`));
+    for (const change of prompt.changes) {
+      const line = describeChange(change);
+      if (line) out.push(`  ${line}`);
+      else if (change.kind === "template") {
+        out.push(paint("cyan", `  --- ${change.target}`));
+        for (const hunk of change.hunks) {
+          out.push(paint("cyan", `  @@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`));
+          for (const l of hunk.lines) out.push(`  ${l.startsWith("-") ? paint("red", l) : l.startsWith("+") ? paint("green", l) : l}`);
+        }
+      }
+    }
+  }
+  out.push(summaryLine(diff));
+  return `${out.join("\n")}\n`;
+}
+
+export function formatMarkdown(diff: SetDiff): string {
+  const out = [`### Prompt changes: ${diff.from} → ${diff.to}`, "", summaryLine(diff), ""];
+  for (const prompt of diff.prompts.filter((p) => p.status !== "unchanged")) {
+    out.push(`#### \`${prompt.name}\` (${prompt.status})`, "");
+    for (const change of prompt.changes) {
+      const line = describeChange(change);
+      if (line) out.push(`- ${line.replaceAll("`", "\\`")}`);
+    }
+    for (const change of prompt.changes) {
+      if (change.kind !== "template") continue;
+      const body = change.hunks.flatMap((h) => [`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines]).join("\n");
+      // A fence longer than any backtick run inside keeps the prompt from closing it.
+      const fence = "`".repeat(Math.max(3, ...[...body.matchAll(/`+/g)].map((m) => m[0].length + 1)));
+      out.push("", `${change.target}:`, "", `${fence}diff`, body, fence);
+    }
+    out.push("");
+  }
+  return `${out.join("\n")}\n`;
+}
+
+export function escapeHtml(text: string): string {
+  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;").replaceAll("'", "&#39;");
+}
+
+/** A side-by-side row pair with word-level marks; every prompt byte is escaped. */
+function sideBySide(hunk: TextHunk): string {
+  const rows: string[] = [];
+  const removed: string[] = [];
+  const added: string[] = [];
+  const flush = () => {
+    for (let i = 0; i < Math.max(removed.length, added.length); i++) {
+      const [left, right] = wordMarks(removed[i], added[i]);
+      rows.push(`<tr><td class="del">${left}</td><td class="ins">${right}</td></tr>`);
+    }
+    removed.length = 0;
+    added.length = 0;
+  };
+  for (const line of hunk.lines) {
+    if (line.startsWith("-")) removed.push(line.slice(1));
+    else if (line.startsWith("+")) added.push(line.slice(1));
+    else if (line.startsWith(" ")) {
+      flush();
+      const text = escapeHtml(line.slice(1));
+      rows.push(`<tr><td>${text}</td><td>${text}</td></tr>`);
+    }
+  }
+  flush();
+  return rows.join("\n");
+}
+
+function wordMarks(before: string | undefined, after: string | undefined): [string, string] {
+  if (before === undefined) return ["", `<ins>${escapeHtml(after ?? "")}</ins>`];
+  if (after === undefined) return [`<del>${escapeHtml(before)}</del>`, ""];
+  let left = "";
+  let right = "";
+  for (const part of diffWordsWithSpace(before, after)) {
+    const text = escapeHtml(part.value);
+    if (part.removed) left += `<del>${text}</del>`;
+    else if (part.added) right += `<ins>${text}</ins>`;
+    else {
+      left += text;
+      right += text;
+    }
+  }
+  return [left, right];
+}
+
+export function formatHtml(diff: SetDiff): string {
+  const sections = diff.prompts.filter((p) => p.status !== "unchanged").map((prompt: PromptDiff) => {
+    const facts = prompt.changes.map(describeChange).filter((l): l is string => l !== undefined).map((l) => `<li>${escapeHtml(l)}</li>`);
+    const tables = prompt.changes
+      .filter((c): c is Extract<PromptChange, { kind: "template" }> => c.kind === "template")
+      .map((c) => `<h3>${escapeHtml(c.target)}</h3><table><thead><tr><th>before</th><th>after</th></tr></thead><tbody>${c.hunks.map(sideBySide).join("\n")}</tbody></table>`);
+    return `<section><h2>${escapeHtml(prompt.name)} <small>${prompt.status}</small></h2><ul>${facts.join("")}</ul>${tables.join("")}</section>`;
+  });
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>${escapeHtml(`Prompt diff ${diff.from} → ${diff.to}`)}</title>
+<style>body{font:14px system-ui,sans-serif;margin:2rem}table{border-collapse:collapse;width:100%;table-layout:fixed}td{font:13px ui-monospace,monospace;white-space:pre-wrap;vertical-align:top;border:1px solid #ddd;padding:2px 6px}del{background:#fdd;text-decoration:none}ins{background:#dfd;text-decoration:none}td.del{background:#fff5f5}td.ins{background:#f5fff5}small{color:#666}</style>
+</head><body><h1>${escapeHtml(summaryLine(diff))}</h1>
+${sections.join("\n")}
+</body></html>
+`;
+}
+
+export function formatDiff(diff: SetDiff, format: DiffFormat, colour: boolean): string {
+  if (format === "json") return `${JSON.stringify(diff, null, 2)}\n`;
+  if (format === "markdown") return formatMarkdown(diff);
+  if (format === "html") return formatHtml(diff);
+  return formatText(diff, colour);
+}
