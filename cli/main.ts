@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { registerAlias } from "./commands/alias.ts";
 import { registerCanary } from "./commands/canary.ts";
+import { registerDiff } from "./commands/diff.ts";
 import { registerInit } from "./commands/init.ts";
 import { registerList } from "./commands/list.ts";
 import { registerPull } from "./commands/pull.ts";
@@ -10,6 +11,7 @@ import { registerPush } from "./commands/push.ts";
 import { registerRender } from "./commands/render.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerShow } from "./commands/show.ts";
+import { registerValidate } from "./commands/validate.ts";
 import { registerVersion } from "./commands/version.ts";
 import { EXIT_OK, EXIT_USAGE, reportError } from "./output.ts";
 
@@ -32,6 +34,8 @@ function buildProgram(): Command {
   registerList(program);
   registerShow(program);
   registerRender(program);
+  registerDiff(program);
+  registerValidate(program);
   registerServe(program);
   registerPull(program);
   for (const command of program.commands) {
@@ -44,7 +48,8 @@ function buildProgram(): Command {
 async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv, { from: "user" });
-    return EXIT_OK;
+    // A command may report a finding with its exit code (diff --exit-code, validate).
+    return typeof process.exitCode === "number" ? process.exitCode : EXIT_OK;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     return reportError(error, argv.includes("--json"));

@@ -1,0 +1,47 @@
+import type { Command } from "commander";
+import { compileFolder } from "../../src/compiler/folder.ts";
+import { loadPromptSet } from "../../src/diff/sources.ts";
+import { UsageError } from "../../src/errors.ts";
+import { checkCompatibility, interfaceOf } from "../../src/validate/compatibility.ts";
+import { resolveContext, type GlobalOptions } from "../context.ts";
+import { withGlobalOptions } from "../global-options.ts";
+import { printJson, table } from "../output.ts";
+import { promptSetContext } from "./diff.ts";
+
+interface ValidateOptions extends GlobalOptions {
+  path?: string;
+  gitCommit?: string;
+  alias?: string;
+  version?: string;
+}
+
+export function registerValidate(program: Command): void {
+  withGlobalOptions(
+    program
+      .command("validate")
+      .description("Check that the prompts an alias or version serves still fit the code at a git commit (exit 1 if not); alone, compile and lint the local prompts")
+      .option("--path <dir>", "the prompts folder")
+      .option("--git-commit <commit>", "the code's commit (default: HEAD)")
+      .option("--alias <alias>", "the registry side: an alias")
+      .option("--version <version>", "the registry side: a version"),
+  ).action(async (options: ValidateOptions) => {
+    if (options.alias && options.version) throw new UsageError("Give --alias or --version, not both");
+    const ctx = await resolveContext(options);
+    if (!options.alias && !options.version) {
+      if (options.gitCommit) throw new UsageError("--git-commit needs --alias or --version: what should the commit be checked against?");
+      const prompts = await compileFolder(ctx.promptsDir(options.path));
+      if (ctx.json) return printJson({ ok: true, prompts: prompts.length });
+      return console.log(`${prompts.length} prompt${prompts.length === 1 ? "" : "s"} compile and pass the checks`);
+    }
+    const sources = promptSetContext(ctx, options.path);
+    const [contract, served] = await Promise.all([
+      loadPromptSet({ kind: "git", commit: options.gitCommit ?? "HEAD" }, sources),
+      loadPromptSet(options.alias ? { kind: "alias", alias: options.alias } : { kind: "version", version: options.version! }, sources),
+    ]);
+    const report = checkCompatibility(contract.prompts.map(interfaceOf), served.prompts.map(interfaceOf));
+    if (!report.compatible) process.exitCode = 1;
+    if (ctx.json) return printJson({ code: contract.label, registry: served.label, ...report });
+    console.log(table([["PROMPT", "STATUS", "REASON"], ...report.findings.map((f) => [f.prompt, f.status, f.reasons.join("; ")])]));
+    console.log(`\n${served.label} ${report.compatible ? "is compatible with" : "is NOT compatible with"} the code at ${contract.label}`);
+  });
+}
