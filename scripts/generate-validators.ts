@@ -19,6 +19,7 @@ const exportNames: Record<string, string> = {
   "compiled-variant.schema.json": "validateCompiledVariant",
   "release-manifest.schema.json": "validateReleaseManifest",
   "release-bundle.schema.json": "validateReleaseBundle",
+  "commit-interface.schema.json": "validateCommitInterface",
   "release-claim.schema.json": "validateReleaseClaim",
   "alias.schema.json": "validateAlias",
   "prompt-metadata.schema.json": "validatePromptMetadata",

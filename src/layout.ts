@@ -20,6 +20,7 @@ export const layout = {
   releases: (project: string) => `${root(project)}/_releases/`,
   release: (project: string, version: string) => `${root(project)}/_releases/${version}.json`,
   bundle: (project: string, version: string) => `${root(project)}/_bundles/${version}.json`,
+  commitInterface: (project: string, commit: string) => `${root(project)}/_interfaces/${commit}.json`,
   aliases: (project: string) => `${root(project)}/aliases/`,
   alias: (project: string, alias: string) => `${root(project)}/aliases/${alias}.json`,
   promptMetadata: (project: string, prompt: string) => `${root(project)}/${prompt}/metadata.json`,

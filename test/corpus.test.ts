@@ -3,11 +3,12 @@ import { cp, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compilePrompts } from "../src/compiler/compile.ts";
+import type { SetDiff } from "../src/diff/compare.ts";
 import { readPromptFolder } from "../src/source/read-folder.ts";
 import { PromptManager } from "../sdk/index.ts";
 import { cliJson, runCli } from "./helpers/cli.ts";
 import { snapshot } from "./helpers/fs.ts";
-import { gitRepo } from "./helpers/git.ts";
+import { commitAll, git, gitRepo } from "./helpers/git.ts";
 import { requireComponent } from "./helpers/requirements.ts";
 
 const CORPUS = resolve(process.env.PROMPTSYNC_CORPUS_DIR ?? new URL("../../shared/corpus/fabric-patterns", import.meta.url).pathname);
@@ -70,5 +71,31 @@ describe.runIf(available)("the fabric-patterns corpus (225 real Markdown prompts
     expect(withVariables).toBeGreaterThan(0);
     const nuclei = await pm.getPrompt("write_nuclei_template_rule");
     expect(nuclei.formatText()).toContain("{{BaseURL}}");
+  });
+
+  it("diff and validate between two versions where 10 prompts changed list exactly those 10", { timeout: 60_000 }, async () => {
+    const dir = await corpusRepo();
+    for (const file of BRACES) {
+      const path = join(dir, "prompts", file);
+      await writeFile(path, `---\ntemplate: false\n---\n${await readFile(path, "utf8")}`);
+    }
+    commitAll(dir, "Mark the two plain prompts");
+    const before = git(dir, "rev-parse", "HEAD");
+    await cliJson(dir, ["push", "--version", "v1.0.0"]);
+    const names = (await readPromptFolder(join(dir, "prompts"))).map((f) => f.path).filter((p) => !BRACES.includes(p));
+    const edited = names.filter((_, i) => i % 20 === 3).slice(0, 10);
+    for (const file of edited) {
+      const path = join(dir, "prompts", file);
+      await writeFile(path, `${await readFile(path, "utf8")}\nAnswer in {{ language | default("English") }}.\n`);
+    }
+    commitAll(dir, "Ten prompts learn a language");
+    await cliJson(dir, ["push", "--version", "v1.1.0"]);
+
+    const diff = await cliJson<SetDiff>(dir, ["diff", "--version", "v1.0.0", "--version", "v1.1.0"]);
+    expect(diff.prompts.filter((p) => p.status === "changed").map((p) => `${p.name}.md`)).toEqual(edited.sort());
+    expect(diff.summary).toEqual({ added: 0, removed: 0, changed: 10, unchanged: 215 });
+    const report = await cliJson<{ compatible: boolean; findings: { status: string }[] }>(dir, ["validate", "--git-commit", before, "--version", "v1.1.0"]);
+    expect(report.compatible).toBe(true);
+    expect(report.findings).toHaveLength(225);
   });
 });

@@ -115,6 +115,11 @@ describe("validate: the registry side against the code at a git commit", () => {
       expect(result.code, args.join(" ")).toBe(code);
       if (errorCode) expect(JSON.parse(result.stdout).error.code, args.join(" ")).toBe(errorCode);
     }
+    // Outside the repository, a commit push recorded is still judged, from the registry.
+    const registry = ["--registry", join(dir, ".promptsync/registry"), "--project", "app"];
+    const head = git(dir, "rev-parse", "HEAD");
+    const elsewhere = await runCli(await tempDir(), ["validate", "--git-commit", head, "--version", "v1.7.0", ...registry, "--json"]);
+    expect(JSON.parse(elsewhere.stdout)).toMatchObject({ code: `commit ${head.slice(0, 7)} (recorded by push)`, compatible: true });
     const outside = await tempDir();
     const result = await runCli(outside, ["validate", "--alias", "production", "--registry", join(dir, ".promptsync/registry"), "--project", "app", "--json"]);
     expect(result.code).toBe(1);

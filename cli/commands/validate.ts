@@ -1,8 +1,9 @@
 import type { Command } from "commander";
 import { compileFolder } from "../../src/compiler/folder.ts";
-import { loadPromptSet } from "../../src/diff/sources.ts";
-import { UsageError } from "../../src/errors.ts";
-import { checkCompatibility, interfaceOf } from "../../src/validate/compatibility.ts";
+import { loadPromptSet, type PromptSetContext } from "../../src/diff/sources.ts";
+import { PromptSyncError, UsageError } from "../../src/errors.ts";
+import { RegistryClient } from "../../src/registry/read.ts";
+import { checkCompatibility, interfaceOf, type PromptInterface } from "../../src/validate/compatibility.ts";
 import { resolveContext, type GlobalOptions } from "../context.ts";
 import { withGlobalOptions } from "../global-options.ts";
 import { printJson, table } from "../output.ts";
@@ -35,13 +36,30 @@ export function registerValidate(program: Command): void {
     }
     const sources = promptSetContext(ctx, options.path);
     const [contract, served] = await Promise.all([
-      loadPromptSet({ kind: "git", commit: options.gitCommit ?? "HEAD" }, sources),
+      contractAt(options.gitCommit ?? "HEAD", sources),
       loadPromptSet(options.alias ? { kind: "alias", alias: options.alias } : { kind: "version", version: options.version! }, sources),
     ]);
-    const report = checkCompatibility(contract.prompts.map(interfaceOf), served.prompts.map(interfaceOf));
+    const report = checkCompatibility(contract.prompts, served.prompts.map(interfaceOf));
     if (!report.compatible) process.exitCode = 1;
     if (ctx.json) return printJson({ code: contract.label, registry: served.label, ...report });
     console.log(table([["PROMPT", "STATUS", "REASON"], ...report.findings.map((f) => [f.prompt, f.status, f.reasons.join("; ")])]));
     console.log(`\n${served.label} ${report.compatible ? "is compatible with" : "is NOT compatible with"} the code at ${contract.label}`);
   });
+}
+
+/**
+ * The code's contract: the prompt files at the commit, or, when this checkout does not have the commit (a
+ * deployed client's SHA, a shallow clone), the interface push recorded for it in the registry.
+ */
+async function contractAt(commit: string, sources: PromptSetContext): Promise<{ label: string; prompts: PromptInterface[] }> {
+  try {
+    const set = await loadPromptSet({ kind: "git", commit }, sources);
+    return { label: set.label, prompts: set.prompts.map(interfaceOf) };
+  } catch (error) {
+    const missing = error instanceof PromptSyncError && (error.code === "GIT_COMMIT_NOT_FOUND" || error.code === "NOT_A_GIT_REPO");
+    if (!missing || !/^[0-9a-f]{40,64}$/.test(commit)) throw error;
+    const recorded = await new RegistryClient(await sources.reader(), await sources.project()).commitInterface(commit);
+    if (!recorded) throw error;
+    return { label: `commit ${commit.slice(0, 7)} (recorded by push)`, prompts: recorded.prompts };
+  }
 }

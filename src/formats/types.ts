@@ -66,6 +66,20 @@ export interface ReleaseManifestEntry {
   variants: { id: string; tags: Tags; hash: string }[];
 }
 
+/** What code at one git commit expects of its prompts, recorded by push so checks need no git repository. */
+export interface CommitInterface {
+  format: "promptsync.interface/v1";
+  project: string;
+  commit: string;
+  prompts: {
+    name: string;
+    kind: PromptKind;
+    variables: VariableInfo[];
+    variantTags: Tags[];
+    inputs?: Record<string, unknown>;
+  }[];
+}
+
 /** Every compiled prompt of a version in one object, so that a reader can load a whole version in one request. */
 export interface ReleaseBundle {
   format: "promptsync.bundle/v1";

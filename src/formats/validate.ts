@@ -9,6 +9,7 @@ import type {
   PromptMetadata,
   PromptSourceDocument,
   ReleaseClaim,
+  CommitInterface,
   ReleaseBundle,
   ReleaseManifest,
 } from "./types.ts";
@@ -34,6 +35,7 @@ export const validateCompiledPrompt = validator<CompiledPrompt>(generated.valida
 export const validateCompiledVariant = validator<CompiledVariantFile>(generated.validateCompiledVariant);
 export const validateReleaseManifest = validator<ReleaseManifest>(generated.validateReleaseManifest);
 export const validateReleaseBundle = validator<ReleaseBundle>(generated.validateReleaseBundle);
+export const validateCommitInterface = validator<CommitInterface>(generated.validateCommitInterface);
 export const validateReleaseClaim = validator<ReleaseClaim>(generated.validateReleaseClaim);
 export const validateAlias = validator<AliasPointer>(generated.validateAlias);
 export const validatePromptMetadata = validator<PromptMetadata>(generated.validatePromptMetadata);

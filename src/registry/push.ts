@@ -2,7 +2,8 @@ import { releaseHash } from "../compiler/compile.ts";
 import { mapLimit } from "../concurrency.ts";
 import { PromptSyncError, VersionImmutableError } from "../errors.ts";
 import { decodeJson, encodeJson, encodeYaml, variantFile } from "../formats/codec.ts";
-import type { CompiledPrompt, GitInfo, PromptMetadata, ReleaseBundle, ReleaseClaim, ReleaseManifest } from "../formats/types.ts";
+import type { CommitInterface, CompiledPrompt, GitInfo, PromptMetadata, ReleaseBundle, ReleaseClaim, ReleaseManifest } from "../formats/types.ts";
+import { interfaceOf } from "../validate/compatibility.ts";
 import { validatePromptMetadata, validateReleaseClaim, validateReleaseManifest } from "../formats/validate.ts";
 import { headersFor, layout, versionFromKey } from "../layout.ts";
 import { updatePointer } from "../storage/pointer.ts";
@@ -44,6 +45,23 @@ const MAX_VERSION_CLAIMS = 100;
  * manifest (create-only: from here on the version exists), then the pointers (history, index).
  */
 export async function pushRelease(store: RegistryStore, request: PushRequest): Promise<PushResult> {
+  const result = await publishRelease(store, request);
+  if (request.git && !request.git.dirty) await recordCommitInterface(store, request.project, request.git.commit, request.prompts);
+  return result;
+}
+
+/**
+ * What the code at this commit expects of its prompts, so that a compatibility check can judge a client's commit
+ * without the git repository. Only from a clean checkout: otherwise the files are not the commit's.
+ */
+async function recordCommitInterface(store: RegistryStore, project: string, commit: string, prompts: readonly CompiledPrompt[]) {
+  const key = layout.commitInterface(project, commit);
+  const record: CommitInterface = { format: "promptsync.interface/v1", project, commit, prompts: prompts.map(interfaceOf) };
+  // Already recorded by an earlier push of the same commit: the same files, the same interface.
+  await store.create(key, encodeJson(record), headersFor(key));
+}
+
+async function publishRelease(store: RegistryStore, request: PushRequest): Promise<PushResult> {
   const now = request.now ?? new Date();
   const hash = releaseHash(request.prompts);
   const client = new RegistryClient(store, request.project);

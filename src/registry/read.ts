@@ -1,8 +1,8 @@
 import { mapLimit } from "../concurrency.ts";
 import { AliasNotFoundError, InvalidBundleError, PromptNotFoundError, VersionNotFoundError } from "../errors.ts";
 import { decodeJson, decodeYaml, verifyPromptHash } from "../formats/codec.ts";
-import type { AliasPointer, CompiledPrompt, ProjectIndex, ReleaseManifest } from "../formats/types.ts";
-import { validateAlias, validateCompiledPrompt, validateProjectIndex, validateReleaseBundle, validateReleaseManifest } from "../formats/validate.ts";
+import type { AliasPointer, CommitInterface, CompiledPrompt, ProjectIndex, ReleaseManifest } from "../formats/types.ts";
+import { validateAlias, validateCommitInterface, validateCompiledPrompt, validateProjectIndex, validateReleaseBundle, validateReleaseManifest } from "../formats/validate.ts";
 import { layout } from "../layout.ts";
 import { isValidAliasName } from "../names.ts";
 import type { RegistryReader } from "../storage/types.ts";
@@ -88,5 +88,12 @@ export class RegistryClient {
       }
     }
     return prompts;
+  }
+
+  /** The prompt interface push recorded for a git commit, if any. */
+  async commitInterface(commit: string): Promise<CommitInterface | undefined> {
+    const key = layout.commitInterface(this.project, commit);
+    const object = await this.reader.get(key);
+    return object && decodeJson(object.body, key, validateCommitInterface);
   }
 }

@@ -1,14 +1,8 @@
 import { canonicalJson } from "../canonical.ts";
-import type { CompiledPrompt } from "../formats/types.ts";
+import type { CommitInterface, CompiledPrompt } from "../formats/types.ts";
 
 /** What code written against one prompt set needs from another: its interface. */
-export interface PromptInterface {
-  name: string;
-  kind: CompiledPrompt["kind"];
-  variables: CompiledPrompt["variables"];
-  variantTags: Record<string, string>[];
-  inputs?: Record<string, unknown>;
-}
+export type PromptInterface = CommitInterface["prompts"][number];
 
 export interface CompatibilityFinding {
   prompt: string;
