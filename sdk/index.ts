@@ -20,3 +20,4 @@ export {
 } from "../src/errors.ts";
 export type { ChatMessage, PromptKind, Tags, VariableInfo } from "../src/formats/types.ts";
 export type { Diagnostic } from "../src/diagnostics.ts";
+export type { PromptChange, PromptDiff } from "../src/diff/compare.ts";

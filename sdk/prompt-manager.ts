@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { inCanary } from "../src/canary.ts";
 import { detectProject, loadConfig } from "../src/config.ts";
 import { isUnavailable, PromptNotFoundError, PromptUnavailableError } from "../src/errors.ts";
-import type { Tags } from "../src/formats/types.ts";
+import type { PromptDiff } from "../src/diff/compare.ts";
+import type { CompiledPrompt, Tags } from "../src/formats/types.ts";
 import { openReader, parseRegistryLocation } from "../src/storage/open.ts";
 import { FolderStore } from "../src/storage/folder.ts";
 import { isVersion, normalizeVersion } from "../src/version.ts";
@@ -119,6 +120,33 @@ export class PromptManager {
         }
       }
       throw new PromptUnavailableError(name, ref, attempts, cause);
+    }
+  }
+
+  /**
+   * What changed in a prompt between two versions or aliases (`"local"` for the local files): the same
+   * structured changes as `promptsync diff --format json` (`diff.changes`).
+   */
+  async diff(name: string, from: string, to: string): Promise<PromptDiff> {
+    const [before, after] = await Promise.all([this.compiledAt(name, from), this.compiledAt(name, to)]);
+    if (!before && !after) throw new PromptNotFoundError(name, `${from} or ${to}`);
+    // The diff engine loads only when a diff is asked for.
+    const { comparePrompts } = await import("../src/diff/compare.ts");
+    return comparePrompts(name, before, after);
+  }
+
+  private async compiledAt(name: string, ref: string): Promise<CompiledPrompt | undefined> {
+    const mode = this.mode ?? (await (this.detecting ??= this.detectMode()));
+    if (ref === "local" || mode.kind === "local") {
+      this.local ??= this.compileLocal();
+      return (await this.local).get(name)?.compiled;
+    }
+    const { version } = await this.target(mode, ref);
+    try {
+      return (await mode.contents.load(version, name)).loaded.compiled;
+    } catch (error) {
+      if (error instanceof PromptNotFoundError) return undefined;
+      throw error;
     }
   }
 

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { SetDiff } from "../src/diff/compare.ts";
+import { PromptManager } from "../sdk/index.ts";
 import { cliJson, runCli } from "./helpers/cli.ts";
 import { tempDir, writeFiles } from "./helpers/fs.ts";
 import { commitAll, git, gitRepo } from "./helpers/git.ts";
@@ -124,5 +125,18 @@ describe("validate: the registry side against the code at a git commit", () => {
     const result = await runCli(outside, ["validate", "--alias", "production", "--registry", join(dir, ".promptsync/registry"), "--project", "app", "--json"]);
     expect(result.code).toBe(1);
     expect(JSON.parse(result.stdout).error.code).toBe("NOT_A_GIT_REPO");
+  });
+});
+
+describe("SDK diff", () => {
+  it("pm.diff returns the same structured changes as the CLI", async () => {
+    const { dir } = await history();
+    const pm = new PromptManager({ registry: join(dir, ".promptsync/registry"), project: "app", cwd: dir });
+    const diff = await pm.diff("greet", "v1.0.0", "v1.2.0");
+    const cli = await cliJson<SetDiff>(dir, ["diff", "greet", "v1.0.0", "v1.2.0"]);
+    expect(diff).toEqual(cli.prompts[0]);
+    expect(diff.changes).toContainEqual({ kind: "variables", added: ["company"], removed: [], nowRequired: [], nowOptional: [] });
+    expect((await pm.diff("greet", "production", "v1.8.0")).status).toBe("removed");
+    pm.close();
   });
 });

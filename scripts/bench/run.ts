@@ -9,6 +9,7 @@ import { readPromptFolder } from "../../src/source/read-folder.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
 import { PromptManager } from "../../sdk/index.ts";
 import { measureAsync, measureSync, report } from "./measure.ts";
+import { diffValidateBench } from "./diff-validate.ts";
 import { peersBench } from "./peers.ts";
 import { sdkRuntimeBench } from "./sdk-runtime.ts";
 
@@ -28,6 +29,7 @@ try {
     report("push 223 prompts to a folder registry (new version each)", await measureAsync(async () => {
       await pushRelease(new FolderStore(join(work, `reg-${n++}`)), { project: "bench", prompts: result.prompts });
     }, { iterations: 10 }));
+    await diffValidateBench(work, corpus);
   } else {
     console.log(`corpus not found at ${corpus}: corpus figures skipped`);
   }
