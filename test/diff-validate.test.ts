@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { SetDiff } from "../src/diff/compare.ts";
+import { compilePrompts } from "../src/compiler/compile.ts";
+import { comparePromptSets, type SetDiff } from "../src/diff/compare.ts";
+import { formatText } from "../src/diff/format.ts";
 import { PromptManager } from "../sdk/index.ts";
 import { cliJson, runCli } from "./helpers/cli.ts";
 import { tempDir, writeFiles } from "./helpers/fs.ts";
@@ -138,5 +140,19 @@ describe("SDK diff", () => {
     expect(diff.changes).toContainEqual({ kind: "variables", added: ["company"], removed: [], nowRequired: [], nowOptional: [] });
     expect((await pm.diff("greet", "production", "v1.8.0")).status).toBe("removed");
     pm.close();
+  });
+});
+
+describe("diff text format", () => {
+  it("marks the changed words in colour, and only when asked", () => {
+    const compile = (text: string) => {
+      const result = compilePrompts([{ path: "p.txt", text }]);
+      if (!result.ok) throw new Error("compile");
+      return result.prompts;
+    };
+    const diff = comparePromptSets("a", "b", compile("Hello brave world\n"), compile("Hello new world\n"));
+    expect(formatText(diff, true)).toContain("\u001b[31m-Hello \u001b[7mbrave\u001b[0m\u001b[31m world");
+    expect(formatText(diff, true)).toContain("\u001b[32m+Hello \u001b[7mnew\u001b[0m\u001b[32m world");
+    expect(formatText(diff, false)).toContain("  -Hello brave world\n  +Hello new world");
   });
 });

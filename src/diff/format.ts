@@ -50,13 +50,52 @@ export function formatText(diff: SetDiff, colour: boolean): string {
         out.push(paint("cyan", `  --- ${change.target}`));
         for (const hunk of change.hunks) {
           out.push(paint("cyan", `  @@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`));
-          for (const l of hunk.lines) out.push(`  ${l.startsWith("-") ? paint("red", l) : l.startsWith("+") ? paint("green", l) : l}`);
+          for (const l of colour ? wordColouredLines(hunk) : hunk.lines) out.push(`  ${l}`);
         }
       }
     }
   }
   out.push(summaryLine(diff));
   return `${out.join("\n")}\n`;
+}
+
+/** Removed and added lines in red and green, with the words that changed between a pair in inverse video. */
+function wordColouredLines(hunk: TextHunk): string[] {
+  const out: string[] = [];
+  const removed: string[] = [];
+  const added: string[] = [];
+  const flush = () => {
+    const pairs = Math.min(removed.length, added.length);
+    const left = removed.map((line) => `${COLOURS.red}-${line}`);
+    const right = added.map((line) => `${COLOURS.green}+${line}`);
+    for (let i = 0; i < pairs; i++) {
+      let a = `${COLOURS.red}-`;
+      let b = `${COLOURS.green}+`;
+      for (const part of diffWordsWithSpace(removed[i]!, added[i]!)) {
+        if (part.removed) a += `${COLOURS.inverse}${part.value}${COLOURS.reset}${COLOURS.red}`;
+        else if (part.added) b += `${COLOURS.inverse}${part.value}${COLOURS.reset}${COLOURS.green}`;
+        else {
+          a += part.value;
+          b += part.value;
+        }
+      }
+      left[i] = a;
+      right[i] = b;
+    }
+    out.push(...left.map((l) => `${l}${COLOURS.reset}`), ...right.map((l) => `${l}${COLOURS.reset}`));
+    removed.length = 0;
+    added.length = 0;
+  };
+  for (const line of hunk.lines) {
+    if (line.startsWith("-")) removed.push(line.slice(1));
+    else if (line.startsWith("+")) added.push(line.slice(1));
+    else {
+      flush();
+      out.push(line);
+    }
+  }
+  flush();
+  return out;
 }
 
 export function formatMarkdown(diff: SetDiff): string {
