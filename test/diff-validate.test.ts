@@ -130,6 +130,17 @@ describe("validate: the registry side against the code at a git commit", () => {
   });
 });
 
+describe("validate with no registry side", () => {
+  it("compiles and lints the local prompts, for a pre-commit hook", async () => {
+    const dir = await gitRepo({ "prompts/a.txt": "Hi {{ name }}\n", "prompts/b.txt": "Bye\n" });
+    expect(await cliJson(dir, ["validate", "--path", "./prompts"])).toEqual({ ok: true, prompts: 2 });
+    await writeFiles(dir, { "prompts/b.txt": "Bye {{ name \n" });
+    const broken = await runCli(dir, ["validate", "--json"]);
+    expect(broken.code).toBe(1);
+    expect(JSON.parse(broken.stdout).error.code).toBe("COMPILE_FAILED");
+  });
+});
+
 describe("SDK diff", () => {
   it("pm.diff returns the same structured changes as the CLI", async () => {
     const { dir } = await history();
