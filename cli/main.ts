@@ -11,6 +11,7 @@ import { registerPush } from "./commands/push.ts";
 import { registerRender } from "./commands/render.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerShow } from "./commands/show.ts";
+import { registerSite } from "./commands/site.ts";
 import { registerValidate } from "./commands/validate.ts";
 import { registerVersion } from "./commands/version.ts";
 import { EXIT_OK, EXIT_USAGE, reportError } from "./output.ts";
@@ -36,6 +37,7 @@ function buildProgram(): Command {
   registerRender(program);
   registerDiff(program);
   registerValidate(program);
+  registerSite(program);
   registerServe(program);
   registerPull(program);
   for (const command of program.commands) {

@@ -1,7 +1,16 @@
 import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join, normalize } from "node:path";
+import { extname, join, normalize } from "node:path";
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json; charset=utf-8",
+  ".yaml": "application/yaml; charset=utf-8",
+  ".svg": "image/svg+xml",
+};
 
 export interface StaticServer {
   url: string;
@@ -22,14 +31,14 @@ export async function serveFolder(root: string): Promise<StaticServer> {
       res.writeHead(state.failWith).end();
       return;
     }
-    const file = normalize(join(root, path));
+    const file = normalize(join(root, path.endsWith("/") ? `${path}index.html` : path));
     if (!file.startsWith(root)) {
       res.writeHead(403).end();
       return;
     }
     try {
       const body = await readFile(file);
-      res.writeHead(200, { "content-length": body.length }).end(body);
+      res.writeHead(200, { "content-length": body.length, "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream" }).end(body);
     } catch {
       res.writeHead(404).end();
     }

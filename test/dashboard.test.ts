@@ -1,0 +1,97 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser } from "playwright-core";
+import { setCanary } from "../src/registry/canary.ts";
+import { FolderStore } from "../src/storage/folder.ts";
+import { launchChromium, collectErrors, requireChromium, screenshot } from "./helpers/browser.ts";
+import { cliJson } from "./helpers/cli.ts";
+import { writeFiles } from "./helpers/fs.ts";
+import { commitAll, gitRepo } from "./helpers/git.ts";
+import { serveFolder, type StaticServer } from "./helpers/static-server.ts";
+
+const available = requireChromium();
+
+describe.runIf(available)("the dashboard in a real browser", () => {
+  let browser: Browser;
+  let site: StaticServer;
+  let out: string;
+
+  beforeAll(async () => {
+    const dir = await gitRepo({
+      "promptsync.config.yaml": "project: shop\n",
+      "prompts/greet.yaml": "description: Greets a customer\ncontent: |\n  Hello {{ name }}!\n  Welcome.\nvariants:\n  - tags: {locale: fr}\n    content: Bonjour {{ name }}\n",
+      "prompts/evil.txt": '{% raw %}<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"></textarea>{% endraw %}\n',
+      "prompts/support/triage.yaml": "messages:\n  - {role: system, content: 'Classify {{ ticket }}'}\n",
+    });
+    await cliJson(dir, ["push", "--alias", "production"]);
+    await writeFiles(dir, { "prompts/greet.yaml": "description: Greets a customer\ncontent: |\n  Hello {{ name }} from {{ company }}!\n  Welcome.\nvariants:\n  - tags: {locale: fr}\n    content: Bonjour {{ name }}\n" });
+    commitAll(dir, "Greet names the company");
+    await cliJson(dir, ["push", "--alias", "dev"]);
+    await setCanary(new FolderStore(join(dir, ".promptsync/registry")), { project: "shop", alias: "production", version: "v0.1.1", percentage: 25 });
+    // Outside the per-test temporary folders, which are removed after each test: every test reads this site.
+    out = await mkdtemp(join(tmpdir(), "promptsync-dashboard-"));
+    await cliJson(dir, ["site", "build", "--out", out]);
+    site = await serveFolder(out);
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    await rm(out, { recursive: true, force: true });
+  });
+
+  it("the library lists every prompt and search narrows it", async () => {
+    const page = await browser.newPage();
+    const errors = collectErrors(page);
+    await page.goto(site.url);
+    expect(await page.locator(".prompt-row").count()).toBe(3);
+    await page.fill("#search", "bonjour");
+    expect(await page.locator(".prompt-row:visible").allTextContents()).toEqual([expect.stringContaining("greet")]);
+    expect(await page.textContent("#count")).toBe("1 shown");
+    await page.fill("#search", "");
+    await page.selectOption("#tag-filter", "locale=fr");
+    expect(await page.locator(".prompt-row:visible").count()).toBe(1);
+    await screenshot(page, "dashboard-library");
+
+    expect(errors).toEqual([]);
+  });
+
+  it("a prompt page shows its versions, and comparing two shows the changed line", async () => {
+    const page = await browser.newPage();
+    const errors = collectErrors(page);
+    await page.goto(`${site.url}/prompts/greet/`);
+    expect(await page.locator(".timeline tbody tr").allTextContents()).toEqual([
+      expect.stringContaining("v0.1.1"),
+      expect.stringContaining("v0.1.0"),
+    ]);
+    expect(await page.textContent(".timeline")).toContain("variables: added company");
+    expect(await page.locator("#diff tr.removed").allTextContents()).toEqual(["Hello {{ name }}!"]);
+    expect(await page.locator("#diff tr.added").allTextContents()).toEqual(["Hello {{ name }} from {{ company }}!"]);
+    await screenshot(page, "dashboard-prompt");
+    expect(errors).toEqual([]);
+  });
+
+  it("the aliases page shows the canary and its percentage", async () => {
+    const page = await browser.newPage();
+    const errors = collectErrors(page);
+    await page.goto(`${site.url}/aliases/`);
+    expect(await page.textContent("#alias-production .canary")).toMatch(/Canary: v0\.1\.1 at 25%/);
+    expect(await page.textContent("#alias-production")).toContain("promptsync canary promote --alias production");
+    await screenshot(page, "dashboard-aliases");
+    expect(errors).toEqual([]);
+  });
+
+  it("a prompt with <script> renders as text and never runs", async () => {
+    const page = await browser.newPage();
+    const errors = collectErrors(page);
+    await page.goto(`${site.url}/prompts/evil/`);
+    await page.waitForTimeout(200);
+    expect(await page.evaluate("window.__pwned")).toBeUndefined();
+    expect(await page.textContent(".version pre")).toContain("<script>window.__pwned = 1</script>");
+    await screenshot(page, "dashboard-escaped");
+    expect(errors).toEqual([]);
+  });
+});
