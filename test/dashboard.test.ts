@@ -1,6 +1,7 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { setCanary } from "../src/registry/canary.ts";
@@ -12,6 +13,7 @@ import { commitAll, gitRepo } from "./helpers/git.ts";
 import { serveFolder, type StaticServer } from "./helpers/static-server.ts";
 
 const available = requireChromium();
+const CORPUS = resolve(process.env.PROMPTSYNC_CORPUS_DIR ?? new URL("../../shared/corpus/fabric-patterns", import.meta.url).pathname);
 
 describe.runIf(available)("the dashboard in a real browser", () => {
   let browser: Browser;
@@ -93,5 +95,53 @@ describe.runIf(available)("the dashboard in a real browser", () => {
     expect(await page.textContent(".version pre")).toContain("<script>window.__pwned = 1</script>");
     await screenshot(page, "dashboard-escaped");
     expect(errors).toEqual([]);
+  });
+});
+
+describe("the dashboard build", () => {
+  it("puts no credential from the environment in its output", { timeout: 120_000 }, async () => {
+    const dir = await gitRepo({ "promptsync.config.yaml": "project: shop\n", "prompts/a.txt": "Hello {{ name }}\n" });
+    await cliJson(dir, ["push", "--alias", "production"]);
+    const secrets = { AWS_ACCESS_KEY_ID: "AKIASECRETKEYID12345", AWS_SECRET_ACCESS_KEY: "s3cr3t-never-in-the-site", AWS_SESSION_TOKEN: "session-token-never-in-the-site" };
+    const out = join(dir, "dashboard");
+    await cliJson(dir, ["site", "build", "--out", out], secrets);
+    const files = (await readdir(out, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+    expect(files.length).toBeGreaterThan(2);
+    for (const file of files) {
+      const text = await readFile(join(file.parentPath, file.name), "utf8");
+      for (const secret of Object.values(secrets)) expect(text, file.name).not.toContain(secret);
+    }
+  });
+});
+
+describe.runIf(available && existsSync(CORPUS))("the corpus dashboard", () => {
+  it("builds the 225-prompt corpus, and its library loads and searches in the browser", { timeout: 180_000 }, async () => {
+    const dir = await gitRepo({ "promptsync.config.yaml": "project: fabric\n" });
+    await cp(CORPUS, join(dir, "prompts"), { recursive: true });
+    for (const file of ["sanitize_broken_html_to_markdown.md", "write_nuclei_template_rule.md"]) {
+      const path = join(dir, "prompts", file);
+      await writeFile(path, `---\ntemplate: false\n---\n${await readFile(path, "utf8")}`);
+    }
+    await cliJson(dir, ["push", "--alias", "production"]);
+    const out = await mkdtemp(join(tmpdir(), "promptsync-dashboard-"));
+    const built = await cliJson<{ prompts: number }>(dir, ["site", "build", "--out", out]);
+    expect(built.prompts).toBe(225);
+    const server = await serveFolder(out);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const errors = collectErrors(page);
+      await page.goto(server.url);
+      expect(await page.locator(".prompt-row").count()).toBe(225);
+      await page.fill("#search", "nuclei");
+      expect(await page.locator(".prompt-row:visible").count()).toBeGreaterThanOrEqual(1);
+      expect(await page.locator(".prompt-row:visible").count()).toBeLessThan(10);
+      await screenshot(page, "dashboard-corpus-search");
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+      await server.close();
+      await rm(out, { recursive: true, force: true });
+    }
   });
 });
