@@ -12,6 +12,7 @@ import { measureAsync, measureSync, report } from "./measure.ts";
 import { diffValidateBench } from "./diff-validate.ts";
 import { peersBench } from "./peers.ts";
 import { sdkRuntimeBench } from "./sdk-runtime.ts";
+import { siteBench } from "./site.ts";
 
 const corpus = resolve(process.env.PROMPTSYNC_CORPUS_DIR ?? join(import.meta.dirname, "../../../shared/corpus/fabric-patterns"));
 const examples = join(import.meta.dirname, "../../examples/prompts");
@@ -52,6 +53,7 @@ try {
 
   await sdkRuntimeBench(work);
   await peersBench(work);
+  await siteBench(work);
 } finally {
   await rm(work, { recursive: true, force: true });
 }
