@@ -49,6 +49,18 @@ if (s3) {
       }
     });
 
+    it("a fresh store's first swaps, many keys at once, all succeed while it learns the ETag form the server accepts", async () => {
+      await ensureBucket(s3);
+      const registry = freshRegistry(s3);
+      const keys = Array.from({ length: 16 }, (_, i) => `site/page${i}.html`);
+      const writer = store(s3, { url: registry });
+      await Promise.all(keys.map((k) => writer.create(k, bytes("old"), headersFor(k))));
+      const fresh = store(s3, { url: registry });
+      const heads = await Promise.all(keys.map((k) => fresh.head(k)));
+      const results = await Promise.all(keys.map((k, i) => fresh.swap(k, bytes("new"), heads[i]!.etag, headersFor(k))));
+      expect(results.every((r) => r.ok)).toBe(true);
+    });
+
     it("refuses a store that ignores conditional writes, naming the risk, and writes nothing", async () => {
       await ensureBucket(s3);
       const registry = freshRegistry(s3);

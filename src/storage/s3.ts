@@ -88,8 +88,10 @@ export class S3Store implements RegistryStore {
   async swap(key: string, body: Uint8Array, expectedEtag: string | null, options: WriteOptions): Promise<SwapResult> {
     await this.ensureSafe();
     if (expectedEtag === null) return this.result(await this.put(key, body, options, { IfNoneMatch: "*" }));
+    // Decided before the request: concurrent swaps may learn the unquoted form while this one is in flight.
+    const sentQuoted = !this.unquotedIfMatch && unquote(expectedEtag) !== expectedEtag;
     const etag = await this.put(key, body, options, { IfMatch: this.ifMatchValue(expectedEtag) });
-    if (etag !== undefined || this.unquotedIfMatch) return this.result(etag);
+    if (etag !== undefined || !sentQuoted) return this.result(etag);
     // Refused: either the object changed, or this server wants the ETag without quotes. Only the second
     // leaves the ETag as it was.
     const current = await this.head(key);
