@@ -1,8 +1,11 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
+import { UsageError } from "../../src/errors.ts";
 import { buildSite } from "../../src/site/build.ts";
-import { resolveContext, type GlobalOptions } from "../context.ts";
+import { uploadSite } from "../../src/site/upload.ts";
+import { openStore, parseRegistryLocation } from "../../src/storage/open.ts";
+import { resolveContext, type CliContext, type GlobalOptions } from "../context.ts";
 import { withGlobalOptions } from "../global-options.ts";
 import { printJson } from "../output.ts";
 
@@ -16,12 +19,24 @@ export function registerSite(program: Command): void {
       .command("build")
       .description("Snapshot the registry and build the static dashboard (library, versions and diffs, aliases and canaries)")
       .option("--out <dir>", "output folder", "dashboard")
-      .option("--base <path>", "URL path the site is served under", "/"),
-  ).action(async (options: GlobalOptions & { out: string; base: string }) => {
+      .option("--base <path>", "URL path the site is served under", "/")
+      .option("--upload", "publish the built site to a bucket")
+      .option("--to <url>", "where --upload publishes (default: the registry's bucket, under _dashboard/)"),
+  ).action(async (options: GlobalOptions & { out: string; base: string; upload?: boolean; to?: string }) => {
     const ctx = await resolveContext(options);
     const base = options.base.endsWith("/") ? options.base : `${options.base}/`;
     const result = await buildSite({ reader: await ctx.reader(), project: await ctx.project(), siteDir: SITE_DIR, outDir: resolve(ctx.cwd, options.out), base });
-    if (ctx.json) return printJson(result);
+    const uploaded = options.upload ? await upload(ctx, result.outDir, options.to) : undefined;
+    if (ctx.json) return printJson({ ...result, ...(uploaded && { uploaded }) });
     console.log(`Built the dashboard of ${result.prompts} prompts and ${result.versions} versions in ${options.out}`);
+    if (uploaded) console.log(`Uploaded ${uploaded.files} files to ${uploaded.to}`);
   });
+}
+
+async function upload(ctx: CliContext, outDir: string, to: string | undefined): Promise<{ files: number; to: string }> {
+  const target = to ?? (ctx.registry.kind === "s3" ? `${ctx.registry.url.replace(/\/+$/, "")}/_dashboard/` : undefined);
+  if (!target) throw new UsageError("Where to? --upload needs --to s3://bucket/path/ when the registry is not a bucket");
+  const store = await openStore(parseRegistryLocation(target, ctx.cwd), { s3: ctx.s3 });
+  const { files } = await uploadSite(outDir, store);
+  return { files, to: target };
 }
