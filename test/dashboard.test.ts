@@ -70,8 +70,14 @@ describe.runIf(available)("the dashboard in a real browser", () => {
       expect.stringContaining("v0.1.0"),
     ]);
     expect(await page.textContent(".timeline")).toContain("variables: added company");
+    expect(await page.locator("#facts li").allTextContents()).toEqual(["variables added: company"]);
     expect(await page.locator("#diff tr.removed").allTextContents()).toEqual(["Hello {{ name }}!"]);
     expect(await page.locator("#diff tr.added").allTextContents()).toEqual(["Hello {{ name }} from {{ company }}!"]);
+    await page.selectOption("#from", "v0.1.1");
+    await page.selectOption("#to", "v0.1.0");
+    expect(await page.locator("#facts li").allTextContents()).toEqual(["variables removed: company"]);
+    await page.selectOption("#from", "v0.1.0");
+    await page.selectOption("#to", "v0.1.1");
     await screenshot(page, "dashboard-prompt");
     expect(errors).toEqual([]);
   });
