@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { inCanary } from "../src/canary.ts";
+import { trackingMetadata } from "../src/tracking.ts";
 import { detectProject, loadConfig } from "../src/config.ts";
 import { isUnavailable, PromptNotFoundError, PromptUnavailableError } from "../src/errors.ts";
 import type { PromptDiff } from "../src/diff/compare.ts";
@@ -121,6 +122,18 @@ export class PromptManager {
       }
       throw new PromptUnavailableError(name, ref, attempts, cause);
     }
+  }
+
+  /**
+   * A flat string map for the `metadata` of an LLM call (OpenAI's limits: 16 keys, 64-character keys,
+   * 512-character values): the prompt's project, name, version, variant, alias and canary side, plus `context`.
+   */
+  createTrackingMetadata(options: { prompt: Prompt; context?: Readonly<Record<string, unknown>> }): Record<string, string> {
+    const { prompt } = options;
+    return trackingMetadata(
+      { project: prompt.project, name: prompt.name, version: prompt.version, variant: prompt.variant, alias: prompt.alias, canary: prompt.canary },
+      options.context,
+    );
   }
 
   /**
