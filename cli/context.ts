@@ -15,6 +15,8 @@ export interface GlobalOptions {
   region?: string;
   /** Only on commands that write. */
   allowUnsafeStore?: boolean;
+  /** Only on commands that read telemetry. */
+  telemetry?: string;
 }
 
 export interface CliContext {
@@ -31,9 +33,12 @@ export interface CliContext {
   s3: Omit<S3StoreOptions, "url">;
   reader(): Promise<RegistryReader>;
   store(): Promise<RegistryStore>;
+  /** Where telemetry is: --telemetry, then PROMPTSYNC_TELEMETRY, then the registry itself. */
+  telemetryStore(): Promise<RegistryStore>;
 }
 
 export const REGISTRY_ENV = "PROMPTSYNC_REGISTRY";
+export const TELEMETRY_ENV = "PROMPTSYNC_TELEMETRY";
 export const DEFAULT_REGISTRY_DIR = ".promptsync/registry";
 
 /** Resolves the settings once: option, then environment, then config file, then the embedded default. */
@@ -70,6 +75,10 @@ export async function resolveContext(options: GlobalOptions, env: NodeJS.Process
     s3,
     reader: () => openReader(location, open),
     store: () => openStore(location, open),
+    telemetryStore: () => {
+      const telemetry = options.telemetry ?? env[TELEMETRY_ENV];
+      return telemetry ? openStore(parseRegistryLocation(telemetry, cwd), open) : openStore(location, open);
+    },
     actor: () => env.PROMPTSYNC_ACTOR ?? env.GITHUB_ACTOR ?? env.GITLAB_USER_LOGIN ?? env.USER ?? userInfo().username,
   };
 }

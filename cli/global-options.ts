@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { REGISTRY_ENV } from "./context.ts";
+import { REGISTRY_ENV, TELEMETRY_ENV } from "./context.ts";
 
 /** Options that every command takes, after the command name: `promptsync push --json`. */
 export function withGlobalOptions(command: Command): Command {
@@ -14,4 +14,9 @@ export function withGlobalOptions(command: Command): Command {
 /** For commands that write to the registry. */
 export function withUnsafeStoreOption(command: Command): Command {
   return command.option("--allow-unsafe-store", "write to an S3 store even if it ignores conditional writes (risks overwriting versions)");
+}
+
+/** For commands that read or aggregate telemetry. */
+export function withTelemetryOption(command: Command): Command {
+  return command.option("--telemetry <url>", `where telemetry is, when not in the registry: a folder or s3://bucket/prefix (env ${TELEMETRY_ENV})`);
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { registerAlias } from "./commands/alias.ts";
+import { registerAnalytics } from "./commands/analytics.ts";
 import { registerCanary } from "./commands/canary.ts";
 import { registerDiff } from "./commands/diff.ts";
 import { registerInit } from "./commands/init.ts";
@@ -14,16 +14,14 @@ import { registerShow } from "./commands/show.ts";
 import { registerSite } from "./commands/site.ts";
 import { registerValidate } from "./commands/validate.ts";
 import { registerVersion } from "./commands/version.ts";
+import { packageVersion } from "../src/package-info.ts";
 import { EXIT_OK, EXIT_USAGE, reportError } from "./output.ts";
 
-// From cli/main.ts in the repository, or dist/cli/main.js in the package.
-const packageJson = new URL(import.meta.url.includes("/dist/cli/") ? "../../package.json" : "../package.json", import.meta.url);
-const pkg = JSON.parse(readFileSync(packageJson, "utf8")) as { version: string };
 
 function buildProgram(): Command {
   const program = new Command("promptsync")
     .description("Compile prompts from git into immutable versioned bundles; alias, diff and serve them")
-    .version(pkg.version, "-V, --version")
+    .version(packageVersion(), "-V, --version")
     .enablePositionalOptions()
     .showHelpAfterError()
     .exitOverride();
@@ -40,6 +38,7 @@ function buildProgram(): Command {
   registerSite(program);
   registerServe(program);
   registerPull(program);
+  registerAnalytics(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

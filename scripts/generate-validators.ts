@@ -25,6 +25,9 @@ const exportNames: Record<string, string> = {
   "prompt-metadata.schema.json": "validatePromptMetadata",
   "project-index.schema.json": "validateProjectIndex",
   "git-info.schema.json": "validateGitInfo",
+  "telemetry-event.schema.json": "validateTelemetryEvent",
+  "analytics-summary.schema.json": "validateAnalyticsSummary",
+  "analytics-state.schema.json": "validateAnalyticsState",
 };
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, code: { source: true, esm: true } });

@@ -1,5 +1,7 @@
+import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import { ConfigError } from "../src/errors.ts";
+import type { TelemetryEvent } from "../src/telemetry/events.ts";
 
 export interface CacheStrategy {
   /** Seconds a resolved alias is served from memory before its pointer is revalidated. @default refreshInterval */
@@ -17,6 +19,41 @@ export interface CacheStrategy {
   refreshStrategy?: "background" | "on-demand" | "none";
   /** Memory for compiled prompts, least recently used evicted first: bytes, or a size such as "100MB". @default "100MB" */
   maxCacheSize?: number | string;
+}
+
+/** Receives each batch of events; a rejection counts as a failed flush and the batch is kept for the next. */
+export type TelemetryCallback = (batch: TelemetryEvent[]) => Promise<void>;
+
+export interface TelemetryOptions {
+  /**
+   * Where events go: `registry` (NDJSON batches in the registry's bucket or folder, under telemetry/, which is never
+   * public), `http` (POSTed to `url`), `folder` (the same layout below `dir`) or a function.
+   * @default "registry"
+   */
+  sink?: "registry" | "http" | "folder" | TelemetryCallback;
+  /** The `http` sink's endpoint: each batch is POSTed as NDJSON (application/x-ndjson). */
+  url?: string;
+  /** Headers for the `http` sink, such as Authorization. */
+  headers?: Record<string, string>;
+  /** The `folder` sink's folder. */
+  dir?: string;
+  /**
+   * Where the `registry` sink writes when the manager reads over HTTP or a CDN: `s3://bucket/prefix` (with write
+   * credentials from the AWS environment) or a folder.
+   * @default the registry the manager reads, when that is a folder or s3://
+   */
+  registry?: string;
+  /** Endpoint and region of an s3:// telemetry registry. @default env AWS_ENDPOINT_URL_S3, AWS_REGION */
+  s3?: { endpoint?: string; region?: string };
+  /** Seconds between flushes. @default 5 */
+  flushInterval?: number;
+  /** Seconds between heartbeats. @default 60 */
+  heartbeatInterval?: number;
+  /**
+   * reportMetrics events held while the sink is slow or down; beyond it new ones are dropped and counted
+   * (telemetryStats().dropped, and every heartbeat). @default 10000
+   */
+  maxBufferedEvents?: number;
 }
 
 export interface PromptManagerOptions {
@@ -54,6 +91,21 @@ export interface PromptManagerOptions {
   strict?: boolean;
   /** Per-request timeout in milliseconds. @default 10000 */
   timeoutMs?: number;
+  /**
+   * Usage events, metrics and heartbeats (`reportMetrics`, `promptsync analytics`, `promptsync status`). Off
+   * unless given; `{}` writes into the registry the manager reads.
+   * @default process.env.PROMPTSYNC_TELEMETRY_SINK ("registry", or an http(s) URL) else off
+   */
+  telemetry?: TelemetryOptions | false;
+  /**
+   * The application's git commit, reported in heartbeats so that `promptsync status` can check the prompts it
+   * serves against the code. @default env PROMPTSYNC_APP_COMMIT, GITHUB_SHA, … (CI/platform variables), else `git rev-parse HEAD`
+   */
+  appCommit?: string;
+  /** The application's name in heartbeats. @default env PROMPTSYNC_APP_NAME, else package.json's name, else the folder's name */
+  appName?: string;
+  /** This manager's ID in telemetry (letters, digits, `.`, `_`, `-`). @default a random UUID */
+  clientId?: string;
   /** For tests and custom transports. @default globalThis.fetch */
   fetch?: typeof globalThis.fetch;
   /** Milliseconds since the epoch; injectable for tests. @default Date.now */
@@ -81,6 +133,23 @@ export interface ResolvedOptions {
   fetch: typeof globalThis.fetch;
   now: () => number;
   cwd: string;
+  telemetry: ResolvedTelemetry | undefined;
+  appCommit: string | undefined;
+  appName: string | undefined;
+  clientId: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface ResolvedTelemetry {
+  sink: "registry" | "http" | "folder" | TelemetryCallback;
+  url: string | undefined;
+  headers: Record<string, string>;
+  dir: string | undefined;
+  registry: string | undefined;
+  s3: { endpoint?: string; region?: string };
+  flushIntervalMs: number;
+  heartbeatIntervalMs: number;
+  maxBufferedEvents: number;
 }
 
 function positiveNumber(value: number | undefined, fallback: number, option: string): number {
@@ -125,7 +194,45 @@ export function resolveOptions(options: PromptManagerOptions, env: NodeJS.Proces
     fetch: options.fetch ?? globalThis.fetch,
     now: options.now ?? Date.now,
     cwd,
+    telemetry: resolveTelemetry(options.telemetry, env, cwd),
+    appCommit: options.appCommit,
+    appName: options.appName,
+    clientId: resolveClientId(options.clientId),
+    env,
   };
+}
+
+function resolveTelemetry(options: TelemetryOptions | false | undefined, env: NodeJS.ProcessEnv, cwd: string): ResolvedTelemetry | undefined {
+  if (options === false) return undefined;
+  const fromEnv = env.PROMPTSYNC_TELEMETRY_SINK;
+  if (options === undefined && !fromEnv) return undefined;
+  const given = options ?? (/^https?:\/\//i.test(fromEnv!) ? { sink: "http" as const, url: fromEnv } : { sink: fromEnv as TelemetryOptions["sink"] });
+  const sink = given.sink ?? "registry";
+  if (typeof sink !== "function" && !["registry", "http", "folder"].includes(sink)) {
+    throw new ConfigError(`PromptManager option \`telemetry.sink\` (or PROMPTSYNC_TELEMETRY_SINK) must be "registry", "http", "folder" or a function, not ${JSON.stringify(sink)}`);
+  }
+  if (sink === "http" && !given.url) throw new ConfigError("PromptManager option `telemetry.url` is required with the http sink: the endpoint that receives NDJSON batches");
+  if (sink === "folder" && !given.dir) throw new ConfigError("PromptManager option `telemetry.dir` is required with the folder sink: the folder to write batches into");
+  const maxBufferedEvents = positiveNumber(given.maxBufferedEvents, 10_000, "telemetry.maxBufferedEvents");
+  return {
+    sink,
+    url: given.url,
+    headers: given.headers ?? {},
+    dir: given.dir === undefined ? undefined : resolve(cwd, given.dir),
+    registry: given.registry,
+    s3: given.s3 ?? {},
+    flushIntervalMs: positiveNumber(given.flushInterval, 5, "telemetry.flushInterval") * 1000,
+    heartbeatIntervalMs: positiveNumber(given.heartbeatInterval, 60, "telemetry.heartbeatInterval") * 1000,
+    maxBufferedEvents: Math.floor(maxBufferedEvents),
+  };
+}
+
+function resolveClientId(clientId: string | undefined): string {
+  if (clientId === undefined) return randomUUID();
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(clientId)) {
+    throw new ConfigError(`PromptManager option \`clientId\` must be 1-64 letters, digits, ".", "_" or "-", not ${JSON.stringify(clientId)}`);
+  }
+  return clientId;
 }
 
 const UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3 };

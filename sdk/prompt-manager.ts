@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { inCanary } from "../src/canary.ts";
 import { trackingMetadata } from "../src/tracking.ts";
+import type { Metrics, ServedPrompt } from "../src/telemetry/events.ts";
 import { detectProject, loadConfig } from "../src/config.ts";
-import { isUnavailable, PromptNotFoundError, PromptUnavailableError } from "../src/errors.ts";
+import { isUnavailable, PromptNotFoundError, PromptSyncError, PromptUnavailableError } from "../src/errors.ts";
 import type { PromptDiff } from "../src/diff/compare.ts";
 import type { CompiledPrompt, Tags } from "../src/formats/types.ts";
-import { openReader, parseRegistryLocation } from "../src/storage/open.ts";
+import { openReader, parseRegistryLocation, type RegistryLocation } from "../src/storage/open.ts";
 import { FolderStore } from "../src/storage/folder.ts";
 import { isVersion, normalizeVersion } from "../src/version.ts";
 import { mapLimit } from "../src/concurrency.ts";
@@ -15,6 +16,10 @@ import { LoadedPrompt } from "./loaded-prompt.ts";
 import { resolveOptions, type PromptManagerOptions, type ResolvedOptions } from "./options.ts";
 import { PointerCache, PointerUnavailableError } from "./pointers.ts";
 import type { Prompt } from "./prompt.ts";
+import { TelemetryRecorder, type TelemetryConnection, type TelemetryStats } from "./telemetry/recorder.ts";
+
+/** A prompt getPrompt returned, or its `id`. */
+export type PromptReference = { prompt: Prompt } | { promptId: string };
 
 export interface GetPromptOptions {
   /** A version (v1.2.0), an alias (production) or `latest`. @default the manager's defaultVersionOrAlias */
@@ -69,9 +74,18 @@ export class PromptManager {
   /** Versions asked for by reference and confirmed by their manifest: immutable, so never asked again. */
   private readonly knownVersions = new Map<string, Target>();
   private readonly canaryKey = randomUUID();
+  private readonly telemetry: TelemetryRecorder;
+  /** Where the manager reads from, once known: the registry sink writes there. */
+  private location: RegistryLocation | undefined;
 
   constructor(options: PromptManagerOptions = {}) {
     this.options = resolveOptions(options);
+    this.telemetry = new TelemetryRecorder({
+      settings: this.options.telemetry,
+      client: this.options.clientId,
+      now: this.options.now,
+      connect: () => this.connectTelemetry(),
+    });
   }
 
   /** A prompt at a version or alias, with a variant selected by tags. */
@@ -92,10 +106,18 @@ export class PromptManager {
     const hit = mode.contents.cached(version, name);
     if (!hit) return undefined;
     if (target.alias) this.track(mode, target.alias, name);
-    return hit.prompt(mode.project, version, target.alias, options.tags, "memory", target.stale, canary);
+    const prompt = hit.prompt(mode.project, version, target.alias, options.tags, "memory", target.stale, canary);
+    this.telemetry.served(prompt);
+    return prompt;
   }
 
   private async load(name: string, options: GetPromptOptions): Promise<Prompt> {
+    const prompt = await this.resolvePrompt(name, options);
+    this.telemetry.served(prompt);
+    return prompt;
+  }
+
+  private async resolvePrompt(name: string, options: GetPromptOptions): Promise<Prompt> {
     const mode = this.mode ?? (await (this.detecting ??= this.detectMode()));
     if (mode.kind === "local") return this.localPrompt(name, options.tags, mode.project);
     const ref = options.versionOrAlias ?? this.options.defaultVersionOrAlias;
@@ -128,12 +150,48 @@ export class PromptManager {
    * A flat string map for the `metadata` of an LLM call (OpenAI's limits: 16 keys, 64-character keys,
    * 512-character values): the prompt's project, name, version, variant, alias and canary side, plus `context`.
    */
-  createTrackingMetadata(options: { prompt: Prompt; context?: Readonly<Record<string, unknown>> }): Record<string, string> {
-    const { prompt } = options;
+  createTrackingMetadata(options: PromptReference & { context?: Readonly<Record<string, unknown>> }): Record<string, string> {
+    const served = this.servedPrompt(options);
     return trackingMetadata(
-      { project: prompt.project, name: prompt.name, version: prompt.version, variant: prompt.variant, alias: prompt.alias, canary: prompt.canary },
+      { project: this.projectOf(options), name: served.prompt, version: served.version, variant: served.variant ?? undefined, alias: served.alias ?? undefined, canary: served.canary },
       options.context,
     );
+  }
+
+  /**
+   * Records the outcome of an LLM call made with a prompt (`success`, `latency_ms`, and any other numbers or
+   * booleans) for `promptsync analytics`. Returns at once: events are buffered and sent in the background. A
+   * no-op when telemetry is off.
+   */
+  reportMetrics(options: PromptReference & { metrics: Metrics }): void {
+    this.telemetry.report(this.servedPrompt(options), options.metrics);
+  }
+
+  /**
+   * What telemetry holds and has sent: buffered and dropped events (exact), flushes that failed and why;
+   * undefined when telemetry is off.
+   */
+  telemetryStats(): TelemetryStats | undefined {
+    return this.options.telemetry && this.telemetry.stats();
+  }
+
+  /** Sends buffered telemetry now instead of at the next interval; never rejects (see telemetryStats()). */
+  flushTelemetry(): Promise<void> {
+    return this.telemetry.flush();
+  }
+
+  private servedPrompt(reference: PromptReference): ServedPrompt {
+    if ("prompt" in reference && reference.prompt) {
+      const { prompt } = reference;
+      return { prompt: prompt.name, version: prompt.version, variant: prompt.variant ?? null, alias: prompt.alias ?? null, canary: prompt.canary };
+    }
+    const id = (reference as { promptId?: unknown }).promptId;
+    if (typeof id !== "string") throw new PromptSyncError("USAGE", "Pass `prompt` (a Prompt from getPrompt) or `promptId` (its id)");
+    return this.telemetry.lookup(id);
+  }
+
+  private projectOf(reference: PromptReference): string | undefined {
+    return ("prompt" in reference && reference.prompt?.project) || this.mode?.project || this.options.project;
   }
 
   /**
@@ -195,10 +253,14 @@ export class PromptManager {
     return { ...use, maxBytes: this.options.maxCacheBytes };
   }
 
-  /** Stops the periodic refresh, so that the process can exit. */
-  close(): void {
+  /**
+   * Stops the periodic refresh and telemetry, and sends the telemetry still buffered (waiting at most
+   * `timeoutMs`), so that the process can exit without losing it.
+   */
+  async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    await this.telemetry.close(this.options.timeoutMs);
   }
 
   private target(mode: RegistryMode, ref: string): Target | Promise<Target> {
@@ -234,6 +296,7 @@ export class PromptManager {
     if (!registry) return (this.mode = { kind: "local", project: this.options.project ?? config?.config.project });
     const project = this.options.project ?? (await detectProject(cwd, undefined, config?.config ?? {})).project;
     const location = parseRegistryLocation(registry, config?.config.registry === registry ? config.dir : cwd);
+    this.location = location;
     const network = await openReader(location, { fetch: this.options.fetch, timeoutMs: this.options.timeoutMs, retries: this.options.retries });
     const disk = this.options.cacheDir ? new DiskCache(this.options.cacheDir, network.url) : undefined;
     const snapshot = this.options.snapshotDir ? new FolderStore(this.options.snapshotDir) : undefined;
@@ -270,6 +333,13 @@ export class PromptManager {
       this.timer.unref();
     }
     return (this.mode = { kind: "registry", project, pointers, contents, inUse });
+  }
+
+  /** The first flush decides where telemetry goes: loaded only then, so apps without it never load a sink. */
+  private async connectTelemetry(): Promise<TelemetryConnection> {
+    const mode = this.mode ?? (await (this.detecting ??= this.detectMode()));
+    const { connectTelemetry } = await import("./telemetry/connect.ts");
+    return connectTelemetry(this.options, mode.project, this.location);
   }
 
   private async localPrompt(name: string, tags: Tags | undefined, project: string | undefined): Promise<Prompt> {

@@ -30,7 +30,9 @@ export type ErrorCode =
   | "NO_CANARY"
   | "NOT_A_GIT_REPO"
   | "GIT_COMMIT_NOT_FOUND"
-  | "INCOMPATIBLE";
+  | "INCOMPATIBLE"
+  | "ANALYTICS_CONFLICT"
+  | "ANALYTICS_INVALID";
 
 export class PromptSyncError extends Error {
   readonly code: ErrorCode;

@@ -45,6 +45,8 @@ export const CACHE_CONTROL = {
   immutable: "public, max-age=31536000, immutable",
   /** Pointers move; a CDN may serve a stale one briefly while it revalidates, or longer if the origin fails. */
   pointer: "public, max-age=5, stale-while-revalidate=30, stale-if-error=86400",
+  /** Telemetry is never for a CDN. */
+  private: "private, no-store",
 } as const;
 
 const POINTER = /\/(?:_index\.json|aliases\/[^/]+\.json|metadata\.json)$/;
@@ -58,6 +60,35 @@ export function headersFor(key: string): ObjectHeaders {
     ? "application/json; charset=utf-8"
     : key.endsWith(".yaml")
       ? "application/yaml; charset=utf-8"
-      : "application/octet-stream";
+      : key.endsWith(".gz")
+        ? "application/gzip"
+        : "application/octet-stream";
+  if (key.startsWith("telemetry/")) return { contentType, cacheControl: CACHE_CONTROL.private };
   return { contentType, cacheControl: isPointerKey(key) ? CACHE_CONTROL.pointer : CACHE_CONTROL.immutable };
+}
+
+/**
+ * Telemetry, next to the registry but never public (the public-read policy covers prompts/ only):
+ *
+ * telemetry/{project}/events/dt={YYYY-MM-DD}/hour={HH}/{batch}.ndjson.gz   immutable  a client's batch of events
+ * telemetry/{project}/clients/{client}.json                                pointer    the client's last heartbeat
+ * telemetry/{project}/analytics/state.json                                 pointer    what analytics build aggregated
+ * telemetry/{project}/analytics/prompts/{prompt}/{build}.json              immutable  one prompt's summary
+ */
+const telemetryRoot = (project: string) => `telemetry/${project}`;
+
+export const telemetryLayout = {
+  events: (project: string) => `${telemetryRoot(project)}/events/`,
+  /** A partition: the UTC hour a batch was written in, Hive-style so that DuckDB, Athena and Trino read it as columns. */
+  partition: (project: string, partition: string) => `${telemetryRoot(project)}/events/${partition}/`,
+  clients: (project: string) => `${telemetryRoot(project)}/clients/`,
+  client: (project: string, client: string) => `${telemetryRoot(project)}/clients/${client}.json`,
+  analyticsState: (project: string) => `${telemetryRoot(project)}/analytics/state.json`,
+  summary: (project: string, prompt: string, build: string) => `${telemetryRoot(project)}/analytics/prompts/${prompt}/${build}.json`,
+};
+
+/** `dt=2026-11-24/hour=13` for a time: partitions sort in time order. */
+export function partitionOf(time: Date): string {
+  const iso = time.toISOString();
+  return `dt=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}`;
 }

@@ -39,6 +39,7 @@ function wrap(store: RegistryStore): RegistryStore {
     list: (prefix) => store.list(prefix),
     swap: (key, body, etag, options) => store.swap(key, body, etag, options),
     create: (key, body, options) => store.create(key, body, options),
+    delete: (key) => store.delete(key),
   };
 }
 

@@ -194,3 +194,37 @@ export interface ConfigFile {
   publicUrl?: string;
   s3?: { endpoint?: string; region?: string; forcePathStyle?: boolean };
 }
+
+/** One row of a prompt's analytics summary: schemas/analytics-summary.schema.json. */
+export interface AnalyticsSummaryRow {
+  day: string;
+  version: string;
+  variant: string | null;
+  canary: boolean;
+  calls: number;
+  reports: number;
+  successes: number;
+  failures: number;
+  /** latency_ms at 3 significant digits → count. */
+  latency: Record<string, number>;
+}
+
+export interface AnalyticsSummary {
+  format: "promptsync.analytics-summary/v1";
+  project: string;
+  prompt: string;
+  build: string;
+  rows: AnalyticsSummaryRow[];
+}
+
+/** What analytics build has aggregated: schemas/analytics-state.schema.json. */
+export interface AnalyticsState {
+  format: "promptsync.analytics-state/v1";
+  project: string;
+  build: string;
+  builtAt: string;
+  sealedThrough: string | null;
+  open: Record<string, string[]>;
+  summaries: Record<string, string>;
+  totals: { objects: number; events: number; malformedObjects: number; malformedLines: number };
+}

@@ -1,7 +1,10 @@
 import type { ErrorObject } from "ajv";
 import * as generated from "../generated/validators.ts";
+import type { TelemetryEvent } from "../telemetry/events.ts";
 import type {
   AliasPointer,
+  AnalyticsState,
+  AnalyticsSummary,
   CompiledPrompt,
   CompiledVariantFile,
   ConfigFile,
@@ -40,6 +43,9 @@ export const validateReleaseClaim = validator<ReleaseClaim>(generated.validateRe
 export const validateAlias = validator<AliasPointer>(generated.validateAlias);
 export const validatePromptMetadata = validator<PromptMetadata>(generated.validatePromptMetadata);
 export const validateProjectIndex = validator<ProjectIndex>(generated.validateProjectIndex);
+export const validateTelemetryEvent = validator<TelemetryEvent>(generated.validateTelemetryEvent);
+export const validateAnalyticsSummary = validator<AnalyticsSummary>(generated.validateAnalyticsSummary);
+export const validateAnalyticsState = validator<AnalyticsState>(generated.validateAnalyticsState);
 
 /** One line per issue: `/variants/0/tags: must be object`. */
 export function describeIssues(issues: readonly SchemaIssue[]): string {

@@ -79,6 +79,10 @@ export class FolderStore implements RegistryStore {
     }
   }
 
+  async delete(key: string): Promise<void> {
+    await unlink(this.path(key)).catch(ifMissing(undefined));
+  }
+
   private async writeTemp(target: string, body: Uint8Array): Promise<string> {
     await mkdir(dirname(target), { recursive: true });
     const temp = join(dirname(target), `.${randomBytes(8).toString("hex")}.tmp`);

@@ -16,6 +16,11 @@ export interface S3StoreOptions {
   forcePathStyle?: boolean | undefined;
   /** Write to a store that ignores conditional writes, after a warning. @default false */
   allowUnsafeStore?: boolean | undefined;
+  /**
+   * Probe, before the first write, that the store enforces conditional writes. Off only for writers of unique
+   * keys (telemetry batches), whose credentials may not reach the probe's key under prompts/. @default true
+   */
+  verifyConditionalWrites?: boolean | undefined;
   /** @default writes to stderr */
   onWarning?: ((message: string) => void) | undefined;
   /** A ready client instead of one built from these settings (custom middleware, tests). */
@@ -40,6 +45,7 @@ export interface S3Settings {
   /** Where the endpoint came from, for messages: "--endpoint", "AWS_ENDPOINT_URL_S3", … */
   endpointSource: string | undefined;
   allowUnsafeStore: boolean;
+  verifyConditionalWrites: boolean;
   onWarning: (message: string) => void;
 }
 
@@ -94,6 +100,7 @@ export function resolveS3Settings(options: S3StoreOptions): S3Settings {
     endpointDisplay: endpoint ?? "AWS S3",
     endpointSource,
     allowUnsafeStore: options.allowUnsafeStore ?? false,
+    verifyConditionalWrites: options.verifyConditionalWrites ?? true,
     onWarning: options.onWarning ?? ((message) => process.stderr.write(`${message}\n`)),
   };
 }

@@ -101,6 +101,14 @@ export class S3Store implements RegistryStore {
     return this.result(retried);
   }
 
+  async delete(key: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.key(key) }));
+    } catch (error) {
+      if (!isMissing(error)) throw this.failure("delete", key, error);
+    }
+  }
+
   /** The ETag written, or undefined when the condition failed. */
   private async put(
     key: string,
@@ -148,6 +156,7 @@ export class S3Store implements RegistryStore {
   }
 
   private ensureSafe(): Promise<void> {
+    if (!this.settings.verifyConditionalWrites) return Promise.resolve();
     this.safety ??= this.probeCreateOnly().catch((error: unknown) => {
       this.safety = undefined;
       throw error;
@@ -186,7 +195,7 @@ export class S3Store implements RegistryStore {
     this.settings.onWarning(`WARNING: ${risk}. Continuing because of --allow-unsafe-store.`);
   }
 
-  private failure(operation: "read" | "list" | "write", key: string, error: unknown): PromptSyncError {
+  private failure(operation: "read" | "list" | "write" | "delete", key: string, error: unknown): PromptSyncError {
     const target = `${this.url}/${key}`;
     const described = describeS3Error(error, this.location, this.settings);
     if (described === "network") {

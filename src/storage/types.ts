@@ -36,4 +36,6 @@ export interface RegistryStore extends RegistryReader {
    * does not exist.
    */
   swap(key: string, body: Uint8Array, expectedEtag: string | null, options: WriteOptions): Promise<SwapResult>;
+  /** Removes an object; a missing one is not an error. Only for objects nothing points to any more. */
+  delete(key: string): Promise<void>;
 }

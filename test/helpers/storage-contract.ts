@@ -24,6 +24,15 @@ export function storageContract(name: string, open: () => Promise<RegistryStore>
       expect(await store.head("prompts/p/a/v1/default.yaml")).toEqual({ etag: object!.etag, size: 3 });
     });
 
+    it("delete removes an object, and a missing one is no error", async () => {
+      const store = await open();
+      await store.create("telemetry/p/analytics/prompts/a/b1.json", bytes("old"), headers);
+      await store.delete("telemetry/p/analytics/prompts/a/b1.json");
+      await store.delete("telemetry/p/analytics/prompts/a/b1.json");
+      expect(await store.get("telemetry/p/analytics/prompts/a/b1.json")).toBeUndefined();
+      expect(await store.list("telemetry/p/")).toEqual([]);
+    });
+
     it("concurrent creates of one key: exactly one wins", async () => {
       const store = await open();
       const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.create("prompts/p/_claims/v1.json", bytes(`w${i}`), headers)));

@@ -1,0 +1,93 @@
+import type { Command } from "commander";
+import { buildAnalytics, type AnalyticsBuildReport } from "../../src/analytics/build.ts";
+import { analyticsTable, promptAnalytics, readAnalyticsState, sinceDay, type AnalyticsTableRow } from "../../src/analytics/query.ts";
+import { UsageError } from "../../src/errors.ts";
+import { normalizeVersion } from "../../src/version.ts";
+import { resolveContext, type GlobalOptions } from "../context.ts";
+import { withGlobalOptions, withTelemetryOption } from "../global-options.ts";
+import { printJson, table } from "../output.ts";
+
+interface AnalyticsOptions extends GlobalOptions {
+  version?: string;
+  since?: string;
+  daily?: boolean;
+}
+
+export function registerAnalytics(program: Command): void {
+  const analytics = withTelemetryOption(
+    withGlobalOptions(
+      program
+        .command("analytics")
+        .description("A prompt's calls, success rate and latency percentiles by version, variant and canary side (from `analytics build`)")
+        .argument("[prompt]", "the prompt's name")
+        .option("--version <version>", "only this version")
+        .option("--since <period>", "only the last N days (7d) or from a date (2026-11-01)")
+        .option("--daily", "a row per day as well"),
+    ),
+  ).action(async (prompt: string | undefined, options: AnalyticsOptions) => {
+    if (!prompt) throw new UsageError("Name a prompt (promptsync analytics customer_support), or run promptsync analytics build");
+    const now = new Date();
+    const since = options.since === undefined ? undefined : sinceDay(options.since, now);
+    if (options.since !== undefined && !since) throw new UsageError(`--since ${options.since} is not a number of days (7d) or a date (2026-11-01)`);
+    const ctx = await resolveContext(options);
+    const project = await ctx.project();
+    const state = await readAnalyticsState(await ctx.telemetryStore(), project);
+    const rows = state ? await promptAnalytics(await ctx.telemetryStore(), state, prompt) : [];
+    const version = options.version === undefined ? undefined : normalizeVersion(options.version);
+    const result = analyticsTable(rows, { version, sinceDay: since, daily: options.daily });
+    if (ctx.json) return printJson({ project, prompt, builtAt: state?.builtAt ?? null, since: since ?? null, version: version ?? null, rows: result });
+    if (!state) return console.log(`No analytics for ${project} yet: run promptsync analytics build`);
+    if (result.length === 0) return console.log(`No events for ${prompt}${version ? ` ${version}` : ""}${since ? ` since ${since}` : ""} (built ${state.builtAt})`);
+    console.log(`${prompt} in ${project}${since ? ` since ${since}` : ""} (built ${state.builtAt})\n`);
+    console.log(formatTable(result, options.daily === true));
+  });
+
+  withTelemetryOption(
+    withGlobalOptions(
+      analytics
+        .command("build")
+        .description("Aggregate the telemetry batches no build has read yet into per-prompt summaries")
+        .option("--grace <hours>", "hours a partition stays open for late batches (clock skew)", "1"),
+    ),
+  ).action(async (options: GlobalOptions & { grace: string }) => {
+    const grace = Number(options.grace);
+    if (!Number.isFinite(grace) || grace < 0) throw new UsageError(`--grace ${options.grace} is not a number of hours`);
+    const ctx = await resolveContext(options);
+    const started = performance.now();
+    const report = await buildAnalytics(await ctx.telemetryStore(), await ctx.project(), { graceMs: grace * 3_600_000 });
+    const seconds = (performance.now() - started) / 1000;
+    if (ctx.json) return printJson({ ...report, seconds });
+    printBuildReport(report, seconds);
+  });
+}
+
+function formatTable(rows: readonly AnalyticsTableRow[], daily: boolean): string {
+  const ms = (value: number | null) => (value === null ? "-" : `${value}`);
+  return table([
+    [...(daily ? ["DAY"] : []), "VERSION", "VARIANT", "CANARY", "CALLS", "REPORTS", "SUCCESS", "P50 MS", "P95 MS", "P99 MS"],
+    ...rows.map((r) => [
+      ...(daily ? [r.day!] : []),
+      r.version,
+      r.variant ?? "-",
+      r.canary ? "yes" : "no",
+      String(r.calls),
+      String(r.reports),
+      r.successRate === null ? "-" : `${(r.successRate * 100).toFixed(1)}%`,
+      ms(r.p50),
+      ms(r.p95),
+      ms(r.p99),
+    ]),
+  ]);
+}
+
+function printBuildReport(report: AnalyticsBuildReport, seconds: number): void {
+  console.log(
+    `Read ${report.objects} batch${report.objects === 1 ? "" : "es"}: ${report.events} events (${report.usage} usage, ${report.metrics} metrics, ${report.heartbeats} heartbeats) in ${seconds.toFixed(1)} s`,
+  );
+  console.log(report.prompts.length ? `Updated ${report.prompts.length} prompt summar${report.prompts.length === 1 ? "y" : "ies"}: ${report.prompts.join(", ")}` : "No prompt had new events");
+  if (report.malformedObjects || report.malformedLines) {
+    console.log(`Skipped ${report.malformedObjects} malformed object(s) and ${report.malformedLines} malformed line(s):`);
+    for (const o of report.malformedObjectSamples) console.log(`  ${o.key}: ${o.reason}`);
+    for (const l of report.malformedLineSamples) console.log(`  ${l.key}:${l.line}: ${l.reason}`);
+  }
+}

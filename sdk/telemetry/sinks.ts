@@ -1,0 +1,58 @@
+import { headersFor, telemetryLayout } from "../../src/layout.ts";
+import type { RegistryStore } from "../../src/storage/types.ts";
+import { batchKey, encodeBatch, toNdjson } from "../../src/telemetry/batch.ts";
+import type { HeartbeatEvent, TelemetryEvent } from "../../src/telemetry/events.ts";
+import type { TelemetryCallback } from "../options.ts";
+
+/** Delivers one batch; a rejection leaves the batch with the recorder, to be sent again. */
+export interface TelemetrySink {
+  send(batch: readonly TelemetryEvent[]): Promise<void>;
+}
+
+/**
+ * Writes each batch as a new gzipped NDJSON object in its hour's partition, and the newest heartbeat as the
+ * client's pointer, which `promptsync status` reads.
+ */
+export function storeSink(store: RegistryStore, project: string, client: string, now: () => number): TelemetrySink {
+  let sequence = 0;
+  let heartbeatEtag: string | null | undefined;
+  const clientKey = telemetryLayout.client(project, client);
+  const writeHeartbeat = async (heartbeat: HeartbeatEvent) => {
+    const body = new TextEncoder().encode(`${JSON.stringify(heartbeat)}\n`);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      heartbeatEtag ??= (await store.head(clientKey))?.etag ?? null;
+      const result = await store.swap(clientKey, body, heartbeatEtag, headersFor(clientKey));
+      heartbeatEtag = result.ok ? result.etag : undefined;
+      if (result.ok) return;
+    }
+    throw new Error(`Cannot replace ${clientKey}: another writer uses client ID ${client}`);
+  };
+  return {
+    async send(batch) {
+      const key = batchKey(project, client, new Date(now()), sequence++);
+      if (!(await store.create(key, await encodeBatch(batch), headersFor(key)))) throw new Error(`${key} already exists`);
+      const heartbeat = batch.findLast((e): e is HeartbeatEvent => e.type === "heartbeat");
+      if (heartbeat) await writeHeartbeat(heartbeat);
+    },
+  };
+}
+
+/** POSTs each batch as NDJSON; anything but a 2xx answer is a failure. */
+export function httpSink(url: string, headers: Record<string, string>, fetch: typeof globalThis.fetch, timeoutMs: number): TelemetrySink {
+  return {
+    async send(batch) {
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/x-ndjson", ...headers },
+        body: toNdjson(batch),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await response.body?.cancel();
+      if (!response.ok) throw new Error(`${url} answered ${response.status} ${response.statusText}`);
+    },
+  };
+}
+
+export function callbackSink(callback: TelemetryCallback): TelemetrySink {
+  return { send: (batch) => callback([...batch]) };
+}

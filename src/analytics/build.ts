@@ -1,0 +1,193 @@
+import { randomBytes } from "node:crypto";
+import { mapLimit } from "../concurrency.ts";
+import { PromptSyncError } from "../errors.ts";
+import type { AnalyticsState, AnalyticsSummary } from "../formats/types.ts";
+import { describeIssues, validateAnalyticsState, validateAnalyticsSummary } from "../formats/validate.ts";
+import { headersFor, partitionOf, telemetryLayout } from "../layout.ts";
+import type { RegistryStore } from "../storage/types.ts";
+import { decodeBatch } from "../telemetry/batch.ts";
+import { Aggregator, MALFORMED_SAMPLES, type AggregateCounts, type MalformedLine } from "./aggregate.ts";
+
+const PARTITION = /^dt=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})$/;
+const HOUR_MS = 3_600_000;
+
+export interface AnalyticsBuildOptions {
+  /** @default new Date() */
+  now?: Date;
+  /** How long after its hour a partition may still receive batches (clients' clock skew). @default 1 hour */
+  graceMs?: number;
+  /** Batch objects read at once. @default 8 */
+  concurrency?: number;
+}
+
+export interface AnalyticsBuildReport extends AggregateCounts {
+  build: string;
+  /** Batch objects read by this build (already aggregated ones are not read again). */
+  objects: number;
+  malformedObjects: number;
+  /** Up to 20 of each, with the reason. */
+  malformedObjectSamples: { key: string; reason: string }[];
+  malformedLineSamples: MalformedLine[];
+  prompts: string[];
+  sealedThrough: string | null;
+}
+
+/**
+ * Aggregates the event batches no earlier build read into per-prompt summaries. Reads one bounded batch at a
+ * time per worker, so memory grows with the summaries, not the events. Publishes by writing new summary objects
+ * and then swapping the state, so a crash or a concurrent build never counts a batch twice.
+ */
+export async function buildAnalytics(store: RegistryStore, project: string, options: AnalyticsBuildOptions = {}): Promise<AnalyticsBuildReport> {
+  const now = options.now ?? new Date();
+  const build = `${now.toISOString().replace(/[-:.]/g, "")}-${randomBytes(4).toString("hex")}`;
+  const stateKey = telemetryLayout.analyticsState(project);
+  const stored = await store.get(stateKey);
+  const state = stored ? parseState(stateKey, stored.body) : emptyState(project);
+
+  const pending = await unreadBatches(store, project, state, now);
+  const aggregator = new Aggregator(project);
+  const malformedObjects: { key: string; reason: string }[] = [];
+  let malformedCount = 0;
+  await mapLimit(pending, options.concurrency ?? 8, async ({ key }) => {
+    const object = await store.get(key);
+    if (!object) return;
+    try {
+      if (!/\.ndjson(\.gz)?$/.test(key)) throw new Error("not an .ndjson or .ndjson.gz batch");
+      aggregator.addText(key, await decodeBatch(key, object.body));
+    } catch (error) {
+      malformedCount++;
+      if (malformedObjects.length < MALFORMED_SAMPLES) malformedObjects.push({ key, reason: (error as Error).message });
+    }
+  });
+
+  const prompts = [...aggregator.prompts.keys()].sort();
+  const written: string[] = [];
+  const superseded: string[] = [];
+  const summaries = { ...state.summaries };
+  await mapLimit(prompts, 8, async (prompt) => {
+    const previousKey = state.summaries[prompt];
+    if (previousKey) {
+      aggregator.addRows(prompt, (await readSummary(store, previousKey)).rows);
+      superseded.push(previousKey);
+    }
+    const key = telemetryLayout.summary(project, prompt, build);
+    const summary: AnalyticsSummary = { format: "promptsync.analytics-summary/v1", project, prompt, build, rows: aggregator.rowsOf(prompt) };
+    await store.create(key, new TextEncoder().encode(`${JSON.stringify(summary)}\n`), headersFor(key));
+    written.push(key);
+    summaries[prompt] = key;
+  });
+
+  const open = { ...state.open };
+  for (const { partition, key } of pending) (open[partition] ??= []).push(key);
+  const sealedThrough = seal(open, state.sealedThrough, now, options.graceMs ?? HOUR_MS);
+  const next: AnalyticsState = {
+    format: "promptsync.analytics-state/v1",
+    project,
+    build,
+    builtAt: now.toISOString(),
+    sealedThrough,
+    open,
+    summaries,
+    totals: {
+      objects: state.totals.objects + pending.length,
+      events: state.totals.events + aggregator.counts.events,
+      malformedObjects: state.totals.malformedObjects + malformedCount,
+      malformedLines: state.totals.malformedLines + aggregator.counts.malformedLines,
+    },
+  };
+  const swapped = await store.swap(stateKey, new TextEncoder().encode(`${JSON.stringify(next)}\n`), stored?.etag ?? null, headersFor(stateKey));
+  if (!swapped.ok) {
+    await Promise.all(written.map((key) => store.delete(key)));
+    throw new PromptSyncError("ANALYTICS_CONFLICT", `Another analytics build of ${project} finished while this one ran; nothing was published`, {
+      suggestion: "Run `promptsync analytics build` again: it reads only what the other build did not.",
+    });
+  }
+  // Nothing points to the previous summaries any more.
+  await Promise.all(superseded.map((key) => store.delete(key).catch(() => undefined)));
+  return {
+    build,
+    objects: pending.length,
+    ...aggregator.counts,
+    malformedObjects: malformedCount,
+    malformedObjectSamples: malformedObjects,
+    malformedLineSamples: aggregator.malformed,
+    prompts,
+    sealedThrough,
+  };
+}
+
+export async function readSummary(store: Pick<RegistryStore, "get">, key: string): Promise<AnalyticsSummary> {
+  const object = await store.get(key);
+  if (!object) throw new PromptSyncError("ANALYTICS_INVALID", `The analytics summary ${key} is missing`, { suggestion: "Run `promptsync analytics build` again." });
+  const checked = validateAnalyticsSummary(JSON.parse(new TextDecoder().decode(object.body)));
+  if (!checked.ok) throw new PromptSyncError("ANALYTICS_INVALID", `${key} is not an analytics summary: ${describeIssues(checked.issues)}`);
+  return checked.value;
+}
+
+export function parseState(key: string, body: Uint8Array): AnalyticsState {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    json = undefined;
+  }
+  const checked = validateAnalyticsState(json);
+  if (!checked.ok) {
+    throw new PromptSyncError("ANALYTICS_INVALID", `${key} is not an analytics state${json === undefined ? " (not JSON)" : `: ${describeIssues(checked.issues)}`}`, {
+      suggestion: "Delete it to aggregate every batch again from scratch.",
+    });
+  }
+  return checked.value;
+}
+
+function emptyState(project: string): AnalyticsState {
+  return {
+    format: "promptsync.analytics-state/v1",
+    project,
+    build: "",
+    builtAt: "",
+    sealedThrough: null,
+    open: {},
+    summaries: {},
+    totals: { objects: 0, events: 0, malformedObjects: 0, malformedLines: 0 },
+  };
+}
+
+/**
+ * Batches no build has read: the first build lists every partition; later ones list only the days from the
+ * sealed hour on (and tomorrow, for clients whose clocks run ahead), and skip the batches already read.
+ */
+async function unreadBatches(store: RegistryStore, project: string, state: AnalyticsState, now: Date): Promise<{ key: string; partition: string }[]> {
+  const root = telemetryLayout.events(project);
+  let keys: string[];
+  if (state.sealedThrough === null) {
+    keys = await store.list(root);
+  } else {
+    const from = PARTITION.exec(state.sealedThrough)![1]!;
+    const days: string[] = [];
+    for (let day = new Date(`${from}T00:00:00Z`); day.getTime() <= now.getTime() + 24 * HOUR_MS; day = new Date(day.getTime() + 24 * HOUR_MS)) {
+      days.push(day.toISOString().slice(0, 10));
+    }
+    keys = (await Promise.all(days.map((day) => store.list(`${root}dt=${day}/`)))).flat();
+  }
+  const unread: { key: string; partition: string }[] = [];
+  const read = new Map(Object.entries(state.open).map(([partition, list]) => [partition, new Set(list)]));
+  for (const key of keys) {
+    const rest = key.slice(root.length);
+    const partition = rest.includes("/") ? rest.slice(0, rest.lastIndexOf("/")) : "";
+    if (state.sealedThrough !== null && PARTITION.test(partition) && partition <= state.sealedThrough) continue;
+    if (read.get(partition)?.has(key)) continue;
+    unread.push({ key, partition });
+  }
+  return unread;
+}
+
+/** The newest hour whose partition can no longer receive batches; its and older partitions' lists are dropped. */
+function seal(open: Record<string, string[]>, sealedThrough: string | null, now: Date, graceMs: number): string | null {
+  const closed = partitionOf(new Date(now.getTime() - graceMs - HOUR_MS));
+  const sealed = sealedThrough === null || closed > sealedThrough ? closed : sealedThrough;
+  for (const partition of Object.keys(open)) {
+    if (PARTITION.test(partition) && partition <= sealed) delete open[partition];
+  }
+  return sealed;
+}

@@ -1,0 +1,97 @@
+import { setCanary } from "../../src/registry/canary.ts";
+import { FolderStore } from "../../src/storage/folder.ts";
+import type { PromptManager } from "../../sdk/index.ts";
+import { cliJson } from "./cli.ts";
+import { writeFiles } from "./fs.ts";
+import { commitAll, git, gitRepo } from "./git.ts";
+
+/** What a test expects analytics to say, computed from what it sent, independently of the aggregation code. */
+export class Expected {
+  private readonly groups = new Map<string, { calls: number; reports: number; successes: number; failures: number; latencies: number[] }>();
+
+  private group(version: string, variant: string | null, canary: boolean) {
+    const key = `${version}|${variant ?? "-"}|${canary}`;
+    let group = this.groups.get(key);
+    if (!group) this.groups.set(key, (group = { calls: 0, reports: 0, successes: 0, failures: 0, latencies: [] }));
+    return group;
+  }
+
+  call(version: string, variant: string | null, canary: boolean): void {
+    this.group(version, variant, canary).calls++;
+  }
+
+  report(version: string, variant: string | null, canary: boolean, success: boolean, latency: number): void {
+    const group = this.group(version, variant, canary);
+    group.reports++;
+    if (success) group.successes++;
+    else group.failures++;
+    group.latencies.push(latency);
+  }
+
+  /** Rows as `promptsync analytics --json` prints them: nearest-rank percentiles over the raw integer latencies. */
+  rows(): unknown[] {
+    return [...this.groups.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([key, g]) => {
+        const [version, variant, canary] = key.split("|");
+        const sorted = [...g.latencies].sort((a, b) => a - b);
+        const rank = (p: number) => (sorted.length ? sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1]! : null);
+        return {
+          version,
+          variant: variant === "-" ? null : variant,
+          canary: canary === "true",
+          calls: g.calls,
+          reports: g.reports,
+          successes: g.successes,
+          failures: g.failures,
+          successRate: g.successes + g.failures ? g.successes / (g.successes + g.failures) : null,
+          p50: rank(50),
+          p95: rank(95),
+          p99: rank(99),
+        };
+      });
+  }
+}
+
+export interface TwoCommitApp {
+  dir: string;
+  registry: string;
+  /** v0.1.0's commit: greet reads `name`. */
+  oldCommit: string;
+  /** v0.1.1's commit: greet reads `name` and `order_id`. */
+  newCommit: string;
+}
+
+/**
+ * A project with two pushed commits: production on v0.1.0 and a canary of v0.1.1 on 30% of keys. Both versions
+ * have a French variant.
+ */
+export async function twoCommitApp(registry?: string): Promise<TwoCommitApp> {
+  const dir = await gitRepo({
+    "promptsync.config.yaml": `project: shop\n${registry ? `registry: ${registry}\n` : ""}`,
+    "prompts/greet.yaml": "content: Hello {{ name }}\nvariants:\n  - tags: {locale: fr}\n    content: Bonjour {{ name }}\n",
+  });
+  await cliJson(dir, ["push", "--alias", "production"]);
+  const oldCommit = git(dir, "rev-parse", "HEAD");
+  await writeFiles(dir, { "prompts/greet.yaml": "content: Hello {{ name }}, about {{ order_id }}\nvariants:\n  - tags: {locale: fr}\n    content: Bonjour {{ name }}, {{ order_id }}\n" });
+  commitAll(dir, "greet mentions the order");
+  await cliJson(dir, ["push"]);
+  await cliJson(dir, ["canary", "set", "--alias", "production", "--version", "v0.1.1", "--percentage", "30"]);
+  return { dir, registry: registry ?? `${dir}/.promptsync/registry`, oldCommit, newCommit: git(dir, "rev-parse", "HEAD") };
+}
+
+/** Deterministic traffic: each call's canary key, locale, outcome and latency come from its index. */
+export async function sendTraffic(pm: PromptManager, calls: number, expected: Expected, seed: number): Promise<void> {
+  for (let i = 0; i < calls; i++) {
+    const n = i * 7919 + seed * 104729;
+    const prompt = await pm.getPrompt("greet", { canaryKey: `user-${seed}-${i}`, tags: n % 3 === 0 ? { locale: "fr" } : {} });
+    expected.call(prompt.version, prompt.variant ?? null, prompt.canary);
+    if (i % 4 === 3) continue; // not every call reports
+    const success = n % 10 !== 0;
+    const latency = 50 + ((n * 31) % 900);
+    pm.reportMetrics(i % 2 ? { prompt, metrics: { success, latency_ms: latency, tokens: 100 } } : { promptId: prompt.id, metrics: { success, latency_ms: latency } });
+    expected.report(prompt.version, prompt.variant ?? null, prompt.canary, success, latency);
+  }
+}
+
+export { FolderStore, setCanary };
