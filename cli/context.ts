@@ -1,6 +1,7 @@
 import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { detectProject, loadConfig, type LoadedConfig } from "../src/config.ts";
+import { UsageError } from "../src/errors.ts";
 import { gitTopLevel } from "../src/git.ts";
 import { openReader, openStore, parseRegistryLocation, type OpenOptions, type RegistryLocation } from "../src/storage/open.ts";
 import type { S3StoreOptions } from "../src/storage/s3-settings.ts";
@@ -33,7 +34,8 @@ export interface CliContext {
   s3: Omit<S3StoreOptions, "url">;
   reader(): Promise<RegistryReader>;
   store(): Promise<RegistryStore>;
-  /** Where telemetry is: --telemetry, then PROMPTSYNC_TELEMETRY, then the registry itself. */
+  /** Where telemetry is: --telemetry, then PROMPTSYNC_TELEMETRY, then the registry itself unless it is read-only HTTP. */
+  telemetry: RegistryLocation | undefined;
   telemetryStore(): Promise<RegistryStore>;
 }
 
@@ -64,6 +66,8 @@ export async function resolveContext(options: GlobalOptions, env: NodeJS.Process
     env,
   };
   const open: OpenOptions = { s3 };
+  const telemetryOption = options.telemetry ?? env[TELEMETRY_ENV];
+  const telemetry = telemetryOption ? parseRegistryLocation(telemetryOption, cwd) : location.kind === "http" ? undefined : location;
   return {
     cwd,
     json: options.json === true,
@@ -75,9 +79,10 @@ export async function resolveContext(options: GlobalOptions, env: NodeJS.Process
     s3,
     reader: () => openReader(location, open),
     store: () => openStore(location, open),
+    telemetry,
     telemetryStore: () => {
-      const telemetry = options.telemetry ?? env[TELEMETRY_ENV];
-      return telemetry ? openStore(parseRegistryLocation(telemetry, cwd), open) : openStore(location, open);
+      if (!telemetry) throw new UsageError(`Telemetry is not in the HTTP registry ${location.kind === "http" ? location.url : ""}: say where it is with --telemetry or ${TELEMETRY_ENV} (a folder or s3://bucket/prefix)`);
+      return openStore(telemetry, open);
     },
     actor: () => env.PROMPTSYNC_ACTOR ?? env.GITHUB_ACTOR ?? env.GITLAB_USER_LOGIN ?? env.USER ?? userInfo().username,
   };

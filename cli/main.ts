@@ -12,6 +12,7 @@ import { registerRender } from "./commands/render.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerShow } from "./commands/show.ts";
 import { registerSite } from "./commands/site.ts";
+import { registerStatus } from "./commands/status.ts";
 import { registerValidate } from "./commands/validate.ts";
 import { registerVersion } from "./commands/version.ts";
 import { packageVersion } from "../src/package-info.ts";
@@ -39,6 +40,7 @@ function buildProgram(): Command {
   registerServe(program);
   registerPull(program);
   registerAnalytics(program);
+  registerStatus(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

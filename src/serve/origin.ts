@@ -50,7 +50,8 @@ function keyOf(url: string): string | undefined {
     const path = new URL(url, "http://origin").pathname;
     const segments = path.split("/").slice(1).map(decodeURIComponent);
     if (segments.some((s) => s === "" || s === "." || s === "..")) return undefined;
-    return segments.join("/");
+    // Only the registry: telemetry next to it is never served.
+    return segments[0] === "prompts" ? segments.join("/") : undefined;
   } catch {
     return undefined;
   }

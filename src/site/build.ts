@@ -3,8 +3,9 @@ import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PromptSyncError } from "../errors.ts";
-import type { RegistryReader } from "../storage/types.ts";
+import type { RegistryReader, RegistryStore } from "../storage/types.ts";
 import { snapshotRegistry } from "./snapshot.ts";
+import { snapshotTelemetry } from "./telemetry-snapshot.ts";
 
 export interface SiteBuildRequest {
   reader: RegistryReader;
@@ -14,6 +15,8 @@ export interface SiteBuildRequest {
   outDir: string;
   /** @default "/" */
   base?: string;
+  /** Where telemetry is (usually the registry's own store): adds the analytics and compatibility pages' data. */
+  telemetry?: RegistryStore;
 }
 
 export interface SiteBuildResult {
@@ -33,6 +36,7 @@ export async function buildSite(request: SiteBuildRequest): Promise<SiteBuildRes
     });
   });
   const data = await snapshotRegistry(request.reader, request.project);
+  if (request.telemetry) data.telemetry = await snapshotTelemetry(request.telemetry, request.reader, request.project);
   const work = await mkdtemp(join(tmpdir(), "promptsync-site-"));
   const dataFile = join(work, "site-data.json");
   await writeFile(dataFile, JSON.stringify(data));

@@ -4,6 +4,7 @@ import type { AliasPointer, CompiledPrompt, GitInfo } from "../formats/types.ts"
 import { RegistryClient } from "../registry/read.ts";
 import type { RegistryReader } from "../storage/types.ts";
 import { compareVersions } from "../version.ts";
+import type { SiteTelemetry } from "./telemetry-snapshot.ts";
 
 /** One version of one prompt, as the prompt page's timeline shows it. */
 export interface SitePromptVersion {
@@ -45,6 +46,8 @@ export interface SiteData {
   versions: { version: string; createdAt: string; git?: GitInfo; prompts: number }[];
   aliases: SiteAlias[];
   prompts: SitePrompt[];
+  /** Analytics and the compatibility monitor; undefined when the site is built without telemetry. */
+  telemetry?: SiteTelemetry;
 }
 
 /**

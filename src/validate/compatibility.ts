@@ -28,9 +28,14 @@ export function interfaceOf(prompt: CompiledPrompt): PromptInterface {
 /**
  * Checks the registry side against the code's contract: the prompts as the code's commit has them. Errors break
  * the code (a prompt gone, a new required variable, another kind, an incompatible inputs schema); warnings do not
- * (a variable the code passes but the prompt no longer reads, a variant the code's files defined that is gone).
+ * (a variable the code passes but the prompt no longer reads, unless `droppedVariables` is "error"; a variant the
+ * code's files defined that is gone).
  */
-export function checkCompatibility(contract: readonly PromptInterface[], registry: readonly PromptInterface[]): CompatibilityReport {
+export function checkCompatibility(
+  contract: readonly PromptInterface[],
+  registry: readonly PromptInterface[],
+  options: { droppedVariables?: "warning" | "error" } = {},
+): CompatibilityReport {
   const served = new Map(registry.map((p) => [p.name, p]));
   const findings = contract.map((wanted): CompatibilityFinding => {
     const actual = served.get(wanted.name);
@@ -43,7 +48,7 @@ export function checkCompatibility(contract: readonly PromptInterface[], registr
     if (needed.length) errors.push(`new required variable${needed.length > 1 ? "s" : ""} ${needed.join(", ")} (give a default, or update the code)`);
     const read = new Set(actual.variables.map((v) => v.name));
     const unused = wanted.variables.filter((v) => !read.has(v.name)).map((v) => v.name);
-    if (unused.length) warnings.push(`no longer reads ${unused.join(", ")}`);
+    if (unused.length) (options.droppedVariables === "error" ? errors : warnings).push(`no longer reads ${unused.join(", ")}`);
     errors.push(...inputsProblems(wanted.inputs, actual.inputs));
     const variants = new Set(actual.variantTags.map((t) => canonicalJson(t)));
     for (const tags of wanted.variantTags) {

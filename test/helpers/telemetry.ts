@@ -1,5 +1,3 @@
-import { setCanary } from "../../src/registry/canary.ts";
-import { FolderStore } from "../../src/storage/folder.ts";
 import type { PromptManager } from "../../sdk/index.ts";
 import { cliJson } from "./cli.ts";
 import { writeFiles } from "./fs.ts";
@@ -66,17 +64,17 @@ export interface TwoCommitApp {
  * A project with two pushed commits: production on v0.1.0 and a canary of v0.1.1 on 30% of keys. Both versions
  * have a French variant.
  */
-export async function twoCommitApp(registry?: string): Promise<TwoCommitApp> {
+export async function twoCommitApp(registry?: string, env?: NodeJS.ProcessEnv): Promise<TwoCommitApp> {
   const dir = await gitRepo({
     "promptsync.config.yaml": `project: shop\n${registry ? `registry: ${registry}\n` : ""}`,
     "prompts/greet.yaml": "content: Hello {{ name }}\nvariants:\n  - tags: {locale: fr}\n    content: Bonjour {{ name }}\n",
   });
-  await cliJson(dir, ["push", "--alias", "production"]);
+  await cliJson(dir, ["push", "--alias", "production"], env);
   const oldCommit = git(dir, "rev-parse", "HEAD");
   await writeFiles(dir, { "prompts/greet.yaml": "content: Hello {{ name }}, about {{ order_id }}\nvariants:\n  - tags: {locale: fr}\n    content: Bonjour {{ name }}, {{ order_id }}\n" });
   commitAll(dir, "greet mentions the order");
-  await cliJson(dir, ["push"]);
-  await cliJson(dir, ["canary", "set", "--alias", "production", "--version", "v0.1.1", "--percentage", "30"]);
+  await cliJson(dir, ["push"], env);
+  await cliJson(dir, ["canary", "set", "--alias", "production", "--version", "v0.1.1", "--percentage", "30"], env);
   return { dir, registry: registry ?? `${dir}/.promptsync/registry`, oldCommit, newCommit: git(dir, "rev-parse", "HEAD") };
 }
 
@@ -93,5 +91,3 @@ export async function sendTraffic(pm: PromptManager, calls: number, expected: Ex
     expected.report(prompt.version, prompt.variant ?? null, prompt.canary, success, latency);
   }
 }
-
-export { FolderStore, setCanary };

@@ -1,0 +1,119 @@
+import { mapLimit } from "../concurrency.ts";
+import type { CompiledPrompt, CommitInterface } from "../formats/types.ts";
+import { validateTelemetryEvent } from "../formats/validate.ts";
+import { telemetryLayout } from "../layout.ts";
+import { RegistryClient } from "../registry/read.ts";
+import type { RegistryReader, RegistryStore } from "../storage/types.ts";
+import type { HeartbeatEvent, ServedPrompt } from "../telemetry/events.ts";
+import { checkCompatibility, interfaceOf } from "../validate/compatibility.ts";
+
+export type ClientCompatibility = "compatible" | "warning" | "incompatible" | "unknown";
+
+export interface ServedStatus extends ServedPrompt {
+  status: ClientCompatibility;
+  reasons: string[];
+}
+
+export interface ClientStatus {
+  client: string;
+  app: string;
+  host: string;
+  commit: string | null;
+  sdk: string;
+  lastSeen: string;
+  startedAt: string;
+  dropped: number;
+  /** The worst of its served prompts': incompatible, then unknown, then warning. */
+  status: ClientCompatibility;
+  serves: ServedStatus[];
+}
+
+export interface StatusReport {
+  project: string;
+  since: string;
+  clients: ClientStatus[];
+  /** False when any client serves a prompt its code cannot use. */
+  compatible: boolean;
+}
+
+const RANK: Record<ClientCompatibility, number> = { compatible: 0, warning: 1, unknown: 2, incompatible: 3 };
+
+/**
+ * Every client whose last heartbeat is newer than `since`, with each prompt it serves checked against the
+ * interface push recorded for the client's commit: the same check as `promptsync validate`.
+ */
+export async function clientStatus(
+  telemetry: Pick<RegistryStore, "list" | "get">,
+  registry: RegistryReader,
+  project: string,
+  since: Date,
+): Promise<StatusReport> {
+  const keys = await telemetry.list(telemetryLayout.clients(project));
+  const heartbeats = (await mapLimit(keys, 16, async (key) => parseHeartbeat((await telemetry.get(key))?.body)))
+    .filter((h): h is HeartbeatEvent => h !== undefined && h.project === project && h.ts >= since.toISOString());
+  const client = new RegistryClient(registry, project);
+  const interfaces = new Map<string, Promise<CommitInterface | undefined>>();
+  const versions = new Map<string, Promise<Map<string, CompiledPrompt> | undefined>>();
+  const interfaceAt = (commit: string) => interfaces.get(commit) ?? set(interfaces, commit, client.commitInterface(commit));
+  const promptsAt = (version: string) =>
+    versions.get(version) ??
+    set(versions, version, client.promptsAt(version).then((prompts) => new Map(prompts.map((p) => [p.name, p])), () => undefined));
+
+  const clients = await mapLimit(heartbeats, 8, async (heartbeat): Promise<ClientStatus> => {
+    const contract = heartbeat.commit && heartbeat.commit.length >= 40 ? await interfaceAt(heartbeat.commit) : undefined;
+    const serves = await Promise.all(
+      heartbeat.serves.map(async (served): Promise<ServedStatus> => ({ ...served, ...(await check(served, heartbeat.commit, contract, promptsAt)) })),
+    );
+    const status = serves.reduce<ClientCompatibility>((worst, s) => (RANK[s.status] > RANK[worst] ? s.status : worst), "compatible");
+    const { client: id, app, host, commit, sdk, ts, startedAt, dropped } = heartbeat;
+    return { client: id, app, host, commit, sdk, lastSeen: ts, startedAt, dropped, status, serves };
+  });
+  clients.sort((a, b) => RANK[b.status] - RANK[a.status] || a.app.localeCompare(b.app) || a.client.localeCompare(b.client));
+  return { project, since: since.toISOString(), clients, compatible: clients.every((c) => c.status !== "incompatible") };
+}
+
+async function check(
+  served: ServedPrompt,
+  commit: string | null,
+  contract: CommitInterface | undefined,
+  promptsAt: (version: string) => Promise<Map<string, CompiledPrompt> | undefined>,
+): Promise<{ status: ClientCompatibility; reasons: string[] }> {
+  if (served.version === "local") return { status: "unknown", reasons: ["served from the local prompt files, not a registry version"] };
+  if (!commit) return { status: "unknown", reasons: ["the client reports no git commit (set appCommit or PROMPTSYNC_APP_COMMIT)"] };
+  if (!contract) {
+    return {
+      status: "unknown",
+      reasons: [commit.length < 40 ? `commit ${commit} is abbreviated: report the full SHA` : `commit ${commit.slice(0, 7)} was never pushed, so its prompt interface is not recorded`],
+    };
+  }
+  const wanted = contract.prompts.find((p) => p.name === served.prompt);
+  if (!wanted) return { status: "unknown", reasons: [`the code at ${commit.slice(0, 7)} has no prompt ${served.prompt}`] };
+  const prompt = (await promptsAt(served.version))?.get(served.prompt);
+  if (!prompt) return { status: "incompatible", reasons: [`${served.version} has no prompt ${served.prompt}`] };
+  // Stricter than validate: a live client's code passes the variable, and the served prompt silently drops it.
+  const [finding] = checkCompatibility([wanted], [interfaceOf(prompt)], { droppedVariables: "error" }).findings;
+  const status = finding!.status === "error" ? "incompatible" : finding!.status === "warning" ? "warning" : "compatible";
+  return { status, reasons: finding!.reasons };
+}
+
+function parseHeartbeat(body: Uint8Array | undefined): HeartbeatEvent | undefined {
+  if (!body) return undefined;
+  try {
+    const checked = validateTelemetryEvent(JSON.parse(new TextDecoder().decode(body)));
+    return checked.ok && checked.value.type === "heartbeat" ? checked.value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function set<K, V>(map: Map<K, V>, key: K, value: V): V {
+  map.set(key, value);
+  return value;
+}
+
+/** `90m`, `1h`, `7d` → milliseconds; undefined for anything else. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(m|h|d)$/.exec(text.trim());
+  if (!match) return undefined;
+  return Number(match[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as "m" | "h" | "d"];
+}

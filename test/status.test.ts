@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import type { StatusReport } from "../src/status/clients.ts";
+import { PromptManager } from "../sdk/index.ts";
+import { runCli } from "./helpers/cli.ts";
+import { twoCommitApp } from "./helpers/telemetry.ts";
+
+describe("promptsync status", () => {
+  it("flags a client whose commit expects a variable the served version no longer has, and exits 1", async () => {
+    const app = await twoCommitApp();
+    const client = (clientId: string, appCommit: string | undefined, appName: string) =>
+      new PromptManager({
+        registry: app.registry,
+        project: "shop",
+        clientId,
+        appName,
+        ...(appCommit && { appCommit }),
+        // The stable side only: v0.1.0, whose greet reads name but not order_id.
+        respectCanary: false,
+        telemetry: { sink: "folder", dir: app.registry, flushInterval: 0 },
+      });
+    const managers = [
+      client("old-code", app.oldCommit, "web"),
+      client("new-code", app.newCommit, "web"),
+      client("unpushed-code", "1234567890abcdef1234567890abcdef12345678", "worker"),
+    ];
+    for (const pm of managers) await pm.getPrompt("greet", { tags: { locale: "fr" } });
+    await Promise.all(managers.map((pm) => pm.close()));
+
+    const result = await runCli(app.dir, ["status", "--json"]);
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as StatusReport;
+    const byClient = Object.fromEntries(report.clients.map((c) => [c.client, c]));
+    expect(report.compatible).toBe(false);
+    expect(byClient["new-code"]).toMatchObject({
+      commit: app.newCommit,
+      status: "incompatible",
+      serves: [{ prompt: "greet", version: "v0.1.0", variant: "fr", alias: "production", canary: false, status: "incompatible", reasons: ["no longer reads order_id"] }],
+    });
+    expect(byClient["old-code"]).toMatchObject({ commit: app.oldCommit, status: "compatible", serves: [{ version: "v0.1.0", status: "compatible", reasons: [] }] });
+    expect(byClient["unpushed-code"]).toMatchObject({ status: "unknown", serves: [{ reasons: ["commit 1234567 was never pushed, so its prompt interface is not recorded"] }] });
+    expect(report.clients.map((c) => c.client)).toEqual(["new-code", "unpushed-code", "old-code"]);
+
+    const text = await runCli(app.dir, ["status"]);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/new-code\s+web\s+[0-9a-f]{7}\s+\S+\s+greet@v0\.1\.0#fr \(production\)\s+incompatible\s+no longer reads order_id/);
+    expect(text.stdout).toContain("3 clients in the last 1h; 1 incompatible");
+  });
+
+  it("the canary side of the same client is checked too: old code served the canary's new required variable", async () => {
+    const app = await twoCommitApp();
+    const pm = new PromptManager({ registry: app.registry, project: "shop", clientId: "old", appCommit: app.oldCommit, telemetry: { sink: "folder", dir: app.registry, flushInterval: 0 } });
+    // Enough keys that both sides of the 30% canary are served.
+    for (let i = 0; i < 40; i++) await pm.getPrompt("greet", { canaryKey: `user-${i}` });
+    await pm.close();
+    const report = JSON.parse((await runCli(app.dir, ["status", "--json"])).stdout) as StatusReport;
+    expect(report.clients[0]!.serves.map((s) => [s.version, s.canary, s.status, s.reasons])).toEqual(
+      expect.arrayContaining([
+        ["v0.1.0", false, "compatible", []],
+        ["v0.1.1", true, "incompatible", ["new required variable order_id (give a default, or update the code)"]],
+      ]),
+    );
+  });
+
+  it("clients older than --since are left out; a bad period is a usage error", async () => {
+    const app = await twoCommitApp();
+    const pm = new PromptManager({ registry: app.registry, project: "shop", clientId: "past", now: () => Date.now() - 2 * 3_600_000, telemetry: { sink: "folder", dir: app.registry, flushInterval: 0 } });
+    await pm.getPrompt("greet");
+    await pm.close();
+    expect((await runCli(app.dir, ["status"])).stdout).toContain("No client of shop sent a heartbeat in the last 1h");
+    expect(JSON.parse((await runCli(app.dir, ["status", "--since", "3h", "--json"])).stdout)).toMatchObject({ clients: [{ client: "past" }] });
+    const bad = await runCli(app.dir, ["status", "--since", "yesterday"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--since yesterday is not a period such as 30m, 1h or 7d");
+  });
+});
