@@ -13,6 +13,7 @@ import { diffValidateBench } from "./diff-validate.ts";
 import { peersBench } from "./peers.ts";
 import { sdkRuntimeBench } from "./sdk-runtime.ts";
 import { siteBench } from "./site.ts";
+import { telemetryBench } from "./telemetry.ts";
 
 const corpus = resolve(process.env.PROMPTSYNC_CORPUS_DIR ?? join(import.meta.dirname, "../../../shared/corpus/fabric-patterns"));
 const examples = join(import.meta.dirname, "../../examples/prompts");
@@ -49,11 +50,12 @@ try {
     (await pm.getPrompt("customer_support", options)).format(values);
   }));
   report("format alone", measureSync(() => prompt.format(values)));
-  pm.close();
+  await pm.close();
 
   await sdkRuntimeBench(work);
   await peersBench(work);
   await siteBench(work);
+  await telemetryBench(work);
 } finally {
   await rm(work, { recursive: true, force: true });
 }

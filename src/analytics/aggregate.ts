@@ -1,7 +1,9 @@
 import type { AnalyticsSummaryRow } from "../formats/types.ts";
 import type { TelemetryEvent } from "../telemetry/events.ts";
 import { validateTelemetryEvent } from "../formats/validate.ts";
-import { merge, record } from "./histogram.ts";
+import { addHistogram, record, toHistogram, type HistogramCounts } from "./histogram.ts";
+
+type Row = Omit<AnalyticsSummaryRow, "latency"> & { latency: HistogramCounts };
 
 export interface MalformedLine {
   key: string;
@@ -30,7 +32,7 @@ function rowKey(day: string, version: string, variant: string | null, canary: bo
  * skipped.
  */
 export class Aggregator {
-  readonly prompts = new Map<string, Map<string, AnalyticsSummaryRow>>();
+  readonly prompts = new Map<string, Map<string, Row>>();
   readonly counts: AggregateCounts = { events: 0, usage: 0, metrics: 0, heartbeats: 0, malformedLines: 0 };
   readonly malformed: MalformedLine[] = [];
   private readonly project: string;
@@ -93,23 +95,23 @@ export class Aggregator {
       row.reports += r.reports;
       row.successes += r.successes;
       row.failures += r.failures;
-      merge(row.latency, r.latency);
+      addHistogram(row.latency, r.latency);
     }
   }
 
   rowsOf(prompt: string): AnalyticsSummaryRow[] {
-    return [...(this.prompts.get(prompt)?.values() ?? [])].sort(
+    return [...(this.prompts.get(prompt)?.values() ?? [])].map((row) => ({ ...row, latency: toHistogram(row.latency) })).sort(
       (a, b) => a.day.localeCompare(b.day) || a.version.localeCompare(b.version) || (a.variant ?? "").localeCompare(b.variant ?? "") || Number(a.canary) - Number(b.canary),
     );
   }
 
-  private row(prompt: string, day: string, version: string, variant: string | null, canary: boolean): AnalyticsSummaryRow {
+  private row(prompt: string, day: string, version: string, variant: string | null, canary: boolean): Row {
     let rows = this.prompts.get(prompt);
     if (!rows) this.prompts.set(prompt, (rows = new Map()));
     const key = rowKey(day, version, variant, canary);
     let row = rows.get(key);
     if (!row) {
-      row = { day, version, variant, canary, calls: 0, reports: 0, successes: 0, failures: 0, latency: {} };
+      row = { day, version, variant, canary, calls: 0, reports: 0, successes: 0, failures: 0, latency: new Map() };
       rows.set(key, row);
     }
     return row;

@@ -12,9 +12,26 @@ export function roundLatency(ms: number): number {
   return magnitude >= 0 ? Math.round(ms / 10 ** magnitude) * 10 ** magnitude : Math.round(ms * 10 ** -magnitude) / 10 ** -magnitude;
 }
 
-export function record(histogram: Histogram, ms: number, count = 1): void {
-  const key = String(roundLatency(ms));
-  histogram[key] = (histogram[key] ?? 0) + count;
+/**
+ * While aggregating, value → count in a Map: a million events leave hundreds of thousands of entries, which
+ * string-keyed objects would hold at several times the memory.
+ */
+export type HistogramCounts = Map<number, number>;
+
+export function record(counts: HistogramCounts, ms: number, count = 1): void {
+  const value = roundLatency(ms);
+  counts.set(value, (counts.get(value) ?? 0) + count);
+}
+
+export function addHistogram(counts: HistogramCounts, histogram: Readonly<Histogram>): void {
+  for (const [key, count] of Object.entries(histogram)) record(counts, Number(key), count);
+}
+
+/** The stored form: values ascending. */
+export function toHistogram(counts: HistogramCounts): Histogram {
+  const histogram: Histogram = {};
+  for (const value of [...counts.keys()].sort((a, b) => a - b)) histogram[String(value)] = counts.get(value)!;
+  return histogram;
 }
 
 export function merge(target: Histogram, source: Readonly<Histogram>): void {

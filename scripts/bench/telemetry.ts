@@ -1,0 +1,101 @@
+// Telemetry figures: getPrompt's hot path with telemetry off, on, and with its sink hanging; analytics build over
+// a million events (target: under 30 s and 300 MB on this machine), in a child process for an honest peak RSS.
+import { execFileSync } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { compilePrompts } from "../../src/compiler/compile.ts";
+import { headersFor, partitionOf, telemetryLayout } from "../../src/layout.ts";
+import { setAlias } from "../../src/registry/aliases.ts";
+import { pushRelease } from "../../src/registry/push.ts";
+import { FolderStore } from "../../src/storage/folder.ts";
+import type { RegistryStore } from "../../src/storage/types.ts";
+import { encodeBatch } from "../../src/telemetry/batch.ts";
+import type { TelemetryEvent } from "../../src/telemetry/events.ts";
+import type { TelemetryOptions } from "../../sdk/options.ts";
+import { PromptManager } from "../../sdk/index.ts";
+import { measureAsync, report } from "./measure.ts";
+
+const EVENTS = Number(process.env.BENCH_TELEMETRY_EVENTS ?? 1_000_000);
+const BATCH = 5000;
+
+function line(name: string, value: string): void {
+  console.log(`${name.padEnd(58)} ${value}`);
+}
+
+export async function telemetryBench(work: string): Promise<void> {
+  await hotPath(work);
+  await analyticsBuildBench(work);
+}
+
+async function hotPath(work: string): Promise<void> {
+  const compiled = compilePrompts([{ path: "support.yaml", text: "content: Hello {{ name }}\nvariants:\n  - tags: {locale: fr}\n    content: Bonjour {{ name }}\n" }]);
+  if (!compiled.ok) throw new Error("bench prompt did not compile");
+  const root = join(work, "telemetry-registry");
+  const store = new FolderStore(root);
+  await pushRelease(store, { project: "bench", prompts: compiled.prompts });
+  await setAlias(store, { project: "bench", alias: "production", ref: "v0.1.0", actor: "bench" });
+  // A sink that never answers: flushes fail after the timeout, the buffer fills and drops.
+  const hanging = createServer(() => undefined);
+  await new Promise<void>((resolve) => hanging.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/`;
+  const variants: [string, TelemetryOptions | undefined][] = [
+    ["telemetry off", undefined],
+    ["telemetry on, folder sink, flush every 1 s", { sink: "folder", dir: join(work, "telemetry-sink"), flushInterval: 1 }],
+    ["telemetry on, sink hanging, flush every 1 s", { sink: "http", url, flushInterval: 1, maxBufferedEvents: 1000 }],
+  ];
+  for (const [name, telemetry] of variants) {
+    const pm = new PromptManager({ registry: root, project: "bench", timeoutMs: 500, ...(telemetry && { telemetry }) });
+    const options = { tags: { locale: "fr" } };
+    await pm.getPrompt("support", options);
+    report(`getPrompt: ${name}`, await measureAsync(() => pm.getPrompt("support", options), { iterations: 500_000 }));
+    report(`getPrompt + reportMetrics: ${name}`, await measureAsync(async () => {
+      pm.reportMetrics({ prompt: await pm.getPrompt("support", options), metrics: { success: true, latency_ms: 250 } });
+    }, { iterations: 200_000 }));
+    await pm.close();
+    const stats = pm.telemetryStats();
+    // The loop never yields to the event loop, so the buffer fills between flushes: the bound holds, drops are counted.
+    if (stats) line(`  then close(): sent, buffered, dropped`, `${stats.sent}, ${stats.buffered} (bound ${telemetry!.maxBufferedEvents ?? 10_000}), ${stats.dropped}`);
+  }
+  hanging.closeAllConnections();
+  await new Promise((resolve) => hanging.close(resolve));
+}
+
+export async function analyticsBuildBench(work: string): Promise<void> {
+  const root = join(work, "telemetry-million");
+  const store: RegistryStore = new FolderStore(root);
+  const started = performance.now();
+  const day = Date.parse("2026-11-20T00:00:00Z");
+  let written = 0;
+  for (let b = 0; written < EVENTS; b++) {
+    const events: TelemetryEvent[] = [];
+    const base = day + Math.floor((b * 7 * 86_400_000) / (EVENTS / BATCH));
+    for (let i = 0; i < BATCH && written < EVENTS; i++, written++) {
+      const n = written * 2654435761;
+      const served = {
+        prompt: `prompt_${n % 20}`,
+        version: n % 10 < 2 ? "v1.1.0" : "v1.0.0",
+        variant: n % 3 === 0 ? "fr" : null,
+        alias: "production",
+        canary: n % 10 < 2,
+      };
+      const ts = new Date(base + (i % 3600) * 1000).toISOString();
+      events.push(
+        i % 50 === 0
+          ? { v: 1, type: "usage", ts, project: "bench", client: `pod-${b % 16}`, ...served, count: 1 + (n % 40) }
+          : { v: 1, type: "metrics", ts, project: "bench", client: `pod-${b % 16}`, ...served, metrics: { success: n % 17 !== 0, latency_ms: 80 + (n % 4000), tokens: n % 2000 } },
+      );
+    }
+    const key = `${telemetryLayout.partition("bench", partitionOf(new Date(base)))}batch-${String(b).padStart(5, "0")}.ndjson.gz`;
+    await store.create(key, await encodeBatch(events), headersFor(key));
+  }
+  const generated = (performance.now() - started) / 1000;
+  const bytes = Number(execFileSync("du", ["-sb", root], { encoding: "utf8" }).split("\t")[0]);
+  line(`analytics build input: ${EVENTS.toLocaleString("en-US")} events`, `${Math.ceil(EVENTS / BATCH)} gzipped batches, ${(bytes / 1e6).toFixed(0)} MB, generated in ${generated.toFixed(1)} s`);
+  const child = join(import.meta.dirname, "analytics-build-child.ts");
+  const result = JSON.parse(execFileSync(process.execPath, [child, root, "bench"], { encoding: "utf8" })) as { seconds: number; maxRssMb: number; events: number };
+  if (result.events !== EVENTS) throw new Error(`analytics build read ${result.events} events, not ${EVENTS}`);
+  line(`analytics build: ${EVENTS.toLocaleString("en-US")} events (target < 30 s, < 300 MB)`, `${result.seconds.toFixed(1)} s, peak RSS ${result.maxRssMb.toFixed(0)} MB`);
+  const again = JSON.parse(execFileSync(process.execPath, [child, root, "bench"], { encoding: "utf8" })) as { seconds: number; events: number };
+  line("analytics build again: nothing new (incremental)", `${again.seconds.toFixed(2)} s, ${again.events} events read`);
+}
