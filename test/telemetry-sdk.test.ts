@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import { packageVersion } from "../src/package-info.ts";
+import type { HeartbeatEvent, TelemetryEvent } from "../src/telemetry/events.ts";
+import { COMMIT_VARIABLES, detectAppCommit, detectAppName } from "../sdk/telemetry/app-info.ts";
+import { PromptManager } from "../sdk/index.ts";
+import { writeFiles } from "./helpers/fs.ts";
+import { git } from "./helpers/git.ts";
+import { twoCommitApp } from "./helpers/telemetry.ts";
+
+// A CI runner's own commit variables would win over the test repository's HEAD.
+for (const name of COMMIT_VARIABLES) delete process.env[name];
+
+describe("telemetry in the SDK", () => {
+  it("the heartbeat names the client, app, commit (from git), SDK version, host and what it serves on each side of the canary", async () => {
+    const app = await twoCommitApp();
+    await writeFiles(app.dir, { "package.json": '{ "name": "checkout-api" }\n' });
+    const batches: TelemetryEvent[][] = [];
+    const pm = new PromptManager({ registry: app.registry, project: "shop", cwd: app.dir, clientId: "pod-7", telemetry: { sink: async (b) => void batches.push(b), flushInterval: 0 } });
+    for (let i = 0; i < 40; i++) await pm.getPrompt("greet", { canaryKey: `u${i}`, tags: { locale: "fr" } });
+    await pm.getPrompt("greet", { versionOrAlias: "v0.1.0" });
+    await pm.close();
+    const heartbeat = batches.flat().find((e): e is HeartbeatEvent => e.type === "heartbeat")!;
+    expect(heartbeat).toMatchObject({ client: "pod-7", app: "checkout-api", commit: app.newCommit, sdk: packageVersion(), dropped: 0 });
+    expect(heartbeat.serves).toEqual(
+      expect.arrayContaining([
+        { prompt: "greet", version: "v0.1.0", variant: "fr", alias: "production", canary: false },
+        { prompt: "greet", version: "v0.1.1", variant: "fr", alias: "production", canary: true },
+        { prompt: "greet", version: "v0.1.0", variant: null, alias: null, canary: false },
+      ]),
+    );
+    expect(heartbeat.serves).toHaveLength(3);
+    const usage = batches.flat().filter((e) => e.type === "usage");
+    expect(usage.reduce((n, e) => n + e.count, 0)).toBe(41);
+  });
+
+  it("commit detection: the option, then CI and platform variables, then git rev-parse HEAD, else null", async () => {
+    const sha = "a".repeat(40);
+    expect(await detectAppCommit(sha.toUpperCase(), {}, "/")).toBe(sha);
+    expect(await detectAppCommit(undefined, { GITHUB_SHA: "b".repeat(40), VERCEL_GIT_COMMIT_SHA: "c".repeat(40) }, "/")).toBe("b".repeat(40));
+    expect(await detectAppCommit(undefined, { PROMPTSYNC_APP_COMMIT: "d".repeat(40), GITHUB_SHA: "b".repeat(40) }, "/")).toBe("d".repeat(40));
+    expect(await detectAppCommit(undefined, { GIT_COMMIT: "not a sha" }, "/")).toBeNull();
+    const app = await twoCommitApp();
+    expect(await detectAppCommit(undefined, {}, app.dir)).toBe(git(app.dir, "rev-parse", "HEAD"));
+    expect(await detectAppName(undefined, { PROMPTSYNC_APP_NAME: "billing" }, app.dir)).toBe("billing");
+    expect(await detectAppName(undefined, {}, app.dir)).toBe("repo");
+  });
+
+  it("createTrackingMetadata and reportMetrics take the prompt or its id; bad metrics are refused at the call", async () => {
+    const app = await twoCommitApp();
+    const batches: TelemetryEvent[][] = [];
+    const pm = new PromptManager({ registry: app.registry, project: "shop", telemetry: { sink: async (b) => void batches.push(b), flushInterval: 0 } });
+    const p = await pm.getPrompt("greet", { canaryKey: "u1", tags: { locale: "fr" } });
+    expect(pm.createTrackingMetadata({ promptId: p.id, context: { customer_id: "12345" } })).toEqual(pm.createTrackingMetadata({ prompt: p, context: { customer_id: "12345" } }));
+    expect(pm.createTrackingMetadata({ promptId: p.id })).toMatchObject({ promptsync_alias: "production", promptsync_variant: "fr", promptsync_project: "shop" });
+    // An id this manager never served still names the prompt, version and variant.
+    expect(pm.createTrackingMetadata({ promptId: "other@v2.0.0#de" })).toEqual({ promptsync_project: "shop", promptsync_prompt: "other", promptsync_version: "v2.0.0", promptsync_variant: "de" });
+    expect(() => pm.createTrackingMetadata({ promptId: "no-version" })).toThrow(/is not a prompt ID/);
+    expect(() => pm.reportMetrics({ prompt: p, metrics: {} })).toThrow(/metrics is empty/);
+    expect(() => pm.reportMetrics({ prompt: p, metrics: { latency_ms: -1 } })).toThrow(/latency_ms must be a non-negative number/);
+    expect(() => pm.reportMetrics({ prompt: p, metrics: { success: 1 } })).toThrow(/success must be a boolean/);
+    expect(() => pm.reportMetrics({ prompt: p, metrics: { cost: Number.NaN } })).toThrow(/metrics.cost must be a finite number or a boolean/);
+    pm.reportMetrics({ promptId: p.id, metrics: { success: true, latency_ms: 250, tokens: 812 } });
+    await pm.close();
+    expect(batches.flat().filter((e) => e.type === "metrics")).toEqual([
+      expect.objectContaining({ project: "shop", prompt: "greet", version: p.version, variant: "fr", alias: "production", canary: p.canary, metrics: { success: true, latency_ms: 250, tokens: 812 } }),
+    ]);
+  });
+
+  it("off unless asked for; options are checked when the manager is made, naming the option", async () => {
+    const app = await twoCommitApp();
+    const pm = new PromptManager({ registry: app.registry, project: "shop" });
+    const prompt = await pm.getPrompt("greet");
+    pm.reportMetrics({ prompt, metrics: { success: true } });
+    expect(pm.telemetryStats()).toBeUndefined();
+    await pm.close();
+    expect(() => new PromptManager({ telemetry: { sink: "http" } })).toThrow(/`telemetry.url` is required with the http sink/);
+    expect(() => new PromptManager({ telemetry: { sink: "folder" } })).toThrow(/`telemetry.dir` is required with the folder sink/);
+    expect(() => new PromptManager({ telemetry: { sink: "kafka" as "http" } })).toThrow(/`telemetry.sink` \(or PROMPTSYNC_TELEMETRY_SINK\) must be/);
+    expect(() => new PromptManager({ telemetry: { flushInterval: -1 } })).toThrow(/`telemetry.flushInterval` must be a non-negative number/);
+    expect(() => new PromptManager({ clientId: "pod 7/a" })).toThrow(/`clientId` must be 1-64 letters/);
+  });
+
+  it("an HTTP registry with the registry sink and no telemetry.registry: the flush fails with the reason, the app never sees it", async () => {
+    const pm = new PromptManager({ registry: "http://127.0.0.1:9/registry", project: "shop", retries: 0, telemetry: { flushInterval: 0 } });
+    await pm.flushTelemetry();
+    expect(pm.telemetryStats()).toMatchObject({ failedFlushes: 1, lastError: expect.stringContaining("HTTP registries are read-only") });
+    await pm.close();
+  });
+});
