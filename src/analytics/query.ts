@@ -12,21 +12,14 @@ export interface AnalyticsFilter {
   daily?: boolean | undefined;
 }
 
-export interface AnalyticsTableRow {
+export type AnalyticsTableRow = Omit<AnalyticsSummaryRow, "day" | "latency"> & {
   day?: string;
-  version: string;
-  variant: string | null;
-  canary: boolean;
-  calls: number;
-  reports: number;
-  successes: number;
-  failures: number;
   /** successes / (successes + failures); null when no report said. */
   successRate: number | null;
   p50: number | null;
   p95: number | null;
   p99: number | null;
-}
+};
 
 /** The aggregated rows grouped by version, variant and canary side (and day with `daily`), with percentiles. */
 export function analyticsTable(rows: readonly AnalyticsSummaryRow[], filter: AnalyticsFilter = {}): AnalyticsTableRow[] {
