@@ -1,8 +1,11 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { packageVersion } from "../src/package-info.ts";
 import type { HeartbeatEvent, TelemetryEvent } from "../src/telemetry/events.ts";
 import { COMMIT_VARIABLES, detectAppCommit, detectAppName } from "../sdk/telemetry/app-info.ts";
 import { PromptManager } from "../sdk/index.ts";
+import { cliJson } from "./helpers/cli.ts";
 import { writeFiles } from "./helpers/fs.ts";
 import { git } from "./helpers/git.ts";
 import { twoCommitApp } from "./helpers/telemetry.ts";
@@ -31,6 +34,34 @@ describe("telemetry in the SDK", () => {
     expect(heartbeat.serves).toHaveLength(3);
     const usage = batches.flat().filter((e) => e.type === "usage");
     expect(usage.reduce((n, e) => n + e.count, 0)).toBe(41);
+  });
+
+  it("a heartbeat pointer that cannot be written is a warning: the batch was delivered and is never sent twice", async () => {
+    const app = await twoCommitApp();
+    // A folder where the client's pointer should be: every write of it fails.
+    await mkdir(join(app.registry, "telemetry/shop/clients/pod-1.json"), { recursive: true });
+    const pm = new PromptManager({ registry: app.registry, project: "shop", clientId: "pod-1", telemetry: { sink: "folder", dir: app.registry, flushInterval: 0 } });
+    for (let i = 0; i < 10; i++) await pm.getPrompt("greet", { respectCanary: false });
+    await pm.flushTelemetry();
+    expect(pm.telemetryStats()).toMatchObject({ failedFlushes: 0, lastError: expect.stringContaining("The batch was written, but not the client's heartbeat") });
+    await pm.flushTelemetry();
+    await pm.close();
+    expect(await cliJson(app.dir, ["analytics", "build"])).toMatchObject({ objects: 1, usage: 1 });
+    expect((await cliJson<{ rows: { calls: number }[] }>(app.dir, ["analytics", "greet"])).rows).toMatchObject([{ calls: 10 }]);
+  });
+
+  it("a heartbeat lists what was served in the last hour: a canary that ended drops out", async () => {
+    const app = await twoCommitApp();
+    let now = Date.now();
+    const batches: TelemetryEvent[][] = [];
+    const pm = new PromptManager({ registry: app.registry, project: "shop", now: () => now, telemetry: { sink: async (b) => void batches.push(b), flushInterval: 0, heartbeatInterval: 60 } });
+    for (let i = 0; i < 40; i++) await pm.getPrompt("greet", { canaryKey: `u${i}` });
+    await pm.flushTelemetry();
+    now += 61 * 60_000;
+    await pm.getPrompt("greet", { respectCanary: false });
+    await pm.close();
+    const heartbeats = batches.flat().filter((e): e is HeartbeatEvent => e.type === "heartbeat");
+    expect(heartbeats.map((h) => h.serves.map((s) => `${s.version}${s.canary ? "+canary" : ""}`).sort())).toEqual([["v0.1.0", "v0.1.1+canary"], ["v0.1.0"]]);
   });
 
   it("commit detection: the option, then CI and platform variables, then git rev-parse HEAD, else null", async () => {

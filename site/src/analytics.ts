@@ -1,0 +1,67 @@
+import { merge, percentiles, type Histogram } from "../../src/analytics/histogram.ts";
+import { sinceDay } from "../../src/analytics/query.ts";
+import type { AnalyticsSummaryRow } from "../../src/formats/types.ts";
+import { compareVersions } from "../../src/version.ts";
+
+/** How far back the per-day charts go; the tables cover every day, as `promptsync analytics` does. */
+export const CHART_DAYS = 30;
+
+export interface Totals {
+  calls: number;
+  reports: number;
+  successes: number;
+  failures: number;
+  successRate: number | null;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+/** Rows summed into one, with exact percentiles over their merged latency histograms. */
+export function totals(rows: readonly AnalyticsSummaryRow[]): Totals {
+  const sum = { calls: 0, reports: 0, successes: 0, failures: 0 };
+  const latency: Histogram = {};
+  for (const row of rows) {
+    sum.calls += row.calls;
+    sum.reports += row.reports;
+    sum.successes += row.successes;
+    sum.failures += row.failures;
+    merge(latency, row.latency);
+  }
+  const [p50, p95, p99] = percentiles(latency, [50, 95, 99]);
+  const judged = sum.successes + sum.failures;
+  return { ...sum, successRate: judged ? sum.successes / judged : null, p50: p50 ?? null, p95: p95 ?? null, p99: p99 ?? null };
+}
+
+export function versionsOf(rows: readonly AnalyticsSummaryRow[]): string[] {
+  return [...new Set(rows.map((r) => r.version))].sort(compareVersions);
+}
+
+/**
+ * The rows of the last CHART_DAYS days before the build, and every calendar day from the first of them to the
+ * build's day (or the last row's, if a client's clock ran ahead), so days without calls show as gaps.
+ */
+export function recentDays(rows: readonly AnalyticsSummaryRow[], builtAt: string): { rows: AnalyticsSummaryRow[]; days: string[] } {
+  const since = sinceDay(`${CHART_DAYS}d`, new Date(builtAt))!;
+  const recent = rows.filter((r) => r.day >= since);
+  const seen = recent.map((r) => r.day).sort();
+  if (seen.length === 0) return { rows: [], days: [] };
+  const last = [builtAt.slice(0, 10), seen.at(-1)!].sort().at(-1)!;
+  const days: string[] = [];
+  for (let t = Date.parse(seen[0]!); t <= Date.parse(last); t += 86_400_000) days.push(new Date(t).toISOString().slice(0, 10));
+  return { rows: recent, days };
+}
+
+/** Distinct in light and dark mode; versions take them in version order. */
+const PALETTE = ["#3b82f6", "#f59e0b", "#10b981", "#a855f7", "#ef4444", "#06b6d4", "#84cc16", "#ec4899"];
+
+export function versionColor(versions: readonly string[], version: string): string {
+  return PALETTE[versions.indexOf(version) % PALETTE.length]!;
+}
+
+export const percent = (rate: number | null): string => (rate === null ? "-" : `${(rate * 100).toFixed(1)}%`);
+export const ms = (value: number | null): string => (value === null ? "-" : `${value} ms`);
+
+export function analyticsPath(base: string, name: string): string {
+  return `${base}analytics/${name}/`;
+}

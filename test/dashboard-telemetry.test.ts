@@ -1,0 +1,146 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import type { AnalyticsTableRow } from "../src/analytics/query.ts";
+import { PromptManager } from "../sdk/index.ts";
+import { launchChromium, collectErrors, requireChromium, screenshot } from "./helpers/browser.ts";
+import { cliJson } from "./helpers/cli.ts";
+import { gitRepo } from "./helpers/git.ts";
+import { serveFolder, type StaticServer } from "./helpers/static-server.ts";
+import { Expected, sendTraffic, twoCommitApp } from "./helpers/telemetry.ts";
+
+const available = requireChromium();
+
+const percent = (rate: number | null) => (rate === null ? "-" : `${(rate * 100).toFixed(1)}%`);
+
+describe.runIf(available)("the analytics and compatibility pages in a real browser", () => {
+  let browser: Browser;
+  let site: StaticServer;
+  let out: string;
+  let rows: AnalyticsTableRow[];
+
+  beforeAll(async () => {
+    const app = await twoCommitApp();
+    const expected = new Expected();
+    // The old commit's code lacks order_id, which the canary's v0.1.1 requires; the new commit's code passes it,
+    // which the stable v0.1.0 no longer reads.
+    const managers = [app.oldCommit, app.newCommit].map(
+      (appCommit, i) => new PromptManager({ registry: app.registry, project: "shop", appCommit, clientId: `client-${i}`, telemetry: { sink: "folder", dir: app.registry, flushInterval: 0 } }),
+    );
+    await Promise.all(managers.map((pm, i) => sendTraffic(pm, 300, expected, i)));
+    await Promise.all(managers.map((pm) => pm.close()));
+    await cliJson(app.dir, ["analytics", "build"]);
+    rows = (await cliJson<{ rows: AnalyticsTableRow[] }>(app.dir, ["analytics", "greet"])).rows;
+    expect(rows).toEqual(expected.rows());
+    // Outside the per-test temporary folders, which are removed after each test: every test reads this site.
+    out = await mkdtemp(join(tmpdir(), "promptsync-dashboard-"));
+    await cliJson(app.dir, ["site", "build", "--out", out]);
+    site = await serveFolder(out);
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    await rm(out, { recursive: true, force: true });
+  });
+
+  async function open(path: string): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser.newPage();
+    const errors = collectErrors(page);
+    await page.goto(`${site.url}${path}`);
+    return { page, errors };
+  }
+
+  it("the overview lists greet with its calls, and the nav reaches it", async () => {
+    const { page, errors } = await open("/");
+    await page.click("nav >> text=Analytics");
+    await page.waitForURL(`${site.url}/analytics/`);
+    const row = page.locator('#analytics tr[data-prompt="greet"]');
+    expect(await row.locator("td").nth(2).textContent()).toBe(String(rows.reduce((sum, r) => sum + r.calls, 0)));
+    expect(await row.textContent()).toContain("canary");
+    await screenshot(page, "dashboard-analytics");
+    await row.locator("a", { hasText: "greet" }).click();
+    await page.waitForURL(`${site.url}/analytics/greet/`);
+    expect(errors).toEqual([]);
+  });
+
+  it("the greet page charts calls, success and latency, and compares the canary with the rest exactly", async () => {
+    const { page, errors } = await open("/analytics/greet/");
+    expect(await page.locator(".chart > svg").count()).toBe(3);
+    expect(await page.locator(".chart > svg rect").count()).toBeGreaterThanOrEqual(2);
+    expect(await page.locator(".chart > svg circle").count()).toBeGreaterThanOrEqual(4);
+    expect(await page.locator(".chart").first().locator(".legend").textContent()).toMatch(/v0\.1\.0[\s\S]*v0\.1\.1/);
+
+    const cell = (table: string, metric: string, side: string) => page.textContent(`#${table} tr[data-metric="${metric}"] td.${side} .value`);
+    for (const r of rows) {
+      const table = r.variant === null ? "canary-default" : `canary-variant-${r.variant}`;
+      const side = r.canary ? "canary" : "rest";
+      expect(await cell(table, "calls", side), `${table} ${side}`).toBe(String(r.calls));
+      expect(await cell(table, "reports", side)).toBe(String(r.reports));
+      expect(await cell(table, "successRate", side)).toBe(percent(r.successRate));
+      expect(await cell(table, "p50", side)).toBe(`${r.p50} ms`);
+      expect(await cell(table, "p95", side)).toBe(`${r.p95} ms`);
+      expect(await cell(table, "p99", side)).toBe(`${r.p99} ms`);
+    }
+    for (const canary of [true, false]) {
+      const calls = rows.filter((r) => r.canary === canary).reduce((sum, r) => sum + r.calls, 0);
+      expect(await cell("canary-all", "calls", canary ? "canary" : "rest")).toBe(String(calls));
+    }
+    expect(await page.locator("#versions tbody tr").count()).toBe(rows.length);
+    await screenshot(page, "dashboard-analytics-greet");
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate("document.documentElement.scrollWidth <= innerWidth")).toBe(true);
+    await screenshot(page, "dashboard-analytics-greet-phone");
+    expect(errors).toEqual([]);
+  });
+
+  it("the compatibility monitor shows both clients and what each serves, with the reason", async () => {
+    const { page, errors } = await open("/compatibility/");
+    expect(await page.textContent("#summary")).toBe("2 clients, 2 incompatible");
+    for (const [client, broken, reason] of [
+      ["client-0", "v0.1.1", "new required variable order_id"],
+      ["client-1", "v0.1.0", "no longer reads order_id"],
+    ] as const) {
+      const body = page.locator(`tbody.client[data-client="${client}"]`);
+      expect(await body.locator("tr").first().textContent()).toContain("incompatible");
+      const served = await body.locator("tr.served").evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent!.trim())));
+      expect(served.length).toBeGreaterThanOrEqual(2);
+      for (const [prompt, status, , , reasons] of served) {
+        const version = /^greet@(v[\d.]+)/.exec(prompt!)![1];
+        expect(status, prompt).toBe(version === broken ? "incompatible" : "compatible");
+        if (version === broken) expect(reasons).toContain(reason);
+      }
+    }
+    await screenshot(page, "dashboard-compatibility");
+    expect(errors).toEqual([]);
+  });
+});
+
+describe.runIf(available)("the telemetry pages before any telemetry", () => {
+  it("say how to get analytics and that no client sent a heartbeat", { timeout: 120_000 }, async () => {
+    const dir = await gitRepo({ "promptsync.config.yaml": "project: shop\n", "prompts/greet.txt": "Hello {{ name }}\n" });
+    await cliJson(dir, ["push", "--alias", "production"]);
+    const out = join(dir, "dashboard");
+    await cliJson(dir, ["site", "build", "--out", out]);
+    expect(existsSync(join(out, "analytics/greet"))).toBe(false);
+    const server = await serveFolder(out);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const errors = collectErrors(page);
+      await page.goto(`${server.url}/analytics/`);
+      expect(await page.textContent("main")).toContain("No analytics yet: run promptsync analytics build");
+      await page.goto(`${server.url}/compatibility/`);
+      expect(await page.textContent("main")).toContain("No client sent a heartbeat in the last 24 hours");
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  });
+});
