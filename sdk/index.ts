@@ -1,5 +1,8 @@
 export { PromptManager, type GetPromptOptions } from "./prompt-manager.ts";
-export type { PromptManagerOptions } from "./options.ts";
+export type { PromptManagerOptions, TelemetryCallback, TelemetryOptions } from "./options.ts";
+export type { PromptReference } from "./prompt-manager.ts";
+export type { TelemetryStats } from "./telemetry/recorder.ts";
+export type { HeartbeatEvent, Metrics, MetricsEvent, ServedPrompt, TelemetryEvent, UsageEvent } from "../src/telemetry/events.ts";
 export { Prompt, type PromptSource } from "./prompt.ts";
 export type { CacheStrategy } from "./options.ts";
 export {

@@ -4,7 +4,7 @@ import { analyticsTable, promptAnalytics, readAnalyticsState, sinceDay, type Ana
 import { UsageError } from "../../src/errors.ts";
 import { normalizeVersion } from "../../src/version.ts";
 import { resolveContext, type GlobalOptions } from "../context.ts";
-import { withGlobalOptions, withTelemetryOption } from "../global-options.ts";
+import { withGlobalOptions, withTelemetryOption, withUnsafeStoreOption } from "../global-options.ts";
 import { printJson, table } from "../output.ts";
 
 interface AnalyticsOptions extends GlobalOptions {
@@ -42,14 +42,14 @@ export function registerAnalytics(program: Command): void {
     console.log(formatTable(result, options.daily === true));
   });
 
-  withTelemetryOption(
+  withUnsafeStoreOption(withTelemetryOption(
     withGlobalOptions(
       analytics
         .command("build")
         .description("Aggregate the telemetry batches no build has read yet into per-prompt summaries")
         .option("--grace <hours>", "hours a partition stays open for late batches (clock skew)", "1"),
     ),
-  ).action(async (options: GlobalOptions & { grace: string }) => {
+  )).action(async (options: GlobalOptions & { grace: string }) => {
     const grace = Number(options.grace);
     if (!Number.isFinite(grace) || grace < 0) throw new UsageError(`--grace ${options.grace} is not a number of hours`);
     const ctx = await resolveContext(options);

@@ -8,6 +8,9 @@ import type { TelemetrySink } from "./sinks.ts";
 /** Most events in one object or POST. */
 const MAX_BATCH_EVENTS = 5000;
 
+/** A heartbeat lists what was served this recently. */
+const SERVING_WINDOW_MS = 3_600_000;
+
 export interface TelemetryStats {
   /** reportMetrics events waiting to be sent. */
   buffered: number;
@@ -16,7 +19,7 @@ export interface TelemetryStats {
   /** Events delivered, usage events counted once per served prompt and flush. */
   sent: number;
   failedFlushes: number;
-  /** The last flush's failure, if the last flush failed. */
+  /** Why the last flush failed, or what it could not do besides delivering (the client's heartbeat pointer). */
   lastError: string | undefined;
 }
 
@@ -57,8 +60,8 @@ export class TelemetryRecorder {
   private readonly usage = new Map<Prompt, UsageCounter>();
   /** The last Prompt handed out per id, so that reportMetrics({ promptId }) knows its alias and canary side. */
   private readonly byId = new Map<string, Prompt>();
-  /** What the client serves now: the newest Prompt per name, alias (or version), variant and canary side. */
-  private readonly serving = new Map<string, Prompt>();
+  /** What the client serves: the newest Prompt per name, alias (or version), variant and canary side, and when. */
+  private readonly serving = new Map<string, { prompt: Prompt; at: number }>();
   private events: MetricsEvent[] = [];
   private dropped = 0;
   private sent = 0;
@@ -88,9 +91,10 @@ export class TelemetryRecorder {
       counter.count++;
       return;
     }
-    this.usage.set(prompt, { count: 1, since: this.context.now() });
+    const now = this.context.now();
+    this.usage.set(prompt, { count: 1, since: now });
     this.byId.set(prompt.id, prompt);
-    this.serving.set(`${prompt.name}\u0000${prompt.alias ?? `@${prompt.version}`}\u0000${prompt.variant ?? ""}\u0000${prompt.canary}`, prompt);
+    this.serving.set(servingKey(prompt), { prompt, at: now });
   }
 
   /** A served prompt by its `id` (name@version#variant), with the alias and canary side it was last served with. */
@@ -126,13 +130,16 @@ export class TelemetryRecorder {
     return this.flushing;
   }
 
-  /** Stops the timer and sends what is left, waiting at most `timeoutMs`. */
+  /** Stops the timer and sends what is left (after a flush in progress), waiting at most `timeoutMs` in all. */
   async close(timeoutMs: number): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.flushing;
     let timeout: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([this.flush(), new Promise<void>((resolve) => (timeout = setTimeout(resolve, timeoutMs)))]);
+    const finalFlush = (async () => {
+      await this.flushing;
+      await this.flush();
+    })();
+    await Promise.race([finalFlush, new Promise<void>((resolve) => (timeout = setTimeout(resolve, timeoutMs)))]);
     clearTimeout(timeout);
   }
 
@@ -146,28 +153,44 @@ export class TelemetryRecorder {
       const now = this.context.now();
       const heartbeat = now - this.lastHeartbeat >= this.context.settings!.heartbeatIntervalMs ? this.heartbeat(project, app, now) : undefined;
       const usage = [...this.usage].map(([prompt, counter]) => ({ prompt, counter, taken: counter.count }));
-      let head: TelemetryEvent[] = [
-        ...(heartbeat ? [heartbeat] : []),
-        ...usage.map(({ prompt, counter, taken }): UsageEvent => ({
-          v: 1, type: "usage", ts: new Date(counter.since).toISOString(), project, client: this.context.client, ...servedOf(prompt), count: taken,
-        })),
-      ];
+      let head: TelemetryEvent[] = [...(heartbeat ? [heartbeat] : []), ...this.usageEvents(project, usage)];
       // Only what is buffered now: events reported during the flush wait for the next one.
       let pending = this.events.length;
       while (head.length > 0 || pending > 0) {
         const metrics = this.takeMetrics(project, Math.min(pending, MAX_BATCH_EVENTS - head.length));
-        await sink.send([...head, ...metrics]);
+        const result = await sink.send([...head, ...metrics]);
         this.events.splice(0, metrics.length);
         this.sent += head.length + metrics.length;
         pending -= metrics.length;
         if (head.length > 0) this.confirmHead(usage, heartbeat ? now : undefined, now);
         head = [];
+        this.lastError = result?.warning;
       }
-      this.lastError = undefined;
     } catch (error) {
       this.failedFlushes++;
       this.lastError = (error as Error).message;
     }
+  }
+
+  /**
+   * One usage event per served prompt: the same prompt may be counted under several Prompt objects (one per
+   * source it was loaded from).
+   */
+  private usageEvents(project: string, usage: { prompt: Prompt; counter: UsageCounter; taken: number }[]): UsageEvent[] {
+    const events = new Map<string, UsageEvent>();
+    for (const { prompt, counter, taken } of usage) {
+      const served = servedOf(prompt);
+      const key = `${servingKey(prompt)}\u0000${prompt.version}`;
+      const ts = new Date(counter.since).toISOString();
+      const event = events.get(key);
+      if (event) {
+        event.count += taken;
+        if (ts < event.ts) event.ts = ts;
+      } else {
+        events.set(key, { v: 1, type: "usage", ts, project, client: this.context.client, ...served, count: taken });
+      }
+    }
+    return [...events.values()];
   }
 
   private confirmHead(usage: { prompt: Prompt; counter: UsageCounter; taken: number }[], heartbeatAt: number | undefined, now: number): void {
@@ -197,9 +220,23 @@ export class TelemetryRecorder {
       host: hostname(),
       startedAt: this.startedAt,
       dropped: this.dropped,
-      serves: [...this.serving.values()].map(servedOf),
+      serves: this.servedRecently(now),
     };
   }
+
+  /** Prompts served in the last hour, or still counted: a canary that ended drops out of the heartbeat. */
+  private servedRecently(now: number): ServedPrompt[] {
+    const serves: ServedPrompt[] = [];
+    for (const [key, { prompt, at }] of this.serving) {
+      if (at >= now - SERVING_WINDOW_MS || this.usage.has(prompt)) serves.push(servedOf(prompt));
+      else this.serving.delete(key);
+    }
+    return serves;
+  }
+}
+
+function servingKey(prompt: Prompt): string {
+  return `${prompt.name}\u0000${prompt.alias ?? `@${prompt.version}`}\u0000${prompt.variant ?? ""}\u0000${prompt.canary}`;
 }
 
 function servedOf(prompt: Prompt): ServedPrompt {

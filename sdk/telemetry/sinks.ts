@@ -4,9 +4,12 @@ import { batchKey, encodeBatch, toNdjson } from "../../src/telemetry/batch.ts";
 import type { HeartbeatEvent, TelemetryEvent } from "../../src/telemetry/events.ts";
 import type { TelemetryCallback } from "../options.ts";
 
-/** Delivers one batch; a rejection leaves the batch with the recorder, to be sent again. */
+/**
+ * Delivers one batch; a rejection leaves the batch with the recorder, to be sent again. A batch that was delivered
+ * but with a side effect that failed resolves with a warning instead, so that it is never sent twice.
+ */
 export interface TelemetrySink {
-  send(batch: readonly TelemetryEvent[]): Promise<void>;
+  send(batch: readonly TelemetryEvent[]): Promise<void | { warning: string }>;
 }
 
 /**
@@ -15,7 +18,8 @@ export interface TelemetrySink {
  */
 export function storeSink(store: RegistryStore, project: string, client: string, now: () => number): TelemetrySink {
   let sequence = 0;
-  let heartbeatEtag: string | null | undefined;
+  // Assumed missing at first: without s3:ListBucket, a HEAD of a missing key is a 403, not a 404.
+  let heartbeatEtag: string | null | undefined = null;
   const clientKey = telemetryLayout.client(project, client);
   const writeHeartbeat = async (heartbeat: HeartbeatEvent) => {
     const body = new TextEncoder().encode(`${JSON.stringify(heartbeat)}\n`);
@@ -32,7 +36,13 @@ export function storeSink(store: RegistryStore, project: string, client: string,
       const key = batchKey(project, client, new Date(now()), sequence++);
       if (!(await store.create(key, await encodeBatch(batch), headersFor(key)))) throw new Error(`${key} already exists`);
       const heartbeat = batch.findLast((e): e is HeartbeatEvent => e.type === "heartbeat");
-      if (heartbeat) await writeHeartbeat(heartbeat);
+      if (!heartbeat) return;
+      try {
+        await writeHeartbeat(heartbeat);
+      } catch (error) {
+        heartbeatEtag = undefined;
+        return { warning: `The batch was written, but not the client's heartbeat: ${(error as Error).message}` };
+      }
     },
   };
 }

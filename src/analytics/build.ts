@@ -64,43 +64,44 @@ export async function buildAnalytics(store: RegistryStore, project: string, opti
   const written: string[] = [];
   const superseded: string[] = [];
   const summaries = { ...state.summaries };
-  await mapLimit(prompts, 8, async (prompt) => {
-    const previousKey = state.summaries[prompt];
-    if (previousKey) {
-      aggregator.addRows(prompt, (await readSummary(store, previousKey)).rows);
-      superseded.push(previousKey);
-    }
-    const key = telemetryLayout.summary(project, prompt, build);
-    const summary: AnalyticsSummary = { format: "promptsync.analytics-summary/v1", project, prompt, build, rows: aggregator.rowsOf(prompt) };
-    await store.create(key, new TextEncoder().encode(`${JSON.stringify(summary)}\n`), headersFor(key));
-    written.push(key);
-    summaries[prompt] = key;
-  });
-
   const open = { ...state.open };
   for (const { partition, key } of pending) (open[partition] ??= []).push(key);
   const sealedThrough = seal(open, state.sealedThrough, now, options.graceMs ?? HOUR_MS);
-  const next: AnalyticsState = {
-    format: "promptsync.analytics-state/v1",
-    project,
-    build,
-    builtAt: now.toISOString(),
-    sealedThrough,
-    open,
-    summaries,
-    totals: {
-      objects: state.totals.objects + pending.length,
-      events: state.totals.events + aggregator.counts.events,
-      malformedObjects: state.totals.malformedObjects + malformedCount,
-      malformedLines: state.totals.malformedLines + aggregator.counts.malformedLines,
-    },
-  };
-  const swapped = await store.swap(stateKey, new TextEncoder().encode(`${JSON.stringify(next)}\n`), stored?.etag ?? null, headersFor(stateKey));
-  if (!swapped.ok) {
-    await Promise.all(written.map((key) => store.delete(key)));
-    throw new PromptSyncError("ANALYTICS_CONFLICT", `Another analytics build of ${project} finished while this one ran; nothing was published`, {
-      suggestion: "Run `promptsync analytics build` again: it reads only what the other build did not.",
+  try {
+    await mapLimit(prompts, 8, async (prompt) => {
+      const previousKey = state.summaries[prompt];
+      if (previousKey) {
+        aggregator.addRows(prompt, (await readSummary(store, previousKey)).rows);
+        superseded.push(previousKey);
+      }
+      const key = telemetryLayout.summary(project, prompt, build);
+      const summary: AnalyticsSummary = { format: "promptsync.analytics-summary/v1", project, prompt, build, rows: aggregator.rowsOf(prompt) };
+      written.push(key);
+      await store.create(key, new TextEncoder().encode(`${JSON.stringify(summary)}\n`), headersFor(key));
+      summaries[prompt] = key;
     });
+    const next: AnalyticsState = {
+      format: "promptsync.analytics-state/v1",
+      project,
+      build,
+      builtAt: now.toISOString(),
+      sealedThrough,
+      open,
+      summaries,
+      totals: {
+        objects: state.totals.objects + pending.length,
+        events: state.totals.events + aggregator.counts.events,
+        malformedObjects: state.totals.malformedObjects + malformedCount,
+        malformedLines: state.totals.malformedLines + aggregator.counts.malformedLines,
+      },
+    };
+    const swapped = await store.swap(stateKey, new TextEncoder().encode(`${JSON.stringify(next)}\n`), stored?.etag ?? null, headersFor(stateKey));
+    if (!swapped.ok) throw conflict(project);
+  } catch (error) {
+    // Nothing of this build stays behind; a summary that vanished means another build replaced it.
+    await Promise.all(written.map((key) => store.delete(key).catch(() => undefined)));
+    const replaced = (await store.head(stateKey))?.etag !== stored?.etag;
+    throw replaced ? conflict(project) : error;
   }
   // Nothing points to the previous summaries any more.
   await Promise.all(superseded.map((key) => store.delete(key).catch(() => undefined)));
@@ -114,6 +115,12 @@ export async function buildAnalytics(store: RegistryStore, project: string, opti
     prompts,
     sealedThrough,
   };
+}
+
+function conflict(project: string): PromptSyncError {
+  return new PromptSyncError("ANALYTICS_CONFLICT", `Another analytics build of ${project} finished while this one ran; nothing was published`, {
+    suggestion: "Run `promptsync analytics build` again: it reads only what the other build did not.",
+  });
 }
 
 export async function readSummary(store: Pick<RegistryStore, "get">, key: string): Promise<AnalyticsSummary> {

@@ -1,4 +1,5 @@
 import { mapLimit } from "../concurrency.ts";
+import { VersionNotFoundError } from "../errors.ts";
 import type { CompiledPrompt, CommitInterface } from "../formats/types.ts";
 import { validateTelemetryEvent } from "../formats/validate.ts";
 import { telemetryLayout } from "../layout.ts";
@@ -57,7 +58,18 @@ export async function clientStatus(
   const interfaceAt = (commit: string) => interfaces.get(commit) ?? set(interfaces, commit, client.commitInterface(commit));
   const promptsAt = (version: string) =>
     versions.get(version) ??
-    set(versions, version, client.promptsAt(version).then((prompts) => new Map(prompts.map((p) => [p.name, p])), () => undefined));
+    set(
+      versions,
+      version,
+      client.promptsAt(version).then(
+        (prompts) => new Map(prompts.map((p) => [p.name, p])),
+        (error: unknown) => {
+          // A version that does not exist is a finding; a registry that cannot be read is a failure.
+          if (error instanceof VersionNotFoundError) return undefined;
+          throw error;
+        },
+      ),
+    );
 
   const clients = await mapLimit(heartbeats, 8, async (heartbeat): Promise<ClientStatus> => {
     const contract = heartbeat.commit && heartbeat.commit.length >= 40 ? await interfaceAt(heartbeat.commit) : undefined;
@@ -88,7 +100,9 @@ async function check(
   }
   const wanted = contract.prompts.find((p) => p.name === served.prompt);
   if (!wanted) return { status: "unknown", reasons: [`the code at ${commit.slice(0, 7)} has no prompt ${served.prompt}`] };
-  const prompt = (await promptsAt(served.version))?.get(served.prompt);
+  const prompts = await promptsAt(served.version);
+  if (!prompts) return { status: "incompatible", reasons: [`version ${served.version} is not in the registry`] };
+  const prompt = prompts.get(served.prompt);
   if (!prompt) return { status: "incompatible", reasons: [`${served.version} has no prompt ${served.prompt}`] };
   // Stricter than validate: a live client's code passes the variable, and the served prompt silently drops it.
   const [finding] = checkCompatibility([wanted], [interfaceOf(prompt)], { droppedVariables: "error" }).findings;
