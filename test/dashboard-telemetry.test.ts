@@ -1,15 +1,13 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import type { AnalyticsTableRow } from "../src/analytics/query.ts";
 import { PromptManager } from "../sdk/index.ts";
-import { launchChromium, collectErrors, requireChromium, screenshot } from "./helpers/browser.ts";
+import { collectErrors, requireChromium, screenshot } from "./helpers/browser.ts";
 import { cliJson } from "./helpers/cli.ts";
 import { gitRepo } from "./helpers/git.ts";
-import { serveFolder, type StaticServer } from "./helpers/static-server.ts";
+import { buildAndServeDashboard, type BuiltDashboard } from "./helpers/dashboard.ts";
 import { Expected, sendTraffic, twoCommitApp } from "./helpers/telemetry.ts";
 
 const available = requireChromium();
@@ -17,9 +15,7 @@ const available = requireChromium();
 const percent = (rate: number | null) => (rate === null ? "-" : `${(rate * 100).toFixed(1)}%`);
 
 describe.runIf(available)("the analytics and compatibility pages in a real browser", () => {
-  let browser: Browser;
-  let site: StaticServer;
-  let out: string;
+  let dashboard: BuiltDashboard;
   let rows: AnalyticsTableRow[];
 
   beforeAll(async () => {
@@ -35,36 +31,28 @@ describe.runIf(available)("the analytics and compatibility pages in a real brows
     await cliJson(app.dir, ["analytics", "build"]);
     rows = (await cliJson<{ rows: AnalyticsTableRow[] }>(app.dir, ["analytics", "greet"])).rows;
     expect(rows).toEqual(expected.rows());
-    // Outside the per-test temporary folders, which are removed after each test: every test reads this site.
-    out = await mkdtemp(join(tmpdir(), "promptsync-dashboard-"));
-    await cliJson(app.dir, ["site", "build", "--out", out]);
-    site = await serveFolder(out);
-    browser = await launchChromium();
+    dashboard = await buildAndServeDashboard(app.dir);
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    await rm(out, { recursive: true, force: true });
-  });
+  afterAll(() => dashboard?.close());
 
   async function open(path: string): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage();
+    const page = await dashboard.browser.newPage();
     const errors = collectErrors(page);
-    await page.goto(`${site.url}${path}`);
+    await page.goto(`${dashboard.url}${path}`);
     return { page, errors };
   }
 
   it("the overview lists greet with its calls, and the nav reaches it", async () => {
     const { page, errors } = await open("/");
     await page.click("nav >> text=Analytics");
-    await page.waitForURL(`${site.url}/analytics/`);
+    await page.waitForURL(`${dashboard.url}/analytics/`);
     const row = page.locator('#analytics tr[data-prompt="greet"]');
     expect(await row.locator("td").nth(2).textContent()).toBe(String(rows.reduce((sum, r) => sum + r.calls, 0)));
     expect(await row.textContent()).toContain("canary");
     await screenshot(page, "dashboard-analytics");
     await row.locator("a", { hasText: "greet" }).click();
-    await page.waitForURL(`${site.url}/analytics/greet/`);
+    await page.waitForURL(`${dashboard.url}/analytics/greet/`);
     expect(errors).toEqual([]);
   });
 
@@ -125,22 +113,18 @@ describe.runIf(available)("the telemetry pages before any telemetry", () => {
   it("say how to get analytics and that no client sent a heartbeat", { timeout: 120_000 }, async () => {
     const dir = await gitRepo({ "promptsync.config.yaml": "project: shop\n", "prompts/greet.txt": "Hello {{ name }}\n" });
     await cliJson(dir, ["push", "--alias", "production"]);
-    const out = join(dir, "dashboard");
-    await cliJson(dir, ["site", "build", "--out", out]);
-    expect(existsSync(join(out, "analytics/greet"))).toBe(false);
-    const server = await serveFolder(out);
-    const browser = await launchChromium();
+    const dashboard = await buildAndServeDashboard(dir);
     try {
-      const page = await browser.newPage();
+      expect(existsSync(join(dashboard.out, "analytics/greet"))).toBe(false);
+      const page = await dashboard.browser.newPage();
       const errors = collectErrors(page);
-      await page.goto(`${server.url}/analytics/`);
+      await page.goto(`${dashboard.url}/analytics/`);
       expect(await page.textContent("main")).toContain("No analytics yet: run promptsync analytics build");
-      await page.goto(`${server.url}/compatibility/`);
+      await page.goto(`${dashboard.url}/compatibility/`);
       expect(await page.textContent("main")).toContain("No client sent a heartbeat in the last 24 hours");
       expect(errors).toEqual([]);
     } finally {
-      await browser.close();
-      await server.close();
+      await dashboard.close();
     }
   });
 });

@@ -1,24 +1,20 @@
 import { existsSync } from "node:fs";
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cp, readdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
 import { setCanary } from "../src/registry/canary.ts";
 import { FolderStore } from "../src/storage/folder.ts";
-import { launchChromium, collectErrors, requireChromium, screenshot } from "./helpers/browser.ts";
+import { collectErrors, requireChromium, screenshot } from "./helpers/browser.ts";
 import { cliJson } from "./helpers/cli.ts";
 import { writeFiles } from "./helpers/fs.ts";
 import { commitAll, gitRepo } from "./helpers/git.ts";
-import { serveFolder, type StaticServer } from "./helpers/static-server.ts";
+import { buildAndServeDashboard, type BuiltDashboard } from "./helpers/dashboard.ts";
 
 const available = requireChromium();
 const CORPUS = resolve(process.env.PROMPTSYNC_CORPUS_DIR ?? new URL("../../shared/corpus/fabric-patterns", import.meta.url).pathname);
 
 describe.runIf(available)("the dashboard in a real browser", () => {
-  let browser: Browser;
-  let site: StaticServer;
-  let out: string;
+  let dashboard: BuiltDashboard;
 
   beforeAll(async () => {
     const dir = await gitRepo({
@@ -32,23 +28,15 @@ describe.runIf(available)("the dashboard in a real browser", () => {
     commitAll(dir, "Greet names the company");
     await cliJson(dir, ["push", "--alias", "dev"]);
     await setCanary(new FolderStore(join(dir, ".promptsync/registry")), { project: "shop", alias: "production", version: "v0.1.1", percentage: 25 });
-    // Outside the per-test temporary folders, which are removed after each test: every test reads this site.
-    out = await mkdtemp(join(tmpdir(), "promptsync-dashboard-"));
-    await cliJson(dir, ["site", "build", "--out", out]);
-    site = await serveFolder(out);
-    browser = await launchChromium();
+    dashboard = await buildAndServeDashboard(dir);
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    await rm(out, { recursive: true, force: true });
-  });
+  afterAll(() => dashboard?.close());
 
   it("the library lists every prompt and search narrows it", async () => {
-    const page = await browser.newPage();
+    const page = await dashboard.browser.newPage();
     const errors = collectErrors(page);
-    await page.goto(site.url);
+    await page.goto(dashboard.url);
     expect(await page.locator(".prompt-row").count()).toBe(3);
     await page.fill("#search", "bonjour");
     expect(await page.locator(".prompt-row:visible").allTextContents()).toEqual([expect.stringContaining("greet")]);
@@ -62,9 +50,9 @@ describe.runIf(available)("the dashboard in a real browser", () => {
   });
 
   it("a prompt page shows its versions, and comparing two shows the changed line", async () => {
-    const page = await browser.newPage();
+    const page = await dashboard.browser.newPage();
     const errors = collectErrors(page);
-    await page.goto(`${site.url}/prompts/greet/`);
+    await page.goto(`${dashboard.url}/prompts/greet/`);
     expect(await page.locator(".timeline tbody tr").allTextContents()).toEqual([
       expect.stringContaining("v0.1.1"),
       expect.stringContaining("v0.1.0"),
@@ -83,9 +71,9 @@ describe.runIf(available)("the dashboard in a real browser", () => {
   });
 
   it("the aliases page shows the canary and its percentage", async () => {
-    const page = await browser.newPage();
+    const page = await dashboard.browser.newPage();
     const errors = collectErrors(page);
-    await page.goto(`${site.url}/aliases/`);
+    await page.goto(`${dashboard.url}/aliases/`);
     expect(await page.textContent("#alias-production .canary")).toMatch(/Canary: v0\.1\.1 at 25%/);
     expect(await page.textContent("#alias-production")).toContain("promptsync canary promote --alias production");
     await screenshot(page, "dashboard-aliases");
@@ -93,9 +81,9 @@ describe.runIf(available)("the dashboard in a real browser", () => {
   });
 
   it("a prompt with <script> renders as text and never runs", async () => {
-    const page = await browser.newPage();
+    const page = await dashboard.browser.newPage();
     const errors = collectErrors(page);
-    await page.goto(`${site.url}/prompts/evil/`);
+    await page.goto(`${dashboard.url}/prompts/evil/`);
     await page.waitForTimeout(200);
     expect(await page.evaluate("window.__pwned")).toBeUndefined();
     expect(await page.textContent(".version pre")).toContain("<script>window.__pwned = 1</script>");
@@ -129,15 +117,11 @@ describe.runIf(available && existsSync(CORPUS))("the corpus dashboard", () => {
       await writeFile(path, `---\ntemplate: false\n---\n${await readFile(path, "utf8")}`);
     }
     await cliJson(dir, ["push", "--alias", "production"]);
-    const out = await mkdtemp(join(tmpdir(), "promptsync-dashboard-"));
-    const built = await cliJson<{ prompts: number }>(dir, ["site", "build", "--out", out]);
-    expect(built.prompts).toBe(225);
-    const server = await serveFolder(out);
-    const browser = await launchChromium();
+    const corpusSite = await buildAndServeDashboard(dir);
     try {
-      const page = await browser.newPage();
+      const page = await corpusSite.browser.newPage();
       const errors = collectErrors(page);
-      await page.goto(server.url);
+      await page.goto(corpusSite.url);
       expect(await page.locator(".prompt-row").count()).toBe(225);
       await page.fill("#search", "nuclei");
       expect(await page.locator(".prompt-row:visible").count()).toBeGreaterThanOrEqual(1);
@@ -145,9 +129,7 @@ describe.runIf(available && existsSync(CORPUS))("the corpus dashboard", () => {
       await screenshot(page, "dashboard-corpus-search");
       expect(errors).toEqual([]);
     } finally {
-      await browser.close();
-      await server.close();
-      await rm(out, { recursive: true, force: true });
+      await corpusSite.close();
     }
   });
 });

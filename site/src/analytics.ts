@@ -1,37 +1,9 @@
-import { merge, percentiles, type Histogram } from "../../src/analytics/histogram.ts";
 import { sinceDay } from "../../src/analytics/query.ts";
 import type { AnalyticsSummaryRow } from "../../src/formats/types.ts";
 import { compareVersions } from "../../src/version.ts";
 
 /** How far back the per-day charts go; the tables cover every day, as `promptsync analytics` does. */
 export const CHART_DAYS = 30;
-
-export interface Totals {
-  calls: number;
-  reports: number;
-  successes: number;
-  failures: number;
-  successRate: number | null;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-}
-
-/** Rows summed into one, with exact percentiles over their merged latency histograms. */
-export function totals(rows: readonly AnalyticsSummaryRow[]): Totals {
-  const sum = { calls: 0, reports: 0, successes: 0, failures: 0 };
-  const latency: Histogram = {};
-  for (const row of rows) {
-    sum.calls += row.calls;
-    sum.reports += row.reports;
-    sum.successes += row.successes;
-    sum.failures += row.failures;
-    merge(latency, row.latency);
-  }
-  const [p50, p95, p99] = percentiles(latency, [50, 95, 99]);
-  const judged = sum.successes + sum.failures;
-  return { ...sum, successRate: judged ? sum.successes / judged : null, p50: p50 ?? null, p95: p95 ?? null, p99: p99 ?? null };
-}
 
 export function versionsOf(rows: readonly AnalyticsSummaryRow[]): string[] {
   return [...new Set(rows.map((r) => r.version))].sort(compareVersions);

@@ -12,39 +12,51 @@ export interface AnalyticsFilter {
   daily?: boolean | undefined;
 }
 
-export type AnalyticsTableRow = Omit<AnalyticsSummaryRow, "day" | "latency"> & {
-  day?: string;
+export interface AnalyticsTotals {
+  calls: number;
+  reports: number;
+  successes: number;
+  failures: number;
   /** successes / (successes + failures); null when no report said. */
   successRate: number | null;
   p50: number | null;
   p95: number | null;
   p99: number | null;
-};
+}
+
+export type AnalyticsTableRow = Pick<AnalyticsSummaryRow, "version" | "variant" | "canary"> & { day?: string } & AnalyticsTotals;
+
+/** Rows summed into one, with exact percentiles over their merged latency histograms. */
+export function totalsOf(rows: readonly AnalyticsSummaryRow[]): AnalyticsTotals {
+  const sum = { calls: 0, reports: 0, successes: 0, failures: 0 };
+  const latency: Histogram = {};
+  for (const row of rows) {
+    sum.calls += row.calls;
+    sum.reports += row.reports;
+    sum.successes += row.successes;
+    sum.failures += row.failures;
+    merge(latency, row.latency);
+  }
+  const [p50, p95, p99] = percentiles(latency, [50, 95, 99]);
+  const judged = sum.successes + sum.failures;
+  return { ...sum, successRate: judged ? sum.successes / judged : null, p50: p50 ?? null, p95: p95 ?? null, p99: p99 ?? null };
+}
 
 /** The aggregated rows grouped by version, variant and canary side (and day with `daily`), with percentiles. */
 export function analyticsTable(rows: readonly AnalyticsSummaryRow[], filter: AnalyticsFilter = {}): AnalyticsTableRow[] {
-  const groups = new Map<string, { row: Omit<AnalyticsTableRow, "successRate" | "p50" | "p95" | "p99">; latency: Histogram }>();
+  const groups = new Map<string, AnalyticsSummaryRow[]>();
   for (const row of rows) {
     if (filter.version && row.version !== filter.version) continue;
     if (filter.sinceDay && row.day < filter.sinceDay) continue;
     const key = `${filter.daily ? row.day : ""}\u0000${row.version}\u0000${row.variant ?? ""}\u0000${row.canary}`;
-    let group = groups.get(key);
-    if (!group) {
-      const base = { version: row.version, variant: row.variant, canary: row.canary, calls: 0, reports: 0, successes: 0, failures: 0 };
-      group = { row: filter.daily ? { day: row.day, ...base } : base, latency: {} };
-      groups.set(key, group);
-    }
-    group.row.calls += row.calls;
-    group.row.reports += row.reports;
-    group.row.successes += row.successes;
-    group.row.failures += row.failures;
-    merge(group.latency, row.latency);
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
   }
   return [...groups.values()]
-    .map(({ row, latency }) => {
-      const [p50, p95, p99] = percentiles(latency, [50, 95, 99]);
-      const judged = row.successes + row.failures;
-      return { ...row, successRate: judged ? row.successes / judged : null, p50: p50 ?? null, p95: p95 ?? null, p99: p99 ?? null };
+    .map((group) => {
+      const { day, version, variant, canary } = group[0]!;
+      return { ...(filter.daily && { day }), version, variant, canary, ...totalsOf(group) };
     })
     .sort((a, b) => (a.day ?? "").localeCompare(b.day ?? "") || a.version.localeCompare(b.version) || (a.variant ?? "").localeCompare(b.variant ?? "") || Number(a.canary) - Number(b.canary));
 }

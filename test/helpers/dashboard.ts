@@ -1,0 +1,36 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser } from "playwright-core";
+import { launchChromium } from "./browser.ts";
+import { cliJson } from "./cli.ts";
+import { serveFolder } from "./static-server.ts";
+
+export interface BuiltDashboard {
+  url: string;
+  /** The built site's folder. */
+  out: string;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+/**
+ * `promptsync site build` for the project in `dir`, served on loopback, with a browser. The site lives outside the
+ * per-test temporary folders, which are removed after each test, since every test of a file reads it.
+ */
+export async function buildAndServeDashboard(dir: string): Promise<BuiltDashboard> {
+  const out = await mkdtemp(join(tmpdir(), "promptsync-dashboard-"));
+  await cliJson(dir, ["site", "build", "--out", out]);
+  const site = await serveFolder(out);
+  const browser = await launchChromium();
+  return {
+    url: site.url,
+    out,
+    browser,
+    close: async () => {
+      await browser.close();
+      await site.close();
+      await rm(out, { recursive: true, force: true });
+    },
+  };
+}
