@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { cliJson } from "./helpers/cli.ts";
@@ -9,9 +9,9 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TRACE = fileURLToPath(new URL("fixtures/trace-imports.mjs", import.meta.url));
 const FORBIDDEN = ["@aws-sdk", "commander", "ajv", "astro"];
 
-function trace(entry: string, scenario?: object): { afterImport: string[]; afterGetPrompt?: string[] } {
+function trace(entry: string, scenario?: object): { afterImport: string[]; afterGetPrompt?: string[]; afterFlush?: string[] } {
   const out = execFileSync(process.execPath, [TRACE, entry, ...(scenario ? [JSON.stringify(scenario)] : [])], { cwd: ROOT, encoding: "utf8" });
-  return JSON.parse(out) as { afterImport: string[]; afterGetPrompt?: string[] };
+  return JSON.parse(out) as { afterImport: string[]; afterGetPrompt?: string[]; afterFlush?: string[] };
 }
 
 function packagesIn(urls: readonly string[]): Set<string> {
@@ -43,6 +43,16 @@ describe("importing the SDK (the built package entry, `import … from \"prompts
     const packages = packagesIn(afterGetPrompt!);
     for (const name of FORBIDDEN) expect([...packages].filter((p) => p.startsWith(name)), name).toEqual([]);
     expect(afterGetPrompt!.filter((u) => u.includes("/compiler/"))).toEqual([]);
+  });
+
+  it("telemetry into the registry's folder loads no AWS SDK: the S3 client loads only for an s3:// telemetry registry", async () => {
+    const dir = await gitRepo({ "prompts/greeting.txt": "Hi {{ name }}\n", "promptsync.config.yaml": "project: trace\n" });
+    await cliJson(dir, ["push"]);
+    const registry = `${dir}/.promptsync/registry`;
+    const { afterFlush } = trace("promptsync", { registry, cwd: dir, telemetry: { flushInterval: 0 } });
+    expect(afterFlush!.some((u) => u.endsWith("/dist/sdk/telemetry/sinks.js"))).toBe(true);
+    for (const name of FORBIDDEN) expect([...packagesIn(afterFlush!)].filter((p) => p.startsWith(name)), name).toEqual([]);
+    expect(readdirSync(`${registry}/telemetry/trace/clients`)).toHaveLength(1);
   });
 
   it("compiling local files loads the compiler, dynamically, and still no ajv", async () => {
