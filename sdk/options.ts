@@ -45,7 +45,11 @@ export interface TelemetryOptions {
   registry?: string;
   /** Endpoint and region of an s3:// telemetry registry. @default env AWS_ENDPOINT_URL_S3, AWS_REGION */
   s3?: { endpoint?: string; region?: string };
-  /** Seconds between flushes. @default 5 */
+  /**
+   * Seconds between flushes (and on close()). Each flush of the registry or folder sink writes one object, so they
+   * flush less often: 60 s is 1,440 objects a day per client, where 5 s would be 17,280. @default 5, or 60 for the
+   * registry and folder sinks
+   */
   flushInterval?: number;
   /** Seconds between heartbeats. @default 60 */
   heartbeatInterval?: number;
@@ -152,10 +156,10 @@ export interface ResolvedTelemetry {
   maxBufferedEvents: number;
 }
 
-function positiveNumber(value: number | undefined, fallback: number, option: string): number {
+function nonNegative(value: number | undefined, fallback: number, option: string, unit = "seconds"): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    throw new ConfigError(`PromptManager option \`${option}\` must be a non-negative number of seconds, not ${String(value)}`);
+    throw new ConfigError(`PromptManager option \`${option}\` must be a non-negative number of ${unit}, not ${String(value)}`);
   }
   return value;
 }
@@ -169,7 +173,7 @@ export function resolveOptions(options: PromptManagerOptions, env: NodeJS.Proces
       "The registry is empty: set the PromptManager option `registry` or the PROMPTSYNC_REGISTRY environment variable to a URL or folder",
     );
   }
-  const refreshInterval = positiveNumber(options.refreshInterval, 300, "refreshInterval");
+  const refreshInterval = nonNegative(options.refreshInterval, 300, "refreshInterval");
   const strategy = options.cacheStrategy ?? {};
   const refreshStrategy = strategy.refreshStrategy ?? "background";
   if (!["background", "on-demand", "none"].includes(refreshStrategy)) {
@@ -181,16 +185,16 @@ export function resolveOptions(options: PromptManagerOptions, env: NodeJS.Proces
     cacheDir: options.cacheDir === undefined ? undefined : resolve(cwd, options.cacheDir),
     snapshotDir: options.snapshotDir === undefined ? undefined : resolve(cwd, options.snapshotDir),
     refreshIntervalMs: refreshInterval * 1000,
-    memoryTtlMs: positiveNumber(strategy.memoryTtl, refreshInterval, "cacheStrategy.memoryTtl") * 1000,
-    fileTtlMs: positiveNumber(strategy.fileTtl, 3600, "cacheStrategy.fileTtl") * 1000,
+    memoryTtlMs: nonNegative(strategy.memoryTtl, refreshInterval, "cacheStrategy.memoryTtl") * 1000,
+    fileTtlMs: nonNegative(strategy.fileTtl, 3600, "cacheStrategy.fileTtl") * 1000,
     refreshStrategy,
     maxCacheBytes: parseSize(strategy.maxCacheSize ?? "100MB"),
     respectCanary: options.respectCanary ?? true,
-    retries: positiveNumber(options.retries, 2, "retries"),
+    retries: nonNegative(options.retries, 2, "retries", "retries"),
     defaultVersionOrAlias: options.defaultVersionOrAlias ?? "production",
     promptsDir: resolve(cwd, options.promptsDir ?? "prompts"),
     strict: options.strict ?? true,
-    timeoutMs: positiveNumber(options.timeoutMs, 10_000, "timeoutMs"),
+    timeoutMs: nonNegative(options.timeoutMs, 10_000, "timeoutMs", "milliseconds"),
     fetch: options.fetch ?? globalThis.fetch,
     now: options.now ?? Date.now,
     cwd,
@@ -213,7 +217,12 @@ function resolveTelemetry(options: TelemetryOptions | false | undefined, env: No
   }
   if (sink === "http" && !given.url) throw new ConfigError("PromptManager option `telemetry.url` is required with the http sink: the endpoint that receives NDJSON batches");
   if (sink === "folder" && !given.dir) throw new ConfigError("PromptManager option `telemetry.dir` is required with the folder sink: the folder to write batches into");
-  const maxBufferedEvents = positiveNumber(given.maxBufferedEvents, 10_000, "telemetry.maxBufferedEvents");
+  const maxBufferedEvents = given.maxBufferedEvents ?? 10_000;
+  if (!Number.isInteger(maxBufferedEvents) || maxBufferedEvents < 1) {
+    throw new ConfigError(`PromptManager option \`telemetry.maxBufferedEvents\` must be a whole number of events, at least 1, not ${String(maxBufferedEvents)}`);
+  }
+  // Each flush of a store sink is one object: fewer, larger ones keep storage requests and the analytics state small.
+  const flushDefault = sink === "registry" || sink === "folder" ? 60 : 5;
   return {
     sink,
     url: given.url,
@@ -221,9 +230,9 @@ function resolveTelemetry(options: TelemetryOptions | false | undefined, env: No
     dir: given.dir === undefined ? undefined : resolve(cwd, given.dir),
     registry: given.registry,
     s3: given.s3 ?? {},
-    flushIntervalMs: positiveNumber(given.flushInterval, 5, "telemetry.flushInterval") * 1000,
-    heartbeatIntervalMs: positiveNumber(given.heartbeatInterval, 60, "telemetry.heartbeatInterval") * 1000,
-    maxBufferedEvents: Math.floor(maxBufferedEvents),
+    flushIntervalMs: nonNegative(given.flushInterval, flushDefault, "telemetry.flushInterval") * 1000,
+    heartbeatIntervalMs: nonNegative(given.heartbeatInterval, 60, "telemetry.heartbeatInterval") * 1000,
+    maxBufferedEvents,
   };
 }
 

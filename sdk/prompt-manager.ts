@@ -16,7 +16,8 @@ import { LoadedPrompt } from "./loaded-prompt.ts";
 import { resolveOptions, type PromptManagerOptions, type ResolvedOptions } from "./options.ts";
 import { PointerCache, PointerUnavailableError } from "./pointers.ts";
 import type { Prompt } from "./prompt.ts";
-import { TelemetryRecorder, type TelemetryConnection, type TelemetryStats } from "./telemetry/recorder.ts";
+import type { TelemetryConnection } from "./telemetry/connect.ts";
+import { TelemetryRecorder, type TelemetryStats } from "./telemetry/recorder.ts";
 
 /** A prompt getPrompt returned, or its `id`. */
 export type PromptReference = { prompt: Prompt } | { promptId: string };

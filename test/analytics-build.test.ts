@@ -35,6 +35,8 @@ describe("analytics build", () => {
       JSON.stringify(metrics("2026-11-24T10:03:00Z", 5, true, "other")),
       "",
       JSON.stringify(good[1]),
+      JSON.stringify({ ...good[0], prompt: "../escape" }),
+      JSON.stringify({ ...good[0], prompt: "toString" }),
     ];
     await put(store, `${hour}a.ndjson`, `${lines.join("\n")}\n`);
     await put(store, `${hour}b.ndjson.gz`, "this is not gzip");
@@ -43,18 +45,23 @@ describe("analytics build", () => {
     await put(store, `${hour}d.ndjson.gz`, gzipSync(toNdjson([metrics("2026-11-24T10:04:00Z", 200)])));
 
     const report = await buildAnalytics(store, "shop", { now: NOW });
-    expect(report).toMatchObject({ objects: 5, events: 3, metrics: 3, malformedObjects: 3, malformedLines: 3, prompts: ["greet"] });
+    expect(report).toMatchObject({ objects: 5, events: 4, metrics: 4, malformedObjects: 3, malformedLines: 4, prompts: ["greet", "toString"] });
     expect(report.malformedLineSamples).toEqual([
       { key: `${hour}a.ndjson`, line: 2, reason: "not JSON" },
       { key: `${hour}a.ndjson`, line: 3, reason: expect.stringContaining("not a telemetry event") },
       { key: `${hour}a.ndjson`, line: 4, reason: 'an event of project "other"' },
+      { key: `${hour}a.ndjson`, line: 7, reason: expect.stringContaining("not a telemetry event (/prompt must match pattern") },
     ]);
     expect(report.malformedObjectSamples.map((o) => o.key.slice(hour.length)).sort()).toEqual(["b.ndjson.gz", "c.ndjson.gz", "notes.txt"]);
     const state = (await readAnalyticsState(store, "shop"))!;
     expect(analyticsTable(await promptAnalytics(store, state, "greet"))).toEqual([
       { version: "v1.0.0", variant: null, canary: false, calls: 0, reports: 3, successes: 2, failures: 1, successRate: 2 / 3, p50: 200, p95: 300, p99: 300 },
     ]);
-    expect(state.totals).toEqual({ objects: 5, events: 3, malformedObjects: 3, malformedLines: 3 });
+    expect(state.totals).toEqual({ objects: 5, events: 4, malformedObjects: 3, malformedLines: 4 });
+    // Prompt names that are also Object.prototype members are plain names.
+    expect(analyticsTable(await promptAnalytics(store, state, "toString"))).toMatchObject([{ reports: 1 }]);
+    expect(await promptAnalytics(store, state, "constructor")).toEqual([]);
+    expect((await buildAnalytics(store, "shop", { now: NOW })).objects).toBe(0);
   });
 
   it("is incremental: batches already aggregated are not read again, and counts merge exactly", async () => {

@@ -1,3 +1,5 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { StatusReport } from "../src/status/clients.ts";
 import { PromptManager } from "../sdk/index.ts";
@@ -66,7 +68,9 @@ describe("promptsync status", () => {
     const pm = new PromptManager({ registry: app.registry, project: "shop", clientId: "past", now: () => Date.now() - 2 * 3_600_000, telemetry: { sink: "folder", dir: app.registry, flushInterval: 0 } });
     await pm.getPrompt("greet");
     await pm.close();
+    await writeFile(join(app.registry, "telemetry/shop/clients/garbage.json"), "not json");
     expect((await runCli(app.dir, ["status"])).stdout).toContain("No client of shop sent a heartbeat in the last 1h");
+    expect(JSON.parse((await runCli(app.dir, ["status", "--json"])).stdout)).toMatchObject({ clients: [], unreadable: 1 });
     expect(JSON.parse((await runCli(app.dir, ["status", "--since", "3h", "--json"])).stdout)).toMatchObject({ clients: [{ client: "past" }] });
     const bad = await runCli(app.dir, ["status", "--since", "yesterday"]);
     expect(bad.code).toBe(2);

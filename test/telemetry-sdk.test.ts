@@ -5,8 +5,11 @@ import { packageVersion } from "../src/package-info.ts";
 import type { HeartbeatEvent, TelemetryEvent } from "../src/telemetry/events.ts";
 import { COMMIT_VARIABLES, detectAppCommit, detectAppName } from "../sdk/telemetry/app-info.ts";
 import { PromptManager } from "../sdk/index.ts";
+import { FolderStore } from "../src/storage/folder.ts";
+import type { RegistryStore, WriteOptions } from "../src/storage/types.ts";
+import { storeSink } from "../sdk/telemetry/sinks.ts";
 import { cliJson } from "./helpers/cli.ts";
-import { writeFiles } from "./helpers/fs.ts";
+import { tempDir, writeFiles } from "./helpers/fs.ts";
 import { git } from "./helpers/git.ts";
 import { twoCommitApp } from "./helpers/telemetry.ts";
 
@@ -62,6 +65,58 @@ describe("telemetry in the SDK", () => {
     await pm.close();
     const heartbeats = batches.flat().filter((e): e is HeartbeatEvent => e.type === "heartbeat");
     expect(heartbeats.map((h) => h.serves.map((s) => `${s.version}${s.canary ? "+canary" : ""}`).sort())).toEqual([["v0.1.0", "v0.1.1+canary"], ["v0.1.0"]]);
+  });
+
+  it("usage counted while the sink is down keeps its hour: calls before and after midnight land on their own days", async () => {
+    const app = await twoCommitApp();
+    let now = Date.parse("2026-11-24T23:59:50Z");
+    let failing = true;
+    const batches: TelemetryEvent[][] = [];
+    const pm = new PromptManager({
+      registry: app.registry,
+      project: "shop",
+      now: () => now,
+      respectCanary: false,
+      telemetry: {
+        flushInterval: 0,
+        sink: async (batch) => {
+          if (failing) throw new Error("down");
+          batches.push(batch);
+        },
+      },
+    });
+    for (let i = 0; i < 3; i++) await pm.getPrompt("greet");
+    await pm.flushTelemetry();
+    now = Date.parse("2026-11-25T00:00:10Z");
+    // What the hourly timer does at the hour's start, before the first calls of the new hour.
+    await pm.flushTelemetry();
+    for (let i = 0; i < 5; i++) await pm.getPrompt("greet");
+    await pm.flushTelemetry();
+    expect(pm.telemetryStats()).toMatchObject({ failedFlushes: 3, buffered: 1 });
+    failing = false;
+    await pm.close();
+    const usage = batches.flat().filter((e) => e.type === "usage");
+    expect(usage.map((e) => [e.ts, e.count])).toEqual([["2026-11-24T23:59:50.000Z", 3], ["2026-11-25T00:00:10.000Z", 5]]);
+  });
+
+  it("the store sink: a batch stored before its answer was lost is delivered, not written again", async () => {
+    const store: RegistryStore = new FolderStore(await tempDir());
+    let lose = true;
+    const flaky: RegistryStore = Object.assign(Object.create(store) as FolderStore, {
+      create: async (key: string, body: Uint8Array, options: WriteOptions) => {
+        const created = await store.create(key, body, options);
+        if (lose) throw new Error("socket hang up");
+        return created;
+      },
+    });
+    const sink = storeSink(flaky, "shop", "pod-1", Date.now);
+    const event: TelemetryEvent = { v: 1, type: "metrics", ts: new Date().toISOString(), project: "shop", client: "pod-1", prompt: "greet", version: "v0.1.0", variant: null, alias: null, canary: false, metrics: { success: true } };
+    await sink.send([event]);
+    lose = false;
+    await sink.send([event]);
+    expect(await store.list("telemetry/shop/events/")).toHaveLength(2);
+    const failing: RegistryStore = Object.assign(Object.create(store) as FolderStore, { create: () => Promise.reject(new Error("network down")) });
+    await expect(storeSink(failing, "shop", "pod-2", Date.now).send([event])).rejects.toThrow("network down");
   });
 
   it("commit detection: the option, then CI and platform variables, then git rev-parse HEAD, else null", async () => {

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { UsageError } from "../../src/errors.ts";
-import { clientStatus, parseDuration, type ClientStatus } from "../../src/status/clients.ts";
+import { parseDuration } from "../../src/duration.ts";
+import { clientStatus, type ClientStatus } from "../../src/status/clients.ts";
 import { resolveContext, type GlobalOptions } from "../context.ts";
 import { withGlobalOptions, withTelemetryOption } from "../global-options.ts";
 import { printJson, table } from "../output.ts";
@@ -25,6 +26,7 @@ export function registerStatus(program: Command): void {
     console.log(table([["CLIENT", "APP", "COMMIT", "LAST SEEN", "SERVES", "STATUS", "REASON"], ...report.clients.flatMap(rowsOf)]));
     const incompatible = report.clients.filter((c) => c.status === "incompatible").length;
     console.log(`\n${report.clients.length} client${report.clients.length === 1 ? "" : "s"} in the last ${options.since}; ${incompatible ? `${incompatible} incompatible` : "none incompatible"}`);
+    if (report.unreadable) console.log(`Skipped ${report.unreadable} client pointer${report.unreadable === 1 ? "" : "s"} that ${report.unreadable === 1 ? "is" : "are"} not a heartbeat of ${project}`);
   });
 }
 

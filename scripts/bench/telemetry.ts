@@ -39,10 +39,13 @@ async function hotPath(work: string): Promise<void> {
   const hanging = createServer(() => undefined);
   await new Promise<void>((resolve) => hanging.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/`;
+  // The measuring loops never yield to the event loop, so no flush runs during them: the folder sink's bound is
+  // large enough to buffer every event (the cost of recording one); the hanging sink's small bound makes most
+  // calls drops (the cost of dropping one), and shows the bound holding.
   const variants: [string, TelemetryOptions | undefined][] = [
     ["telemetry off", undefined],
-    ["telemetry on, folder sink, flush every 1 s", { sink: "folder", dir: join(work, "telemetry-sink"), flushInterval: 1 }],
-    ["telemetry on, sink hanging, flush every 1 s", { sink: "http", url, flushInterval: 1, maxBufferedEvents: 1000 }],
+    ["telemetry on, folder sink, every event buffered", { sink: "folder", dir: join(work, "telemetry-sink"), flushInterval: 1, maxBufferedEvents: 1_000_000 }],
+    ["telemetry on, sink hanging, buffer full", { sink: "http", url, flushInterval: 1, maxBufferedEvents: 1000 }],
   ];
   for (const [name, telemetry] of variants) {
     const pm = new PromptManager({ registry: root, project: "bench", timeoutMs: 500, ...(telemetry && { telemetry }) });
@@ -54,7 +57,6 @@ async function hotPath(work: string): Promise<void> {
     }, { iterations: 200_000 }));
     await pm.close();
     const stats = pm.telemetryStats();
-    // The loop never yields to the event loop, so the buffer fills between flushes: the bound holds, drops are counted.
     if (stats) line(`  then close(): sent, buffered, dropped`, `${stats.sent}, ${stats.buffered} (bound ${telemetry!.maxBufferedEvents ?? 10_000}), ${stats.dropped}`);
   }
   hanging.closeAllConnections();
@@ -95,7 +97,7 @@ export async function analyticsBuildBench(work: string): Promise<void> {
   const child = join(import.meta.dirname, "analytics-build-child.ts");
   const result = JSON.parse(execFileSync(process.execPath, [child, root, "bench"], { encoding: "utf8" })) as { seconds: number; maxRssMb: number; events: number };
   if (result.events !== EVENTS) throw new Error(`analytics build read ${result.events} events, not ${EVENTS}`);
-  line(`analytics build: ${EVENTS.toLocaleString("en-US")} events (target < 30 s, < 300 MB)`, `${result.seconds.toFixed(1)} s, peak RSS ${result.maxRssMb.toFixed(0)} MB`);
+  line(`analytics build (built package): ${EVENTS.toLocaleString("en-US")} events (target < 30 s, < 300 MB)`, `${result.seconds.toFixed(1)} s, peak RSS ${result.maxRssMb.toFixed(0)} MB`);
   const again = JSON.parse(execFileSync(process.execPath, [child, root, "bench"], { encoding: "utf8" })) as { seconds: number; events: number };
   line("analytics build again: nothing new (incremental)", `${again.seconds.toFixed(2)} s, ${again.events} events read`);
 }

@@ -25,6 +25,13 @@ export const COMMIT_VARIABLES = [
 
 const SHA = /^[0-9a-f]{7,64}$/;
 
+/** What a heartbeat says the app is. */
+export interface AppInfo {
+  app: string;
+  commit: string | null;
+  sdk: string;
+}
+
 /**
  * The application's git commit: the option, else the usual CI/platform environment variables, else
  * `git rev-parse HEAD` in `cwd`; null when none says (a container without .git and no variable).

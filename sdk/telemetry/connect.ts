@@ -3,9 +3,15 @@ import { packageVersion } from "../../src/package-info.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
 import { openStore, parseRegistryLocation, type RegistryLocation } from "../../src/storage/open.ts";
 import type { ResolvedOptions } from "../options.ts";
-import { detectAppCommit, detectAppName } from "./app-info.ts";
-import type { TelemetryConnection } from "./recorder.ts";
+import { detectAppCommit, detectAppName, type AppInfo } from "./app-info.ts";
 import { callbackSink, httpSink, storeSink, type TelemetrySink } from "./sinks.ts";
+
+/** Where telemetry goes and what it says about the app, decided at the first flush. */
+export interface TelemetryConnection {
+  project: string;
+  sink: TelemetrySink;
+  app: AppInfo;
+}
 
 /** Decides the project, the sink and what the app is, at the first flush. */
 export async function connectTelemetry(

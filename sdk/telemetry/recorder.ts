@@ -1,38 +1,31 @@
 import { hostname } from "node:os";
-import { PromptSyncError } from "../../src/errors.ts";
-import { MAX_METRICS, type HeartbeatEvent, type Metrics, type MetricsEvent, type ServedPrompt, type TelemetryEvent, type UsageEvent } from "../../src/telemetry/events.ts";
+import { ConfigError, PromptSyncError } from "../../src/errors.ts";
+import type { HeartbeatEvent, Metrics, MetricsEvent, ServedPrompt, TelemetryEvent, UsageEvent } from "../../src/telemetry/events.ts";
+import { checkMetrics } from "../../src/telemetry/metrics.ts";
 import type { ResolvedTelemetry } from "../options.ts";
 import type { Prompt } from "../prompt.ts";
-import type { TelemetrySink } from "./sinks.ts";
+import type { AppInfo } from "./app-info.ts";
+import type { TelemetryConnection } from "./connect.ts";
 
 /** Most events in one object or POST. */
 const MAX_BATCH_EVENTS = 5000;
-
 /** A heartbeat lists what was served this recently. */
 const SERVING_WINDOW_MS = 3_600_000;
+/** Usage is counted per UTC hour, so that calls counted while the sink was down land on their own hour and day. */
+const USAGE_WINDOW_MS = 3_600_000;
+/** Prompts remembered by id for reportMetrics({ promptId }) and createTrackingMetadata({ promptId }). */
+const MAX_REMEMBERED_IDS = 256;
 
 export interface TelemetryStats {
-  /** reportMetrics events waiting to be sent. */
+  /** Events waiting to be sent: reportMetrics events, and usage of past hours not yet delivered. */
   buffered: number;
   /** Events dropped because the buffer was full: exact. */
   dropped: number;
-  /** Events delivered, usage events counted once per served prompt and flush. */
+  /** Events delivered. */
   sent: number;
   failedFlushes: number;
   /** Why the last flush failed, or what it could not do besides delivering (the client's heartbeat pointer). */
   lastError: string | undefined;
-}
-
-export interface AppInfo {
-  app: string;
-  commit: string | null;
-  sdk: string;
-}
-
-export interface TelemetryConnection {
-  project: string;
-  sink: TelemetrySink;
-  app: AppInfo;
 }
 
 export interface RecorderContext {
@@ -49,19 +42,27 @@ interface UsageCounter {
   since: number;
 }
 
+interface Outgoing {
+  event: TelemetryEvent;
+  /** What delivering it settles, besides leaving the buffer. */
+  delivered?: () => void;
+}
+
 /**
  * Records usage, metrics and heartbeats in memory and sends them in batches from a timer; the app's calls only
  * touch memory. getPrompt costs one Map lookup: calls are counted per served Prompt object (they are shared) and
- * become one usage event each per flush. Metrics events are bounded by maxBufferedEvents; usage counters are
- * bounded by the prompts served, and the heartbeat is a single slot, so neither is ever dropped.
+ * become one usage event per served prompt per flush. Metrics events and the usage of past hours are bounded by
+ * maxBufferedEvents; the current hour's counters are bounded by the prompts served; the heartbeat is one slot.
  */
 export class TelemetryRecorder {
-  /** Counted only while telemetry is on; bounded by the Prompt objects handed out. */
+  private readonly context: RecorderContext;
   private readonly usage = new Map<Prompt, UsageCounter>();
-  /** The last Prompt handed out per id, so that reportMetrics({ promptId }) knows its alias and canary side. */
+  private usageWindow: number;
+  /** Usage of past hours, waiting for the sink. */
+  private pastUsage: UsageEvent[] = [];
   private readonly byId = new Map<string, Prompt>();
-  /** What the client serves: the newest Prompt per name, alias (or version), variant and canary side, and when. */
-  private readonly serving = new Map<string, { prompt: Prompt; at: number }>();
+  /** What the client serves: the newest prompt per name, alias (or version), variant and canary side, and when. */
+  private readonly serving = new Map<string, { served: ServedPrompt; at: number }>();
   private events: MetricsEvent[] = [];
   private dropped = 0;
   private sent = 0;
@@ -69,32 +70,37 @@ export class TelemetryRecorder {
   private lastError: string | undefined;
   private lastHeartbeat = Number.NEGATIVE_INFINITY;
   private readonly startedAt: string;
-  private connection: ReturnType<RecorderContext["connect"]> | undefined;
+  private connection: Promise<TelemetryConnection> | undefined;
   private flushing: Promise<void> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
-
-  private readonly context: RecorderContext;
+  private windowTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(context: RecorderContext) {
     this.context = context;
-    this.startedAt = new Date(context.now()).toISOString();
+    const now = context.now();
+    this.startedAt = new Date(now).toISOString();
+    this.usageWindow = Math.floor(now / USAGE_WINDOW_MS);
     if (context.settings && context.settings.flushIntervalMs > 0) {
       this.timer = setInterval(() => void this.flush(), context.settings.flushIntervalMs);
       this.timer.unref();
     }
+    if (context.settings) this.scheduleWindowClose();
   }
 
   /** On getPrompt's hot path. */
   served(prompt: Prompt): void {
-    const counter = this.usage.get(prompt);
-    if (counter) {
-      counter.count++;
+    if (!this.context.settings) {
+      if (this.byId.get(prompt.id) !== prompt) this.remember(prompt);
       return;
     }
+    const counter = this.usage.get(prompt);
+    if (counter && counter.count++ > 0) return;
+    // The first call since the last delivery: the counter's window and what the client serves start now.
     const now = this.context.now();
-    this.usage.set(prompt, { count: 1, since: now });
-    this.byId.set(prompt.id, prompt);
-    this.serving.set(servingKey(prompt), { prompt, at: now });
+    if (counter) counter.since = now;
+    else this.usage.set(prompt, { count: 1, since: now });
+    this.remember(prompt);
+    this.serving.set(servingKey(prompt), { served: servedOf(prompt), at: now });
   }
 
   /** A served prompt by its `id` (name@version#variant), with the alias and canary side it was last served with. */
@@ -111,16 +117,12 @@ export class TelemetryRecorder {
   report(served: ServedPrompt, metrics: Metrics): void {
     checkMetrics(metrics);
     if (!this.context.settings) return;
-    if (this.events.length >= this.context.settings.maxBufferedEvents) {
-      this.dropped++;
-      return;
-    }
     // The project is filled in when the batch is sent: it may not be known yet.
-    this.events.push({ v: 1, type: "metrics", ts: new Date(this.context.now()).toISOString(), project: "", client: this.context.client, ...served, metrics: { ...metrics } });
+    this.buffer(this.events, { v: 1, type: "metrics", ts: new Date(this.context.now()).toISOString(), project: "", client: this.context.client, ...served, metrics: { ...metrics } });
   }
 
   stats(): TelemetryStats {
-    return { buffered: this.events.length, dropped: this.dropped, sent: this.sent, failedFlushes: this.failedFlushes, lastError: this.lastError };
+    return { buffered: this.events.length + this.pastUsage.length, dropped: this.dropped, sent: this.sent, failedFlushes: this.failedFlushes, lastError: this.lastError };
   }
 
   /** Sends what is buffered (one flush at a time); never rejects: failures are counted in stats(). */
@@ -133,6 +135,7 @@ export class TelemetryRecorder {
   /** Stops the timer and sends what is left (after a flush in progress), waiting at most `timeoutMs` in all. */
   async close(timeoutMs: number): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    clearTimeout(this.windowTimer);
     this.timer = undefined;
     let timeout: ReturnType<typeof setTimeout> | undefined;
     const finalFlush = (async () => {
@@ -143,27 +146,31 @@ export class TelemetryRecorder {
     clearTimeout(timeout);
   }
 
+  private remember(prompt: Prompt): void {
+    this.byId.delete(prompt.id);
+    this.byId.set(prompt.id, prompt);
+    if (this.byId.size > MAX_REMEMBERED_IDS) this.byId.delete(this.byId.keys().next().value!);
+  }
+
+  private buffer<T extends TelemetryEvent>(list: T[], event: T): void {
+    if (this.events.length + this.pastUsage.length >= this.context.settings!.maxBufferedEvents) this.dropped++;
+    else list.push(event);
+  }
+
   private async flushOnce(): Promise<void> {
+    const now = this.context.now();
+    this.closeUsageWindow(now);
     try {
-      this.connection ??= this.context.connect().catch((error: unknown) => {
-        this.connection = undefined;
-        throw error;
-      });
-      const { project, sink, app } = await this.connection;
-      const now = this.context.now();
-      const heartbeat = now - this.lastHeartbeat >= this.context.settings!.heartbeatIntervalMs ? this.heartbeat(project, app, now) : undefined;
-      const usage = [...this.usage].map(([prompt, counter]) => ({ prompt, counter, taken: counter.count }));
-      let head: TelemetryEvent[] = [...(heartbeat ? [heartbeat] : []), ...this.usageEvents(project, usage)];
-      // Only what is buffered now: events reported during the flush wait for the next one.
-      let pending = this.events.length;
-      while (head.length > 0 || pending > 0) {
-        const metrics = this.takeMetrics(project, Math.min(pending, MAX_BATCH_EVENTS - head.length));
-        const result = await sink.send([...head, ...metrics]);
-        this.events.splice(0, metrics.length);
-        this.sent += head.length + metrics.length;
-        pending -= metrics.length;
-        if (head.length > 0) this.confirmHead(usage, heartbeat ? now : undefined, now);
-        head = [];
+      const { project, sink, app } = await this.connect();
+      const outgoing = this.outgoing(project, app, now);
+      for (let start = 0; start < outgoing.length; start += MAX_BATCH_EVENTS) {
+        const slice = outgoing.slice(start, start + MAX_BATCH_EVENTS);
+        const result = await sink.send(slice.map((o) => o.event));
+        const sent = new Set<TelemetryEvent>(slice.map((o) => o.event));
+        this.events = this.events.filter((e) => !sent.has(e));
+        this.pastUsage = this.pastUsage.filter((e) => !sent.has(e));
+        for (const o of slice) o.delivered?.();
+        this.sent += slice.length;
         this.lastError = result?.warning;
       }
     } catch (error) {
@@ -172,41 +179,80 @@ export class TelemetryRecorder {
     }
   }
 
+  /** A misconfigured sink stays misconfigured: its error is kept, so flushes do not retry the setup. */
+  private connect(): Promise<TelemetryConnection> {
+    this.connection ??= this.context.connect().catch((error: unknown) => {
+      if (!(error instanceof ConfigError)) this.connection = undefined;
+      throw error;
+    });
+    return this.connection;
+  }
+
+  /** The heartbeat when due, past hours' usage, this hour's usage so far, then the metrics buffered now. */
+  private outgoing(project: string, app: AppInfo, now: number): Outgoing[] {
+    const outgoing: Outgoing[] = [];
+    if (now - this.lastHeartbeat >= this.context.settings!.heartbeatIntervalMs) {
+      outgoing.push({ event: this.heartbeat(project, app, now), delivered: () => (this.lastHeartbeat = now) });
+    }
+    for (const event of this.pastUsage) outgoing.push({ event: Object.assign(event, { project }) });
+    for (const { event, counters } of this.usageEvents(project, [...this.usage])) {
+      // Calls counted while this batch is on its way stay for the next one.
+      const taken = counters.map((counter) => counter.count);
+      const delivered = () =>
+        counters.forEach((counter, i) => {
+          counter.count -= taken[i]!;
+          counter.since = now;
+        });
+      outgoing.push({ event, delivered });
+    }
+    for (const event of this.events) outgoing.push({ event: Object.assign(event, { project }) });
+    return outgoing;
+  }
+
+  /** At each hour's start (and at the first flush after it), the past hour's counters become events of their own. */
+  private scheduleWindowClose(): void {
+    const wait = USAGE_WINDOW_MS - (Date.now() % USAGE_WINDOW_MS);
+    this.windowTimer = setTimeout(() => {
+      this.closeUsageWindow(this.context.now());
+      this.scheduleWindowClose();
+    }, wait);
+    this.windowTimer.unref();
+  }
+
+
+  private closeUsageWindow(now: number): void {
+    const window = Math.floor(now / USAGE_WINDOW_MS);
+    if (window === this.usageWindow) return;
+    this.usageWindow = window;
+    this.touchServing(now);
+    const counters = [...this.usage];
+    this.usage.clear();
+    for (const { event } of this.usageEvents("", counters)) this.buffer(this.pastUsage, event);
+  }
+
   /**
-   * One usage event per served prompt: the same prompt may be counted under several Prompt objects (one per
-   * source it was loaded from).
+   * One usage event per served prompt (a prompt may be counted under several Prompt objects, one per source),
+   * with the counters it sums. Counters with nothing counted are let go.
    */
-  private usageEvents(project: string, usage: { prompt: Prompt; counter: UsageCounter; taken: number }[]): UsageEvent[] {
-    const events = new Map<string, UsageEvent>();
-    for (const { prompt, counter, taken } of usage) {
-      const served = servedOf(prompt);
+  private usageEvents(project: string, entries: [Prompt, UsageCounter][]): { event: UsageEvent; counters: UsageCounter[] }[] {
+    const events = new Map<string, { event: UsageEvent; counters: UsageCounter[] }>();
+    for (const [prompt, counter] of entries) {
+      if (counter.count === 0) {
+        this.usage.delete(prompt);
+        continue;
+      }
       const key = `${servingKey(prompt)}\u0000${prompt.version}`;
       const ts = new Date(counter.since).toISOString();
-      const event = events.get(key);
-      if (event) {
-        event.count += taken;
-        if (ts < event.ts) event.ts = ts;
+      const entry = events.get(key);
+      if (entry) {
+        entry.event.count += counter.count;
+        if (ts < entry.event.ts) entry.event.ts = ts;
+        entry.counters.push(counter);
       } else {
-        events.set(key, { v: 1, type: "usage", ts, project, client: this.context.client, ...served, count: taken });
+        events.set(key, { event: { v: 1, type: "usage", ts, project, client: this.context.client, ...servedOf(prompt), count: counter.count }, counters: [counter] });
       }
     }
     return [...events.values()];
-  }
-
-  private confirmHead(usage: { prompt: Prompt; counter: UsageCounter; taken: number }[], heartbeatAt: number | undefined, now: number): void {
-    if (heartbeatAt !== undefined) this.lastHeartbeat = heartbeatAt;
-    for (const { prompt, counter, taken } of usage) {
-      counter.count -= taken;
-      counter.since = now;
-      if (counter.count === 0) this.usage.delete(prompt);
-    }
-  }
-
-  /** The oldest buffered metrics events, stamped with the project; they leave the buffer only once sent. */
-  private takeMetrics(project: string, limit: number): MetricsEvent[] {
-    const taken = this.events.slice(0, Math.max(0, limit));
-    for (const event of taken) event.project = project;
-    return taken;
   }
 
   private heartbeat(project: string, app: AppInfo, now: number): HeartbeatEvent {
@@ -224,11 +270,20 @@ export class TelemetryRecorder {
     };
   }
 
-  /** Prompts served in the last hour, or still counted: a canary that ended drops out of the heartbeat. */
+  /** Prompts with calls counted and not yet delivered are still being served. */
+  private touchServing(now: number): void {
+    for (const [prompt, counter] of this.usage) {
+      const entry = counter.count > 0 ? this.serving.get(servingKey(prompt)) : undefined;
+      if (entry) entry.at = now;
+    }
+  }
+
+  /** Prompts served in the last hour (or still being counted): a canary that ended drops out of the heartbeat. */
   private servedRecently(now: number): ServedPrompt[] {
+    this.touchServing(now);
     const serves: ServedPrompt[] = [];
-    for (const [key, { prompt, at }] of this.serving) {
-      if (at >= now - SERVING_WINDOW_MS || this.usage.has(prompt)) serves.push(servedOf(prompt));
+    for (const [key, { served, at }] of this.serving) {
+      if (at >= now - SERVING_WINDOW_MS) serves.push(served);
       else this.serving.delete(key);
     }
     return serves;
@@ -241,20 +296,4 @@ function servingKey(prompt: Prompt): string {
 
 function servedOf(prompt: Prompt): ServedPrompt {
   return { prompt: prompt.name, version: prompt.version, variant: prompt.variant ?? null, alias: prompt.alias ?? null, canary: prompt.canary };
-}
-
-function checkMetrics(metrics: Metrics): void {
-  const problem = metricsProblem(metrics);
-  if (problem) throw new PromptSyncError("USAGE", `reportMetrics: ${problem}`, { suggestion: "Report numbers and booleans, e.g. { success: true, latency_ms: 250, tokens: 812 }." });
-}
-
-function metricsProblem(metrics: Metrics): string | undefined {
-  const entries = Object.entries(metrics ?? {});
-  if (entries.length === 0) return "metrics is empty";
-  if (entries.length > MAX_METRICS) return `metrics has ${entries.length} entries; the limit is ${MAX_METRICS}`;
-  const bad = entries.find(([, value]) => !(typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value))));
-  if (bad) return `metrics.${bad[0]} must be a finite number or a boolean`;
-  if ("success" in metrics && typeof metrics.success !== "boolean") return "metrics.success must be a boolean";
-  if ("latency_ms" in metrics && (typeof metrics.latency_ms !== "number" || metrics.latency_ms < 0)) return "metrics.latency_ms must be a non-negative number of milliseconds";
-  return undefined;
 }

@@ -34,7 +34,14 @@ export function storeSink(store: RegistryStore, project: string, client: string,
   return {
     async send(batch) {
       const key = batchKey(project, client, new Date(now()), sequence++);
-      if (!(await store.create(key, await encodeBatch(batch), headersFor(key)))) throw new Error(`${key} already exists`);
+      const body = await encodeBatch(batch);
+      try {
+        // False means the key exists: keys are this client's own, so a retried request already stored it.
+        await store.create(key, body, headersFor(key));
+      } catch (error) {
+        // The write may have been stored before its answer was lost: then the batch is delivered.
+        if (!(await store.head(key).catch(() => undefined))) throw error;
+      }
       const heartbeat = batch.findLast((e): e is HeartbeatEvent => e.type === "heartbeat");
       if (!heartbeat) return;
       try {

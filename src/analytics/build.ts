@@ -16,7 +16,7 @@ export interface AnalyticsBuildOptions {
   now?: Date;
   /** How long after its hour a partition may still receive batches (clients' clock skew). @default 1 hour */
   graceMs?: number;
-  /** Batch objects read at once: enough to hide S3 latency; more only adds garbage to collect. @default 4 */
+  /** Batch objects downloaded at once, to hide the store's latency (they are decoded one at a time). @default 8 */
   concurrency?: number;
 }
 
@@ -48,16 +48,22 @@ export async function buildAnalytics(store: RegistryStore, project: string, opti
   const aggregator = new Aggregator(project);
   const malformedObjects: { key: string; reason: string }[] = [];
   let malformedCount = 0;
-  await mapLimit(pending, options.concurrency ?? 4, async ({ key }) => {
+  // Downloads overlap; decoding is one batch at a time, so only one batch's text and events are alive at once.
+  let decoding = Promise.resolve();
+  await mapLimit(pending, options.concurrency ?? 8, async ({ key }) => {
     const object = await store.get(key);
     if (!object) return;
-    try {
-      if (!/\.ndjson(\.gz)?$/.test(key)) throw new Error("not an .ndjson or .ndjson.gz batch");
-      aggregator.addText(key, await decodeBatch(key, object.body));
-    } catch (error) {
-      malformedCount++;
-      if (malformedObjects.length < MALFORMED_SAMPLES) malformedObjects.push({ key, reason: (error as Error).message });
-    }
+    const decoded = decoding.then(async () => {
+      try {
+        if (!/\.ndjson(\.gz)?$/.test(key)) throw new Error("not an .ndjson or .ndjson.gz batch");
+        aggregator.addText(key, await decodeBatch(key, object.body));
+      } catch (error) {
+        malformedCount++;
+        if (malformedObjects.length < MALFORMED_SAMPLES) malformedObjects.push({ key, reason: (error as Error).message });
+      }
+    });
+    decoding = decoded;
+    await decoded;
   });
 
   const prompts = [...aggregator.prompts.keys()].sort();
@@ -69,7 +75,7 @@ export async function buildAnalytics(store: RegistryStore, project: string, opti
   const sealedThrough = seal(open, state.sealedThrough, now, options.graceMs ?? HOUR_MS);
   try {
     await mapLimit(prompts, 8, async (prompt) => {
-      const previousKey = state.summaries[prompt];
+      const previousKey = Object.hasOwn(state.summaries, prompt) ? state.summaries[prompt] : undefined;
       if (previousKey) {
         aggregator.addRows(prompt, (await readSummary(store, previousKey)).rows);
         superseded.push(previousKey);

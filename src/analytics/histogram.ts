@@ -38,12 +38,6 @@ export function merge(target: Histogram, source: Readonly<Histogram>): void {
   for (const [key, count] of Object.entries(source)) target[key] = (target[key] ?? 0) + count;
 }
 
-export function countOf(histogram: Readonly<Histogram>): number {
-  let total = 0;
-  for (const count of Object.values(histogram)) total += count;
-  return total;
-}
-
 /**
  * Nearest-rank percentiles (the smallest value with at least p% of the values at or below it), for each p in
  * `ps` (0-100); undefined when the histogram is empty.

@@ -70,7 +70,7 @@ export async function readAnalyticsState(reader: RegistryReader, project: string
 
 /** A prompt's aggregated rows; empty when no build saw it. */
 export async function promptAnalytics(reader: RegistryReader, state: AnalyticsState, prompt: string): Promise<AnalyticsSummaryRow[]> {
-  const key = state.summaries[prompt];
+  const key = Object.hasOwn(state.summaries, prompt) ? state.summaries[prompt] : undefined;
   return key ? (await readSummary(reader, key)).rows : [];
 }
 

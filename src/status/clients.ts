@@ -33,6 +33,8 @@ export interface StatusReport {
   project: string;
   since: string;
   clients: ClientStatus[];
+  /** Client pointers that are not heartbeats of this project (skipped). */
+  unreadable: number;
   /** False when any client serves a prompt its code cannot use. */
   compatible: boolean;
 }
@@ -50,8 +52,9 @@ export async function clientStatus(
   since: Date,
 ): Promise<StatusReport> {
   const keys = await telemetry.list(telemetryLayout.clients(project));
-  const heartbeats = (await mapLimit(keys, 16, async (key) => parseHeartbeat((await telemetry.get(key))?.body)))
-    .filter((h): h is HeartbeatEvent => h !== undefined && h.project === project && h.ts >= since.toISOString());
+  const read = await mapLimit(keys, 16, async (key) => parseHeartbeat((await telemetry.get(key))?.body));
+  const valid = read.filter((h): h is HeartbeatEvent => h !== undefined && h.project === project);
+  const heartbeats = valid.filter((h) => h.ts >= since.toISOString());
   const client = new RegistryClient(registry, project);
   const interfaces = new Map<string, Promise<CommitInterface | undefined>>();
   const versions = new Map<string, Promise<Map<string, CompiledPrompt> | undefined>>();
@@ -81,7 +84,7 @@ export async function clientStatus(
     return { client: id, app, host, commit, sdk, lastSeen: ts, startedAt, dropped, status, serves };
   });
   clients.sort((a, b) => RANK[b.status] - RANK[a.status] || a.app.localeCompare(b.app) || a.client.localeCompare(b.client));
-  return { project, since: since.toISOString(), clients, compatible: clients.every((c) => c.status !== "incompatible") };
+  return { project, since: since.toISOString(), clients, unreadable: read.length - valid.length, compatible: clients.every((c) => c.status !== "incompatible") };
 }
 
 async function check(
@@ -123,11 +126,4 @@ function parseHeartbeat(body: Uint8Array | undefined): HeartbeatEvent | undefine
 function set<K, V>(map: Map<K, V>, key: K, value: V): V {
   map.set(key, value);
   return value;
-}
-
-/** `90m`, `1h`, `7d` → milliseconds; undefined for anything else. */
-export function parseDuration(text: string): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)(m|h|d)$/.exec(text.trim());
-  if (!match) return undefined;
-  return Number(match[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as "m" | "h" | "d"];
 }

@@ -31,7 +31,7 @@ export class FolderStore implements RegistryStore {
 
   async get(key: string): Promise<StoredObject | undefined> {
     const body = await readFile(this.path(key)).catch(ifMissing(undefined));
-    return body && { body: new Uint8Array(body), etag: etagOf(body) };
+    return body && { body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength), etag: etagOf(body) };
   }
 
   async head(key: string): Promise<{ etag: string; size: number } | undefined> {

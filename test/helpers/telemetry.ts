@@ -32,7 +32,8 @@ export class Expected {
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([key, g]) => {
         const [version, variant, canary] = key.split("|");
-        const sorted = [...g.latencies].sort((a, b) => a - b);
+        // Latencies are kept at 3 significant digits: rounded here with toPrecision, independently of the code.
+        const sorted = g.latencies.map((l) => Number(l.toPrecision(3))).sort((a, b) => a - b);
         const rank = (p: number) => (sorted.length ? sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1]! : null);
         return {
           version,
@@ -86,7 +87,8 @@ export async function sendTraffic(pm: PromptManager, calls: number, expected: Ex
     expected.call(prompt.version, prompt.variant ?? null, prompt.canary);
     if (i % 4 === 3) continue; // not every call reports
     const success = n % 10 !== 0;
-    const latency = 50 + ((n * 31) % 900);
+    // Whole and half milliseconds from 50 to 4049.5: above 999 they are rounded to 3 significant digits.
+    const latency = 50 + ((n * 31) % 4000) + (n % 2 ? 0.5 : 0);
     pm.reportMetrics(i % 2 ? { prompt, metrics: { success, latency_ms: latency, tokens: 100 } } : { promptId: prompt.id, metrics: { success, latency_ms: latency } });
     expected.report(prompt.version, prompt.variant ?? null, prompt.canary, success, latency);
   }

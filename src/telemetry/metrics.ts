@@ -1,0 +1,19 @@
+import { PromptSyncError } from "../errors.ts";
+import { MAX_METRICS, type Metrics } from "./events.ts";
+
+/** reportMetrics' argument as the event schema takes it; a USAGE error naming the metric otherwise. */
+export function checkMetrics(metrics: Metrics): void {
+  const problem = metricsProblem(metrics);
+  if (problem) throw new PromptSyncError("USAGE", `reportMetrics: ${problem}`, { suggestion: "Report numbers and booleans, e.g. { success: true, latency_ms: 250, tokens: 812 }." });
+}
+
+function metricsProblem(metrics: Metrics): string | undefined {
+  const entries = Object.entries(metrics ?? {});
+  if (entries.length === 0) return "metrics is empty";
+  if (entries.length > MAX_METRICS) return `metrics has ${entries.length} entries; the limit is ${MAX_METRICS}`;
+  const bad = entries.find(([, value]) => !(typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value))));
+  if (bad) return `metrics.${bad[0]} must be a finite number or a boolean`;
+  if ("success" in metrics && typeof metrics.success !== "boolean") return "metrics.success must be a boolean";
+  if ("latency_ms" in metrics && (typeof metrics.latency_ms !== "number" || metrics.latency_ms < 0)) return "metrics.latency_ms must be a non-negative number of milliseconds";
+  return undefined;
+}
