@@ -55,7 +55,7 @@ describe("analytics build", () => {
     expect(report.malformedObjectSamples.map((o) => o.key.slice(hour.length)).sort()).toEqual(["b.ndjson.gz", "c.ndjson.gz", "notes.txt"]);
     const state = (await readAnalyticsState(store, "shop"))!;
     expect(analyticsTable(await promptAnalytics(store, state, "greet"))).toEqual([
-      { version: "v1.0.0", variant: null, canary: false, calls: 0, reports: 3, successes: 2, failures: 1, successRate: 2 / 3, p50: 200, p95: 300, p99: 300 },
+      { version: "v1.0.0", variant: null, alias: "production", canary: false, calls: 0, reports: 3, successes: 2, failures: 1, successRate: 2 / 3, p50: 200, p95: 300, p99: 300 },
     ]);
     expect(state.totals).toEqual({ objects: 5, events: 4, malformedObjects: 3, malformedLines: 4 });
     // Prompt names that are also Object.prototype members are plain names.
@@ -126,8 +126,8 @@ describe("analytics build", () => {
     const recent = await cliJson<{ rows: { version: string; reports: number; p99: number }[] }>(dir, ["analytics", "greet", "--version", "1.0.0", "--since", "7d"]);
     expect(recent.rows).toMatchObject([{ version: "v1.0.0", reports: 1, p99: 100 }]);
     const text = await runCli(dir, ["analytics", "greet", "--daily"]);
-    expect(text.stdout).toMatch(/DAY\s+VERSION\s+VARIANT\s+CANARY\s+CALLS\s+REPORTS\s+SUCCESS\s+P50 MS\s+P95 MS\s+P99 MS/);
-    expect(text.stdout).toMatch(/2020-01-01\s+v1\.0\.0\s+-\s+no\s+0\s+1\s+100\.0%\s+999\s+999\s+999/);
+    expect(text.stdout).toMatch(/DAY\s+VERSION\s+VARIANT\s+ALIAS\s+CANARY\s+CALLS\s+REPORTS\s+SUCCESS\s+P50 MS\s+P95 MS\s+P99 MS/);
+    expect(text.stdout).toMatch(/2020-01-01\s+v1\.0\.0\s+-\s+production\s+no\s+0\s+1\s+100\.0%\s+999\s+999\s+999/);
     expect((await runCli(dir, ["analytics", "farewell"])).stdout).toContain("No events for farewell");
     const bad = await runCli(dir, ["analytics", "greet", "--since", "last week"]);
     expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining("--since last week is not a number of days (7d) or a date (2026-11-01)") });

@@ -18,7 +18,7 @@ export function registerAnalytics(program: Command): void {
     withGlobalOptions(
       program
         .command("analytics")
-        .description("A prompt's calls, success rate and latency percentiles by version, variant and canary side (from `analytics build`)")
+        .description("A prompt's calls, success rate and latency percentiles by version, variant, alias and canary side (from `analytics build`)")
         .argument("[prompt]", "the prompt's name")
         .option("--version <version>", "only this version")
         .option("--since <period>", "only the last N days (7d) or from a date (2026-11-01)")
@@ -64,11 +64,12 @@ export function registerAnalytics(program: Command): void {
 function formatTable(rows: readonly AnalyticsTableRow[], daily: boolean): string {
   const ms = (value: number | null) => (value === null ? "-" : `${value}`);
   return table([
-    [...(daily ? ["DAY"] : []), "VERSION", "VARIANT", "CANARY", "CALLS", "REPORTS", "SUCCESS", "P50 MS", "P95 MS", "P99 MS"],
+    [...(daily ? ["DAY"] : []), "VERSION", "VARIANT", "ALIAS", "CANARY", "CALLS", "REPORTS", "SUCCESS", "P50 MS", "P95 MS", "P99 MS"],
     ...rows.map((r) => [
       ...(daily ? [r.day!] : []),
       r.version,
       r.variant ?? "-",
+      r.alias ?? "-",
       r.canary ? "yes" : "no",
       String(r.calls),
       String(r.reports),

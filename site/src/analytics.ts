@@ -5,6 +5,15 @@ import { compareVersions } from "../../src/version.ts";
 /** How far back the per-day charts go; the tables cover every day, as `promptsync analytics` does. */
 export const CHART_DAYS = 30;
 
+/**
+ * What a canary is fairly compared on: the rows of the aliases a canary ran on, on the days it served calls, both
+ * sides. Versions asked for by number, other aliases and other days are left out.
+ */
+export function canaryRows(rows: readonly AnalyticsSummaryRow[]): AnalyticsSummaryRow[] {
+  const ran = new Set(rows.filter((r) => r.canary).map((r) => `${r.alias}\u0000${r.day}`));
+  return rows.filter((r) => ran.has(`${r.alias}\u0000${r.day}`));
+}
+
 export function versionsOf(rows: readonly AnalyticsSummaryRow[]): string[] {
   return [...new Set(rows.map((r) => r.version))].sort(compareVersions);
 }

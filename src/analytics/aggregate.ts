@@ -22,12 +22,24 @@ export interface AggregateCounts {
   malformedLines: number;
 }
 
-function rowKey(day: string, version: string, variant: string | null, canary: boolean): string {
-  return `${day}\u0000${version}\u0000${variant ?? ""}\u0000${canary ? 1 : 0}`;
+type RowId = Pick<AnalyticsSummaryRow, "day" | "version" | "variant" | "alias" | "canary">;
+
+/** Rows in version, variant, alias, canary-side order. */
+export function compareRows(a: Omit<RowId, "day">, b: Omit<RowId, "day">): number {
+  return (
+    a.version.localeCompare(b.version) ||
+    (a.variant ?? "").localeCompare(b.variant ?? "") ||
+    (a.alias ?? "").localeCompare(b.alias ?? "") ||
+    Number(a.canary) - Number(b.canary)
+  );
+}
+
+function rowKey(id: RowId): string {
+  return `${id.day}\u0000${id.version}\u0000${id.variant ?? ""}\u0000${id.alias ?? ""}\u0000${id.canary ? 1 : 0}`;
 }
 
 /**
- * Folds events into per-prompt rows (day, version, variant, canary side) one line at a time: memory grows with
+ * Folds events into per-prompt rows (day, version, variant, alias, canary side) one line at a time: memory grows with
  * the rows, never with the events. Lines that are not JSON or not events of this project are counted and
  * skipped.
  */
@@ -73,7 +85,7 @@ export class Aggregator {
       this.counts.heartbeats++;
       return;
     }
-    const row = this.row(event.prompt, event.ts.slice(0, 10), event.version, event.variant, event.canary);
+    const row = this.row(event.prompt, { day: event.ts.slice(0, 10), version: event.version, variant: event.variant, alias: event.alias, canary: event.canary });
     if (event.type === "usage") {
       this.counts.usage++;
       row.calls += event.count;
@@ -90,7 +102,7 @@ export class Aggregator {
   /** Adds rows aggregated earlier (a previous build's summary). */
   addRows(prompt: string, rows: readonly AnalyticsSummaryRow[]): void {
     for (const r of rows) {
-      const row = this.row(prompt, r.day, r.version, r.variant, r.canary);
+      const row = this.row(prompt, r);
       row.calls += r.calls;
       row.reports += r.reports;
       row.successes += r.successes;
@@ -101,17 +113,18 @@ export class Aggregator {
 
   rowsOf(prompt: string): AnalyticsSummaryRow[] {
     return [...(this.prompts.get(prompt)?.values() ?? [])].map((row) => ({ ...row, latency: toHistogram(row.latency) })).sort(
-      (a, b) => a.day.localeCompare(b.day) || a.version.localeCompare(b.version) || (a.variant ?? "").localeCompare(b.variant ?? "") || Number(a.canary) - Number(b.canary),
+      (a, b) => a.day.localeCompare(b.day) || compareRows(a, b),
     );
   }
 
-  private row(prompt: string, day: string, version: string, variant: string | null, canary: boolean): Row {
+  private row(prompt: string, id: RowId): Row {
     let rows = this.prompts.get(prompt);
     if (!rows) this.prompts.set(prompt, (rows = new Map()));
-    const key = rowKey(day, version, variant, canary);
+    const key = rowKey(id);
     let row = rows.get(key);
     if (!row) {
-      row = { day, version, variant, canary, calls: 0, reports: 0, successes: 0, failures: 0, latency: new Map() };
+      const { day, version, variant, alias, canary } = id;
+      row = { day, version, variant, alias, canary, calls: 0, reports: 0, successes: 0, failures: 0, latency: new Map() };
       rows.set(key, row);
     }
     return row;

@@ -2,6 +2,7 @@ import type { AnalyticsState, AnalyticsSummaryRow } from "../formats/types.ts";
 import { telemetryLayout } from "../layout.ts";
 import type { RegistryReader } from "../storage/types.ts";
 import { parseState, readSummary } from "./build.ts";
+import { compareRows } from "./aggregate.ts";
 import { merge, percentiles, type Histogram } from "./histogram.ts";
 
 export interface AnalyticsFilter {
@@ -24,7 +25,7 @@ export interface AnalyticsTotals {
   p99: number | null;
 }
 
-export type AnalyticsTableRow = Pick<AnalyticsSummaryRow, "version" | "variant" | "canary"> & { day?: string } & AnalyticsTotals;
+export type AnalyticsTableRow = Pick<AnalyticsSummaryRow, "version" | "variant" | "alias" | "canary"> & { day?: string } & AnalyticsTotals;
 
 /** Rows summed into one, with exact percentiles over their merged latency histograms. */
 export function totalsOf(rows: readonly AnalyticsSummaryRow[]): AnalyticsTotals {
@@ -42,23 +43,23 @@ export function totalsOf(rows: readonly AnalyticsSummaryRow[]): AnalyticsTotals 
   return { ...sum, successRate: judged ? sum.successes / judged : null, p50: p50 ?? null, p95: p95 ?? null, p99: p99 ?? null };
 }
 
-/** The aggregated rows grouped by version, variant and canary side (and day with `daily`), with percentiles. */
+/** The aggregated rows grouped by version, variant, alias and canary side (and day with `daily`), with percentiles. */
 export function analyticsTable(rows: readonly AnalyticsSummaryRow[], filter: AnalyticsFilter = {}): AnalyticsTableRow[] {
   const groups = new Map<string, AnalyticsSummaryRow[]>();
   for (const row of rows) {
     if (filter.version && row.version !== filter.version) continue;
     if (filter.sinceDay && row.day < filter.sinceDay) continue;
-    const key = `${filter.daily ? row.day : ""}\u0000${row.version}\u0000${row.variant ?? ""}\u0000${row.canary}`;
+    const key = `${filter.daily ? row.day : ""}\u0000${row.version}\u0000${row.variant ?? ""}\u0000${row.alias ?? ""}\u0000${row.canary}`;
     const group = groups.get(key);
     if (group) group.push(row);
     else groups.set(key, [row]);
   }
   return [...groups.values()]
     .map((group) => {
-      const { day, version, variant, canary } = group[0]!;
-      return { ...(filter.daily && { day }), version, variant, canary, ...totalsOf(group) };
+      const { day, version, variant, alias, canary } = group[0]!;
+      return { ...(filter.daily && { day }), version, variant, alias, canary, ...totalsOf(group) };
     })
-    .sort((a, b) => (a.day ?? "").localeCompare(b.day ?? "") || a.version.localeCompare(b.version) || (a.variant ?? "").localeCompare(b.variant ?? "") || Number(a.canary) - Number(b.canary));
+    .sort((a, b) => (a.day ?? "").localeCompare(b.day ?? "") || compareRows(a, b));
 }
 
 /** The current analytics state, or undefined before the first build. */

@@ -200,6 +200,7 @@ export interface AnalyticsSummaryRow {
   day: string;
   version: string;
   variant: string | null;
+  alias: string | null;
   canary: boolean;
   calls: number;
   reports: number;

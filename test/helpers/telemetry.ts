@@ -8,7 +8,8 @@ export class Expected {
   private readonly groups = new Map<string, { calls: number; reports: number; successes: number; failures: number; latencies: number[] }>();
 
   private group(version: string, variant: string | null, canary: boolean) {
-    const key = `${version}|${variant ?? "-"}|${canary}`;
+    // Every call of sendTraffic goes through the production alias.
+    const key = `${version}|${variant ?? "-"}|production|${canary}`;
     let group = this.groups.get(key);
     if (!group) this.groups.set(key, (group = { calls: 0, reports: 0, successes: 0, failures: 0, latencies: [] }));
     return group;
@@ -31,13 +32,14 @@ export class Expected {
     return [...this.groups.entries()]
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([key, g]) => {
-        const [version, variant, canary] = key.split("|");
+        const [version, variant, alias, canary] = key.split("|");
         // Latencies are kept at 3 significant digits: rounded here with toPrecision, independently of the code.
         const sorted = g.latencies.map((l) => Number(l.toPrecision(3))).sort((a, b) => a - b);
         const rank = (p: number) => (sorted.length ? sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1]! : null);
         return {
           version,
           variant: variant === "-" ? null : variant,
+          alias,
           canary: canary === "true",
           calls: g.calls,
           reports: g.reports,
