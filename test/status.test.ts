@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { StatusReport } from "../src/status/clients.ts";
 import { PromptManager } from "../sdk/index.ts";
-import { runCli } from "./helpers/cli.ts";
+import { cliJson, runCli } from "./helpers/cli.ts";
 import { twoCommitApp } from "./helpers/telemetry.ts";
 
 describe("promptsync status", () => {
@@ -72,6 +72,9 @@ describe("promptsync status", () => {
     expect((await runCli(app.dir, ["status"])).stdout).toContain("No client of shop sent a heartbeat in the last 1h");
     expect(JSON.parse((await runCli(app.dir, ["status", "--json"])).stdout)).toMatchObject({ clients: [], unreadable: 1 });
     expect(JSON.parse((await runCli(app.dir, ["status", "--since", "3h", "--json"])).stdout)).toMatchObject({ clients: [{ client: "past" }] });
+    // analytics build forgets clients not seen for --forget-clients (and pointers that are not heartbeats).
+    expect(await cliJson(app.dir, ["analytics", "build", "--forget-clients", "1h"])).toMatchObject({ clientsForgotten: 2 });
+    expect(JSON.parse((await runCli(app.dir, ["status", "--since", "3h", "--json"])).stdout)).toMatchObject({ clients: [], unreadable: 0 });
     const bad = await runCli(app.dir, ["status", "--since", "yesterday"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--since yesterday is not a period such as 30m, 1h or 7d");

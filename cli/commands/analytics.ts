@@ -1,7 +1,9 @@
 import type { Command } from "commander";
 import { buildAnalytics, type AnalyticsBuildReport } from "../../src/analytics/build.ts";
 import { analyticsTable, promptAnalytics, readAnalyticsState, sinceDay, type AnalyticsTableRow } from "../../src/analytics/query.ts";
+import { parseDuration } from "../../src/duration.ts";
 import { UsageError } from "../../src/errors.ts";
+import { forgetClients } from "../../src/status/clients.ts";
 import { normalizeVersion } from "../../src/version.ts";
 import { resolveContext, type GlobalOptions } from "../context.ts";
 import { withGlobalOptions, withTelemetryOption, withUnsafeStoreOption } from "../global-options.ts";
@@ -47,17 +49,24 @@ export function registerAnalytics(program: Command): void {
       analytics
         .command("build")
         .description("Aggregate the telemetry batches no build has read yet into per-prompt summaries")
-        .option("--grace <hours>", "hours a partition stays open for late batches (clock skew)", "1"),
+        .option("--grace <hours>", "hours a partition stays open for late batches (clock skew)", "1")
+        .option("--forget-clients <period>", "delete the heartbeat pointers of clients not seen for this long (their events stay)", "30d"),
     ),
-  )).action(async (options: GlobalOptions & { grace: string }) => {
+  )).action(async (options: GlobalOptions & { grace: string; forgetClients: string }) => {
     const grace = Number(options.grace);
     if (!Number.isFinite(grace) || grace < 0) throw new UsageError(`--grace ${options.grace} is not a number of hours`);
+    const forgetAfter = parseDuration(options.forgetClients);
+    if (forgetAfter === undefined) throw new UsageError(`--forget-clients ${options.forgetClients} is not a period such as 7d or 720h`);
     const ctx = await resolveContext(options);
+    const store = await ctx.telemetryStore();
+    const project = await ctx.project();
     const started = performance.now();
-    const report = await buildAnalytics(await ctx.telemetryStore(), await ctx.project(), { graceMs: grace * 3_600_000 });
+    const report = await buildAnalytics(store, project, { graceMs: grace * 3_600_000 });
+    const clientsForgotten = await forgetClients(store, project, new Date(Date.now() - forgetAfter));
     const seconds = (performance.now() - started) / 1000;
-    if (ctx.json) return printJson({ ...report, seconds });
+    if (ctx.json) return printJson({ ...report, clientsForgotten, seconds });
     printBuildReport(report, seconds);
+    if (clientsForgotten) console.log(`Forgot ${clientsForgotten} client${clientsForgotten === 1 ? "" : "s"} not seen for ${options.forgetClients}`);
   });
 }
 

@@ -17,7 +17,6 @@ import { PromptManager } from "../../sdk/index.ts";
 import { measureAsync, report } from "./measure.ts";
 
 const EVENTS = Number(process.env.BENCH_TELEMETRY_EVENTS ?? 1_000_000);
-const BATCH = 5000;
 
 function line(name: string, value: string): void {
   console.log(`${name.padEnd(58)} ${value}`);
@@ -64,15 +63,32 @@ async function hotPath(work: string): Promise<void> {
 }
 
 export async function analyticsBuildBench(work: string): Promise<void> {
-  const root = join(work, "telemetry-million");
-  const store: RegistryStore = new FolderStore(root);
-  const started = performance.now();
+  // Large batches (a busy client's minute) and small ones (a quiet client's): per-event and per-object costs.
+  for (const batch of [5000, 100]) {
+    const root = join(work, `telemetry-million-${batch}`);
+    const started = performance.now();
+    const objects = await writeEvents(new FolderStore(root), batch);
+    const generated = (performance.now() - started) / 1000;
+    const bytes = Number(execFileSync("du", ["-sb", root], { encoding: "utf8" }).split("\t")[0]);
+    line(`analytics build input: ${EVENTS.toLocaleString("en-US")} events`, `${objects.toLocaleString("en-US")} gzipped batches of ${batch}, ${(bytes / 1e6).toFixed(0)} MB, generated in ${generated.toFixed(1)} s`);
+    const child = join(import.meta.dirname, "analytics-build-child.ts");
+    const result = JSON.parse(execFileSync(process.execPath, [child, root, "bench"], { encoding: "utf8" })) as { seconds: number; maxRssMb: number; events: number };
+    if (result.events !== EVENTS) throw new Error(`analytics build read ${result.events} events, not ${EVENTS}`);
+    line(`analytics build (built package), batches of ${batch} (target < 30 s, < 300 MB)`, `${result.seconds.toFixed(1)} s, peak RSS ${result.maxRssMb.toFixed(0)} MB`);
+    const again = JSON.parse(execFileSync(process.execPath, [child, root, "bench"], { encoding: "utf8" })) as { seconds: number; events: number };
+    line("analytics build again: nothing new (incremental)", `${again.seconds.toFixed(2)} s, ${again.events} events read`);
+  }
+}
+
+/** EVENTS events over a week, 20 prompts, two versions (a 20% canary), two variants, 16 clients; the batch count. */
+async function writeEvents(store: RegistryStore, batchSize: number): Promise<number> {
   const day = Date.parse("2026-11-20T00:00:00Z");
+  const batches = Math.ceil(EVENTS / batchSize);
   let written = 0;
   for (let b = 0; written < EVENTS; b++) {
     const events: TelemetryEvent[] = [];
-    const base = day + Math.floor((b * 7 * 86_400_000) / (EVENTS / BATCH));
-    for (let i = 0; i < BATCH && written < EVENTS; i++, written++) {
+    const base = day + Math.floor((b * 7 * 86_400_000) / batches);
+    for (let i = 0; i < batchSize && written < EVENTS; i++, written++) {
       const n = written * 2654435761;
       const served = {
         prompt: `prompt_${n % 20}`,
@@ -88,16 +104,8 @@ export async function analyticsBuildBench(work: string): Promise<void> {
           : { v: 1, type: "metrics", ts, project: "bench", client: `pod-${b % 16}`, ...served, metrics: { success: n % 17 !== 0, latency_ms: 80 + (n % 4000), tokens: n % 2000 } },
       );
     }
-    const key = `${telemetryLayout.partition("bench", partitionOf(new Date(base)))}batch-${String(b).padStart(5, "0")}.ndjson.gz`;
+    const key = `${telemetryLayout.partition("bench", partitionOf(new Date(base)))}batch-${String(b).padStart(6, "0")}.ndjson.gz`;
     await store.create(key, await encodeBatch(events), headersFor(key));
   }
-  const generated = (performance.now() - started) / 1000;
-  const bytes = Number(execFileSync("du", ["-sb", root], { encoding: "utf8" }).split("\t")[0]);
-  line(`analytics build input: ${EVENTS.toLocaleString("en-US")} events`, `${Math.ceil(EVENTS / BATCH)} gzipped batches, ${(bytes / 1e6).toFixed(0)} MB, generated in ${generated.toFixed(1)} s`);
-  const child = join(import.meta.dirname, "analytics-build-child.ts");
-  const result = JSON.parse(execFileSync(process.execPath, [child, root, "bench"], { encoding: "utf8" })) as { seconds: number; maxRssMb: number; events: number };
-  if (result.events !== EVENTS) throw new Error(`analytics build read ${result.events} events, not ${EVENTS}`);
-  line(`analytics build (built package): ${EVENTS.toLocaleString("en-US")} events (target < 30 s, < 300 MB)`, `${result.seconds.toFixed(1)} s, peak RSS ${result.maxRssMb.toFixed(0)} MB`);
-  const again = JSON.parse(execFileSync(process.execPath, [child, root, "bench"], { encoding: "utf8" })) as { seconds: number; events: number };
-  line("analytics build again: nothing new (incremental)", `${again.seconds.toFixed(2)} s, ${again.events} events read`);
+  return batches;
 }

@@ -127,3 +127,18 @@ function set<K, V>(map: Map<K, V>, key: K, value: V): V {
   map.set(key, value);
   return value;
 }
+
+/**
+ * Deletes the pointers of clients whose last heartbeat is older than `before` (or unreadable): processes come and
+ * go with random IDs, and status reads every pointer. Their events stay in the partitions.
+ */
+export async function forgetClients(telemetry: Pick<RegistryStore, "list" | "get" | "delete">, project: string, before: Date): Promise<number> {
+  const keys = await telemetry.list(telemetryLayout.clients(project));
+  const stale = await mapLimit(keys, 16, async (key) => {
+    const heartbeat = parseHeartbeat((await telemetry.get(key))?.body);
+    return heartbeat && heartbeat.ts >= before.toISOString() ? undefined : key;
+  });
+  const forgotten = stale.filter((key): key is string => key !== undefined);
+  await mapLimit(forgotten, 16, (key) => telemetry.delete(key));
+  return forgotten.length;
+}
