@@ -71,7 +71,7 @@ export async function analyticsBuildBench(work: string): Promise<void> {
     const generated = (performance.now() - started) / 1000;
     const bytes = Number(execFileSync("du", ["-sb", root], { encoding: "utf8" }).split("\t")[0]);
     line(`analytics build input: ${EVENTS.toLocaleString("en-US")} events`, `${objects.toLocaleString("en-US")} gzipped batches of ${batch}, ${(bytes / 1e6).toFixed(0)} MB, generated in ${generated.toFixed(1)} s`);
-    const child = join(import.meta.dirname, "analytics-build-child.ts");
+    const child = join(import.meta.dirname, "analytics-build-child.mjs");
     const result = JSON.parse(execFileSync(process.execPath, [child, root, "bench"], { encoding: "utf8" })) as { seconds: number; maxRssMb: number; events: number };
     if (result.events !== EVENTS) throw new Error(`analytics build read ${result.events} events, not ${EVENTS}`);
     line(`analytics build (built package), batches of ${batch} (target < 30 s, < 300 MB)`, `${result.seconds.toFixed(1)} s, peak RSS ${result.maxRssMb.toFixed(0)} MB`);
