@@ -17,7 +17,7 @@ import { resolveOptions, type PromptManagerOptions, type ResolvedOptions } from 
 import { PointerCache, PointerUnavailableError } from "./pointers.ts";
 import type { Prompt } from "./prompt.ts";
 import type { TelemetryConnection } from "./telemetry/connect.ts";
-import { TelemetryRecorder, type TelemetryStats } from "./telemetry/recorder.ts";
+import { servedOf, TelemetryRecorder, type TelemetryStats } from "./telemetry/recorder.ts";
 
 /** A prompt getPrompt returned, or its `id`. */
 export type PromptReference = { prompt: Prompt } | { promptId: string };
@@ -152,11 +152,7 @@ export class PromptManager {
    * 512-character values): the prompt's project, name, version, variant, alias and canary side, plus `context`.
    */
   createTrackingMetadata(options: PromptReference & { context?: Readonly<Record<string, unknown>> }): Record<string, string> {
-    const served = this.servedPrompt(options);
-    return trackingMetadata(
-      { project: this.projectOf(options), name: served.prompt, version: served.version, variant: served.variant ?? undefined, alias: served.alias ?? undefined, canary: served.canary },
-      options.context,
-    );
+    return trackingMetadata(this.projectOf(options), this.servedPrompt(options), options.context);
   }
 
   /**
@@ -182,10 +178,7 @@ export class PromptManager {
   }
 
   private servedPrompt(reference: PromptReference): ServedPrompt {
-    if ("prompt" in reference && reference.prompt) {
-      const { prompt } = reference;
-      return { prompt: prompt.name, version: prompt.version, variant: prompt.variant ?? null, alias: prompt.alias ?? null, canary: prompt.canary };
-    }
+    if ("prompt" in reference && reference.prompt) return servedOf(reference.prompt);
     const id = (reference as { promptId?: unknown }).promptId;
     if (typeof id !== "string") throw new PromptSyncError("USAGE", "Pass `prompt` (a Prompt from getPrompt) or `promptId` (its id)");
     return this.telemetry.lookup(id);

@@ -1,16 +1,8 @@
 import { PromptSyncError } from "./errors.ts";
+import type { ServedPrompt } from "./telemetry/events.ts";
 
 /** OpenAI's `metadata` limits, which most LLM APIs and tracing tools share. */
 export const METADATA_LIMITS = { keys: 16, keyLength: 64, valueLength: 512 } as const;
-
-export interface TrackedPrompt {
-  project: string | undefined;
-  name: string;
-  version: string;
-  variant: string | undefined;
-  alias: string | undefined;
-  canary: boolean;
-}
 
 /**
  * A flat string map naming the prompt a call used, plus the caller's context, that fits the `metadata`
@@ -18,14 +10,18 @@ export interface TrackedPrompt {
  * are not strings are JSON-encoded. A map that would break a limit is an error naming the key, never truncated
  * silently.
  */
-export function trackingMetadata(prompt: TrackedPrompt, context: Readonly<Record<string, unknown>> = {}): Record<string, string> {
+export function trackingMetadata(
+  project: string | undefined,
+  served: ServedPrompt,
+  context: Readonly<Record<string, unknown>> = {},
+): Record<string, string> {
   const metadata: Record<string, string> = {
-    promptsync_prompt: prompt.name,
-    promptsync_version: prompt.version,
-    ...(prompt.project !== undefined && { promptsync_project: prompt.project }),
-    ...(prompt.variant !== undefined && { promptsync_variant: prompt.variant }),
-    ...(prompt.alias !== undefined && { promptsync_alias: prompt.alias }),
-    ...(prompt.alias !== undefined && { promptsync_canary: String(prompt.canary) }),
+    promptsync_prompt: served.prompt,
+    promptsync_version: served.version,
+    ...(project !== undefined && { promptsync_project: project }),
+    ...(served.variant !== null && { promptsync_variant: served.variant }),
+    ...(served.alias !== null && { promptsync_alias: served.alias }),
+    ...(served.alias !== null && { promptsync_canary: String(served.canary) }),
   };
   for (const [key, value] of Object.entries(context)) {
     if (key.startsWith("promptsync_")) throw limitError(`context key "${key}" uses the reserved promptsync_ prefix`, "Rename the key.");

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { buildAnalytics, type AnalyticsBuildReport } from "../../src/analytics/build.ts";
-import { analyticsTable, promptAnalytics, readAnalyticsState, sinceDay, type AnalyticsTableRow } from "../../src/analytics/query.ts";
+import { analyticsTable, formatRate, promptAnalytics, readAnalyticsState, sinceDay, type AnalyticsTableRow } from "../../src/analytics/query.ts";
 import { parseDuration } from "../../src/duration.ts";
 import { UsageError } from "../../src/errors.ts";
 import { forgetClients } from "../../src/status/clients.ts";
@@ -33,8 +33,9 @@ export function registerAnalytics(program: Command): void {
     if (options.since !== undefined && !since) throw new UsageError(`--since ${options.since} is not a number of days (7d) or a date (2026-11-01)`);
     const ctx = await resolveContext(options);
     const project = await ctx.project();
-    const state = await readAnalyticsState(await ctx.telemetryStore(), project);
-    const rows = state ? await promptAnalytics(await ctx.telemetryStore(), state, prompt) : [];
+    const store = await ctx.telemetryStore();
+    const state = await readAnalyticsState(store, project);
+    const rows = state ? await promptAnalytics(store, state, prompt) : [];
     const version = options.version === undefined ? undefined : normalizeVersion(options.version);
     const result = analyticsTable(rows, { version, sinceDay: since, daily: options.daily });
     if (ctx.json) return printJson({ project, prompt, builtAt: state?.builtAt ?? null, since: since ?? null, version: version ?? null, rows: result });
@@ -82,7 +83,7 @@ function formatTable(rows: readonly AnalyticsTableRow[], daily: boolean): string
       r.canary ? "yes" : "no",
       String(r.calls),
       String(r.reports),
-      r.successRate === null ? "-" : `${(r.successRate * 100).toFixed(1)}%`,
+      formatRate(r.successRate),
       ms(r.p50),
       ms(r.p95),
       ms(r.p99),

@@ -294,6 +294,7 @@ function servingKey(prompt: Prompt): string {
   return `${prompt.name}\u0000${prompt.alias ?? `@${prompt.version}`}\u0000${prompt.variant ?? ""}\u0000${prompt.canary}`;
 }
 
-function servedOf(prompt: Prompt): ServedPrompt {
+/** What telemetry records of a prompt getPrompt returned. */
+export function servedOf(prompt: Prompt): ServedPrompt {
   return { prompt: prompt.name, version: prompt.version, variant: prompt.variant ?? null, alias: prompt.alias ?? null, canary: prompt.canary };
 }

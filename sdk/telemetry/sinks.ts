@@ -1,3 +1,4 @@
+import { encodeJsonLine } from "../../src/formats/codec.ts";
 import { headersFor, telemetryLayout } from "../../src/layout.ts";
 import type { RegistryStore } from "../../src/storage/types.ts";
 import { batchKey, encodeBatch, toNdjson } from "../../src/telemetry/batch.ts";
@@ -22,7 +23,7 @@ export function storeSink(store: RegistryStore, project: string, client: string,
   let heartbeatEtag: string | null | undefined = null;
   const clientKey = telemetryLayout.client(project, client);
   const writeHeartbeat = async (heartbeat: HeartbeatEvent) => {
-    const body = new TextEncoder().encode(`${JSON.stringify(heartbeat)}\n`);
+    const body = encodeJsonLine(heartbeat);
     for (let attempt = 0; attempt < 3; attempt++) {
       heartbeatEtag ??= (await store.head(clientKey))?.etag ?? null;
       const result = await store.swap(clientKey, body, heartbeatEtag, headersFor(clientKey));

@@ -40,7 +40,7 @@ export function versionColor(versions: readonly string[], version: string): stri
   return PALETTE[versions.indexOf(version) % PALETTE.length]!;
 }
 
-export const percent = (rate: number | null): string => (rate === null ? "-" : `${(rate * 100).toFixed(1)}%`);
+export { formatRate } from "../../src/analytics/query.ts";
 export const ms = (value: number | null): string => (value === null ? "-" : `${value} ms`);
 
 export function analyticsPath(base: string, name: string): string {

@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { mapLimit } from "../concurrency.ts";
-import { PromptSyncError } from "../errors.ts";
+import { InvalidBundleError, PromptSyncError } from "../errors.ts";
+import { decodeJson, encodeJsonLine } from "../formats/codec.ts";
 import type { AnalyticsState, AnalyticsSummary } from "../formats/types.ts";
-import { describeIssues, validateAnalyticsState, validateAnalyticsSummary } from "../formats/validate.ts";
+import { validateAnalyticsState, validateAnalyticsSummary, type Validation } from "../formats/validate.ts";
 import { headersFor, partitionOf, telemetryLayout } from "../layout.ts";
 import type { RegistryStore } from "../storage/types.ts";
 import { decodeBatch } from "../telemetry/batch.ts";
@@ -75,7 +76,7 @@ export async function buildAnalytics(store: RegistryStore, project: string, opti
   const sealedThrough = seal(open, state.sealedThrough, now, options.graceMs ?? HOUR_MS);
   try {
     await mapLimit(prompts, 8, async (prompt) => {
-      const previousKey = Object.hasOwn(state.summaries, prompt) ? state.summaries[prompt] : undefined;
+      const previousKey = summaryKeyOf(state, prompt);
       if (previousKey) {
         aggregator.addRows(prompt, (await readSummary(store, previousKey)).rows);
         superseded.push(previousKey);
@@ -83,7 +84,7 @@ export async function buildAnalytics(store: RegistryStore, project: string, opti
       const key = telemetryLayout.summary(project, prompt, build);
       const summary: AnalyticsSummary = { format: "promptsync.analytics-summary/v1", project, prompt, build, rows: aggregator.rowsOf(prompt) };
       written.push(key);
-      await store.create(key, new TextEncoder().encode(`${JSON.stringify(summary)}\n`), headersFor(key));
+      await store.create(key, encodeJsonLine(summary), headersFor(key));
       summaries[prompt] = key;
     });
     const next: AnalyticsState = {
@@ -101,7 +102,7 @@ export async function buildAnalytics(store: RegistryStore, project: string, opti
         malformedLines: state.totals.malformedLines + aggregator.counts.malformedLines,
       },
     };
-    const swapped = await store.swap(stateKey, new TextEncoder().encode(`${JSON.stringify(next)}\n`), stored?.etag ?? null, headersFor(stateKey));
+    const swapped = await store.swap(stateKey, encodeJsonLine(next), stored?.etag ?? null, headersFor(stateKey));
     if (!swapped.ok) throw conflict(project);
   } catch (error) {
     // Nothing of this build stays behind; a summary that vanished means another build replaced it.
@@ -132,25 +133,26 @@ function conflict(project: string): PromptSyncError {
 export async function readSummary(store: Pick<RegistryStore, "get">, key: string): Promise<AnalyticsSummary> {
   const object = await store.get(key);
   if (!object) throw new PromptSyncError("ANALYTICS_INVALID", `The analytics summary ${key} is missing`, { suggestion: "Run `promptsync analytics build` again." });
-  const checked = validateAnalyticsSummary(JSON.parse(new TextDecoder().decode(object.body)));
-  if (!checked.ok) throw new PromptSyncError("ANALYTICS_INVALID", `${key} is not an analytics summary: ${describeIssues(checked.issues)}`);
-  return checked.value;
+  return decodeAnalytics(object.body, key, validateAnalyticsSummary, "Run `promptsync analytics build` again.");
 }
 
 export function parseState(key: string, body: Uint8Array): AnalyticsState {
-  let json: unknown;
+  return decodeAnalytics(body, key, validateAnalyticsState, "Delete it to aggregate every batch again from scratch.");
+}
+
+/** The key of a prompt's current summary; prompt names such as `toString` are plain names. */
+export function summaryKeyOf(state: AnalyticsState, prompt: string): string | undefined {
+  return Object.hasOwn(state.summaries, prompt) ? state.summaries[prompt] : undefined;
+}
+
+/** A registry object's decoding and schema check, failing as ANALYTICS_INVALID with what to do about it. */
+function decodeAnalytics<T>(body: Uint8Array, key: string, validate: (value: unknown) => Validation<T>, suggestion: string): T {
   try {
-    json = JSON.parse(new TextDecoder().decode(body));
-  } catch {
-    json = undefined;
+    return decodeJson(body, key, validate);
+  } catch (error) {
+    if (!(error instanceof InvalidBundleError)) throw error;
+    throw new PromptSyncError("ANALYTICS_INVALID", error.message, { suggestion });
   }
-  const checked = validateAnalyticsState(json);
-  if (!checked.ok) {
-    throw new PromptSyncError("ANALYTICS_INVALID", `${key} is not an analytics state${json === undefined ? " (not JSON)" : `: ${describeIssues(checked.issues)}`}`, {
-      suggestion: "Delete it to aggregate every batch again from scratch.",
-    });
-  }
-  return checked.value;
 }
 
 function emptyState(project: string): AnalyticsState {

@@ -1,7 +1,7 @@
 import type { AnalyticsState, AnalyticsSummaryRow } from "../formats/types.ts";
 import { telemetryLayout } from "../layout.ts";
 import type { RegistryReader } from "../storage/types.ts";
-import { parseState, readSummary } from "./build.ts";
+import { parseState, readSummary, summaryKeyOf } from "./build.ts";
 import { compareRows } from "./aggregate.ts";
 import { merge, percentiles, type Histogram } from "./histogram.ts";
 
@@ -62,6 +62,11 @@ export function analyticsTable(rows: readonly AnalyticsSummaryRow[], filter: Ana
     .sort((a, b) => (a.day ?? "").localeCompare(b.day ?? "") || compareRows(a, b));
 }
 
+/** A success rate as the CLI and the dashboard print it: `89.6%`, or `-` when no report said. */
+export function formatRate(rate: number | null): string {
+  return rate === null ? "-" : `${(rate * 100).toFixed(1)}%`;
+}
+
 /** The current analytics state, or undefined before the first build. */
 export async function readAnalyticsState(reader: RegistryReader, project: string): Promise<AnalyticsState | undefined> {
   const key = telemetryLayout.analyticsState(project);
@@ -71,7 +76,7 @@ export async function readAnalyticsState(reader: RegistryReader, project: string
 
 /** A prompt's aggregated rows; empty when no build saw it. */
 export async function promptAnalytics(reader: RegistryReader, state: AnalyticsState, prompt: string): Promise<AnalyticsSummaryRow[]> {
-  const key = Object.hasOwn(state.summaries, prompt) ? state.summaries[prompt] : undefined;
+  const key = summaryKeyOf(state, prompt);
   return key ? (await readSummary(reader, key)).rows : [];
 }
 

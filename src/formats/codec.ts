@@ -12,6 +12,11 @@ export function encodeJson(value: unknown): Uint8Array {
   return encoder.encode(`${JSON.stringify(sortKeys(value), null, 2)}\n`);
 }
 
+/** Telemetry's objects: one compact line, as large summaries stay small. */
+export function encodeJsonLine(value: unknown): Uint8Array {
+  return encoder.encode(`${JSON.stringify(value)}\n`);
+}
+
 /** Compiled prompts and variants: YAML with sorted keys and literal blocks, byte-identical for identical input. */
 export function encodeYaml(value: unknown): Uint8Array {
   return encoder.encode(stringifyYaml(sortKeys(value), { lineWidth: 0, blockQuote: "literal", aliasDuplicateObjects: false }));

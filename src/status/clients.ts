@@ -56,23 +56,17 @@ export async function clientStatus(
   const valid = read.filter((h): h is HeartbeatEvent => h !== undefined && h.project === project);
   const heartbeats = valid.filter((h) => h.ts >= since.toISOString());
   const client = new RegistryClient(registry, project);
-  const interfaces = new Map<string, Promise<CommitInterface | undefined>>();
-  const versions = new Map<string, Promise<Map<string, CompiledPrompt> | undefined>>();
-  const interfaceAt = (commit: string) => interfaces.get(commit) ?? set(interfaces, commit, client.commitInterface(commit));
-  const promptsAt = (version: string) =>
-    versions.get(version) ??
-    set(
-      versions,
-      version,
-      client.promptsAt(version).then(
-        (prompts) => new Map(prompts.map((p) => [p.name, p])),
-        (error: unknown) => {
-          // A version that does not exist is a finding; a registry that cannot be read is a failure.
-          if (error instanceof VersionNotFoundError) return undefined;
-          throw error;
-        },
-      ),
-    );
+  const interfaceAt = memoized((commit) => client.commitInterface(commit));
+  const promptsAt = memoized((version) =>
+    client.promptsAt(version).then(
+      (prompts) => new Map(prompts.map((p) => [p.name, p])),
+      (error: unknown) => {
+        // A version that does not exist is a finding; a registry that cannot be read is a failure.
+        if (error instanceof VersionNotFoundError) return undefined;
+        throw error;
+      },
+    ),
+  );
 
   const clients = await mapLimit(heartbeats, 8, async (heartbeat): Promise<ClientStatus> => {
     const contract = heartbeat.commit && heartbeat.commit.length >= 40 ? await interfaceAt(heartbeat.commit) : undefined;
@@ -123,9 +117,13 @@ function parseHeartbeat(body: Uint8Array | undefined): HeartbeatEvent | undefine
   }
 }
 
-function set<K, V>(map: Map<K, V>, key: K, value: V): V {
-  map.set(key, value);
-  return value;
+/** One call per key: clients share commits and versions. */
+function memoized<V>(load: (key: string) => V): (key: string) => V {
+  const cache = new Map<string, V>();
+  return (key) => {
+    if (!cache.has(key)) cache.set(key, load(key));
+    return cache.get(key)!;
+  };
 }
 
 /**
