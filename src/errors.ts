@@ -23,6 +23,8 @@ export type ErrorCode =
   | "NETWORK"
   | "INVALID_BUNDLE"
   | "UNSAFE_TEMPLATE"
+  | "RENDER_LIMIT"
+  | "INVALID_NAME"
   | "MISSING_VARIABLE"
   | "RENDER_FAILED"
   | "PROMPT_UNAVAILABLE"
@@ -136,6 +138,34 @@ export class UnsafeTemplateError extends PromptSyncError {
     super("UNSAFE_TEMPLATE", message, {
       suggestion: "Templates may only read variables and call the built-in filters and globals.",
     });
+  }
+}
+
+/** A render went over one of its limits (operations, output length, recursion depth, time). */
+export class RenderLimitError extends PromptSyncError {
+  /** The `RenderLimits` field that was exceeded. */
+  readonly limit: string;
+  /** 1-based line of the template where the limit was reached, when known. */
+  readonly line: number | undefined;
+  constructor(limit: string, message: string, line?: number) {
+    super("RENDER_LIMIT", line === undefined ? message : `line ${line}: ${message}`, {
+      suggestion: `Simplify the template, or raise renderLimits.${limit} (SDK) / render.limits.${limit} (promptsync.config.yaml) if the prompt really needs it.`,
+    });
+    this.limit = limit;
+    this.line = line;
+  }
+}
+
+/** A prompt name, alias, version or project ID from outside (an app, a URL) that the registry layout cannot hold. */
+export class InvalidNameError extends PromptSyncError {
+  readonly kind: "prompt" | "alias" | "version" | "project" | "key";
+  readonly value: string;
+  constructor(kind: InvalidNameError["kind"], value: string, problem: string) {
+    super("INVALID_NAME", `Invalid ${kind} ${JSON.stringify(value)}: ${problem}`, {
+      suggestion: "Use the name exactly as `promptsync list` shows it.",
+    });
+    this.kind = kind;
+    this.value = value;
   }
 }
 
