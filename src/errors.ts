@@ -148,7 +148,7 @@ export class RenderLimitError extends PromptSyncError {
   /** 1-based line of the template where the limit was reached, when known. */
   readonly line: number | undefined;
   constructor(limit: string, message: string, line?: number) {
-    super("RENDER_LIMIT", line === undefined ? message : `line ${line}: ${message}`, {
+    super("RENDER_LIMIT", message, {
       suggestion: `Simplify the template, or raise renderLimits.${limit} (SDK) / render.limits.${limit} (promptsync.config.yaml) if the prompt really needs it.`,
     });
     this.limit = limit;

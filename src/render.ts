@@ -1,6 +1,8 @@
-import { InvalidBundleError, MissingVariableError, PromptSyncError, RenderError, UnsafeTemplateError } from "./errors.ts";
+import { InvalidBundleError, MissingVariableError, PromptSyncError, RenderError, RenderLimitError, UnsafeTemplateError } from "./errors.ts";
 import type { ChatMessage, CompiledPrompt, CompiledVariant, VariableInfo } from "./formats/types.ts";
-import { checkTemplate, compileCheckedTemplate, literalTemplate, type CompiledTemplate } from "./template/compile.ts";
+import type { ResolvedRenderLimits } from "./template/budget.ts";
+import { checkTemplate, compileTemplate, literalTemplate, type CompiledTemplate } from "./template/compile.ts";
+import { RenderFault } from "./template/fault.ts";
 
 export type Rendered = string | ChatMessage[];
 
@@ -16,6 +18,16 @@ export interface MaterializeOptions {
   strict?: boolean;
   /** Where the prompt came from, for error messages. */
   origin: string;
+  /** What one render may spend. @default DEFAULT_RENDER_LIMITS */
+  limits?: ResolvedRenderLimits;
+}
+
+/** A guard or budget fault as the PromptSync error of its kind, naming the prompt and the template line. */
+function renderErrorOf(prompt: string, fault: RenderFault, origin?: string): PromptSyncError {
+  const where = fault.line === undefined ? "" : ` line ${fault.line}`;
+  if (fault.kind === "unsafe") return new UnsafeTemplateError(`${origin ? `${origin}: ` : ""}prompt "${prompt}"${where}: ${fault.message}`);
+  if (fault.kind === "limit") return new RenderLimitError(fault.limit ?? "maxOperations", `prompt "${prompt}"${where}: ${fault.message}`, fault.line);
+  return new RenderError(prompt, `${fault.line === undefined ? "" : `line ${fault.line}: `}${fault.message}`, fault);
 }
 
 /**
@@ -44,7 +56,12 @@ function materializeBody(
       throw new UnsafeTemplateError(`${options.origin}: prompt "${prompt.name}" line ${problem.line}: ${problem.message}`);
     }
     if (problem) throw new InvalidBundleError(options.origin, `prompt "${prompt.name}": ${problem.message}`);
-    return compileCheckedTemplate(text, { strict });
+    try {
+      return compileTemplate(text, { strict, limits: options.limits });
+    } catch (error) {
+      if (error instanceof RenderFault) throw renderErrorOf(prompt.name, error, options.origin);
+      throw error;
+    }
   };
   const required = body.variables.filter((v) => v.required).map((v) => v.name);
   const checkValues = (values: Record<string, unknown>) => {
@@ -56,8 +73,9 @@ function materializeBody(
     try {
       return template.render(values);
     } catch (error) {
+      if (error instanceof RenderFault) throw renderErrorOf(prompt.name, error);
       if (error instanceof PromptSyncError) throw error;
-      throw new RenderError(prompt.name, (error as Error).message.replace(/^\(unknown path\)\s*/, ""), error);
+      throw new RenderError(prompt.name, (error as Error).message, error);
     }
   };
   if (body.messages) {

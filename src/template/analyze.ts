@@ -1,11 +1,14 @@
 import type { VariableInfo } from "../formats/types.ts";
+import { IDENTIFIER, testNameOf } from "./compiler.ts";
+import { isForbiddenMember } from "./guard.ts";
+import { methodNames, MUTATING_METHODS } from "./methods.ts";
 import type { TemplateNode } from "./nunjucks.ts";
 
 /**
- * Static checks on a parsed template: which variables it reads, and whether it stays inside what a prompt
- * template may do. nunjucks compiles templates to JavaScript and is not a sandbox
- * (`"".constructor.constructor("return process")()` runs code), so every template, at compile time and again
- * when the SDK loads one from a registry, must pass `analyzeTemplate` before nunjucks compiles it.
+ * Static checks on a parsed template: which variables it reads, and the problems that can be named before it
+ * runs, with their line (unknown filters and tests, unsupported tags, JavaScript internals named literally,
+ * calls that can never be allowed). Safety does not rest on this: the guarded runtime (guard.ts, runtime.ts)
+ * decides every read and call while the template renders, whatever this check misses.
  */
 
 export interface TemplateProblem {
@@ -21,16 +24,13 @@ export interface TemplateAnalysis {
   problems: TemplateProblem[];
 }
 
-const FORBIDDEN_NAMES = new Set(["constructor", "__proto__", "prototype", "__defineGetter__", "__defineSetter__", "__lookupGetter__", "__lookupSetter__"]);
-
-/** Functions a template may call: nunjucks' globals. */
+/** Functions a template may call by name. */
 const CALLABLE_GLOBALS = new Set(["range", "cycler", "joiner"]);
 
-/** Methods a template may call on values: Jinja's dict/list methods (via nunjucks' Jinja compatibility), and the cyclers'. */
-const CALLABLE_METHODS = new Set([
-  "items", "keys", "values", "get", "has_key", "count", "index", "find",
-  "next", "reset", "current",
-]);
+/** Members found on every string, list, dict, number or function: calling one that is not a Python method is always refused. */
+const PROTOTYPE_MEMBERS = new Set(
+  [Object.prototype, String.prototype, Array.prototype, Number.prototype, Function.prototype].flatMap((proto) => Object.getOwnPropertyNames(proto)),
+);
 
 /** Names that are never template variables. */
 const BUILTIN_NAMES = new Set(["True", "False", "None", "true", "false", "none", "loop", "caller", ...CALLABLE_GLOBALS]);
@@ -41,43 +41,21 @@ const DEFAULT_FILTERS = new Set(["default", "d"]);
 /** Tests (`x is defined`) that accept an undefined subject. */
 const UNDEFINED_TESTS = new Set(["defined", "undefined", "none", "null"]);
 
-/** Globals whose result is itself callable: `{% set sep = joiner() %}{{ sep() }}`. */
-const CALLABLE_FACTORIES = new Set(["joiner"]);
-
 interface Scope {
   names: Set<string>;
-  /**
-   * Names bound to something the template itself made callable: macros, `caller`, and `joiner()` results.
-   * Any other name (a `set` or `for` target, a macro parameter) may hold a value reached through a computed
-   * lookup such as `""[k][k]`, so calling it is refused.
-   */
-  callables: Set<string>;
   parent: Scope | undefined;
 }
 
-function newScope(parent: Scope | undefined, names: string[] = [], callables: string[] = []): Scope {
-  return { names: new Set(names), callables: new Set(callables), parent };
-}
-
-/** The innermost binding of `name` decides: a parameter named like an outer macro shadows it. */
-function binding(scope: Scope | undefined, name: string): "callable" | "value" | undefined {
-  for (let s = scope; s; s = s.parent) {
-    if (s.callables.has(name)) return "callable";
-    if (s.names.has(name)) return "value";
-  }
-  return undefined;
+function newScope(parent: Scope | undefined, names: string[] = []): Scope {
+  return { names: new Set(names), parent };
 }
 
 function inScope(scope: Scope | undefined, name: string): boolean {
-  return binding(scope, name) !== undefined;
+  for (let s = scope; s; s = s.parent) if (s.names.has(name)) return true;
+  return false;
 }
 
-function isFactoryCall(value: TemplateNode | undefined): boolean {
-  const callee = value?.typename === "FunCall" ? (value.name as TemplateNode) : undefined;
-  return callee?.typename === "Symbol" && CALLABLE_FACTORIES.has(String(callee.value));
-}
-
-export function analyzeTemplate(root: TemplateNode, allowedFilters: ReadonlySet<string>): TemplateAnalysis {
+export function analyzeTemplate(root: TemplateNode, allowedFilters: ReadonlySet<string>, allowedTests: ReadonlySet<string>): TemplateAnalysis {
   const required = new Map<string, boolean>();
   const problems: TemplateProblem[] = [];
 
@@ -122,34 +100,39 @@ export function analyzeTemplate(root: TemplateNode, allowedFilters: ReadonlySet<
     for (const child of list) walk(child, scope, guards);
   };
 
-  const declare = (target: TemplateNode | undefined, scope: Scope, callable = false) => {
+  /** Binds a `set`, `for` or macro parameter name; anything but a plain name is refused, as the compiler does. */
+  const declare = (target: TemplateNode | undefined, scope: Scope, what: string) => {
     if (!target) return;
-    if (target.typename === "Symbol") {
-      const name = String(target.value);
-      scope.names.add(name);
-      if (callable) scope.callables.add(name);
-      else scope.callables.delete(name);
-    } else for (const child of target.children ?? []) declare(child, scope);
+    if (target.typename === "Array") {
+      for (const child of target.children ?? []) declare(child, scope, what);
+    } else if (target.typename === "Symbol" && IDENTIFIER.test(String(target.value))) {
+      scope.names.add(String(target.value));
+    } else {
+      problem(target, "UNSAFE_TEMPLATE", `${what} must be a plain name (letters, digits and _)`);
+    }
   };
 
+  /**
+   * A call the runtime would refuse whatever the values: a free variable (the app's variables are data), or a
+   * JavaScript method that is not one of the Python methods templates have.
+   */
   const walkCallee = (callee: TemplateNode, scope: Scope, guards: ReadonlySet<string>) => {
     if (callee.typename === "Symbol") {
       const name = String(callee.value);
-      if (FORBIDDEN_NAMES.has(name)) return forbiddenKey(callee, name);
-      const bound = binding(scope, name);
-      if (bound === "callable" || (bound === undefined && CALLABLE_GLOBALS.has(name))) return;
-      return problem(callee, "UNSAFE_TEMPLATE", `"${name}" is not a function a template may call: only filters, macros and the globals range, cycler and joiner can be called`);
+      if (isForbiddenMember(name)) return forbiddenKey(callee, name);
+      if (inScope(scope, name) || CALLABLE_GLOBALS.has(name)) return;
+      return problem(callee, "UNSAFE_TEMPLATE", `"${name}" is not a function a template may call: the app's variables are data; macros, caller, range, cycler and joiner can be called`);
     }
     if (callee.typename === "LookupVal") {
       const key = callee.val as TemplateNode;
-      const method = key.typename === "Literal" ? String(key.value) : undefined;
-      if (method !== undefined && FORBIDDEN_NAMES.has(method)) return forbiddenKey(key, method);
-      if (method === undefined || !CALLABLE_METHODS.has(method)) {
-        problem(callee, "UNSAFE_TEMPLATE", `calling "${method ?? "a computed member"}" is not allowed in templates`);
+      const method = key.typename === "Literal" && typeof key.value === "string" ? key.value : undefined;
+      if (method !== undefined && isForbiddenMember(method)) return forbiddenKey(key, method);
+      if (method !== undefined && MUTATING_METHODS.has(method)) {
+        problem(key, "UNSAFE_TEMPLATE", `${method}() would change a list or dict: template values cannot be modified`);
+      } else if (method !== undefined && PROTOTYPE_MEMBERS.has(method) && !methodNames.has(method)) {
+        problem(key, "UNSAFE_TEMPLATE", `"${method}" is a JavaScript method, which templates cannot call; the Python methods of strings, lists and dicts can be`);
       }
-      return walk(callee.target as TemplateNode, scope, guards);
     }
-    problem(callee, "UNSAFE_TEMPLATE", "only filters, macros and the globals range, cycler and joiner can be called");
     walk(callee, scope, guards);
   };
 
@@ -163,14 +146,15 @@ export function analyzeTemplate(root: TemplateNode, allowedFilters: ReadonlySet<
     switch (node.typename) {
       case "Symbol": {
         const name = String(node.value);
-        if (FORBIDDEN_NAMES.has(name)) return forbiddenKey(node, name);
+        if (isForbiddenMember(name)) return forbiddenKey(node, name);
+        if (!IDENTIFIER.test(name)) return problem(node, "UNSAFE_TEMPLATE", `"${name}" is not a plain name (letters, digits and _)`);
         if (!BUILTIN_NAMES.has(name) && !inScope(scope, name)) recordVariable(name, guards.has(name));
         return;
       }
       case "LookupVal": {
         const key = node.val as TemplateNode;
         if (key.typename === "Literal") {
-          if (FORBIDDEN_NAMES.has(String(key.value))) return forbiddenKey(key, String(key.value));
+          if (isForbiddenMember(String(key.value))) return forbiddenKey(key, String(key.value));
         } else {
           walk(key, scope, guards);
         }
@@ -193,7 +177,8 @@ export function analyzeTemplate(root: TemplateNode, allowedFilters: ReadonlySet<
       }
       case "Is": {
         const test = node.right as TemplateNode;
-        const testName = test.typename === "FunCall" ? String((test.name as TemplateNode).value) : String(test.value);
+        const testName = testNameOf(node) ?? String(test.typename === "FunCall" ? (test.name as TemplateNode).value : test.value);
+        if (!allowedTests.has(testName)) problem(test, "UNSAFE_TEMPLATE", `unknown test "${testName}"`);
         const subjectGuards = UNDEFINED_TESTS.has(testName) ? new Set([...guards, ...guardedNames(node.left as TemplateNode)]) : guards;
         walk(node.left as TemplateNode, scope, subjectGuards);
         if (test.typename === "FunCall") walkList(test.args, scope, guards);
@@ -207,33 +192,30 @@ export function analyzeTemplate(root: TemplateNode, allowedFilters: ReadonlySet<
         walk(node.body as TemplateNode, scope, condGuards);
         return walk(node.else_ as TemplateNode, scope, guards);
       }
-      case "For":
-      case "AsyncEach":
-      case "AsyncAll": {
+      case "For": {
         walk(node.arr as TemplateNode, scope, guards);
         const body = newScope(scope, ["loop"]);
-        declare(node.name as TemplateNode, body);
+        declare(node.name as TemplateNode, body, "a loop variable");
         walk(node.body as TemplateNode, body, guards);
         return walk(node.else_ as TemplateNode, scope, guards);
       }
       case "Set": {
         walk(node.value as TemplateNode, scope, guards);
         walk(node.body as TemplateNode, scope, guards);
-        const callable = isFactoryCall(node.value as TemplateNode);
-        for (const target of node.targets as TemplateNode[]) declare(target, scope, callable);
+        for (const target of node.targets as TemplateNode[]) declare(target, scope, "a set target");
         return;
       }
       case "Macro":
       case "Caller": {
-        declare(node.name as TemplateNode, scope, true);
-        const body = newScope(scope, ["caller"], ["caller"]);
+        if (node.typename === "Macro") declare(node.name as TemplateNode, scope, "a macro name");
+        const body = newScope(scope, ["caller"]);
         for (const arg of (node.args as TemplateNode).children ?? []) {
           if (arg.typename === "KeywordArgs") {
             for (const pair of arg.children ?? []) {
               walk(pair.value as TemplateNode, scope, guards);
-              declare(pair.key as TemplateNode, body);
+              declare(pair.key as TemplateNode, body, "a macro parameter");
             }
-          } else declare(arg, body);
+          } else declare(arg, body, "a macro parameter");
         }
         return walk(node.body as TemplateNode, body, guards);
       }
@@ -243,6 +225,9 @@ export function analyzeTemplate(root: TemplateNode, allowedFilters: ReadonlySet<
         if (key.typename !== "Symbol") walk(key, scope, guards);
         return walk(node.value as TemplateNode, scope, guards);
       }
+      case "Literal":
+        if (node.value instanceof RegExp) problem(node, "UNSAFE_TEMPLATE", "regular expression literals are not supported in prompt templates");
+        return;
       case "Extends":
       case "Include":
       case "Import":
@@ -250,13 +235,17 @@ export function analyzeTemplate(root: TemplateNode, allowedFilters: ReadonlySet<
       case "Block":
       case "Super":
         return problem(node, "UNSUPPORTED_TAG", `{% ${node.typename.toLowerCase()} %} is not supported: a prompt is one self-contained template`);
+      case "AsyncEach":
+      case "AsyncAll":
+        return problem(node, "UNSUPPORTED_TAG", `{% ${node.typename === "AsyncEach" ? "asyncEach" : "asyncAll"} %} is not supported: use {% for %}`);
       case "CallExtension":
       case "CallExtensionAsync":
         return problem(node, "UNSAFE_TEMPLATE", "template extensions are not allowed");
       default:
         if (node.children) walkList(node.children, scope, guards);
         for (const field of node.fields) {
-          if (field !== "children") walk(node[field] as TemplateNode, scope, guards);
+          const value = node[field];
+          if (field !== "children" && value && typeof value === "object" && (Array.isArray(value) || "typename" in value)) walk(value as TemplateNode, scope, guards);
         }
     }
   };

@@ -1,6 +1,12 @@
 import type { VariableInfo } from "../formats/types.ts";
 import { analyzeTemplate, type TemplateProblem } from "./analyze.ts";
-import { environment, nunjucks, parseTemplate, templateErrorPosition } from "./nunjucks.ts";
+import { DEFAULT_RENDER_LIMITS, RenderBudget, withBudget, type ResolvedRenderLimits } from "./budget.ts";
+import { filterNames, templateEnvironment, testNames } from "./builtins.ts";
+import { compileTree, type RootRender } from "./compiler.ts";
+import { RenderFault } from "./fault.ts";
+import { toTemplateData } from "./guard.ts";
+import { nunjucks, parseTemplate, templateErrorPosition } from "./nunjucks.ts";
+import { guardedRuntime, type RenderContext } from "./runtime.ts";
 
 export interface TemplateCheck {
   variables: VariableInfo[];
@@ -24,48 +30,91 @@ export function toJinjaSource(source: string): string {
   return normalized.endsWith("\n") ? normalized.slice(0, -1) : normalized;
 }
 
-let allowedFilters: ReadonlySet<string> | undefined;
-function filters(): ReadonlySet<string> {
-  allowedFilters ??= new Set(Object.keys((environment(true) as unknown as { filters: object }).filters));
-  return allowedFilters;
-}
+type Parsed = { root: ReturnType<typeof parseTemplate>; problem?: undefined } | { root?: undefined; problem: SyntaxProblem };
 
-/** Parses and checks a template without compiling it to code. */
-export function checkTemplate(source: string): TemplateCheck {
-  const jinja = toJinjaSource(source);
-  let root;
+function parse(jinja: string): Parsed {
   try {
-    root = parseTemplate(jinja);
+    return { root: parseTemplate(jinja) };
   } catch (error) {
     const { line, column, message } = templateErrorPosition(error);
     if (/end of file/.test(message) && line === 1 && column === 1) {
       // nunjucks has no position at the end of input: point at the end, where the closing tag is missing.
       const lines = jinja.split("\n");
       const end = { line: lines.length, column: (lines.at(-1) ?? "").length + 1 };
-      return { variables: [], problems: [{ code: "TEMPLATE_SYNTAX", ...end, message: `${message} (a block is not closed)` }] };
+      return { problem: { code: "TEMPLATE_SYNTAX", ...end, message: `${message} (a block is not closed)` } };
     }
-    return { variables: [], problems: [{ code: "TEMPLATE_SYNTAX", line, column, message }] };
+    return { problem: { code: "TEMPLATE_SYNTAX", line, column, message } };
   }
-  return analyzeTemplate(root, filters());
+}
+
+/**
+ * Parses a template and checks it statically: its variables, and the early, friendly errors (unknown filters
+ * and tests, unsupported tags, names that reach JavaScript internals). Rendering is guarded whatever this misses.
+ */
+export function checkTemplate(source: string): TemplateCheck {
+  const { root, problem } = parse(toJinjaSource(source));
+  if (problem) return { variables: [], problems: [problem] };
+  return analyzeTemplate(root, filterNames, testNames);
 }
 
 export interface RenderOptions {
   /** Throw when the template outputs an undefined value (Jinja's StrictUndefined). @default true */
   strict?: boolean;
+  /** What one render may spend. @default DEFAULT_RENDER_LIMITS */
+  limits?: ResolvedRenderLimits;
 }
 
 /** A template compiled once to a render function; rendering never parses again. */
 export interface CompiledTemplate {
+  /** Throws RenderFault when the guard refuses something, the budget runs out, or the template fails. */
   render(variables: Record<string, unknown>): string;
 }
 
+class TemplateContext implements RenderContext {
+  readonly env = templateEnvironment;
+  readonly ctx: Record<string, unknown>;
+
+  constructor(ctx: Record<string, unknown>) {
+    this.ctx = ctx;
+  }
+
+  setVariable(name: string, value: unknown): void {
+    this.ctx[name] = value;
+  }
+
+  addExport(): void {}
+}
+
+const Frame = (nunjucks as unknown as { runtime: { Frame: new () => { topLevel: boolean } } }).runtime.Frame;
+
+function run(root: RootRender, variables: Record<string, unknown>, limits: ResolvedRenderLimits): string {
+  const budget = new RenderBudget(limits);
+  return withBudget(budget, () => {
+    const frame = new Frame();
+    frame.topLevel = true;
+    let failure: unknown;
+    let output = "";
+    root(templateEnvironment, new TemplateContext(toTemplateData(variables, budget)), frame, guardedRuntime, (error, result) => {
+      failure = error;
+      output = result ?? "";
+    });
+    if (failure) throw failure;
+    if (output.length > limits.maxOutputLength) budget.checkLength(output.length, "the output");
+    return output;
+  });
+}
+
 /**
- * Compiles a template that `checkTemplate` accepted. Callers must run the check first: nunjucks compiles
- * templates to JavaScript, and only the check stops a template from reaching code.
+ * Compiles a template for guarded rendering: every member read, call, filter, loop and string it makes is
+ * checked while it runs (guard.ts, runtime.ts) against one budget per render (budget.ts). Throws RenderFault
+ * when the template cannot be compiled safely.
  */
-export function compileCheckedTemplate(source: string, options: RenderOptions = {}): CompiledTemplate {
-  const template = new nunjucks.Template(toJinjaSource(source), environment(options.strict ?? true), undefined, true);
-  return { render: (variables) => template.render(variables) };
+export function compileTemplate(source: string, options: RenderOptions = {}): CompiledTemplate {
+  const { root, problem } = parse(toJinjaSource(source));
+  if (problem) throw new RenderFault("render", problem.message, problem.line);
+  const render = compileTree(root, options.strict ?? true);
+  const limits = options.limits ?? DEFAULT_RENDER_LIMITS;
+  return { render: (variables) => run(render, variables, limits) };
 }
 
 /** A plain prompt (template: false): its text is returned as it is. */

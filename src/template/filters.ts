@@ -1,26 +1,19 @@
+import { bind } from "./arguments.ts";
+import { activeBudget } from "./budget.ts";
+import { renderFailure } from "./fault.ts";
+
 /**
- * Jinja2 filters that nunjucks lacks, and replacements for nunjucks filters whose output differs from Jinja2's,
- * all with Jinja2 3.1's output. `attr` is left out on purpose: it would reach object internals that the safety
- * check forbids.
+ * Jinja2 filters that nunjucks lacks, and replacements for nunjucks filters whose output differs from Jinja2's or
+ * that could run unbounded, all with Jinja2 3.1's output. Sizes are checked before a large string is made.
+ * `attr` is left out: member reads belong to the guard.
  */
-
-type KeywordArgs = { __keywords?: boolean } & Record<string, unknown>;
-
-function keywords(args: unknown[]): { positional: unknown[]; kw: KeywordArgs } {
-  const last = args.at(-1) as KeywordArgs | undefined;
-  if (last && typeof last === "object" && last.__keywords) return { positional: args.slice(0, -1), kw: last };
-  return { positional: args, kw: {} };
-}
-
-/** Binds positional and keyword arguments to parameter names, as Python does. */
-function bind(args: unknown[], names: string[]): Record<string, unknown> {
-  const { positional, kw } = keywords(args);
-  return Object.fromEntries(names.map((name, i) => [name, name in kw ? kw[name] : positional[i]]));
-}
 
 /** Python's json.dumps(sort_keys=True) with ensure_ascii, then Jinja's HTML-safe escaping. */
 export function tojson(value: unknown, ...args: unknown[]): string {
   const { indent } = bind(args, ["indent"]);
+  if (indent !== undefined && indent !== null && (typeof indent !== "number" || !Number.isInteger(indent) || indent < 0)) {
+    throw renderFailure("tojson's indent must be a non-negative integer");
+  }
   return pythonJson(value, typeof indent === "number" ? indent : undefined, 0)
     .replaceAll("<", "\\u003c")
     .replaceAll(">", "\\u003e")
@@ -56,7 +49,14 @@ function pythonJson(value: unknown, indent: number | undefined, level: number): 
         .sort()
         .map((k) => `${pythonJson(k, indent, level + 1)}: ${pythonJson((value as Record<string, unknown>)[k], indent, level + 1)}`);
   if (items.length === 0) return open + close;
-  if (indent === undefined) return open + items.join(", ") + close;
+  const budget = activeBudget();
+  budget.charge(items.length);
+  const content = items.reduce((sum, item) => sum + item.length, 0);
+  if (indent === undefined) {
+    budget.checkLength(content + 2 * items.length, "tojson's result");
+    return open + items.join(", ") + close;
+  }
+  budget.checkLength(content + (items.length + 1) * (indent * (level + 1) + 2), "tojson's result");
   const inner = "\n" + " ".repeat(indent * (level + 1));
   return open + inner + items.join("," + inner) + "\n" + " ".repeat(indent * level) + close;
 }
@@ -65,60 +65,6 @@ function items(value: unknown): [string, unknown][] {
   if (value === null || value === undefined) return [];
   if (value instanceof Map) return [...value.entries()];
   return Object.entries(value as object);
-}
-
-/** Jinja's make_attrgetter: a dotted attribute path, strings lowercased unless case_sensitive. */
-function attrGetter(attribute: unknown, caseSensitive = true): (item: unknown) => unknown {
-  const path = typeof attribute === "string" ? attribute.split(".") : [];
-  return (item) => {
-    const value = path.reduce<unknown>((v, key) => (v == null ? undefined : (v as Record<string, unknown>)[key]), item);
-    return !caseSensitive && typeof value === "string" ? value.toLowerCase() : value;
-  };
-}
-
-function unique(value: unknown, ...args: unknown[]): unknown[] {
-  const { case_sensitive, attribute } = bind(args, ["case_sensitive", "attribute"]);
-  const key = attrGetter(attribute, Boolean(case_sensitive));
-  const seen = new Set<unknown>();
-  const result: unknown[] = [];
-  for (const item of Array.isArray(value) ? value : [...String(value)]) {
-    if (seen.has(key(item))) continue;
-    seen.add(key(item));
-    result.push(item);
-  }
-  return result;
-}
-
-function extreme(pick: (a: number) => boolean) {
-  return (value: unknown, ...args: unknown[]): unknown => {
-    const { case_sensitive, attribute } = bind(args, ["case_sensitive", "attribute"]);
-    const key = attrGetter(attribute, Boolean(case_sensitive));
-    const list = Array.isArray(value) ? value : [];
-    let best: unknown;
-    for (const item of list) {
-      if (best === undefined || pick(compare(key(item), key(best)))) best = item;
-    }
-    return best;
-  };
-}
-
-function compare(a: unknown, b: unknown): number {
-  if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
-  return Number(a) - Number(b);
-}
-
-/** `map(attribute="name")`, or `map("upper")` with the name of a filter. */
-function map(this: { env: { getFilter(name: string): (...v: unknown[]) => unknown } }, value: unknown, ...args: unknown[]) {
-  const { positional, kw } = keywords(args);
-  const list = Array.isArray(value) ? value : [];
-  if (typeof kw.attribute === "string") {
-    const get = attrGetter(kw.attribute);
-    return list.map((item) => get(item) ?? kw.default);
-  }
-  const filterName = positional[0];
-  if (typeof filterName !== "string") return list;
-  const filter = this.env.getFilter(filterName);
-  return list.map((item) => filter.call(this, item, ...positional.slice(1)));
 }
 
 /** Python's len(): strings count code points, so an emoji is 1. */
@@ -176,9 +122,13 @@ const LINE_BREAK = /\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/;
 
 function indent(value: unknown, ...args: unknown[]): string {
   const { width = 4, first, blank } = bind(args, ["width", "first", "blank"]);
-  const indention = typeof width === "string" ? width : " ".repeat(Number(width));
   // Python's splitlines() after appending "\n": a trailing line break yields no extra empty line.
   const lines = `${String(value ?? "")}\n`.split(LINE_BREAK).slice(0, -1);
+  const size = typeof width === "string" ? width.length : Number(width);
+  if (!Number.isInteger(size) || size < 0) throw renderFailure("indent's width must be a non-negative integer or a string");
+  const total = lines.reduce((sum, line) => sum + line.length + 1, 0);
+  activeBudget().checkLength(total + size * lines.length, "indent's result");
+  const indention = typeof width === "string" ? width : " ".repeat(size);
   const rest = lines.slice(1).map((line) => (line || blank ? indention + line : line));
   const text = [lines[0] ?? "", ...rest].join("\n");
   return first ? indention + text : text;
@@ -196,6 +146,50 @@ function wordcount(value: unknown): number {
   return String(value ?? "").match(/[\p{L}\p{N}_]+/gu)?.length ?? 0;
 }
 
+function center(value: unknown, ...args: unknown[]): string {
+  const { width = 80 } = bind(args, ["width"]);
+  const text = String(value ?? "");
+  const size = Number(width);
+  if (!Number.isInteger(size)) throw renderFailure("center's width must be an integer");
+  if (text.length >= size) return text;
+  activeBudget().checkLength(size, "center's result");
+  // Python's str.center: the extra space goes to the right when the text is even-length, left when odd.
+  const spaces = size - text.length;
+  const left = Math.floor(spaces / 2) + (spaces & size & 1);
+  return " ".repeat(left) + text + " ".repeat(spaces - left);
+}
+
+function trim(value: unknown, ...args: unknown[]): string {
+  const { chars } = bind(args, ["chars"]);
+  const text = String(value ?? "");
+  if (chars === undefined || chars === null) return text.trim();
+  const set = String(chars);
+  let start = 0;
+  let end = text.length;
+  while (start < end && set.includes(text[start]!)) start++;
+  while (end > start && set.includes(text[end - 1]!)) end--;
+  return text.slice(start, end);
+}
+
+/** Removes every `open`…`close` span, as markupsafe does with str.find, in one linear pass. */
+function removeSpans(text: string, open: string, close: string): string {
+  let result = "";
+  let at = 0;
+  for (;;) {
+    const start = text.indexOf(open, at);
+    const end = start === -1 ? -1 : text.indexOf(close, start);
+    if (end === -1) return result + text.slice(at);
+    result += text.slice(at, start);
+    at = end + close.length;
+  }
+}
+
+/** markupsafe's striptags: comments, then tags, removed; whitespace collapsed. */
+function striptags(value: unknown): string {
+  const text = removeSpans(removeSpans(String(value ?? ""), "<!--", "-->"), "<", ">");
+  return text.split(/\s+/).filter(Boolean).join(" ");
+}
+
 /** markupsafe's escape: five characters, `"` as &#34;; strings already marked safe are left alone. */
 function escape(value: unknown): unknown {
   if (value instanceof String) return value;
@@ -206,10 +200,6 @@ function escape(value: unknown): unknown {
 export const jinjaFilters: Record<string, (...args: never[]) => unknown> = {
   tojson,
   items,
-  unique,
-  min: extreme((c) => c < 0),
-  max: extreme((c) => c > 0),
-  map,
   length,
   count: length,
   default: defaultValue,
@@ -217,6 +207,9 @@ export const jinjaFilters: Record<string, (...args: never[]) => unknown> = {
   round,
   truncate,
   indent,
+  center,
+  trim,
+  striptags,
   title,
   wordcount,
   escape,

@@ -1,15 +1,11 @@
 /**
  * Python's truthiness for `if`, inline `if`, `not`, `and` and `or`: empty lists and dicts are false, and
  * `a or b` / `a and b` return an operand, as in Jinja. nunjucks compiles these to JavaScript operators, where `[]`
- * is true, so `{% if examples %}` would render its block for an empty list. Like nunjucks' own Jinja
- * compatibility, this patches nunjucks' compiler and runtime once for the process.
+ * is true, so `{% if examples %}` would render its block for an empty list. Installed on PromptSync's own
+ * compiler class only; the compiled code calls `runtime.truthy`.
  */
 
 type CompileMethod = (this: CompilerThis, node: NodeLike, frame: unknown, ...rest: unknown[]) => void;
-
-interface CompilerLike {
-  prototype: Record<string, CompileMethod>;
-}
 
 interface CompilerThis {
   _emit(code: string): void;
@@ -25,11 +21,7 @@ interface NodeLike {
   colno: number;
 }
 
-interface NunjucksInternals {
-  compiler: { Compiler: CompilerLike };
-  nodes: { Node: { extend(name: string, props: object): new (lineno: number, colno: number, target: unknown) => NodeLike } };
-  runtime: Record<string, unknown>;
-}
+type TruthyNode = new (lineno: number, colno: number, target: unknown) => NodeLike;
 
 export function isTruthy(value: unknown): boolean {
   if (Array.isArray(value)) return value.length > 0;
@@ -39,41 +31,33 @@ export function isTruthy(value: unknown): boolean {
   return Boolean(value);
 }
 
-export function installPythonTruthiness(nunjucks: NunjucksInternals): void {
-  const { Compiler } = nunjucks.compiler;
-  const proto = Compiler.prototype;
-  if (proto.compilePyTruthy) return;
-  nunjucks.runtime.pyTruthy = isTruthy;
-  const Truthy = nunjucks.nodes.Node.extend("PyTruthy", { fields: ["target"] });
-
+export function installPythonTruthiness(proto: Record<string, CompileMethod>, Truthy: TruthyNode): void {
   const assertType = proto.assertType!;
   proto.assertType = function (node, frame, ...rest) {
     if (node instanceof Truthy) return;
     assertType.call(this, node, frame, ...rest);
   };
   proto.compilePyTruthy = function (node, frame) {
-    this._emit("runtime.pyTruthy(");
+    this._emit("runtime.truthy(");
     this.compile(node.target, frame);
     this._emit(")");
   };
-
-  for (const name of ["compileIf", "compileIfAsync", "compileInlineIf"]) {
-    const original = proto[name];
-    if (!original) continue;
+  for (const name of ["compileIf", "compileInlineIf"]) {
+    const original = proto[name]!;
     proto[name] = function (node, frame, ...rest) {
       if (!(node.cond instanceof Truthy)) node.cond = new Truthy(node.lineno, node.colno, node.cond);
       original.call(this, node, frame, ...rest);
     };
   }
   proto.compileNot = function (node, frame) {
-    this._emit("!runtime.pyTruthy(");
+    this._emit("!runtime.truthy(");
     this.compile(node.target, frame);
     this._emit(")");
   };
   // The right operand stays lazy, as in Python: `a or b` evaluates b only when a is false.
   const shortCircuit = (whenTruthy: "left" | "right") =>
     function (this: CompilerThis, node: NodeLike, frame: unknown) {
-      this._emit("(function(l, r){ return runtime.pyTruthy(l) ? ");
+      this._emit("(function(l, r){ return runtime.truthy(l) ? ");
       this._emit(whenTruthy === "left" ? "l : r(); })(" : "r() : l; })(");
       this.compile(node.left, frame);
       this._emit(", function(){ return ");

@@ -1,0 +1,150 @@
+import { RenderFault } from "./fault.ts";
+
+/** What one render may spend. Every template shares one budget per `format()` call. */
+export interface RenderLimits {
+  /**
+   * Work units: one per loop iteration, macro call, filter or method call, plus one per item or 64 characters
+   * that a filter, method, slice, `in` or `range()` goes through.
+   * @default 1000000
+   */
+  maxOperations?: number;
+  /** Longest string a render may make, its output included, in UTF-16 code units. @default 4194304 */
+  maxOutputLength?: number;
+  /** Most items `range()` may return, and most rows `batch` and `slice` may make (Jinja2's MAX_RANGE). @default 100000 */
+  maxRange?: number;
+  /** Deepest nesting of macro calls, and of the variables passed in. @default 100 */
+  maxDepth?: number;
+  /** Wall-clock backstop for one render, in milliseconds. @default 1000 */
+  timeoutMs?: number;
+}
+
+export type ResolvedRenderLimits = Readonly<Required<RenderLimits>>;
+
+export const DEFAULT_RENDER_LIMITS: ResolvedRenderLimits = Object.freeze({
+  maxOperations: 1_000_000,
+  maxOutputLength: 4 * 1024 * 1024,
+  maxRange: 100_000,
+  maxDepth: 100,
+  timeoutMs: 1_000,
+});
+
+const LIMIT_NAMES = Object.keys(DEFAULT_RENDER_LIMITS) as (keyof RenderLimits)[];
+
+/**
+ * Fills in the defaults. Returns the problem with the first bad field instead of throwing, so the SDK and the
+ * CLI can each report it in their own terms.
+ */
+export function resolveRenderLimits(limits: RenderLimits | undefined): ResolvedRenderLimits | string {
+  if (limits === undefined) return DEFAULT_RENDER_LIMITS;
+  if (limits === null || typeof limits !== "object" || Array.isArray(limits)) return "must be an object";
+  for (const key of Object.keys(limits)) {
+    if (!(LIMIT_NAMES as string[]).includes(key)) return `unknown field "${key}" (known: ${LIMIT_NAMES.join(", ")})`;
+  }
+  const resolved = { ...DEFAULT_RENDER_LIMITS };
+  for (const name of LIMIT_NAMES) {
+    const value = limits[name];
+    if (value === undefined) continue;
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) return `${name} must be a positive integer`;
+    resolved[name] = value;
+  }
+  return Object.freeze(resolved);
+}
+
+/** The clock is read once per this many operations, so a loop pays for it rarely. */
+const CLOCK_INTERVAL = 256;
+
+export class RenderBudget {
+  readonly limits: ResolvedRenderLimits;
+  private operations = 0;
+  private nextCheck: number;
+  private depth = 0;
+  private readonly deadline: number;
+  /** The template line of the latest charged operation, for faults raised where no line is known. */
+  line: number | undefined;
+
+  constructor(limits: ResolvedRenderLimits) {
+    this.limits = limits;
+    this.nextCheck = Math.min(CLOCK_INTERVAL, limits.maxOperations);
+    this.deadline = performance.now() + limits.timeoutMs;
+  }
+
+  /** Spends `cost` operations; throws once the render is over its operations or its time. */
+  charge(cost: number, line?: number): void {
+    if (line !== undefined) this.line = line;
+    this.operations += cost;
+    if (this.operations >= this.nextCheck) this.checkpoint();
+  }
+
+  /** Charges for going through `size` items or 64 × `size` characters. */
+  chargeSize(value: unknown, line?: number): void {
+    this.charge(1 + sizeUnits(value), line);
+  }
+
+  private checkpoint(): void {
+    if (this.operations > this.limits.maxOperations) {
+      throw this.fault("maxOperations", `the render went over ${this.limits.maxOperations} operations (loop iterations, calls, filtered items)`);
+    }
+    if (performance.now() > this.deadline) {
+      throw this.fault("timeoutMs", `the render took longer than ${this.limits.timeoutMs} ms`);
+    }
+    this.nextCheck = Math.min(this.operations + CLOCK_INTERVAL, this.limits.maxOperations + 1);
+  }
+
+  enter(): void {
+    if (++this.depth > this.limits.maxDepth) {
+      this.depth--;
+      throw this.fault("maxDepth", `macro calls nested deeper than ${this.limits.maxDepth}`);
+    }
+  }
+
+  leave(): void {
+    this.depth--;
+  }
+
+  /** Throws unless a string or list of `length` fits; call it before making the value where that is possible. */
+  checkLength(length: number, what = "a string", line?: number): void {
+    if (length > this.limits.maxOutputLength) {
+      throw this.fault("maxOutputLength", `${what} would be ${length} characters long, over ${this.limits.maxOutputLength}`, line);
+    }
+  }
+
+  /** Checks a value a filter or method made: strings against maxOutputLength. */
+  checkValue(value: unknown, what: string, line?: number): void {
+    if (typeof value === "string" && value.length > this.limits.maxOutputLength) this.checkLength(value.length, what, line);
+  }
+
+  checkRange(count: number, what: string, line?: number): void {
+    if (count > this.limits.maxRange) {
+      throw this.fault("maxRange", `${what} would have ${count} items, over ${this.limits.maxRange}`, line);
+    }
+  }
+
+  fault(limit: keyof RenderLimits, message: string, line?: number): RenderFault {
+    return new RenderFault("limit", message, line ?? this.line, limit);
+  }
+}
+
+function sizeUnits(value: unknown): number {
+  if (typeof value === "string") return value.length >>> 6;
+  if (Array.isArray(value)) return value.length;
+  return 0;
+}
+
+let active: RenderBudget | undefined;
+
+/** The budget of the render under way; templates render synchronously, so there is one at a time per thread. */
+export function activeBudget(): RenderBudget {
+  if (!active) throw new RenderFault("render", "a template function was called outside a render");
+  return active;
+}
+
+/** Runs `render` with `budget` as the active one, restoring the previous (a nested render) afterwards. */
+export function withBudget<T>(budget: RenderBudget, render: () => T): T {
+  const previous = active;
+  active = budget;
+  try {
+    return render();
+  } finally {
+    active = previous;
+  }
+}

@@ -1,0 +1,73 @@
+import nunjucks from "nunjucks";
+import { activeBudget } from "./budget.ts";
+import { unsafe } from "./fault.ts";
+import { jinjaFilters } from "./filters.ts";
+import { BoundMethod } from "./guard.ts";
+import { listFilters } from "./list-filters.ts";
+
+/**
+ * The filters and tests templates may use, each wrapped so that it is counted against the render budget, never
+ * receives a function, and never returns a string over the budget's length. Looked up as own properties only:
+ * nunjucks' environment looks names up on plain objects, where `|constructor` finds Object.
+ */
+
+type TemplateFunction = (this: unknown, ...args: unknown[]) => unknown;
+
+const stock = new nunjucks.Environment([], { autoescape: false }) as unknown as {
+  filters: Record<string, TemplateFunction>;
+  tests: Record<string, TemplateFunction>;
+};
+
+function guardFilter(name: string, filter: TemplateFunction): TemplateFunction {
+  return function (this: unknown, ...args: unknown[]) {
+    const budget = activeBudget();
+    budget.chargeSize(args[0]);
+    for (const arg of args) {
+      if (typeof arg === "function" || arg instanceof BoundMethod) throw unsafe(`a function cannot be passed to the ${name} filter`, budget.line);
+    }
+    const result = filter.apply(this, args);
+    budget.checkValue(result, `the result of the ${name} filter`);
+    return result;
+  };
+}
+
+function guardTest(test: TemplateFunction): TemplateFunction {
+  return function (this: unknown, ...args: unknown[]) {
+    activeBudget().charge(1);
+    return test.apply(this, args);
+  };
+}
+
+function table(entries: [string, TemplateFunction][]): Readonly<Record<string, TemplateFunction>> {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, TemplateFunction>, Object.fromEntries(entries)));
+}
+
+const filters = table(
+  Object.entries({ ...stock.filters, ...(jinjaFilters as Record<string, TemplateFunction>), ...(listFilters as Record<string, TemplateFunction>) }).map(
+    ([name, filter]) => [name, guardFilter(name, filter)],
+  ),
+);
+
+const tests = table(Object.entries(stock.tests).map(([name, test]) => [name, guardTest(test)]));
+
+export const filterNames: ReadonlySet<string> = new Set(Object.keys(filters));
+export const testNames: ReadonlySet<string> = new Set(Object.keys(tests));
+
+export function filterNamed(name: string, line?: number): TemplateFunction {
+  const filter = filters[name];
+  if (!filter) throw unsafe(`unknown filter "${name}"`, line);
+  return filter;
+}
+
+export function testNamed(name: string, line?: number): TemplateFunction {
+  const test = tests[name];
+  if (!test) throw unsafe(`unknown test "${name}"`, line);
+  return test;
+}
+
+/** What filters see as `this.env`: the same guarded tables. */
+export const templateEnvironment = Object.freeze({
+  opts: Object.freeze({ autoescape: false }),
+  getFilter: (name: string) => filterNamed(name),
+  getTest: (name: string) => testNamed(name),
+});

@@ -1,0 +1,233 @@
+import { RenderFault, unsafe } from "./fault.ts";
+import { nunjucks, type TemplateNode } from "./nunjucks.ts";
+import { installPythonTruthiness } from "./truthiness.ts";
+
+/**
+ * PromptSync's compiler: nunjucks' compiler with every read, call, filter, test, concatenation, output and loop
+ * iteration routed through the guarded runtime (runtime.ts), and the tags a prompt may not use refused.
+ * Line numbers passed to the runtime are 1-based.
+ */
+
+interface Frame {
+  lookup(name: string): string | undefined;
+}
+
+interface CompilerBase {
+  buffer: string;
+  throwOnUndefined: boolean;
+  _emit(code: string): void;
+  _emitLine(code: string): void;
+  _compileExpression(node: TemplateNode, frame: Frame): void;
+  _compileAggregate(node: TemplateNode, frame: Frame, start?: string, end?: string): void;
+  _getNodeName(node: TemplateNode): string;
+  compile(node: TemplateNode, frame?: Frame): void;
+  getCode(): string;
+}
+
+type CompilerClass = new (name: string | undefined, throwOnUndefined: boolean) => CompilerBase;
+
+const internals = nunjucks as unknown as {
+  compiler: { Compiler: CompilerClass };
+  nodes: { Node: { extend(name: string, props: object): new (lineno: number, colno: number, target: unknown) => TemplateNode } };
+};
+const { Compiler } = internals.compiler;
+
+const line = (node: TemplateNode) => node.lineno + 1;
+
+class GuardedCompiler extends Compiler {
+  compileSymbol(node: TemplateNode, frame: Frame): void {
+    const local = frame.lookup(String(node.value));
+    if (local) this._emit(local);
+    else this._emit(`runtime.lookup(context, frame, ${JSON.stringify(node.value)})`);
+  }
+
+  compileLookupVal(node: TemplateNode, frame: Frame): void {
+    const key = node.val as TemplateNode;
+    if (key.typename === "Slice") {
+      this._emit("runtime.slice(");
+      this._compileExpression(node.target as TemplateNode, frame);
+      for (const field of ["start", "stop", "step"]) {
+        this._emit(", ");
+        this._compileExpression(key[field] as TemplateNode, frame);
+      }
+      this._emit(`, ${line(node)})`);
+      return;
+    }
+    this._emit("runtime.member(");
+    this._compileExpression(node.target as TemplateNode, frame);
+    this._emit(", ");
+    this._compileExpression(key, frame);
+    this._emit(`, ${line(node)})`);
+  }
+
+  compileFunCall(node: TemplateNode, frame: Frame): void {
+    this._emit(`(lineno = ${node.lineno}, colno = ${node.colno}, runtime.call(`);
+    this._compileExpression(node.name as TemplateNode, frame);
+    this._emit(`, ${JSON.stringify(this._getNodeName(node.name as TemplateNode))}, context, `);
+    this._compileAggregate(node.args as TemplateNode, frame, "[", "]");
+    this._emit(`, ${line(node)}))`);
+  }
+
+  compileFilter(node: TemplateNode, frame: Frame): void {
+    this._emit(`runtime.filter(${JSON.stringify((node.name as TemplateNode).value)}, ${line(node)}).call(context, `);
+    this._compileAggregate(node.args as TemplateNode, frame);
+    this._emit(")");
+  }
+
+  compileIs(node: TemplateNode, frame: Frame): void {
+    const test = node.right as TemplateNode;
+    this._emit(`(runtime.test(${JSON.stringify(testNameOf(node))}, ${line(node)}).call(context, `);
+    this.compile(node.left as TemplateNode, frame);
+    if (test.typename === "FunCall") {
+      this._emit(", ");
+      this._compileAggregate(test.args as TemplateNode, frame);
+    }
+    this._emit(") === true)");
+  }
+
+  compileIn(node: TemplateNode, frame: Frame): void {
+    this.binary("contains", node, frame);
+  }
+
+  compileAdd(node: TemplateNode, frame: Frame): void {
+    this.binary("add", node, frame);
+  }
+
+  compileConcat(node: TemplateNode, frame: Frame): void {
+    this.binary("concat", node, frame);
+  }
+
+  private binary(operation: string, node: TemplateNode, frame: Frame): void {
+    this._emit(`runtime.${operation}(`);
+    this.compile(node.left as TemplateNode, frame);
+    this._emit(", ");
+    this.compile(node.right as TemplateNode, frame);
+    this._emit(`, ${line(node)})`);
+  }
+
+  /** Dict keys as computed keys: `{"__proto__": x}` then makes an own property instead of setting the prototype. */
+  compilePair(node: TemplateNode, frame: Frame): void {
+    const key = node.key as TemplateNode;
+    this._emit(`[${JSON.stringify(String(key.value))}]: `);
+    this._compileExpression(node.value as TemplateNode, frame);
+  }
+
+  compileOutput(node: TemplateNode, frame: Frame): void {
+    const out = this.throwOnUndefined ? "out" : "outLenient";
+    for (const child of node.children ?? []) {
+      if (child.typename === "TemplateData") {
+        if (child.value) this._emitLine(`${this.buffer} += ${JSON.stringify(child.value)};`);
+        continue;
+      }
+      this._emit(`${this.buffer} += runtime.${out}(${this.buffer}.length, `);
+      this.compile(child, frame);
+      this._emitLine(`, ${line(child)});`);
+    }
+  }
+
+  /** Called at the top of every iteration: the loop variable, and one operation of the budget. */
+  _emitLoopBindings(node: TemplateNode, _arr: string, i: string, len: string): void {
+    this._emitLine(`runtime.loop(frame, ${i}, ${len}, ${line(node)});`);
+  }
+}
+
+const Truthy = internals.nodes.Node.extend("PyTruthy", { fields: ["target"] });
+installPythonTruthiness(GuardedCompiler.prototype as never, Truthy as never);
+
+/** Node types a prompt template may contain; anything else (include, extends, blocks, extensions, async tags) is refused. */
+const ALLOWED_NODES = new Set([
+  "Root", "NodeList", "Output", "TemplateData", "Literal", "Symbol", "Group", "Array", "Dict", "Pair", "LookupVal",
+  "Slice", "If", "InlineIf", "For", "Macro", "Caller", "FunCall", "Filter", "KeywordArgs", "Set", "Switch", "Case",
+  "Capture", "In", "Is", "Or", "And", "Not", "Add", "Concat", "Sub", "Mul", "Div", "FloorDiv", "Mod", "Pow", "Neg",
+  "Pos", "Compare", "CompareOperand",
+]);
+
+/** nunjucks writes names into the JavaScript it generates: a name must be a plain identifier. */
+export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The test an `is` names: `x is odd`, `x is divisibleby(3)`, and `x is none` (which the lexer makes a literal). */
+export function testNameOf(is: TemplateNode): string | undefined {
+  const test = is.right as TemplateNode;
+  const named = test.typename === "FunCall" ? (test.name as TemplateNode) : test;
+  if (named.typename === "Symbol" && IDENTIFIER.test(String(named.value))) return String(named.value);
+  if (named.typename === "Literal" && (named.value === null || typeof named.value === "boolean")) return String(named.value);
+  return undefined;
+}
+
+function requireName(node: TemplateNode | undefined, what: string): void {
+  if (node?.typename !== "Symbol" || !IDENTIFIER.test(String(node.value))) {
+    throw unsafe(`${what} must be a plain name (letters, digits and _)`, (node?.lineno ?? 0) + 1);
+  }
+}
+
+/** Refuses any tree that nunjucks' code generator would not turn into exactly what it reads. */
+function assertCompilable(node: TemplateNode | null | undefined): void {
+  if (!node || typeof node !== "object") return;
+  if (!ALLOWED_NODES.has(node.typename)) {
+    throw unsafe(`${node.typename.toLowerCase()} is not supported in prompt templates`, node.lineno + 1);
+  }
+  switch (node.typename) {
+    case "Symbol":
+      requireName(node, "a variable");
+      break;
+    case "Literal":
+      if (node.value !== null && !["string", "number", "boolean"].includes(typeof node.value)) {
+        throw unsafe("regular expression literals are not supported in prompt templates", node.lineno + 1);
+      }
+      break;
+    case "Set":
+      for (const target of node.targets as TemplateNode[]) requireName(target, "a set target");
+      break;
+    case "For": {
+      const name = node.name as TemplateNode;
+      if (name.typename === "Array") for (const child of name.children ?? []) requireName(child, "a loop variable");
+      else requireName(name, "a loop variable");
+      break;
+    }
+    case "Macro":
+    case "Caller":
+      for (const arg of (node.args as TemplateNode).children ?? []) {
+        if (arg.typename === "KeywordArgs") for (const pair of arg.children ?? []) requireName(pair.key as TemplateNode, "a macro parameter");
+        else requireName(arg, "a macro parameter");
+      }
+      break;
+    case "Filter":
+      requireName(node.name as TemplateNode, "a filter");
+      break;
+    case "Is":
+      if (testNameOf(node) === undefined) throw unsafe("a test must be a plain name (letters, digits and _)", node.lineno + 1);
+      break;
+    case "Pair": {
+      const key = node.key as TemplateNode;
+      if (key.typename === "Symbol") requireName(key, "a dict key");
+      else if (key.typename !== "Literal" || typeof key.value !== "string") throw unsafe("dict keys must be strings or names", key.lineno + 1);
+      break;
+    }
+  }
+  for (const child of node.children ?? []) assertCompilable(child);
+  for (const field of node.fields) {
+    if (field === "children") continue;
+    const value = node[field];
+    if (Array.isArray(value)) value.forEach((child) => assertCompilable(child as TemplateNode));
+    else if (value && typeof value === "object" && "typename" in value) assertCompilable(value as TemplateNode);
+  }
+}
+
+/** The entry point compiled templates expose; `runtime` is runtime.ts's guarded runtime. */
+export type RootRender = (env: unknown, context: unknown, frame: unknown, runtime: unknown, cb: (error: unknown, output?: string) => void) => void;
+
+/** Compiles a parsed template to its root render function, after checking its shape. */
+export function compileTree(root: TemplateNode, strict: boolean): RootRender {
+  assertCompilable(root);
+  const compiler = new GuardedCompiler(undefined, strict);
+  try {
+    compiler.compile(root);
+  } catch (error) {
+    if (error instanceof RenderFault) throw error;
+    const e = error as { message?: string; lineno?: number };
+    throw unsafe(`the template cannot be compiled: ${String(e.message ?? error).replace(/^\(unknown path\)(?: \[Line \d+, Column \d+\])?\s*/, "")}`, e.lineno);
+  }
+  // This is how nunjucks runs templates; assertCompilable checked the tree first.
+  const module = new Function(compiler.getCode())() as { root: RootRender };
+  return module.root;
+}

@@ -1,0 +1,186 @@
+import { bind, keywords } from "./arguments.ts";
+import { activeBudget } from "./budget.ts";
+import { renderFailure } from "./fault.ts";
+import { attributeGetter } from "./guard.ts";
+import { SafeString } from "./safe-string.ts";
+import { isTruthy } from "./truthiness.ts";
+
+/**
+ * Jinja2's filters over lists, with every `attribute=` read through the guard (nunjucks' versions read any
+ * property by name) and every size checked before the result is made.
+ */
+
+interface FilterContext {
+  env: {
+    getFilter(name: string): (...args: unknown[]) => unknown;
+    getTest(name: string): (...args: unknown[]) => unknown;
+  };
+}
+
+/** A list, or a string's characters, or a dict's keys: what Python iterates. */
+function iterate(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  if (value === null || value === undefined) return [];
+  if (typeof value === "string" || value instanceof SafeString) return [...String(value)];
+  if (typeof value === "object") return Object.keys(value);
+  throw renderFailure(`${typeof value} is not iterable`);
+}
+
+function keyOf(attribute: unknown, caseSensitive: boolean): (item: unknown) => unknown {
+  const get = attribute === undefined || attribute === null ? (item: unknown) => item : attributeGetter(attribute);
+  return (item) => {
+    const value = get(item);
+    return !caseSensitive && typeof value === "string" ? value.toLowerCase() : value;
+  };
+}
+
+function compare(a: unknown, b: unknown): number {
+  if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
+  return Number(a) - Number(b);
+}
+
+function unique(value: unknown, ...args: unknown[]): unknown[] {
+  const { case_sensitive, attribute } = bind(args, ["case_sensitive", "attribute"]);
+  const key = keyOf(attribute, Boolean(case_sensitive));
+  const seen = new Set<unknown>();
+  const result: unknown[] = [];
+  for (const item of iterate(value)) {
+    const k = key(item);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    result.push(item);
+  }
+  return result;
+}
+
+function extreme(pick: (a: number) => boolean) {
+  return (value: unknown, ...args: unknown[]): unknown => {
+    const { case_sensitive, attribute } = bind(args, ["case_sensitive", "attribute"]);
+    const key = keyOf(attribute, Boolean(case_sensitive));
+    let best: unknown;
+    for (const item of iterate(value)) {
+      if (best === undefined || pick(compare(key(item), key(best)))) best = item;
+    }
+    return best;
+  };
+}
+
+function sort(value: unknown, ...args: unknown[]): unknown[] {
+  const { reverse, case_sensitive, attribute } = bind(args, ["reverse", "case_sensitive", "attribute"]);
+  const key = keyOf(attribute, Boolean(case_sensitive));
+  const keyed = iterate(value).map((item) => ({ item, key: key(item) }));
+  keyed.sort((a, b) => {
+    const order = a.key! < b.key! ? -1 : a.key! > b.key! ? 1 : 0;
+    return reverse ? -order : order;
+  });
+  return keyed.map((entry) => entry.item);
+}
+
+/** `map(attribute="name", default=…)`, or `map("upper")` with the name of a filter. */
+function map(this: FilterContext, value: unknown, ...args: unknown[]): unknown[] {
+  const { positional, kw } = keywords(args);
+  const list = iterate(value);
+  if (kw.attribute !== undefined) {
+    const get = attributeGetter(kw.attribute);
+    return list.map((item) => get(item) ?? kw.default);
+  }
+  const filterName = positional[0];
+  if (typeof filterName !== "string") throw renderFailure("map needs a filter name or attribute=");
+  const filter = this.env.getFilter(filterName);
+  return list.map((item) => filter.call(this, item, ...positional.slice(1)));
+}
+
+function join(value: unknown, ...args: unknown[]): string {
+  const { d = "", attribute } = bind(args, ["d", "attribute"]);
+  const get = attribute === undefined || attribute === null ? undefined : attributeGetter(attribute);
+  const parts = iterate(value).map((item) => String(get ? get(item) : item));
+  const separator = String(d);
+  activeBudget().checkLength(parts.reduce((sum, part) => sum + part.length, 0) + separator.length * Math.max(0, parts.length - 1), "join's result");
+  return parts.join(separator);
+}
+
+function sum(value: unknown, ...args: unknown[]): unknown {
+  const { attribute, start = 0 } = bind(args, ["attribute", "start"]);
+  const get = attribute === undefined || attribute === null ? (item: unknown) => item : attributeGetter(attribute);
+  return iterate(value).reduce<unknown>((total, item) => (total as number) + (get(item) as number), start);
+}
+
+/** nunjucks' groupby: an object from each group's key to its items, which `for key, items in …` reads. */
+function groupby(value: unknown, ...args: unknown[]): Record<string, unknown[]> {
+  const { attribute } = bind(args, ["attribute"]);
+  const get = attributeGetter(attribute);
+  const groups: Record<string, unknown[]> = {};
+  for (const item of iterate(value)) {
+    const key = String(get(item));
+    if (!Object.hasOwn(groups, key)) Object.defineProperty(groups, key, { value: [], enumerable: true, writable: true, configurable: true });
+    groups[key]!.push(item);
+  }
+  return groups;
+}
+
+/** Jinja2's selectattr/rejectattr: the attribute's truthiness, or a named test on it. */
+function byAttribute(keep: boolean) {
+  return function (this: FilterContext, value: unknown, ...args: unknown[]): unknown[] {
+    const [attribute, testName, ...testArgs] = keywords(args).positional;
+    const get = attributeGetter(attribute);
+    const test = testName === undefined ? undefined : this.env.getTest(String(testName));
+    return iterate(value).filter((item) => {
+      const attributeValue = get(item);
+      const passed = test ? test.call(this, attributeValue, ...testArgs) === true : isTruthy(attributeValue);
+      return passed === keep;
+    });
+  };
+}
+
+function positiveInteger(value: unknown, what: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw renderFailure(`${what} must be a positive integer`);
+  return n;
+}
+
+function batch(value: unknown, ...args: unknown[]): unknown[][] {
+  const { linecount, fill_with } = bind(args, ["linecount", "fill_with"]);
+  const size = positiveInteger(linecount, "batch's size");
+  const items = iterate(value);
+  if (fill_with !== undefined && fill_with !== null) activeBudget().checkRange(size, `batch(${size})`);
+  const rows: unknown[][] = [];
+  for (let i = 0; i < items.length; i += size) rows.push(items.slice(i, i + size));
+  const last = rows.at(-1);
+  if (last && fill_with !== undefined && fill_with !== null) while (last.length < size) last.push(fill_with);
+  return rows;
+}
+
+function slice(value: unknown, ...args: unknown[]): unknown[][] {
+  const { slices, fill_with } = bind(args, ["slices", "fill_with"]);
+  const count = positiveInteger(slices, "slice's count");
+  activeBudget().checkRange(count, `slice(${count})`);
+  activeBudget().charge(count);
+  const items = iterate(value);
+  const perSlice = Math.floor(items.length / count);
+  const extra = items.length % count;
+  const result: unknown[][] = [];
+  let offset = 0;
+  for (let i = 0; i < count; i++) {
+    const start = offset + i * perSlice;
+    if (i < extra) offset++;
+    const row = items.slice(start, offset + (i + 1) * perSlice);
+    if (fill_with !== undefined && fill_with !== null && i >= extra) row.push(fill_with);
+    result.push(row);
+  }
+  return result;
+}
+
+export const listFilters: Record<string, (...args: never[]) => unknown> = {
+  unique,
+  min: extreme((c) => c < 0),
+  max: extreme((c) => c > 0),
+  sort,
+  map,
+  join,
+  sum,
+  groupby,
+  selectattr: byAttribute(true),
+  rejectattr: byAttribute(false),
+  batch,
+  slice,
+};
