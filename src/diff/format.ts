@@ -3,14 +3,21 @@ import type { PromptChange, PromptDiff, SetDiff, TextHunk } from "./compare.ts";
 
 export type DiffFormat = "text" | "json" | "markdown" | "html";
 
-const list = (items: readonly string[]) => items.join(", ");
-const tagText = (tags: Record<string, string>) => Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(",");
+/** Marks a value taken from a prompt or a registry inside a line the formatter writes. */
+type Quote = (value: string) => string;
+
+const asIs: Quote = (value) => value;
 
 /** One line per semantic change; the template hunks are rendered by each format. */
 export function describeChange(change: PromptChange): string | undefined {
+  return describeChangeQuoted(change, asIs);
+}
+
+function describeChangeQuoted(change: PromptChange, quote: Quote): string | undefined {
+  const list = (items: readonly string[]) => items.map(quote).join(", ");
   switch (change.kind) {
     case "kind":
-      return `kind: ${change.before} → ${change.after}`;
+      return `kind: ${quote(change.before)} → ${quote(change.after)}`;
     case "variables": {
       const parts = [
         change.added.length && `added ${list(change.added)}`,
@@ -20,20 +27,22 @@ export function describeChange(change: PromptChange): string | undefined {
       ].filter(Boolean);
       return `variables: ${parts.join("; ")}`;
     }
-    case "variant":
-      return `variant ${change.change}: ${change.id} (${tagText(change.tags)})`;
+    case "variant": {
+      const tags = Object.entries(change.tags).map(([k, v]) => `${quote(k)}=${quote(v)}`).join(",");
+      return `variant ${change.change}: ${quote(change.id)} (${tags})`;
+    }
     case "messages":
       return `message roles: ${list(change.before)} → ${list(change.after)}`;
     case "metadata":
-      return `${change.field}: ${JSON.stringify(change.before ?? null)} → ${JSON.stringify(change.after ?? null)}`;
+      return `${change.field}: ${quote(JSON.stringify(change.before ?? null))} → ${quote(JSON.stringify(change.after ?? null))}`;
     case "template":
       return undefined;
   }
 }
 
-function summaryLine(diff: SetDiff): string {
+function summaryLine(diff: SetDiff, quote: Quote = asIs): string {
   const { added, removed, changed, unchanged } = diff.summary;
-  return `${diff.from} → ${diff.to}: ${changed} changed, ${added} added, ${removed} removed, ${unchanged} unchanged`;
+  return `${quote(diff.from)} → ${quote(diff.to)}: ${changed} changed, ${added} added, ${removed} removed, ${unchanged} unchanged`;
 }
 
 const COLOURS = { red: "\u001b[31m", green: "\u001b[32m", cyan: "\u001b[36m", bold: "\u001b[1m", inverse: "\u001b[7m", reset: "\u001b[0m" };
@@ -98,24 +107,55 @@ function wordColouredLines(hunk: TextHunk): string[] {
   return out;
 }
 
+/**
+ * Markdown with every value from a prompt or a registry shown as text: escaped outside code, and inside a code span
+ * or fence that no backtick run in the value can close.
+ */
 export function formatMarkdown(diff: SetDiff): string {
-  const out = [`### Prompt changes: ${diff.from} → ${diff.to}`, "", summaryLine(diff), ""];
+  const out = [`### Prompt changes: ${escapeMarkdown(diff.from)} → ${escapeMarkdown(diff.to)}`, "", summaryLine(diff, escapeMarkdown), ""];
   for (const prompt of diff.prompts.filter((p) => p.status !== "unchanged")) {
-    out.push(`#### \`${prompt.name}\` (${prompt.status})`, "");
+    out.push(`#### ${codeSpan(prompt.name)} (${prompt.status})`, "");
     for (const change of prompt.changes) {
-      const line = describeChange(change);
-      if (line) out.push(`- ${line.replaceAll("`", "\\`")}`);
+      const line = describeChangeQuoted(change, escapeMarkdown);
+      if (line) out.push(`- ${line}`);
     }
     for (const change of prompt.changes) {
       if (change.kind !== "template") continue;
       const body = change.hunks.flatMap((h) => [`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines]).join("\n");
-      // A fence longer than any backtick run inside keeps the prompt from closing it.
-      const fence = "`".repeat(Math.max(3, ...[...body.matchAll(/`+/g)].map((m) => m[0].length + 1)));
-      out.push("", `${change.target}:`, "", `${fence}diff`, body, fence);
+      const fence = "`".repeat(Math.max(3, longestBacktickRun(body) + 1));
+      out.push("", `${escapeMarkdown(change.target)}:`, "", `${fence}diff`, body, fence);
     }
     out.push("");
   }
   return `${out.join("\n")}\n`;
+}
+
+/**
+ * The ASCII punctuation that can begin markdown syntax in CommonMark or on GitHub: HTML and autolinks, links and
+ * images, emphasis and code, headings, lists, quotes, tables, strikethrough, entities, bare URLs, math. CommonMark
+ * lets any of it be backslash-escaped.
+ */
+const MARKDOWN_SYNTAX = /[\\`*_{}[\]()<>#+\-.!|~&:@=$^]/g;
+const LINE_BREAK = /\r\n?|\n/g;
+
+/** `text` as literal markdown text on one line: it cannot add HTML, links, images, headings, tables or lines. */
+function escapeMarkdown(text: string): string {
+  return text.replace(LINE_BREAK, " ").replace(MARKDOWN_SYNTAX, "\\$&");
+}
+
+/** `text` as inline code on one line, delimited by more backticks than it holds. */
+function codeSpan(text: string): string {
+  const flat = text.replace(LINE_BREAK, " ");
+  const ticks = "`".repeat(longestBacktickRun(flat) + 1);
+  // CommonMark drops one space from each end, so a backtick at either end does not touch the delimiter.
+  const pad = /^[` ]|[` ]$/.test(flat) ? " " : "";
+  return `${ticks}${pad}${flat}${pad}${ticks}`;
+}
+
+function longestBacktickRun(text: string): number {
+  let longest = 0;
+  for (const run of text.matchAll(/`+/g)) longest = Math.max(longest, run[0].length);
+  return longest;
 }
 
 export function escapeHtml(text: string): string {
