@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { detectProject, loadConfig, type LoadedConfig } from "../src/config.ts";
 import { UsageError } from "../src/errors.ts";
 import { gitTopLevel } from "../src/git.ts";
+import { redactUrl } from "../src/redact.ts";
 import { openReader, openStore, parseRegistryLocation, type OpenOptions, type RegistryLocation } from "../src/storage/open.ts";
 import type { S3StoreOptions } from "../src/storage/s3-settings.ts";
 import type { RegistryReader, RegistryStore } from "../src/storage/types.ts";
@@ -24,7 +25,7 @@ export interface CliContext {
   cwd: string;
   json: boolean;
   config: LoadedConfig;
-  /** Where the registry is, and what said so (for messages). */
+  /** Where the registry is, and how messages and --json output show it (without URL credentials). */
   registry: RegistryLocation & { display: string };
   /** The prompts folder: --path, then the config's `prompts`, then ./prompts. */
   promptsDir(pathOption?: string): string;
@@ -72,7 +73,7 @@ export async function resolveContext(options: GlobalOptions, env: NodeJS.Process
     cwd,
     json: options.json === true,
     config,
-    registry: { ...location, display: location.kind === "folder" ? `file://${location.path}` : location.url },
+    registry: { ...location, display: location.kind === "folder" ? `file://${location.path}` : redactUrl(location.url) },
     promptsDir: (pathOption) =>
       pathOption ? resolve(cwd, pathOption) : config.config.prompts ? resolve(config.dir, config.config.prompts) : resolve(cwd, "prompts"),
     project: () => (project ??= detectProject(cwd, options.project, config.config).then((p) => p.project)),
@@ -81,7 +82,7 @@ export async function resolveContext(options: GlobalOptions, env: NodeJS.Process
     store: () => openStore(location, open),
     telemetry,
     telemetryStore: () => {
-      if (!telemetry) throw new UsageError(`Telemetry is not in the HTTP registry ${location.kind === "http" ? location.url : ""}: say where it is with --telemetry or ${TELEMETRY_ENV} (a folder or s3://bucket/prefix)`);
+      if (!telemetry) throw new UsageError(`Telemetry is not in the HTTP registry ${location.kind === "http" ? redactUrl(location.url) : ""}: say where it is with --telemetry or ${TELEMETRY_ENV} (a folder or s3://bucket/prefix)`);
       return openStore(telemetry, open);
     },
     actor: () => env.PROMPTSYNC_ACTOR ?? env.GITHUB_ACTOR ?? env.GITLAB_USER_LOGIN ?? env.USER ?? userInfo().username,

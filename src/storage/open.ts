@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PromptSyncError } from "../errors.ts";
+import { redactUrl } from "../redact.ts";
 import { FolderStore } from "./folder.ts";
 import { HttpReader, type HttpReaderOptions } from "./http.ts";
 import type { S3StoreOptions } from "./s3-settings.ts";
@@ -21,7 +22,7 @@ export function parseRegistryLocation(registry: string, cwd: string): RegistryLo
     return { kind: "folder", path: rest.startsWith("/") ? fileURLToPath(`file://${rest}`) : resolve(cwd, rest) };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(registry)) {
-    throw new PromptSyncError("REGISTRY_UNSUPPORTED", `Unsupported registry URL ${registry}`, {
+    throw new PromptSyncError("REGISTRY_UNSUPPORTED", `Unsupported registry URL ${redactUrl(registry)}`, {
       suggestion: "Use a folder path, file://path, http(s)://host/path or s3://bucket/prefix.",
     });
   }
@@ -44,7 +45,7 @@ export async function openReader(location: RegistryLocation, options: OpenOption
 export async function openStore(location: RegistryLocation, options: OpenOptions = {}): Promise<RegistryStore> {
   if (location.kind === "folder") return new FolderStore(location.path);
   if (location.kind === "http") {
-    throw new PromptSyncError("REGISTRY_READ_ONLY", `${location.url} is read-only: HTTP registries cannot be written`, {
+    throw new PromptSyncError("REGISTRY_READ_ONLY", `${redactUrl(location.url)} is read-only: HTTP registries cannot be written`, {
       suggestion: "Write to the folder or bucket behind it with --registry file://… or s3://….",
     });
   }

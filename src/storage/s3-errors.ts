@@ -1,4 +1,5 @@
 import type { ErrorCode } from "../errors.ts";
+import { redactUrl } from "../redact.ts";
 import type { S3Location, S3Settings } from "./s3-settings.ts";
 
 interface AwsError {
@@ -62,7 +63,8 @@ export function describeS3Error(
   }
   return {
     code: "S3_ERROR",
-    message: `${name || "error"}${status ? ` (HTTP ${status})` : ""}: ${(error as Error).message}`,
+    // The server's or the SDK's own words may quote the endpoint.
+    message: `${name || "error"}${status ? ` (HTTP ${status})` : ""}: ${redactUrl((error as Error).message)}`,
     suggestion: `Check the registry URL and the endpoint (${settings.endpointDisplay}).`,
   };
 }

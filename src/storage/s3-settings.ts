@@ -1,5 +1,6 @@
 import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import { ConfigError } from "../errors.ts";
+import { redactUrl } from "../redact.ts";
 
 /** Settings of an S3 registry; each falls back to the standard AWS environment variables. */
 export interface S3StoreOptions {
@@ -40,7 +41,7 @@ export interface S3Location {
 export interface S3Settings {
   location: S3Location;
   clientConfig: S3ClientConfig;
-  /** The custom endpoint, or "AWS S3": for messages. */
+  /** The custom endpoint without its credentials, or "AWS S3": for messages. */
   endpointDisplay: string;
   /** Where the endpoint came from, for messages: "--endpoint", "AWS_ENDPOINT_URL_S3", … */
   endpointSource: string | undefined;
@@ -56,7 +57,7 @@ export function parseS3Url(url: string): S3Location {
   const bucket = match?.[1] ?? "";
   if (!BUCKET.test(bucket)) {
     throw new ConfigError(
-      `"${url}" does not name a valid bucket`,
+      `"${redactUrl(url)}" does not name a valid bucket`,
       "Write the registry as s3://bucket or s3://bucket/prefix; bucket names are 3-63 lowercase letters, digits, dots and hyphens.",
     );
   }
@@ -80,7 +81,7 @@ export function resolveS3Settings(options: S3StoreOptions): S3Settings {
   const [endpointSource, endpoint] = endpointChoice.find(([, value]) => value) ?? [undefined, undefined];
   if (endpoint !== undefined && !/^https?:\/\/[^/]/i.test(endpoint)) {
     throw new ConfigError(
-      `The S3 endpoint "${endpoint}" (from ${endpointSource}) is not an http(s) URL`,
+      `The S3 endpoint "${redactUrl(endpoint)}" (from ${endpointSource}) is not an http(s) URL`,
       "Give the server's URL, for example --endpoint https://<account>.r2.cloudflarestorage.com or http://localhost:9000.",
     );
   }
@@ -97,7 +98,7 @@ export function resolveS3Settings(options: S3StoreOptions): S3Settings {
       // Some S3-compatible servers store the SDK's default aws-chunked framing as the object's bytes.
       ...(custom && { requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" }),
     },
-    endpointDisplay: endpoint ?? "AWS S3",
+    endpointDisplay: endpoint === undefined ? "AWS S3" : redactUrl(endpoint),
     endpointSource,
     allowUnsafeStore: options.allowUnsafeStore ?? false,
     verifyConditionalWrites: options.verifyConditionalWrites ?? true,
