@@ -17,6 +17,7 @@ import { registerValidate } from "./commands/validate.ts";
 import { registerVersion } from "./commands/version.ts";
 import { packageVersion } from "../src/package-info.ts";
 import { EXIT_OK, EXIT_USAGE, reportError } from "./output.ts";
+import { terminalSafe } from "./terminal-safe.ts";
 
 
 function buildProgram(): Command {
@@ -25,6 +26,8 @@ function buildProgram(): Command {
     .version(packageVersion(), "-V, --version")
     .enablePositionalOptions()
     .showHelpAfterError()
+    // Usage errors quote the arguments, which scripts may fill from data.
+    .configureOutput({ outputError: (text, write) => write(terminalSafe(text)) })
     .exitOverride();
   registerInit(program);
   registerPush(program);

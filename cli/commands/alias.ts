@@ -6,7 +6,7 @@ import { gitInfo } from "../../src/git.ts";
 import { listAliases, setAlias } from "../../src/registry/aliases.ts";
 import { resolveContext, type GlobalOptions } from "../context.ts";
 import { withGlobalOptions, withUnsafeStoreOption } from "../global-options.ts";
-import { printJson, table } from "../output.ts";
+import { print, printJson, table } from "../output.ts";
 
 export function registerAlias(program: Command): void {
   const alias = program.command("alias").description("Move and list aliases (dev, stable, production…)");
@@ -32,7 +32,7 @@ export function registerAlias(program: Command): void {
       ...(git && { git }),
     });
     if (ctx.json) printJson(pointer);
-    else console.log(`alias ${pointer.alias} → ${pointer.version}`);
+    else print(`alias ${pointer.alias} → ${pointer.version}`);
   });
 
   withGlobalOptions(alias.command("list").description("List the aliases and their versions")).action(
@@ -40,8 +40,8 @@ export function registerAlias(program: Command): void {
       const ctx = await resolveContext(options);
       const aliases = await listAliases(await ctx.store(), await ctx.project());
       if (ctx.json) return printJson(aliases);
-      if (aliases.length === 0) return console.log("No aliases yet: promptsync alias set <alias> <version>");
-      console.log(table([["ALIAS", "VERSION", "UPDATED", "BY"], ...aliases.map((a) => [a.alias, a.version, a.updatedAt, a.updatedBy ?? ""])]));
+      if (aliases.length === 0) return print("No aliases yet: promptsync alias set <alias> <version>");
+      print(table([["ALIAS", "VERSION", "UPDATED", "BY"], ...aliases.map((a) => [a.alias, a.version, a.updatedAt, a.updatedBy ?? ""])]));
     },
   );
 

@@ -7,7 +7,7 @@ import { listAliases } from "../../src/registry/aliases.ts";
 import { RegistryClient } from "../../src/registry/read.ts";
 import { resolveContext, type CliContext, type GlobalOptions } from "../context.ts";
 import { withGlobalOptions, withUnsafeStoreOption } from "../global-options.ts";
-import { printJson, table } from "../output.ts";
+import { print, printJson, table } from "../output.ts";
 
 type AliasOption = GlobalOptions & { alias: string };
 
@@ -43,7 +43,7 @@ export function registerCanary(program: Command): void {
     const ctx = await resolveContext(options);
     const pointer = await setCanary(await ctx.store(), { ...(await request(ctx, options.alias)), version: options.version, percentage });
     if (ctx.json) printJson(pointer);
-    else console.log(describe(pointer));
+    else print(describe(pointer));
   });
 
   for (const [name, run, text] of [
@@ -56,7 +56,7 @@ export function registerCanary(program: Command): void {
       const ctx = await resolveContext(options);
       const pointer = await run(await ctx.store(), await request(ctx, options.alias));
       if (ctx.json) printJson(pointer);
-      else console.log(describe(pointer));
+      else print(describe(pointer));
     });
   }
 
@@ -73,7 +73,7 @@ export function registerCanary(program: Command): void {
       return pointer;
     }));
     if (ctx.json) return printJson(pointers.map((p) => ({ alias: p.alias, version: p.version, canary: p.canary ?? null })));
-    console.log(table([
+    print(table([
       ["ALIAS", "VERSION", "CANARY", "PERCENTAGE", "SINCE"],
       ...pointers.map((p) => [p.alias, p.version, p.canary?.version ?? "-", p.canary ? `${p.canary.percentage}%` : "-", p.canary?.startedAt ?? ""]),
     ]));
@@ -83,7 +83,7 @@ export function registerCanary(program: Command): void {
 export function printAliasHistory(ctx: CliContext, pointer: AliasPointer): void {
   const history = pointer.history ?? [];
   if (ctx.json) return printJson(history);
-  console.log(table([
+  print(table([
     ["REV", "WHEN", "ACTION", "VERSION", "CANARY", "BY"],
     ...history.map((h) => [String(h.revision), h.at, h.action, h.version, h.canary ? `${h.canary.version} ${h.canary.percentage}%` : "-", h.by ?? ""]),
   ]));

@@ -7,6 +7,7 @@ import { isVersion } from "../../src/version.ts";
 import { resolveContext, type CliContext, type GlobalOptions } from "../context.ts";
 import { withGlobalOptions } from "../global-options.ts";
 import { collect } from "../parse-options.ts";
+import { terminalSafeValue } from "../terminal-safe.ts";
 
 interface DiffOptions extends GlobalOptions {
   path?: string;
@@ -46,8 +47,10 @@ export function registerDiff(program: Command): void {
       throw new PromptNotFoundError(name, `${from.label} or ${to.label}`);
     }
     const diff = comparePromptSets(from.label, to.label, pick(from.prompts), pick(to.prompts));
-    const colour = options.format === "text" && process.stdout.isTTY && !process.env.NO_COLOR;
-    process.stdout.write(formatDiff(diff, ctx.json ? "json" : (options.format as DiffFormat), colour));
+    const format = ctx.json ? "json" : (options.format as DiffFormat);
+    const colour = format === "text" && process.stdout.isTTY && !process.env.NO_COLOR;
+    // Cleaned before formatting, so the formatter's own colour codes stay.
+    process.stdout.write(formatDiff(format === "json" ? diff : terminalSafeValue(diff), format, colour));
     if (options.exitCode && diff.summary.added + diff.summary.removed + diff.summary.changed > 0) process.exitCode = 1;
   });
 }

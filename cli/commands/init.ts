@@ -5,7 +5,7 @@ import { initProject } from "../../src/init.ts";
 import { toProjectId } from "../../src/names.ts";
 import { resolveContext, type CliContext, type GlobalOptions } from "../context.ts";
 import { withGlobalOptions } from "../global-options.ts";
-import { printJson } from "../output.ts";
+import { print, printJson } from "../output.ts";
 
 export function registerInit(program: Command): void {
   withGlobalOptions(
@@ -30,12 +30,12 @@ export function registerInit(program: Command): void {
     });
     if (ctx.json) return printJson({ ...result, ...(bucket && { bucket }) });
     if (bucket) {
-      console.log(`${bucket.created ? "created" : "kept   "} bucket ${bucket.bucket}${bucket.created ? "" : " (exists)"}`);
-      if (bucket.publicRead) console.log(`allowed anonymous GET on ${bucket.publicRead.resource}`);
+      print(`${bucket.created ? "created" : "kept   "} bucket ${bucket.bucket}${bucket.created ? "" : " (exists)"}`);
+      if (bucket.publicRead) print(`allowed anonymous GET on ${bucket.publicRead.resource}`);
     }
-    for (const file of result.created) console.log(`created ${file}`);
-    for (const file of result.kept) console.log(`kept    ${file} (exists)`);
-    console.log(`\nNext: promptsync push --alias dev`);
+    for (const file of result.created) print(`created ${file}`);
+    for (const file of result.kept) print(`kept    ${file} (exists)`);
+    print(`\nNext: promptsync push --alias dev`);
   });
 }
 

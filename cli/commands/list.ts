@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { RegistryClient } from "../../src/registry/read.ts";
 import { resolveContext, type GlobalOptions } from "../context.ts";
 import { withGlobalOptions } from "../global-options.ts";
-import { printJson, table } from "../output.ts";
+import { print, printJson, table } from "../output.ts";
 
 export function registerList(program: Command): void {
   withGlobalOptions(program.command("list").description("List the versions and the prompts of the latest one")).action(
@@ -25,9 +25,9 @@ export function registerList(program: Command): void {
           prompts: latest?.prompts ?? [],
         });
       }
-      if (!latest) return console.log(`No versions of project ${project} in ${ctx.registry.display} yet: run promptsync push`);
-      console.log(`Project ${project} (${ctx.registry.display})\n`);
-      console.log(
+      if (!latest) return print(`No versions of project ${project} in ${ctx.registry.display} yet: run promptsync push`);
+      print(`Project ${project} (${ctx.registry.display})\n`);
+      print(
         table([
           ["VERSION", "CREATED", "PROMPTS", "COMMIT", "ALIASES"],
           ...[...versions].reverse().map((v) => [
@@ -39,7 +39,7 @@ export function registerList(program: Command): void {
           ]),
         ]),
       );
-      console.log(`\nPrompts in ${latest.version}:\n${latest.prompts.map((p) => `  ${p}`).join("\n")}`);
+      print(`\nPrompts in ${latest.version}:\n${latest.prompts.map((p) => `  ${p}`).join("\n")}`);
     },
   );
 }

@@ -4,7 +4,7 @@ import { UsageError } from "../../src/errors.ts";
 import { pullSnapshot } from "../../src/registry/pull.ts";
 import { resolveContext, type GlobalOptions } from "../context.ts";
 import { withGlobalOptions } from "../global-options.ts";
-import { printJson } from "../output.ts";
+import { print, printJson } from "../output.ts";
 
 export function registerPull(program: Command): void {
   withGlobalOptions(
@@ -20,6 +20,6 @@ export function registerPull(program: Command): void {
     const ref = options.version ?? options.alias ?? "production";
     const result = await pullSnapshot(await ctx.reader(), await ctx.project(), ref, resolve(ctx.cwd, options.out));
     if (ctx.json) return printJson(result);
-    console.log(`Wrote ${result.prompts} prompts of ${result.version}${result.alias ? ` (${result.alias})` : ""} to ${options.out}`);
+    print(`Wrote ${result.prompts} prompts of ${result.version}${result.alias ? ` (${result.alias})` : ""} to ${options.out}`);
   });
 }

@@ -6,7 +6,7 @@ import { pushRelease } from "../../src/registry/push.ts";
 import { setAlias } from "../../src/registry/aliases.ts";
 import type { Bump } from "../../src/version.ts";
 import { resolveContext, type GlobalOptions } from "../context.ts";
-import { printJson } from "../output.ts";
+import { print, printJson } from "../output.ts";
 import { progressBar } from "../progress.ts";
 import { collect } from "../parse-options.ts";
 import { withGlobalOptions, withUnsafeStoreOption } from "../global-options.ts";
@@ -65,13 +65,13 @@ export function registerPush(program: Command): void {
       return;
     }
     const count = `${prompts.length} prompt${prompts.length === 1 ? "" : "s"}`;
-    console.log(
+    print(
       result.status === "created"
         ? `Published ${count} as ${result.version} (project ${project}, ${ctx.registry.display})`
         : options.version
           ? `${result.version} already holds exactly these ${count}; nothing written`
           : `No changes since ${result.version}; nothing published (use --force to publish anyway)`,
     );
-    for (const a of aliases) console.log(`alias ${a.alias} → ${a.version}`);
+    for (const a of aliases) print(`alias ${a.alias} → ${a.version}`);
   });
 }

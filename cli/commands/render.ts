@@ -3,7 +3,7 @@ import { materializePrompt } from "../../src/render.ts";
 import { selectVariant } from "../../src/variants.ts";
 import { resolveContext } from "../context.ts";
 import { loadPrompt } from "../load-prompt.ts";
-import { printJson } from "../output.ts";
+import { print, printJson } from "../output.ts";
 import { collectVar, parseTags, readVarsFile, versionRef } from "../parse-options.ts";
 import { withPromptRefOptions, type PromptRefOptions } from "./show.ts";
 
@@ -29,7 +29,7 @@ export function registerRender(program: Command): void {
     const bodies = materializePrompt(loaded.prompt, { strict: !options.lenient, origin: ctx.registry.display });
     const output = bodies.get(variant?.id)!.render(values);
     if (ctx.json) return printJson({ prompt: name, version: loaded.version, variant: variant?.id ?? null, output });
-    if (typeof output === "string") process.stdout.write(output.endsWith("\n") ? output : `${output}\n`);
-    else for (const m of output) console.log(`[${m.role}]\n${m.content}`);
+    if (typeof output === "string") print(output.replace(/\n$/, ""));
+    else for (const m of output) print(`[${m.role}]\n${m.content}`);
   });
 }

@@ -4,7 +4,7 @@ import { selectVariant } from "../../src/variants.ts";
 import { resolveContext, type GlobalOptions } from "../context.ts";
 import { withGlobalOptions } from "../global-options.ts";
 import { loadPrompt } from "../load-prompt.ts";
-import { printJson } from "../output.ts";
+import { print, printJson } from "../output.ts";
 import { parseTags, versionRef } from "../parse-options.ts";
 
 export interface PromptRefOptions extends GlobalOptions {
@@ -33,7 +33,7 @@ export function registerShow(program: Command): void {
     const loaded = await loadPrompt(ctx, name, versionRef(options), options.path);
     const variant = selectVariant(loaded.prompt.variants, parseTags(options.tags));
     if (ctx.json) return printJson({ version: loaded.version, alias: loaded.alias, variant: variant?.id ?? null, prompt: loaded.prompt });
-    console.log(describe(loaded.prompt, loaded.version, variant));
+    print(describe(loaded.prompt, loaded.version, variant));
   });
 }
 

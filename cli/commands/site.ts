@@ -2,12 +2,13 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { UsageError } from "../../src/errors.ts";
+import { redactUrl } from "../../src/redact.ts";
 import { buildSite } from "../../src/site/build.ts";
 import { uploadSite } from "../../src/site/upload.ts";
 import { openStore, parseRegistryLocation } from "../../src/storage/open.ts";
 import { resolveContext, type CliContext, type GlobalOptions } from "../context.ts";
 import { withGlobalOptions, withTelemetryOption } from "../global-options.ts";
-import { printJson } from "../output.ts";
+import { print, printJson } from "../output.ts";
 
 // cli/commands/site.ts in the repository, dist/cli/commands/site.js in the package; site/ sits at the top of both.
 const SITE_DIR = fileURLToPath(new URL(import.meta.url.includes("/dist/cli/") ? "../../../site/" : "../../site/", import.meta.url));
@@ -32,8 +33,8 @@ export function registerSite(program: Command): void {
     const result = await buildSite({ reader: await ctx.reader(), project: await ctx.project(), siteDir: SITE_DIR, outDir: resolve(ctx.cwd, options.out), base, telemetry });
     const uploaded = options.upload ? await upload(ctx, result.outDir, options.to) : undefined;
     if (ctx.json) return printJson({ ...result, ...(uploaded && { uploaded }) });
-    console.log(`Built the dashboard of ${result.prompts} prompts and ${result.versions} versions in ${options.out}`);
-    if (uploaded) console.log(`Uploaded ${uploaded.files} files to ${uploaded.to}`);
+    print(`Built the dashboard of ${result.prompts} prompts and ${result.versions} versions in ${options.out}`);
+    if (uploaded) print(`Uploaded ${uploaded.files} files to ${uploaded.to}`);
   });
 }
 
@@ -42,5 +43,5 @@ async function upload(ctx: CliContext, outDir: string, to: string | undefined): 
   if (!target) throw new UsageError("Where to? --upload needs --to s3://bucket/path/ when the registry is not a bucket");
   const store = await openStore(parseRegistryLocation(target, ctx.cwd), { s3: ctx.s3 });
   const { files } = await uploadSite(outDir, store);
-  return { files, to: target };
+  return { files, to: redactUrl(target) };
 }

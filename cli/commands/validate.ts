@@ -6,7 +6,7 @@ import { RegistryClient } from "../../src/registry/read.ts";
 import { checkCompatibility, interfaceOf, type PromptInterface } from "../../src/validate/compatibility.ts";
 import { resolveContext, type GlobalOptions } from "../context.ts";
 import { withGlobalOptions } from "../global-options.ts";
-import { printJson, table } from "../output.ts";
+import { print, printJson, table } from "../output.ts";
 import { promptSetContext } from "./diff.ts";
 
 interface ValidateOptions extends GlobalOptions {
@@ -32,7 +32,7 @@ export function registerValidate(program: Command): void {
       if (options.gitCommit) throw new UsageError("--git-commit needs --alias or --version: what should the commit be checked against?");
       const prompts = await compileFolder(ctx.promptsDir(options.path));
       if (ctx.json) return printJson({ ok: true, prompts: prompts.length });
-      return console.log(`${prompts.length} prompt${prompts.length === 1 ? "" : "s"} compile and pass the checks`);
+      return print(`${prompts.length} prompt${prompts.length === 1 ? "" : "s"} compile and pass the checks`);
     }
     const sources = promptSetContext(ctx, options.path);
     const [contract, served] = await Promise.all([
@@ -42,8 +42,8 @@ export function registerValidate(program: Command): void {
     const report = checkCompatibility(contract.prompts, served.prompts.map(interfaceOf));
     if (!report.compatible) process.exitCode = 1;
     if (ctx.json) return printJson({ code: contract.label, registry: served.label, ...report });
-    console.log(table([["PROMPT", "STATUS", "REASON"], ...report.findings.map((f) => [f.prompt, f.status, f.reasons.join("; ")])]));
-    console.log(`\n${served.label} ${report.compatible ? "is compatible with" : "is NOT compatible with"} the code at ${contract.label}`);
+    print(table([["PROMPT", "STATUS", "REASON"], ...report.findings.map((f) => [f.prompt, f.status, f.reasons.join("; ")])]));
+    print(`\n${served.label} ${report.compatible ? "is compatible with" : "is NOT compatible with"} the code at ${contract.label}`);
   });
 }
 

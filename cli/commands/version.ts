@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { RegistryClient } from "../../src/registry/read.ts";
 import { resolveContext, type GlobalOptions } from "../context.ts";
 import { withGlobalOptions } from "../global-options.ts";
-import { printJson } from "../output.ts";
+import { print, printJson } from "../output.ts";
 
 export function registerVersion(program: Command): void {
   const version = program.command("version").description("Resolve versions");
@@ -15,6 +15,6 @@ export function registerVersion(program: Command): void {
     const project = await ctx.project();
     const resolved = await new RegistryClient(await ctx.reader(), project).resolve(ref);
     if (ctx.json) printJson({ project, ref, ...resolved });
-    else console.log(resolved.version);
+    else print(resolved.version);
   });
 }
