@@ -13,13 +13,17 @@ export interface RenderableBody {
   render(values: Record<string, unknown>): Rendered;
 }
 
-export interface MaterializeOptions {
+/** How a prompt's templates render: the SDK resolves these once per manager, the CLI once per command. */
+export interface RenderSettings {
   /** Missing variables and undefined output throw. @default true */
   strict?: boolean;
-  /** Where the prompt came from, for error messages. */
-  origin: string;
   /** What one render may spend. @default DEFAULT_RENDER_LIMITS */
   limits?: ResolvedRenderLimits;
+}
+
+export interface MaterializeOptions extends RenderSettings {
+  /** Where the prompt came from, for error messages. */
+  origin: string;
 }
 
 /** A guard or budget fault as the PromptSync error of its kind, naming the prompt and the template line. */

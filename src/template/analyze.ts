@@ -41,6 +41,24 @@ const DEFAULT_FILTERS = new Set(["default", "d"]);
 /** Tests (`x is defined`) that accept an undefined subject. */
 const UNDEFINED_TESTS = new Set(["defined", "undefined", "none", "null"]);
 
+/** A key spelled with string literals, `"con" ~ "structor"` included, or undefined when it depends on values. */
+function constantString(node: TemplateNode): string | undefined {
+  switch (node.typename) {
+    case "Literal":
+      return typeof node.value === "string" ? node.value : undefined;
+    case "Group":
+      return node.children?.length === 1 ? constantString(node.children[0]!) : undefined;
+    case "Concat":
+    case "Add": {
+      const left = constantString(node.left as TemplateNode);
+      const right = constantString(node.right as TemplateNode);
+      return left === undefined || right === undefined ? undefined : left + right;
+    }
+    default:
+      return undefined;
+  }
+}
+
 interface Scope {
   names: Set<string>;
   parent: Scope | undefined;
@@ -153,9 +171,9 @@ export function analyzeTemplate(root: TemplateNode, allowedFilters: ReadonlySet<
       }
       case "LookupVal": {
         const key = node.val as TemplateNode;
-        if (key.typename === "Literal") {
-          if (isForbiddenMember(String(key.value))) return forbiddenKey(key, String(key.value));
-        } else {
+        const name = constantString(key);
+        if (name !== undefined && isForbiddenMember(name)) return forbiddenKey(key, name);
+        if (key.typename !== "Literal") {
           walk(key, scope, guards);
         }
         return walk(node.target as TemplateNode, scope, guards);
