@@ -4,6 +4,7 @@ import type { ReleaseManifest } from "../src/formats/types.ts";
 import { mapLimit } from "../src/concurrency.ts";
 import { validateCompiledPrompt, validateReleaseBundle, validateReleaseManifest } from "../src/formats/validate.ts";
 import { layout } from "../src/layout.ts";
+import type { RenderSettings } from "../src/render.ts";
 import type { RegistryReader } from "../src/storage/types.ts";
 import { ByteLru } from "./byte-lru.ts";
 import type { DiskCache } from "./disk-cache.ts";
@@ -16,7 +17,7 @@ export interface ContentStoreOptions {
   snapshot: RegistryReader | undefined;
   disk: DiskCache | undefined;
   maxBytes: number;
-  strict: boolean;
+  render: RenderSettings;
 }
 
 export interface Loaded {
@@ -102,7 +103,7 @@ export class ContentStore {
         if (manifest.prompts[prompt.name]?.hash !== prompt.hash) {
           throw new InvalidBundleError(key, `"${prompt.name}" does not match the hash in the ${version} release manifest`);
         }
-        return new LoadedPrompt(prompt, each, this.options.strict, key);
+        return new LoadedPrompt(prompt, each, this.options.render, key);
       });
       for (const prompt of loaded) this.memory.set(`${version}\u0000${prompt.compiled.name}`, prompt, prompt.bytes);
       return names;
@@ -146,7 +147,7 @@ export class ContentStore {
       if (result.value.compiled.hash !== listed.hash) {
         throw new InvalidBundleError(key, `content does not match the hash in the ${version} release manifest`);
       }
-      return { loaded: new LoadedPrompt(result.value.compiled, result.value.bytes, this.options.strict, key), source: result.source };
+      return { loaded: new LoadedPrompt(result.value.compiled, result.value.bytes, this.options.render, key), source: result.source };
     } catch (error) {
       if (result.source !== "disk") throw error;
       await this.options.disk?.discard(key);

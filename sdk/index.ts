@@ -5,6 +5,7 @@ export type { TelemetryStats } from "./telemetry/recorder.ts";
 export type { HeartbeatEvent, Metrics, MetricsEvent, ServedPrompt, TelemetryEvent, UsageEvent } from "../src/telemetry/events.ts";
 export { Prompt, type PromptSource } from "./prompt.ts";
 export type { CacheStrategy } from "./options.ts";
+export { DEFAULT_RENDER_LIMITS, type RenderLimits } from "../src/template/budget.ts";
 export {
   AliasNotFoundError,
   CompileError,
@@ -16,6 +17,7 @@ export {
   PromptUnavailableError,
   PromptSyncError,
   RenderError,
+  RenderLimitError,
   UnsafeTemplateError,
   VersionNotFoundError,
   type ErrorCode,

@@ -1,5 +1,5 @@
 import type { CompiledPrompt, Tags } from "../src/formats/types.ts";
-import { materializePrompt, type RenderableBody } from "../src/render.ts";
+import { materializePrompt, type RenderableBody, type RenderSettings } from "../src/render.ts";
 import { selectVariant } from "../src/variants.ts";
 import { Prompt, type PromptSource } from "./prompt.ts";
 
@@ -11,10 +11,10 @@ export class LoadedPrompt {
   private readonly bodies: Map<string | undefined, RenderableBody>;
   private readonly handed = new Map<string, Prompt>();
 
-  constructor(compiled: CompiledPrompt, encodedBytes: number, strict: boolean, origin: string) {
+  constructor(compiled: CompiledPrompt, encodedBytes: number, render: RenderSettings, origin: string) {
     this.compiled = compiled;
     this.bytes = encodedBytes * 3;
-    this.bodies = materializePrompt(compiled, { strict, origin });
+    this.bodies = materializePrompt(compiled, { ...render, origin });
   }
 
   prompt(

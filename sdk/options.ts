@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import { ConfigError } from "../src/errors.ts";
+import { resolveRenderLimits, type RenderLimits, type ResolvedRenderLimits } from "../src/template/budget.ts";
 import type { TelemetryEvent } from "../src/telemetry/events.ts";
 
 export interface CacheStrategy {
@@ -93,6 +94,12 @@ export interface PromptManagerOptions {
   promptsDir?: string;
   /** Missing variables throw MissingVariableError; false renders them empty, as Jinja does. @default true */
   strict?: boolean;
+  /**
+   * What one `format()` may spend: operations, output length, `range()` size, macro depth and time. Over a
+   * limit, `format()` throws RenderLimitError (RENDER_LIMIT). Fields left out keep their defaults.
+   * @default { maxOperations: 1000000, maxOutputLength: 4194304, maxRange: 100000, maxDepth: 100, timeoutMs: 1000 }
+   */
+  renderLimits?: RenderLimits;
   /** Per-request timeout in milliseconds. @default 10000 */
   timeoutMs?: number;
   /**
@@ -133,6 +140,7 @@ export interface ResolvedOptions {
   defaultVersionOrAlias: string;
   promptsDir: string;
   strict: boolean;
+  renderLimits: ResolvedRenderLimits;
   timeoutMs: number;
   fetch: typeof globalThis.fetch;
   now: () => number;
@@ -194,6 +202,7 @@ export function resolveOptions(options: PromptManagerOptions, env: NodeJS.Proces
     defaultVersionOrAlias: options.defaultVersionOrAlias ?? "production",
     promptsDir: resolve(cwd, options.promptsDir ?? "prompts"),
     strict: options.strict ?? true,
+    renderLimits: resolveLimits(options.renderLimits),
     timeoutMs: nonNegative(options.timeoutMs, 10_000, "timeoutMs", "milliseconds"),
     fetch: options.fetch ?? globalThis.fetch,
     now: options.now ?? Date.now,
@@ -234,6 +243,12 @@ function resolveTelemetry(options: TelemetryOptions | false | undefined, env: No
     heartbeatIntervalMs: nonNegative(given.heartbeatInterval, 60, "telemetry.heartbeatInterval") * 1000,
     maxBufferedEvents,
   };
+}
+
+function resolveLimits(limits: RenderLimits | undefined): ResolvedRenderLimits {
+  const resolved = resolveRenderLimits(limits);
+  if (typeof resolved === "string") throw new ConfigError(`PromptManager option \`renderLimits\`: ${resolved}`);
+  return resolved;
 }
 
 function resolveClientId(clientId: string | undefined): string {

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { RenderSettings } from "../src/render.ts";
 import { inCanary } from "../src/canary.ts";
 import { trackingMetadata } from "../src/tracking.ts";
 import type { Metrics, ServedPrompt } from "../src/telemetry/events.ts";
@@ -294,7 +295,7 @@ export class PromptManager {
     const network = await openReader(location, { fetch: this.options.fetch, timeoutMs: this.options.timeoutMs, retries: this.options.retries });
     const disk = this.options.cacheDir ? new DiskCache(this.options.cacheDir, network.url) : undefined;
     const snapshot = this.options.snapshotDir ? new FolderStore(this.options.snapshotDir) : undefined;
-    const contents = new ContentStore({ project, network, snapshot, disk, maxBytes: this.options.maxCacheBytes, strict: this.options.strict });
+    const contents = new ContentStore({ project, network, snapshot, disk, maxBytes: this.options.maxCacheBytes, render: this.renderSettings() });
     const inUse = new Map<string, Set<string>>();
     const pointers = new PointerCache({
       project,
@@ -347,10 +348,14 @@ export class PromptManager {
     return loaded.prompt(project, "local", undefined, tags, "local", false);
   }
 
+  private renderSettings(): RenderSettings {
+    return { strict: this.options.strict, limits: this.options.renderLimits };
+  }
+
   private async compileLocal(): Promise<Map<string, LoadedPrompt>> {
     // The compiler (YAML source parsing, diagnostics) loads only when local files are compiled.
     const { compileFolder } = await import("../src/compiler/folder.ts");
     const prompts = await compileFolder(this.options.promptsDir);
-    return new Map(prompts.map((p) => [p.name, new LoadedPrompt(p, 0, this.options.strict, this.options.promptsDir)]));
+    return new Map(prompts.map((p) => [p.name, new LoadedPrompt(p, 0, this.renderSettings(), this.options.promptsDir)]));
   }
 }

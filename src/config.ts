@@ -6,6 +6,7 @@ import type { ConfigFile } from "./formats/types.ts";
 import { describeIssues, validateConfig } from "./formats/validate.ts";
 import { gitRemoteRepositoryName, gitTopLevel } from "./git.ts";
 import { isValidProjectId, toProjectId } from "./names.ts";
+import { resolveRenderLimits, type ResolvedRenderLimits } from "./template/budget.ts";
 
 export const CONFIG_FILES = ["promptsync.config.yaml", "promptsync.config.yml"];
 
@@ -15,6 +16,13 @@ export interface LoadedConfig {
   file: string | undefined;
   /** The folder relative paths in the config are resolved against. */
   dir: string;
+}
+
+/** The config's `render.limits`, with the defaults for the fields it leaves out. */
+export function configRenderLimits(config: ConfigFile): ResolvedRenderLimits {
+  const limits = resolveRenderLimits(config.render?.limits);
+  if (typeof limits === "string") throw new ConfigError(`render.limits: ${limits}`);
+  return limits;
 }
 
 /** Pure: checks a parsed config object. */

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { configRenderLimits } from "../../src/config.ts";
 import { materializePrompt } from "../../src/render.ts";
 import { selectVariant } from "../../src/variants.ts";
 import { resolveContext } from "../context.ts";
@@ -26,7 +27,11 @@ export function registerRender(program: Command): void {
     const values = { ...(options.varsFile ? await readVarsFile(options.varsFile) : {}), ...options.var };
     const loaded = await loadPrompt(ctx, name, versionRef(options), options.path);
     const variant = selectVariant(loaded.prompt.variants, parseTags(options.tags));
-    const bodies = materializePrompt(loaded.prompt, { strict: !options.lenient, origin: ctx.registry.display });
+    const bodies = materializePrompt(loaded.prompt, {
+      strict: !options.lenient,
+      limits: configRenderLimits(ctx.config.config),
+      origin: ctx.registry.display,
+    });
     const output = bodies.get(variant?.id)!.render(values);
     if (ctx.json) return printJson({ prompt: name, version: loaded.version, variant: variant?.id ?? null, output });
     if (typeof output === "string") print(output.replace(/\n$/, ""));

@@ -193,6 +193,7 @@ export interface ConfigFile {
   prompts?: string;
   publicUrl?: string;
   s3?: { endpoint?: string; region?: string; forcePathStyle?: boolean };
+  render?: { limits?: { maxOperations?: number; maxOutputLength?: number; maxRange?: number; maxDepth?: number; timeoutMs?: number } };
 }
 
 /** One row of a prompt's analytics summary: schemas/analytics-summary.schema.json. */

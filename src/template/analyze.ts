@@ -144,7 +144,10 @@ export function analyzeTemplate(root: TemplateNode, allowedFilters: ReadonlySet<
     if (callee.typename === "LookupVal") {
       const key = callee.val as TemplateNode;
       const method = key.typename === "Literal" && typeof key.value === "string" ? key.value : undefined;
-      if (method !== undefined && isForbiddenMember(method)) return forbiddenKey(key, method);
+      if (method !== undefined && isForbiddenMember(method)) {
+        forbiddenKey(key, method);
+        return walk(callee.target as TemplateNode, scope, guards);
+      }
       if (method !== undefined && MUTATING_METHODS.has(method)) {
         problem(key, "UNSAFE_TEMPLATE", `${method}() would change a list or dict: template values cannot be modified`);
       } else if (method !== undefined && PROTOTYPE_MEMBERS.has(method) && !methodNames.has(method)) {
