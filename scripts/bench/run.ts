@@ -11,6 +11,7 @@ import { PromptManager } from "../../sdk/index.ts";
 import { measureAsync, measureSync, report } from "./measure.ts";
 import { diffValidateBench } from "./diff-validate.ts";
 import { peersBench } from "./peers.ts";
+import { renderBudgetBench } from "./render-budget.ts";
 import { sdkRuntimeBench } from "./sdk-runtime.ts";
 import { siteBench } from "./site.ts";
 import { telemetryBench } from "./telemetry.ts";
@@ -53,6 +54,7 @@ try {
   await pm.close();
 
   await sdkRuntimeBench(work);
+  renderBudgetBench();
   await peersBench(work);
   await siteBench(work);
   await telemetryBench(work);

@@ -14,6 +14,7 @@ import { originHandler } from "../../src/serve/origin.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
 import { PromptManager } from "../../sdk/index.ts";
 import { measureAsync, measureSync, report } from "./measure.ts";
+import { unguardedTemplate } from "./unguarded.ts";
 
 /** About 1 KB, five variables, a loop and a condition: a realistic system prompt. */
 export const TEMPLATE = `You are the support assistant of {{ company }}, answering {{ customer }} in a {{ tone }} tone.
@@ -46,6 +47,28 @@ export async function sdkRuntimeBench(work: string): Promise<void> {
   const sdkFormat = await measureAsync(async () => (await pm.getPrompt("support", options)).format(VALUES));
   report("1 KB template: warm getPrompt with tags", sdkGet);
   report("1 KB template: warm getPrompt + format (5 variables)", sdkFormat);
+
+  // The guard and the render budget on the warm path: the same get, then the guarded format against the same
+  // template rendered by stock nunjucks with no guard (the way PromptSync rendered before the guard), in rounds
+  // that alternate, median of the rounds' medians.
+  const unguarded = unguardedTemplate(TEMPLATE);
+  const guardedP50: number[] = [];
+  const unguardedP50: number[] = [];
+  for (let round = 0; round < 7; round++) {
+    guardedP50.push((await measureAsync(async () => (await pm.getPrompt("support")).format(VALUES), { iterations: 40_000 })).p50);
+    unguardedP50.push(
+      (
+        await measureAsync(async () => {
+          await pm.getPrompt("support");
+          return unguarded.render(VALUES);
+        }, { iterations: 40_000 })
+      ).p50,
+    );
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  line("1 KB template: warm get + format, guarded and budgeted", `${(median(guardedP50) * 1000).toFixed(2)} µs (median of 7 rounds' p50)`);
+  line("  the same, rendered unguarded (stock nunjucks, before the guard)", `${(median(unguardedP50) * 1000).toFixed(2)} µs`);
+  line("  guarded / unguarded (target ≤ 1.10)", `${(median(guardedP50) / median(unguardedP50)).toFixed(2)}×`);
 
   report("canary bucketing alone (sha256 of salt and key)", measureSync(() => inCanary("0123456789abcdef", "user-12345", 10)));
   await setCanary(store, { project: "bench", alias: "production", version: "v0.1.0", percentage: 50 });

@@ -3,8 +3,8 @@ import { RenderFault } from "./fault.ts";
 /** What one render may spend. Every template shares one budget per `format()` call. */
 export interface RenderLimits {
   /**
-   * Work units: one per loop iteration, macro call, filter or method call, plus one per item or 64 characters
-   * that a filter, method, slice, `in` or `range()` goes through.
+   * Work units: one per loop iteration, filter or method call, two per macro call, plus one per item or 64
+   * characters that a filter, method, slice, `in` or `range()` goes through.
    * @default 1000000
    */
   maxOperations?: number;

@@ -51,7 +51,8 @@ export const guardedRuntime: Readonly<Record<string, unknown>> = Object.freeze({
     const macro = makeMacro(args, kwargs, body);
     return trustFunction(function (this: unknown, ...values: unknown[]) {
       const budget = activeBudget();
-      budget.charge(1);
+      // A call costs about what two loop iterations do.
+      budget.charge(2);
       budget.enter();
       try {
         return macro.apply(this, values);
