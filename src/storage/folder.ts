@@ -30,8 +30,9 @@ export class FolderStore implements RegistryStore {
   }
 
   async get(key: string): Promise<StoredObject | undefined> {
-    const body = await readFile(this.path(key)).catch(ifMissing(undefined));
-    return body && { body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength), etag: etagOf(body) };
+    const path = this.path(key);
+    const body = await readFile(path).catch(ifMissing(undefined));
+    return body && { body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength), etag: etagOf(body), modified: (await stat(path).catch(() => undefined))?.mtime };
   }
 
   async head(key: string): Promise<{ etag: string; size: number } | undefined> {

@@ -45,7 +45,7 @@ export class S3Store implements RegistryStore {
     try {
       const response = await this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: this.key(key) }));
       const body = await response.Body!.transformToByteArray();
-      return { body, etag: response.ETag ?? "" };
+      return { body, etag: response.ETag ?? "", modified: response.LastModified };
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw this.failure("read", key, error);

@@ -8,6 +8,8 @@ export interface StoredObject {
   body: Uint8Array;
   /** Strong validator of the bytes. */
   etag: string;
+  /** When the store wrote it, by the store's clock (mtime, Last-Modified), where the store says. */
+  modified?: Date;
 }
 
 export interface WriteOptions {
