@@ -19,10 +19,29 @@ export function encodeBatch(events: readonly TelemetryEvent[]): Promise<Uint8Arr
   return gzipAsync(toNdjson(events));
 }
 
-/** A batch's text: gzipped when the key ends in .gz, else plain NDJSON. */
+/**
+ * The most text a batch may hold: the SDK writes at most 5,000 events of well under a kilobyte each. Inflating stops
+ * here, so a gzip bomb costs this much memory and a fraction of a second instead of gigabytes.
+ */
+const MAX_BATCH_TEXT_BYTES = 32 * 1024 * 1024;
+
+/** A batch's text: gzipped when the key ends in .gz, else plain NDJSON; over MAX_BATCH_TEXT_BYTES is an error. */
 export async function decodeBatch(key: string, body: Uint8Array): Promise<string> {
-  const bytes = key.endsWith(".gz") ? await gunzipAsync(body) : body;
+  const bytes = key.endsWith(".gz") ? await inflate(body) : body;
+  if (bytes.byteLength > MAX_BATCH_TEXT_BYTES) throw tooLarge();
   return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+}
+
+async function inflate(body: Uint8Array): Promise<Uint8Array> {
+  try {
+    return await gunzipAsync(body, { maxOutputLength: MAX_BATCH_TEXT_BYTES });
+  } catch (error) {
+    throw (error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" ? tooLarge() : error;
+  }
+}
+
+function tooLarge(): Error {
+  return new Error(`more than ${MAX_BATCH_TEXT_BYTES / 1024 / 1024} MiB of text (the limit for a batch; the SDK writes far less)`);
 }
 
 /**
