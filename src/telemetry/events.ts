@@ -49,5 +49,10 @@ export interface HeartbeatEvent extends EventBase {
 
 export type TelemetryEvent = UsageEvent | MetricsEvent | HeartbeatEvent;
 
-/** At most this many metrics per event, as the schema says. */
+/** The schema's bounds on metrics, so that reportMetrics refuses what analytics build would skip. */
 export const MAX_METRICS = 32;
+export const MAX_METRIC_NAME = 64;
+/** 11.6 days: more is a timestamp passed as a duration. */
+export const MAX_LATENCY_MS = 1e9;
+/** Other metrics, either sign. */
+export const MAX_METRIC_MAGNITUDE = 1e15;
