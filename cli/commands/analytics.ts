@@ -1,13 +1,15 @@
 import type { Command } from "commander";
 import { buildAnalytics, type AnalyticsBuildReport } from "../../src/analytics/build.ts";
 import { analyticsTable, formatRate, promptAnalytics, readAnalyticsState, sinceDay, type AnalyticsTableRow } from "../../src/analytics/query.ts";
+import { RegistryCatalog, UNKNOWN_PROMPT } from "../../src/analytics/registry-catalog.ts";
+import { MAX_SUMMARY_BYTES } from "../../src/analytics/summary-size.ts";
 import { parseDuration } from "../../src/duration.ts";
 import { UsageError } from "../../src/errors.ts";
 import { forgetClients } from "../../src/status/clients.ts";
 import { normalizeVersion } from "../../src/version.ts";
 import { resolveContext, type GlobalOptions } from "../context.ts";
 import { withGlobalOptions, withTelemetryOption, withUnsafeStoreOption } from "../global-options.ts";
-import { printJson, table } from "../output.ts";
+import { print, printJson, table } from "../output.ts";
 
 interface AnalyticsOptions extends GlobalOptions {
   version?: string;
@@ -39,10 +41,10 @@ export function registerAnalytics(program: Command): void {
     const version = options.version === undefined ? undefined : normalizeVersion(options.version);
     const result = analyticsTable(rows, { version, sinceDay: since, daily: options.daily });
     if (ctx.json) return printJson({ project, prompt, builtAt: state?.builtAt ?? null, since: since ?? null, version: version ?? null, rows: result });
-    if (!state) return console.log(`No analytics for ${project} yet: run promptsync analytics build`);
-    if (result.length === 0) return console.log(`No events for ${prompt}${version ? ` ${version}` : ""}${since ? ` since ${since}` : ""} (built ${state.builtAt})`);
-    console.log(`${prompt} in ${project}${since ? ` since ${since}` : ""} (built ${state.builtAt})\n`);
-    console.log(formatTable(result, options.daily === true));
+    if (!state) return print(`No analytics for ${project} yet: run promptsync analytics build`);
+    if (result.length === 0) return print(`No events for ${prompt}${version ? ` ${version}` : ""}${since ? ` since ${since}` : ""} (built ${state.builtAt})`);
+    print(`${prompt} in ${project}${since ? ` since ${since}` : ""} (built ${state.builtAt})\n`);
+    print(formatTable(result, options.daily === true));
   });
 
   withUnsafeStoreOption(withTelemetryOption(
@@ -62,12 +64,13 @@ export function registerAnalytics(program: Command): void {
     const store = await ctx.telemetryStore();
     const project = await ctx.project();
     const started = performance.now();
-    const report = await buildAnalytics(store, project, { graceMs: grace * 3_600_000 });
+    const catalog = await RegistryCatalog.load(await ctx.reader(), project);
+    const report = await buildAnalytics(store, project, { graceMs: grace * 3_600_000, catalog });
     const clientsForgotten = await forgetClients(store, project, new Date(Date.now() - forgetAfter));
     const seconds = (performance.now() - started) / 1000;
     if (ctx.json) return printJson({ ...report, clientsForgotten, seconds });
     printBuildReport(report, seconds);
-    if (clientsForgotten) console.log(`Forgot ${clientsForgotten} client${clientsForgotten === 1 ? "" : "s"} not seen for ${options.forgetClients}`);
+    if (clientsForgotten) print(`Forgot ${clientsForgotten} client${clientsForgotten === 1 ? "" : "s"} not seen for ${options.forgetClients}`);
   });
 }
 
@@ -92,13 +95,15 @@ function formatTable(rows: readonly AnalyticsTableRow[], daily: boolean): string
 }
 
 function printBuildReport(report: AnalyticsBuildReport, seconds: number): void {
-  console.log(
+  print(
     `Read ${report.objects} batch${report.objects === 1 ? "" : "es"}: ${report.events} events (${report.usage} usage, ${report.metrics} metrics, ${report.heartbeats} heartbeats) in ${seconds.toFixed(1)} s`,
   );
-  console.log(report.prompts.length ? `Updated ${report.prompts.length} prompt summar${report.prompts.length === 1 ? "y" : "ies"}: ${report.prompts.join(", ")}` : "No prompt had new events");
+  print(report.prompts.length ? `Updated ${report.prompts.length} prompt summar${report.prompts.length === 1 ? "y" : "ies"}: ${report.prompts.join(", ")}` : "No prompt had new events");
+  if (report.unknown) print(`Counted ${report.unknown} event(s) of prompts, versions, variants or aliases the registry does not have under ${UNKNOWN_PROMPT}`);
+  for (const t of report.trimmed) print(`Left the ${t.rows} oldest row(s) out of ${t.prompt}'s summary to keep it under ${MAX_SUMMARY_BYTES / 1024 / 1024} MiB`);
   if (report.malformedObjects || report.malformedLines) {
-    console.log(`Skipped ${report.malformedObjects} malformed object(s) and ${report.malformedLines} malformed line(s):`);
-    for (const o of report.malformedObjectSamples) console.log(`  ${o.key}: ${o.reason}`);
-    for (const l of report.malformedLineSamples) console.log(`  ${l.key}:${l.line}: ${l.reason}`);
+    print(`Skipped ${report.malformedObjects} malformed object(s) and ${report.malformedLines} malformed line(s):`);
+    for (const o of report.malformedObjectSamples) print(`  ${o.key}: ${o.reason}`);
+    for (const l of report.malformedLineSamples) print(`  ${l.key}:${l.line}: ${l.reason}`);
   }
 }

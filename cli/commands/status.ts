@@ -4,7 +4,7 @@ import { parseDuration } from "../../src/duration.ts";
 import { clientStatus, type ClientStatus } from "../../src/status/clients.ts";
 import { resolveContext, type GlobalOptions } from "../context.ts";
 import { withGlobalOptions, withTelemetryOption } from "../global-options.ts";
-import { printJson, table } from "../output.ts";
+import { print, printJson, table } from "../output.ts";
 
 export function registerStatus(program: Command): void {
   withTelemetryOption(
@@ -22,11 +22,11 @@ export function registerStatus(program: Command): void {
     const report = await clientStatus(await ctx.telemetryStore(), await ctx.reader(), project, new Date(Date.now() - window));
     if (!report.compatible) process.exitCode = 1;
     if (ctx.json) return printJson(report);
-    if (report.clients.length === 0) return console.log(`No client of ${project} sent a heartbeat in the last ${options.since}`);
-    console.log(table([["CLIENT", "APP", "COMMIT", "LAST SEEN", "SERVES", "STATUS", "REASON"], ...report.clients.flatMap(rowsOf)]));
+    if (report.clients.length === 0) return print(`No client of ${project} sent a heartbeat in the last ${options.since}`);
+    print(table([["CLIENT", "APP", "COMMIT", "LAST SEEN", "SERVES", "STATUS", "REASON"], ...report.clients.flatMap(rowsOf)]));
     const incompatible = report.clients.filter((c) => c.status === "incompatible").length;
-    console.log(`\n${report.clients.length} client${report.clients.length === 1 ? "" : "s"} in the last ${options.since}; ${incompatible ? `${incompatible} incompatible` : "none incompatible"}`);
-    if (report.unreadable) console.log(`Skipped ${report.unreadable} client pointer${report.unreadable === 1 ? "" : "s"} that ${report.unreadable === 1 ? "is" : "are"} not a heartbeat of ${project}`);
+    print(`\n${report.clients.length} client${report.clients.length === 1 ? "" : "s"} in the last ${options.since}; ${incompatible ? `${incompatible} incompatible` : "none incompatible"}`);
+    if (report.unreadable) print(`Skipped ${report.unreadable} client pointer${report.unreadable === 1 ? "" : "s"} that ${report.unreadable === 1 ? "is" : "are"} not a heartbeat of ${project}`);
   });
 }
 

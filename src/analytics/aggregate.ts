@@ -1,7 +1,9 @@
 import type { AnalyticsSummaryRow } from "../formats/types.ts";
-import type { TelemetryEvent } from "../telemetry/events.ts";
+import type { MetricsEvent, TelemetryEvent, UsageEvent } from "../telemetry/events.ts";
 import { validateTelemetryEvent } from "../formats/validate.ts";
 import { addHistogram, record, toHistogram, type HistogramCounts } from "./histogram.ts";
+import { UNKNOWN_PROMPT, type RegistryCatalog } from "./registry-catalog.ts";
+import { addCount } from "./saturating.ts";
 
 type Row = Omit<AnalyticsSummaryRow, "latency"> & { latency: HistogramCounts };
 
@@ -14,11 +16,16 @@ export interface MalformedLine {
 /** At most this many malformed lines and objects are listed in a report; all are counted. */
 export const MALFORMED_SAMPLES = 20;
 
+/** A reason quotes the event (a schema error names the property), which an app may have made megabytes long. */
+const MAX_REASON = 200;
+
 export interface AggregateCounts {
   events: number;
   usage: number;
   metrics: number;
   heartbeats: number;
+  /** Usage and metrics events of prompts, versions, variants or aliases the registry does not have. */
+  unknown: number;
   malformedLines: number;
 }
 
@@ -41,32 +48,39 @@ function rowKey(id: RowId): string {
 /**
  * Folds events into per-prompt rows (day, version, variant, alias, canary side) one line at a time: memory grows with
  * the rows, never with the events. Lines that are not JSON or not events of this project are counted and
- * skipped.
+ * skipped. With a registry catalog, events of prompts the registry does not have share one row per day under
+ * UNKNOWN_PROMPT, so made-up names, versions or variants add no summaries and no rows.
  */
 export class Aggregator {
   readonly prompts = new Map<string, Map<string, Row>>();
-  readonly counts: AggregateCounts = { events: 0, usage: 0, metrics: 0, heartbeats: 0, malformedLines: 0 };
+  readonly counts: AggregateCounts = { events: 0, usage: 0, metrics: 0, heartbeats: 0, unknown: 0, malformedLines: 0 };
   readonly malformed: MalformedLine[] = [];
   private readonly project: string;
+  private readonly catalog: RegistryCatalog | undefined;
 
-  constructor(project: string) {
+  constructor(project: string, catalog?: RegistryCatalog) {
     this.project = project;
+    this.catalog = catalog;
   }
 
-  /** One object's NDJSON text. */
-  addText(key: string, text: string): void {
+  /** One object's NDJSON text, stored at `storedAt` (by the store's clock): no event in it can be later. */
+  async addText(key: string, text: string, storedAt: Date): Promise<void> {
     let start = 0;
     let line = 0;
     while (start < text.length) {
       let end = text.indexOf("\n", start);
       if (end < 0) end = text.length;
       line++;
-      if (end > start) this.addLine(key, line, text.slice(start, end));
+      const event = end > start ? this.parseLine(key, line, text.slice(start, end)) : undefined;
+      if (event) {
+        if (this.catalog && event.type !== "heartbeat" && !this.catalog.ready(event)) await this.catalog.prepare(event);
+        this.add(event, storedAt);
+      }
       start = end + 1;
     }
   }
 
-  private addLine(key: string, line: number, text: string): void {
+  private parseLine(key: string, line: number, text: string): TelemetryEvent | undefined {
     let event: unknown;
     try {
       event = JSON.parse(text);
@@ -76,19 +90,19 @@ export class Aggregator {
     const checked = validateTelemetryEvent(event);
     if (!checked.ok) return this.reject(key, line, `not a telemetry event (${checked.issues[0]?.instancePath || "/"} ${checked.issues[0]?.message ?? ""})`.trim());
     if (checked.value.project !== this.project) return this.reject(key, line, `an event of project "${checked.value.project}"`);
-    this.add(checked.value);
+    return checked.value;
   }
 
-  add(event: TelemetryEvent): void {
+  private add(event: TelemetryEvent, storedAt: Date): void {
     this.counts.events++;
     if (event.type === "heartbeat") {
       this.counts.heartbeats++;
       return;
     }
-    const row = this.row(event.prompt, { day: event.ts.slice(0, 10), version: event.version, variant: event.variant, alias: event.alias, canary: event.canary });
+    const row = this.catalog && !this.catalog.has(event) ? this.unknownRow(storedAt) : this.servedRow(event, storedAt);
     if (event.type === "usage") {
       this.counts.usage++;
-      row.calls += event.count;
+      row.calls = addCount(row.calls, event.count);
       return;
     }
     this.counts.metrics++;
@@ -103,10 +117,10 @@ export class Aggregator {
   addRows(prompt: string, rows: readonly AnalyticsSummaryRow[]): void {
     for (const r of rows) {
       const row = this.row(prompt, r);
-      row.calls += r.calls;
-      row.reports += r.reports;
-      row.successes += r.successes;
-      row.failures += r.failures;
+      row.calls = addCount(row.calls, r.calls);
+      row.reports = addCount(row.reports, r.reports);
+      row.successes = addCount(row.successes, r.successes);
+      row.failures = addCount(row.failures, r.failures);
       addHistogram(row.latency, r.latency);
     }
   }
@@ -130,8 +144,25 @@ export class Aggregator {
     return row;
   }
 
-  private reject(key: string, line: number, reason: string): void {
-    this.counts.malformedLines++;
-    if (this.malformed.length < MALFORMED_SAMPLES) this.malformed.push({ key, line, reason });
+  private servedRow(event: UsageEvent | MetricsEvent, storedAt: Date): Row {
+    const { prompt, version, variant, alias, canary } = event;
+    return this.row(prompt, { day: dayOf(event.ts, storedAt), version, variant, alias, canary });
   }
+
+  /** Unknown events count on the day their batch was stored: their own dates are as made up as their names. */
+  private unknownRow(storedAt: Date): Row {
+    this.counts.unknown++;
+    return this.row(UNKNOWN_PROMPT, { day: storedAt.toISOString().slice(0, 10), version: "-", variant: null, alias: null, canary: false });
+  }
+
+  private reject(key: string, line: number, reason: string): undefined {
+    this.counts.malformedLines++;
+    if (this.malformed.length < MALFORMED_SAMPLES) this.malformed.push({ key, line, reason: reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON)}…` : reason });
+    return undefined;
+  }
+}
+
+/** The UTC day of an event: its own time, unless that is after its batch was stored (a clock ahead, or a lie). */
+function dayOf(ts: string, storedAt: Date): string {
+  return Date.parse(ts) > storedAt.getTime() ? storedAt.toISOString().slice(0, 10) : ts.slice(0, 10);
 }

@@ -8,6 +8,8 @@ import { headersFor, partitionOf, telemetryLayout } from "../layout.ts";
 import type { RegistryStore } from "../storage/types.ts";
 import { decodeBatch } from "../telemetry/batch.ts";
 import { Aggregator, MALFORMED_SAMPLES, type AggregateCounts, type MalformedLine } from "./aggregate.ts";
+import type { RegistryCatalog } from "./registry-catalog.ts";
+import { encodeSummary } from "./summary-size.ts";
 
 const PARTITION = /^dt=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})$/;
 const HOUR_MS = 3_600_000;
@@ -19,6 +21,8 @@ export interface AnalyticsBuildOptions {
   graceMs?: number;
   /** Batch objects downloaded at once, to hide the store's latency (they are decoded one at a time). @default 8 */
   concurrency?: number;
+  /** What the registry has: events of anything else are counted under UNKNOWN_PROMPT. Without it, every name counts. */
+  catalog?: RegistryCatalog | undefined;
 }
 
 export interface AnalyticsBuildReport extends AggregateCounts {
@@ -30,6 +34,8 @@ export interface AnalyticsBuildReport extends AggregateCounts {
   malformedObjectSamples: { key: string; reason: string }[];
   malformedLineSamples: MalformedLine[];
   prompts: string[];
+  /** Summaries that would have passed MAX_SUMMARY_BYTES, and how many of their oldest rows were left out. */
+  trimmed: { prompt: string; rows: number }[];
   sealedThrough: string | null;
 }
 
@@ -46,7 +52,7 @@ export async function buildAnalytics(store: RegistryStore, project: string, opti
   const state = stored ? parseState(stateKey, stored.body) : emptyState(project);
 
   const pending = await unreadBatches(store, project, state, now);
-  const aggregator = new Aggregator(project);
+  const aggregator = new Aggregator(project, options.catalog);
   const malformedObjects: { key: string; reason: string }[] = [];
   let malformedCount = 0;
   // Downloads overlap; decoding is one batch at a time, so only one batch's text and events are alive at once.
@@ -54,11 +60,15 @@ export async function buildAnalytics(store: RegistryStore, project: string, opti
   await mapLimit(pending, options.concurrency ?? 8, async ({ key }) => {
     const object = await store.get(key);
     if (!object) return;
+    // An object cannot have been stored after it was read, where the store does not say when it was.
+    const storedAt = object.modified ?? new Date();
     const decoded = decoding.then(async () => {
       try {
         if (!/\.ndjson(\.gz)?$/.test(key)) throw new Error("not an .ndjson or .ndjson.gz batch");
-        aggregator.addText(key, await decodeBatch(key, object.body));
+        await aggregator.addText(key, await decodeBatch(key, object.body), storedAt);
       } catch (error) {
+        // Reading the registry's variants failed: the build fails, and the batch stays unread for the next one.
+        if (error instanceof PromptSyncError) throw error;
         malformedCount++;
         if (malformedObjects.length < MALFORMED_SAMPLES) malformedObjects.push({ key, reason: (error as Error).message });
       }
@@ -70,6 +80,7 @@ export async function buildAnalytics(store: RegistryStore, project: string, opti
   const prompts = [...aggregator.prompts.keys()].sort();
   const written: string[] = [];
   const superseded: string[] = [];
+  const trimmed: AnalyticsBuildReport["trimmed"] = [];
   const summaries = { ...state.summaries };
   const open = { ...state.open };
   for (const { partition, key } of pending) (open[partition] ??= []).push(key);
@@ -83,8 +94,10 @@ export async function buildAnalytics(store: RegistryStore, project: string, opti
       }
       const key = telemetryLayout.summary(project, prompt, build);
       const summary: AnalyticsSummary = { format: "promptsync.analytics-summary/v1", project, prompt, build, rows: aggregator.rowsOf(prompt) };
+      const { body, droppedRows } = encodeSummary(summary);
+      if (droppedRows) trimmed.push({ prompt, rows: droppedRows });
       written.push(key);
-      await store.create(key, encodeJsonLine(summary), headersFor(key));
+      await store.create(key, body, headersFor(key));
       summaries[prompt] = key;
     });
     const next: AnalyticsState = {
@@ -120,6 +133,7 @@ export async function buildAnalytics(store: RegistryStore, project: string, opti
     malformedObjectSamples: malformedObjects,
     malformedLineSamples: aggregator.malformed,
     prompts,
+    trimmed,
     sealedThrough,
   };
 }
@@ -131,9 +145,12 @@ function conflict(project: string): PromptSyncError {
 }
 
 export async function readSummary(store: Pick<RegistryStore, "get">, key: string): Promise<AnalyticsSummary> {
+  // Building again reads the summary again: only a state without it starts over.
+  const state = key.replace(/\/analytics\/prompts\/.*$/, "/analytics/state.json");
+  const suggestion = `Delete ${state} and run \`promptsync analytics build\`: it aggregates every stored batch again (batches already expired are not counted).`;
   const object = await store.get(key);
-  if (!object) throw new PromptSyncError("ANALYTICS_INVALID", `The analytics summary ${key} is missing`, { suggestion: "Run `promptsync analytics build` again." });
-  return decodeAnalytics(object.body, key, validateAnalyticsSummary, "Run `promptsync analytics build` again.");
+  if (!object) throw new PromptSyncError("ANALYTICS_INVALID", `The analytics summary ${key} is missing`, { suggestion });
+  return decodeAnalytics(object.body, key, validateAnalyticsSummary, suggestion);
 }
 
 export function parseState(key: string, body: Uint8Array): AnalyticsState {

@@ -1,3 +1,5 @@
+import { addCount } from "./saturating.ts";
+
 /**
  * Latency histograms that merge exactly: each value is kept at 3 significant digits (integers below 1000 exactly,
  * 1234.5 as 1230), with how many times it was seen. Percentiles over merged histograms are the same as over the
@@ -18,9 +20,11 @@ export function roundLatency(ms: number): number {
  */
 export type HistogramCounts = Map<number, number>;
 
+/** Counts a latency; one that is not a finite number once rounded (a hostile 1.79e308 rounds to Infinity) is dropped. */
 export function record(counts: HistogramCounts, ms: number, count = 1): void {
   const value = roundLatency(ms);
-  counts.set(value, (counts.get(value) ?? 0) + count);
+  if (!Number.isFinite(value)) return;
+  counts.set(value, addCount(counts.get(value) ?? 0, count));
 }
 
 export function addHistogram(counts: HistogramCounts, histogram: Readonly<Histogram>): void {

@@ -4,7 +4,7 @@ import type { CompiledPrompt, CommitInterface } from "../formats/types.ts";
 import { validateTelemetryEvent } from "../formats/validate.ts";
 import { telemetryLayout } from "../layout.ts";
 import { RegistryClient } from "../registry/read.ts";
-import type { RegistryReader, RegistryStore } from "../storage/types.ts";
+import type { RegistryReader, RegistryStore, StoredObject } from "../storage/types.ts";
 import type { HeartbeatEvent, ServedPrompt } from "../telemetry/events.ts";
 import { checkCompatibility, interfaceOf } from "../validate/compatibility.ts";
 
@@ -52,9 +52,9 @@ export async function clientStatus(
   since: Date,
 ): Promise<StatusReport> {
   const keys = await telemetry.list(telemetryLayout.clients(project));
-  const read = await mapLimit(keys, 16, async (key) => parseHeartbeat((await telemetry.get(key))?.body));
+  const read = await mapLimit(keys, 16, async (key) => readHeartbeat(await telemetry.get(key)));
   const valid = read.filter((h): h is HeartbeatEvent => h !== undefined && h.project === project);
-  const heartbeats = valid.filter((h) => h.ts >= since.toISOString());
+  const heartbeats = valid.filter((h) => Date.parse(h.ts) >= since.getTime());
   const client = new RegistryClient(registry, project);
   const interfaceAt = memoized((commit) => client.commitInterface(commit));
   const promptsAt = memoized((version) =>
@@ -107,14 +107,23 @@ async function check(
   return { status, reasons: finding!.reasons };
 }
 
-function parseHeartbeat(body: Uint8Array | undefined): HeartbeatEvent | undefined {
-  if (!body) return undefined;
+/**
+ * A client's pointer as a heartbeat, dated no later than the store wrote it: a client's clock (or a client that
+ * lies) cannot keep it recent forever, past `--since` and `--forget-clients`.
+ */
+function readHeartbeat(object: StoredObject | undefined): HeartbeatEvent | undefined {
+  if (!object) return undefined;
+  let heartbeat: HeartbeatEvent;
   try {
-    const checked = validateTelemetryEvent(JSON.parse(new TextDecoder().decode(body)));
-    return checked.ok && checked.value.type === "heartbeat" ? checked.value : undefined;
+    const checked = validateTelemetryEvent(JSON.parse(new TextDecoder().decode(object.body)));
+    if (!checked.ok || checked.value.type !== "heartbeat") return undefined;
+    heartbeat = checked.value;
   } catch {
     return undefined;
   }
+  // Where the store does not say when it wrote the pointer: not after it was read.
+  const storedAt = object.modified ?? new Date();
+  return Date.parse(heartbeat.ts) > storedAt.getTime() ? { ...heartbeat, ts: storedAt.toISOString() } : heartbeat;
 }
 
 /** One call per key: clients share commits and versions. */
@@ -133,8 +142,8 @@ function memoized<V>(load: (key: string) => V): (key: string) => V {
 export async function forgetClients(telemetry: Pick<RegistryStore, "list" | "get" | "delete">, project: string, before: Date): Promise<number> {
   const keys = await telemetry.list(telemetryLayout.clients(project));
   const stale = await mapLimit(keys, 16, async (key) => {
-    const heartbeat = parseHeartbeat((await telemetry.get(key))?.body);
-    return heartbeat && heartbeat.ts >= before.toISOString() ? undefined : key;
+    const heartbeat = readHeartbeat(await telemetry.get(key));
+    return heartbeat && Date.parse(heartbeat.ts) >= before.getTime() ? undefined : key;
   });
   const forgotten = stale.filter((key): key is string => key !== undefined);
   await mapLimit(forgotten, 16, (key) => telemetry.delete(key));

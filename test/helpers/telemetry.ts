@@ -1,4 +1,9 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { gzipSync } from "node:zlib";
 import type { PromptManager } from "../../sdk/index.ts";
+import { partitionOf } from "../../src/layout.ts";
+import type { HeartbeatEvent, MetricsEvent, UsageEvent } from "../../src/telemetry/events.ts";
 import { cliJson } from "./cli.ts";
 import { writeFiles } from "./fs.ts";
 import { commitAll, git, gitRepo } from "./git.ts";
@@ -94,4 +99,37 @@ export async function sendTraffic(pm: PromptManager, calls: number, expected: Ex
     pm.reportMetrics(i % 2 ? { prompt, metrics: { success, latency_ms: latency, tokens: 100 } } : { promptId: prompt.id, metrics: { success, latency_ms: latency } });
     expected.report(prompt.version, prompt.variant ?? null, prompt.canary, success, latency);
   }
+}
+
+type Fields<T> = Partial<Record<keyof T, unknown>>;
+
+/** Events as an app with write access to the telemetry prefix could write them: of greet at v0.1.0 by default. */
+const served = (type: string) => ({ v: 1, type, ts: new Date().toISOString(), project: "shop", client: "c1", prompt: "greet", version: "v0.1.0", variant: null, alias: "production", canary: false });
+
+export const usageEvent = (fields: Fields<UsageEvent> = {}) => ({ ...served("usage"), count: 1, ...fields });
+
+export const metricsEvent = (fields: Fields<MetricsEvent> = {}) => ({ ...served("metrics"), metrics: { success: true, latency_ms: 100 }, ...fields });
+
+export function heartbeatEvent(fields: Fields<HeartbeatEvent> = {}) {
+  const now = new Date().toISOString();
+  return { v: 1, type: "heartbeat", ts: now, project: "shop", client: "c1", app: "web", commit: null, sdk: "0.1.0", host: "pod", startedAt: now, dropped: 0, serves: [], ...fields };
+}
+
+/**
+ * Writes a batch straight into a folder registry's current partition, as such an app could: any name, any lines
+ * (objects are JSON-encoded, strings written as they are), gzipped when the name ends in .gz, or any bytes.
+ * Returns its key.
+ */
+export async function writeBatch(registry: string, name: string, lines: readonly unknown[] | Uint8Array): Promise<string> {
+  const key = `telemetry/shop/events/${partitionOf(new Date())}/${name}`;
+  if (lines instanceof Uint8Array) return writeTelemetryObject(registry, key, lines);
+  const text = lines.map((line) => (typeof line === "string" ? line : JSON.stringify(line))).join("\n") + "\n";
+  return writeTelemetryObject(registry, key, name.endsWith(".gz") ? gzipSync(text) : text);
+}
+
+/** Writes any object under the registry folder's telemetry prefix; returns its key. */
+export async function writeTelemetryObject(registry: string, key: string, body: string | Uint8Array): Promise<string> {
+  await mkdir(dirname(join(registry, key)), { recursive: true });
+  await writeFile(join(registry, key), body);
+  return key;
 }
