@@ -20,16 +20,19 @@ export function versionsOf(rows: readonly AnalyticsSummaryRow[]): string[] {
 
 /**
  * The rows of the last CHART_DAYS days before the build, and every calendar day from the first of them to the
- * build's day (or the last row's, if a client's clock ran ahead), so days without calls show as gaps.
+ * build's day (or the next day, if a client's clock ran ahead), so days without calls show as gaps. Later days
+ * are left out: a summary written before builds bounded event times may hold any date.
  */
 export function recentDays(rows: readonly AnalyticsSummaryRow[], builtAt: string): { rows: AnalyticsSummaryRow[]; days: string[] } {
-  const since = sinceDay(`${CHART_DAYS}d`, new Date(builtAt))!;
-  const recent = rows.filter((r) => r.day >= since);
+  const built = new Date(builtAt);
+  const since = sinceDay(`${CHART_DAYS}d`, built)!;
+  const until = new Date(built.getTime() + 86_400_000).toISOString().slice(0, 10);
+  const recent = rows.filter((r) => r.day >= since && r.day <= until);
   const seen = recent.map((r) => r.day).sort();
   if (seen.length === 0) return { rows: [], days: [] };
   const last = [builtAt.slice(0, 10), seen.at(-1)!].sort().at(-1)!;
   const days: string[] = [];
-  for (let t = Date.parse(seen[0]!); t <= Date.parse(last); t += 86_400_000) days.push(new Date(t).toISOString().slice(0, 10));
+  for (let t = Date.parse(seen[0]!); t <= Date.parse(last) && days.length <= CHART_DAYS + 1; t += 86_400_000) days.push(new Date(t).toISOString().slice(0, 10));
   return { rows: recent, days };
 }
 
