@@ -92,3 +92,44 @@ export function partitionOf(time: Date): string {
   const iso = time.toISOString();
   return `dt=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}`;
 }
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+export interface BodyLimit {
+  /** What the key holds, for error messages. */
+  kind: string;
+  bytes: number;
+}
+
+/**
+ * The most bytes a driver reads for each kind of object, so that a hostile or corrupt object cannot exhaust
+ * memory. Each is far above what PromptSync writes: pointers grow with their history (an alias change is about
+ * 300 bytes), content with the prompts (a 1 MB prompt must load), telemetry with a client's buffer.
+ */
+const BODY_LIMITS: readonly (BodyLimit & { key: RegExp })[] = [
+  { kind: "alias pointer", key: /^prompts\/[^/]+\/aliases\/[^/]+\.json$/, bytes: 4 * MiB },
+  { kind: "project index", key: /^prompts\/[^/]+\/_index\.json$/, bytes: 32 * MiB },
+  { kind: "version claim", key: /^prompts\/[^/]+\/_claims\/[^/]+\.json$/, bytes: 64 * KiB },
+  { kind: "release manifest", key: /^prompts\/[^/]+\/_releases\/[^/]+\.json$/, bytes: 16 * MiB },
+  { kind: "release bundle", key: /^prompts\/[^/]+\/_bundles\/[^/]+\.json$/, bytes: 128 * MiB },
+  { kind: "commit interface", key: /^prompts\/[^/]+\/_interfaces\/[^/]+\.json$/, bytes: 16 * MiB },
+  { kind: "prompt history", key: /^prompts\/.+\/metadata\.json$/, bytes: 8 * MiB },
+  { kind: "compiled prompt", key: /^prompts\/.+\/default\.yaml$/, bytes: 16 * MiB },
+  { kind: "variant file", key: /^prompts\/.+\/variants\/[^/]+\.yaml$/, bytes: 16 * MiB },
+  { kind: "telemetry batch", key: /^telemetry\/[^/]+\/events\//, bytes: 32 * MiB },
+  { kind: "heartbeat", key: /^telemetry\/[^/]+\/clients\/[^/]+\.json$/, bytes: 1 * MiB },
+  { kind: "analytics state", key: /^telemetry\/[^/]+\/analytics\/state\.json$/, bytes: 64 * MiB },
+  { kind: "analytics summary", key: /^telemetry\/[^/]+\/analytics\/prompts\//, bytes: 16 * MiB },
+];
+
+const OTHER_OBJECT: BodyLimit = { kind: "registry object", bytes: 16 * MiB };
+
+export function bodyLimitOf(key: string): BodyLimit {
+  return BODY_LIMITS.find((limit) => limit.key.test(key)) ?? OTHER_OBJECT;
+}
+
+/** `4 MiB`, `64 KiB`: how limits read in messages. */
+export function formatBytes(bytes: number): string {
+  return bytes >= MiB ? `${bytes / MiB} MiB` : `${bytes / KiB} KiB`;
+}

@@ -18,6 +18,6 @@ describe("folder store specifics", () => {
     await store.swap("prompts/p/aliases/x.json", bytes("x"), null, headers);
     const all = await readdir(root, { recursive: true });
     expect(all.filter((f) => /\.(tmp|lock)$/.test(f))).toEqual([]);
-    await expect(store.get("prompts/../../etc/passwd")).rejects.toThrow(/Invalid registry key/);
+    await expect(store.get("prompts/../../etc/passwd")).rejects.toMatchObject({ code: "INVALID_NAME", kind: "key" });
   });
 });

@@ -1,7 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
-import { link, mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { link, open, readdir, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
-import { PromptSyncError } from "../errors.ts";
+import { InvalidNameError, PromptSyncError } from "../errors.ts";
+import { bodyLimitOf } from "../layout.ts";
+import { ConfinedFolder, ifMissing } from "./confined-folder.ts";
+import { checkRegistryKey, checkRegistryPrefix, registryKeyProblem } from "./key.ts";
 import type { RegistryStore, StoredObject, SwapResult } from "./types.ts";
 
 const LOCK_STALE_MS = 30_000;
@@ -10,29 +13,30 @@ const LOCK_TIMEOUT_MS = 60_000;
 /**
  * A registry in a local folder: the embedded default. Writes go to a hidden temporary file first, so a reader
  * never sees a partial object; create-only writes publish it with link() (which fails if the name exists), and
- * pointer swaps hold a lock file while they compare and rename.
+ * pointer swaps hold a lock file while they compare and rename. Symbolic links that leave the folder are not
+ * followed, for reads or writes (see ConfinedFolder).
  */
 export class FolderStore implements RegistryStore {
   readonly url: string;
   readonly root: string;
+  private readonly folder: ConfinedFolder;
 
   constructor(root: string) {
     this.root = root;
     this.url = `file://${root}`;
+    this.folder = new ConfinedFolder(root);
   }
 
   private path(key: string): string {
-    const segments = key.split("/");
-    if (key.startsWith("/") || segments.some((s) => s === "" || s === "." || s === ".." || s.startsWith("."))) {
-      throw new PromptSyncError("REGISTRY_UNSUPPORTED", `Invalid registry key "${key}"`);
-    }
+    const segments = checkRegistryKey(key).split("/");
+    // Hidden names are this driver's temporary and lock files.
+    if (segments.some((s) => s.startsWith("."))) throw new InvalidNameError("key", key, 'a folder registry key has no segment starting with "."');
     return join(this.root, ...segments);
   }
 
   async get(key: string): Promise<StoredObject | undefined> {
-    const path = this.path(key);
-    const body = await readFile(path).catch(ifMissing(undefined));
-    return body && { body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength), etag: etagOf(body), modified: (await stat(path).catch(() => undefined))?.mtime };
+    const body = await this.folder.read(key, this.path(key), bodyLimitOf(key));
+    return body && { body, etag: etagOf(body) };
   }
 
   async head(key: string): Promise<{ etag: string; size: number } | undefined> {
@@ -41,19 +45,20 @@ export class FolderStore implements RegistryStore {
   }
 
   async list(prefix: string): Promise<string[]> {
-    const slash = prefix.lastIndexOf("/");
+    const slash = checkRegistryPrefix(prefix).lastIndexOf("/");
     const base = slash < 0 ? this.root : this.path(prefix.slice(0, slash));
+    if ((await this.folder.realPathOf(prefix, base)) === undefined) return [];
     const entries = await readdir(base, { recursive: true, withFileTypes: true }).catch(ifMissing([]));
     return entries
       .filter((e) => e.isFile() && !e.name.startsWith("."))
       .map((e) => relative(this.root, join(e.parentPath, e.name)).split(sep).join("/"))
-      .filter((key) => key.startsWith(prefix) && !key.split("/").some((s) => s.startsWith(".")))
+      .filter((key) => key.startsWith(prefix) && registryKeyProblem(key) === undefined && !key.split("/").some((s) => s.startsWith(".")))
       .sort();
   }
 
   async create(key: string, body: Uint8Array): Promise<boolean> {
     const target = this.path(key);
-    const temp = await this.writeTemp(target, body);
+    const temp = await this.writeTemp(key, target, body);
     try {
       await link(temp, target);
       return true;
@@ -67,12 +72,12 @@ export class FolderStore implements RegistryStore {
 
   async swap(key: string, body: Uint8Array, expectedEtag: string | null): Promise<SwapResult> {
     const target = this.path(key);
-    await mkdir(dirname(target), { recursive: true });
+    await this.folder.prepareFolder(key, dirname(target));
     const release = await acquireLock(`${join(dirname(target), `.${key.slice(key.lastIndexOf("/") + 1)}`)}.lock`);
     try {
       const current = await this.get(key);
       if ((current?.etag ?? null) !== expectedEtag) return { ok: false };
-      const temp = await this.writeTemp(target, body);
+      const temp = await this.writeTemp(key, target, body);
       await rename(temp, target);
       return { ok: true, etag: etagOf(body) };
     } finally {
@@ -81,26 +86,21 @@ export class FolderStore implements RegistryStore {
   }
 
   async delete(key: string): Promise<void> {
-    await unlink(this.path(key)).catch(ifMissing(undefined));
+    const target = this.path(key);
+    if ((await this.folder.realPathOf(key, dirname(target))) === undefined) return;
+    await unlink(target).catch(ifMissing(undefined));
   }
 
-  private async writeTemp(target: string, body: Uint8Array): Promise<string> {
-    await mkdir(dirname(target), { recursive: true });
+  private async writeTemp(key: string, target: string, body: Uint8Array): Promise<string> {
+    await this.folder.prepareFolder(key, dirname(target));
     const temp = join(dirname(target), `.${randomBytes(8).toString("hex")}.tmp`);
-    await writeFile(temp, body, { flush: true });
+    await writeFile(temp, body, { flush: true, flag: "wx" });
     return temp;
   }
 }
 
 export function etagOf(body: Uint8Array): string {
   return `"${createHash("sha256").update(body).digest("hex")}"`;
-}
-
-function ifMissing<T>(value: T) {
-  return (error: NodeJS.ErrnoException): T => {
-    if (error.code === "ENOENT" || error.code === "ENOTDIR") return value;
-    throw error;
-  };
 }
 
 /** An exclusive lock file (O_EXCL); a lock older than LOCK_STALE_MS is from a crashed writer and is taken over. */

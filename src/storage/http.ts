@@ -1,4 +1,7 @@
-import { NetworkError } from "../errors.ts";
+import { InvalidBundleError, NetworkError } from "../errors.ts";
+import { bodyLimitOf } from "../layout.ts";
+import { readBounded, tooLarge } from "./body-limit.ts";
+import { checkRegistryKey } from "./key.ts";
 import type { Revalidation } from "./conditional.ts";
 import type { RegistryReader, StoredObject } from "./types.ts";
 
@@ -40,7 +43,7 @@ export class HttpReader implements RegistryReader {
   }
 
   private async request(key: string, etag: string | undefined): Promise<Revalidation> {
-    const url = `${this.url}/${key.split("/").map(encodeURIComponent).join("/")}`;
+    const url = `${this.url}/${checkRegistryKey(key).split("/").map(encodeURIComponent).join("/")}`;
     for (let attempt = 0; ; attempt++) {
       let response: Response;
       try {
@@ -69,8 +72,24 @@ export class HttpReader implements RegistryReader {
         }
         throw new NetworkError(url, `The registry answered ${response.status} ${response.statusText}`, { status: response.status });
       }
-      const body = new Uint8Array(await response.arrayBuffer());
+      const body = await this.readBody(key, response, url);
       return { status: "changed", object: { body, etag: response.headers.get("etag") ?? "" } };
+    }
+  }
+
+  /** Counted as it arrives: refused by its Content-Length, or cut off at the key's limit. */
+  private async readBody(key: string, response: Response, url: string): Promise<Uint8Array> {
+    const limit = bodyLimitOf(key);
+    if (Number(response.headers.get("content-length")) > limit.bytes) {
+      await response.body?.cancel();
+      throw tooLarge(key, limit);
+    }
+    if (!response.body) return new Uint8Array(0);
+    try {
+      return await readBounded(key, response.body, limit);
+    } catch (error) {
+      if (error instanceof InvalidBundleError) throw error;
+      throw new NetworkError(url, `The registry's answer broke off: ${(error as Error).message}`, { cause: error });
     }
   }
 

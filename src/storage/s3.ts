@@ -8,9 +8,12 @@ import {
   S3Client,
   type PutObjectCommandInput,
 } from "@aws-sdk/client-s3";
-import { NetworkError, PromptSyncError } from "../errors.ts";
+import { InvalidBundleError, NetworkError, PromptSyncError } from "../errors.ts";
 import { resolveS3Settings, s3Key, type S3Location, type S3Settings, type S3StoreOptions } from "./s3-settings.ts";
 import { describeS3Error, isConditionFailure, isMissing, statusOf } from "./s3-errors.ts";
+import { bodyLimitOf } from "../layout.ts";
+import { readBounded, tooLarge } from "./body-limit.ts";
+import { checkRegistryKey, checkRegistryPrefix, registryKeyProblem } from "./key.ts";
 import type { RegistryStore, StoredObject, SwapResult, WriteOptions } from "./types.ts";
 
 /** Where the create-only probe writes: `_` cannot start a project ID, so it never collides with a registry key. */
@@ -42,19 +45,33 @@ export class S3Store implements RegistryStore {
   }
 
   async get(key: string): Promise<StoredObject | undefined> {
+    const objectKey = this.key(key);
+    const limit = bodyLimitOf(key);
+    let response;
     try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: this.key(key) }));
-      const body = await response.Body!.transformToByteArray();
-      return { body, etag: response.ETag ?? "", modified: response.LastModified };
+      response = await this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: objectKey }));
     } catch (error) {
       if (isMissing(error)) return undefined;
+      throw this.failure("read", key, error);
+    }
+    // In Node the body is a stream: destroyed unread when ContentLength is over the limit, else counted as it comes.
+    const stream = response.Body as (AsyncIterable<Uint8Array> & { destroy?: () => void }) | undefined;
+    if ((response.ContentLength ?? 0) > limit.bytes) {
+      stream?.destroy?.();
+      throw tooLarge(key, limit);
+    }
+    try {
+      return { body: stream ? await readBounded(key, stream, limit) : new Uint8Array(0), etag: response.ETag ?? "" };
+    } catch (error) {
+      if (error instanceof InvalidBundleError) throw error;
       throw this.failure("read", key, error);
     }
   }
 
   async head(key: string): Promise<{ etag: string; size: number } | undefined> {
+    const objectKey = this.key(key);
     try {
-      const response = await this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.key(key) }));
+      const response = await this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: objectKey }));
       return { etag: response.ETag ?? "", size: response.ContentLength ?? 0 };
     } catch (error) {
       if (isMissing(error)) return undefined;
@@ -64,14 +81,19 @@ export class S3Store implements RegistryStore {
 
   async list(prefix: string): Promise<string[]> {
     const keys: string[] = [];
-    const root = this.key("");
+    const root = s3Key(this.location, "");
+    const listed = s3Key(this.location, checkRegistryPrefix(prefix));
     let token: string | undefined;
     do {
       try {
         const page = await this.client.send(
-          new ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: this.key(prefix), ContinuationToken: token }),
+          new ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: listed, ContinuationToken: token }),
         );
-        for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key.slice(root.length));
+        for (const object of page.Contents ?? []) {
+          // A key no driver could read (written to the bucket by other means) is not part of the registry.
+          const key = object.Key?.slice(root.length);
+          if (key !== undefined && registryKeyProblem(key) === undefined) keys.push(key);
+        }
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } catch (error) {
         throw this.failure("list", prefix, error);
@@ -102,8 +124,9 @@ export class S3Store implements RegistryStore {
   }
 
   async delete(key: string): Promise<void> {
+    const objectKey = this.key(key);
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.key(key) }));
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: objectKey }));
     } catch (error) {
       if (!isMissing(error)) throw this.failure("delete", key, error);
     }
@@ -116,12 +139,13 @@ export class S3Store implements RegistryStore {
     options: WriteOptions,
     condition: Pick<PutObjectCommandInput, "IfMatch" | "IfNoneMatch">,
   ): Promise<string | undefined> {
+    const objectKey = this.key(key);
     for (let attempt = 0; ; attempt++) {
       try {
         const response = await this.client.send(
           new PutObjectCommand({
             Bucket: this.location.bucket,
-            Key: this.key(key),
+            Key: objectKey,
             Body: body,
             ContentType: options.contentType,
             CacheControl: options.cacheControl,
@@ -152,7 +176,7 @@ export class S3Store implements RegistryStore {
   }
 
   private key(key: string): string {
-    return s3Key(this.location, key);
+    return s3Key(this.location, checkRegistryKey(key));
   }
 
   private ensureSafe(): Promise<void> {
