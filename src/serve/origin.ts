@@ -1,13 +1,21 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { InvalidNameError, NetworkError, PromptSyncError } from "../errors.ts";
 import { headersFor } from "../layout.ts";
+import { registryKeyProblem } from "../storage/key.ts";
 import type { RegistryReader } from "../storage/types.ts";
+
+export interface OriginOptions {
+  /** Where a failure is described in full; the client gets only its status. @default stderr */
+  log?: (line: string) => void;
+}
 
 /**
  * A registry over HTTP as a bucket behind a CDN serves it: the objects' Cache-Control and Content-Type, strong
  * ETags, 304 for a matching If-None-Match, HEAD, and CORS for GET so that browsers can read it too.
  */
-export function originHandler(reader: RegistryReader): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function originHandler(reader: RegistryReader, options: OriginOptions = {}): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   return async (req, res) => {
     res.setHeader("Access-Control-Allow-Origin", "*");
     res.setHeader("Access-Control-Expose-Headers", "ETag, Cache-Control, Content-Length");
@@ -24,9 +32,14 @@ export function originHandler(reader: RegistryReader): (req: IncomingMessage, re
     try {
       object = key === undefined ? undefined : await reader.get(key);
     } catch (error) {
-      const status = (error as { code?: string }).code === "NETWORK" ? 502 : key !== undefined && /Invalid registry key/.test(String(error)) ? 404 : 500;
-      res.writeHead(status, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" }).end(`${(error as Error).message}\n`);
-      return;
+      // A key the driver refuses cannot exist; any other failure is described to the log, never to the client,
+      // which would otherwise learn the bucket, the endpoint or the upstream's address.
+      if (!(error instanceof InvalidNameError)) {
+        const failure = failureOf(error);
+        log(`promptsync serve: ${req.method} /${key} answered ${failure.status}: ${describe(error)}`);
+        res.writeHead(failure.status, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" }).end(`${failure.text}\n`);
+        return;
+      }
     }
     if (!object) {
       // Short, so that an object published right after a miss shows up quickly behind a CDN.
@@ -44,17 +57,38 @@ export function originHandler(reader: RegistryReader): (req: IncomingMessage, re
   };
 }
 
-/** `/prompts/p/a.json` → `prompts/p/a.json`; undefined for paths that cannot be keys. */
+/**
+ * `/prompts/p/a.json` → `prompts/p/a.json`; undefined for paths that cannot be keys. The whole path is decoded
+ * before the check, so an encoded `/` (`%2f`) cannot hide `..` inside one segment; the raw path is used, not a
+ * URL parser's, which would quietly resolve dot segments.
+ */
 function keyOf(url: string): string | undefined {
+  if (!url.startsWith("/")) return undefined;
+  const end = url.search(/[?#]/);
+  let key: string;
   try {
-    const path = new URL(url, "http://origin").pathname;
-    const segments = path.split("/").slice(1).map(decodeURIComponent);
-    if (segments.some((s) => s === "" || s === "." || s === "..")) return undefined;
-    // Only the registry: telemetry next to it is never served.
-    return segments[0] === "prompts" ? segments.join("/") : undefined;
+    key = decodeURIComponent(url.slice(1, end < 0 ? undefined : end));
   } catch {
     return undefined;
   }
+  // Only the registry: telemetry next to it is never served.
+  return key.startsWith("prompts/") && registryKeyProblem(key) === undefined ? key : undefined;
+}
+
+/** By class, never by message: an unreachable upstream is a gateway failure, anything else the origin's own. */
+function failureOf(error: unknown): { status: number; text: string } {
+  return error instanceof NetworkError ? { status: 502, text: "Bad gateway" } : { status: 500, text: "Internal server error" };
+}
+
+/** One log line: an upstream's message could carry line breaks or terminal escapes. */
+function describe(error: unknown): string {
+  const text =
+    error instanceof PromptSyncError
+      ? `${error.code} ${error.message}${error.suggestion ? ` (${error.suggestion})` : ""}`
+      : error instanceof Error
+        ? `${error.name}: ${error.message}`
+        : String(error);
+  return text.replace(/\p{Cc}/gu, " ");
 }
 
 function etagMatches(header: string | undefined, etag: string): boolean {
@@ -68,8 +102,8 @@ export interface RunningOrigin {
   close(): Promise<void>;
 }
 
-export async function startOrigin(reader: RegistryReader, options: { port?: number; host?: string } = {}): Promise<RunningOrigin> {
-  const handle = originHandler(reader);
+export async function startOrigin(reader: RegistryReader, options: OriginOptions & { port?: number; host?: string } = {}): Promise<RunningOrigin> {
+  const handle = originHandler(reader, options);
   const server: Server = createServer((req, res) => void handle(req, res));
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {

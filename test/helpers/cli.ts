@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 export const CLI = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
 
 /** The test process's environment without PromptSync settings a developer may have exported. */
-function inheritedEnv(): NodeJS.ProcessEnv {
+export function inheritedEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const key of Object.keys(env)) if (key.startsWith("PROMPTSYNC_")) delete env[key];
   return env;
