@@ -4,6 +4,7 @@ import type { ReleaseManifest } from "../src/formats/types.ts";
 import { mapLimit } from "../src/concurrency.ts";
 import { validateCompiledPrompt, validateReleaseBundle, validateReleaseManifest } from "../src/formats/validate.ts";
 import { layout } from "../src/layout.ts";
+import { promptNameProblem } from "../src/names.ts";
 import type { RenderSettings } from "../src/render.ts";
 import type { RegistryReader } from "../src/storage/types.ts";
 import { ByteLru } from "./byte-lru.ts";
@@ -25,6 +26,13 @@ export interface Loaded {
   source: PromptSource;
 }
 
+/** What a source served, with the bytes to keep on disk once the caller has verified them. */
+interface Served<T> {
+  value: T;
+  source: PromptSource;
+  body: Uint8Array;
+}
+
 /** Thrown when every source failed for want of the registry; the caller turns it into a PromptUnavailableError. */
 export class ContentUnavailableError extends Error {
   readonly attempts: readonly SourceAttempt[];
@@ -37,7 +45,8 @@ export class ContentUnavailableError extends Error {
 /**
  * Immutable content: release manifests and compiled prompts at a version. Fetched once and never revalidated;
  * kept in memory (least recently used first out, bounded by bytes) and on disk. Every prompt is checked against
- * its schema, its own hash, the hash its release manifest lists, and the template safety check.
+ * its schema, its own hash, the hash its release manifest lists, and the template safety check, and only then
+ * written to disk: the disk cache never holds what the manifest does not vouch for.
  */
 export class ContentStore {
   private readonly options: ContentStoreOptions;
@@ -106,6 +115,7 @@ export class ContentStore {
         return new LoadedPrompt(prompt, each, this.options.render, key);
       });
       for (const prompt of loaded) this.memory.set(`${version}\u0000${prompt.compiled.name}`, prompt, prompt.bytes);
+      await this.keepOnDisk(key, result);
       return names;
     } catch (error) {
       if (result.source !== "disk") throw error;
@@ -127,8 +137,9 @@ export class ContentStore {
 
   private async fetchManifest(version: string): Promise<{ manifest: ReleaseManifest; source: PromptSource }> {
     const key = layout.release(this.options.project, version);
-    const decode = (body: Uint8Array) => decodeJson(body, key, validateReleaseManifest);
+    const decode = (body: Uint8Array) => checkPromptNames(decodeJson(body, key, validateReleaseManifest), key);
     const result = await this.fromSources(key, decode, () => new VersionNotFoundError(version, this.options.project));
+    await this.keepOnDisk(key, result);
     return { manifest: result.value, source: result.source };
   }
 
@@ -147,7 +158,9 @@ export class ContentStore {
       if (result.value.compiled.hash !== listed.hash) {
         throw new InvalidBundleError(key, `content does not match the hash in the ${version} release manifest`);
       }
-      return { loaded: new LoadedPrompt(result.value.compiled, result.value.bytes, this.options.render, key), source: result.source };
+      const loaded = new LoadedPrompt(result.value.compiled, result.value.bytes, this.options.render, key);
+      await this.keepOnDisk(key, result);
+      return { loaded, source: result.source };
     } catch (error) {
       if (result.source !== "disk") throw error;
       await this.options.disk?.discard(key);
@@ -164,12 +177,12 @@ export class ContentStore {
     decode: (body: Uint8Array) => T,
     notFound: () => Error,
     skipDisk = false,
-  ): Promise<{ value: T; source: PromptSource }> {
+  ): Promise<Served<T>> {
     const { disk, network, snapshot } = this.options;
     const cached = skipDisk ? undefined : await disk?.read(key);
     if (cached) {
       try {
-        return { value: decode(cached), source: "disk" };
+        return { value: decode(cached), source: "disk", body: cached };
       } catch {
         await disk?.discard(key);
       }
@@ -179,9 +192,7 @@ export class ContentStore {
     try {
       const object = await network.get(key);
       if (!object) throw notFound();
-      const value = decode(object.body);
-      await disk?.write(key, object.body);
-      return { value, source: "network" };
+      return { value: decode(object.body), source: "network", body: object.body };
     } catch (error) {
       if (!isUnavailable(error)) throw error;
       attempts.push({ source: "network", error: (error as Error).message });
@@ -190,7 +201,7 @@ export class ContentStore {
     if (snapshot) {
       try {
         const object = await snapshot.get(key);
-        if (object) return { value: decode(object.body), source: "snapshot" };
+        if (object) return { value: decode(object.body), source: "snapshot", body: object.body };
         attempts.push({ source: "snapshot", error: `${key} is not in the snapshot` });
       } catch (error) {
         attempts.push({ source: "snapshot", error: (error as Error).message });
@@ -198,4 +209,18 @@ export class ContentStore {
     }
     throw new ContentUnavailableError(attempts, lastError);
   }
+
+  /** Called once what the network served is verified: the snapshot ships with the app and needs no copy. */
+  private async keepOnDisk(key: string, served: Served<unknown>): Promise<void> {
+    if (served.source === "network") await this.options.disk?.write(key, served.body);
+  }
+}
+
+/** Prompt names in a manifest become keys when its prompts are loaded one by one. */
+function checkPromptNames(manifest: ReleaseManifest, key: string): ReleaseManifest {
+  for (const name of Object.keys(manifest.prompts)) {
+    const problem = promptNameProblem(name);
+    if (problem !== undefined) throw new InvalidBundleError(key, `it lists an invalid prompt name: ${problem}`);
+  }
+  return manifest;
 }

@@ -1,44 +1,55 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { rename, unlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { bodyLimitOf, type BodyLimit } from "../src/layout.ts";
+import { ConfinedFolder } from "../src/storage/confined-folder.ts";
+import { checkRegistryKey } from "../src/storage/key.ts";
 
 /**
  * Prompt versions kept on disk across restarts. Entries are written to a temporary file and renamed, so a
  * crash never leaves a half-written entry under its real name; the caller still validates what it reads and
- * calls `discard` for anything corrupt.
+ * calls `discard` for anything corrupt. Every path is a checked registry key below cacheDir, and symbolic links
+ * out of cacheDir are neither read nor written through: such an entry is simply not cached.
  */
 export class DiskCache {
-  private readonly root: string;
+  private readonly base: string;
+  private readonly folder: ConfinedFolder;
 
   constructor(cacheDir: string, registryUrl: string) {
     // One folder per registry, so two registries never share entries.
-    this.root = join(cacheDir, createHash("sha256").update(registryUrl).digest("hex").slice(0, 16));
+    this.base = join(cacheDir, createHash("sha256").update(registryUrl).digest("hex").slice(0, 16));
+    this.folder = new ConfinedFolder(cacheDir);
   }
 
   private path(key: string): string {
-    return join(this.root, ...key.split("/"));
+    return join(this.base, ...checkRegistryKey(key).split("/"));
   }
 
-  async read(key: string): Promise<Uint8Array | undefined> {
-    return readFile(this.path(key)).then((b) => new Uint8Array(b), () => undefined);
+  async read(key: string, limit: BodyLimit = bodyLimitOf(key)): Promise<Uint8Array | undefined> {
+    try {
+      return await this.folder.read(key, this.path(key), limit);
+    } catch {
+      return undefined;
+    }
   }
 
   /** Best effort: a cache that cannot be written must never fail the app. */
   async write(key: string, body: Uint8Array): Promise<void> {
-    const target = this.path(key);
-    const temp = `${target}.${randomBytes(6).toString("hex")}.tmp`;
+    let temp: string | undefined;
     try {
-      await mkdir(dirname(target), { recursive: true });
-      await writeFile(temp, body);
+      const target = this.path(key);
+      await this.folder.prepareFolder(key, dirname(target));
+      temp = `${target}.${randomBytes(6).toString("hex")}.tmp`;
+      await writeFile(temp, body, { flag: "wx" });
       await rename(temp, target);
     } catch {
-      await unlink(temp).catch(() => undefined);
+      if (temp) await unlink(temp).catch(() => undefined);
     }
   }
 
   /** A pointer as last read from the registry, with when; undefined (and discarded) when missing or corrupt. */
   async readPointer(key: string): Promise<CachedPointer | undefined> {
-    const bytes = await this.read(pointerKey(key));
+    const bytes = await this.read(pointerKey(key), pointerEntryLimit(key));
     if (!bytes) return undefined;
     try {
       const entry = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) as Partial<StoredPointer>;
@@ -60,7 +71,12 @@ export class DiskCache {
   }
 
   async discard(key: string): Promise<void> {
-    await unlink(this.path(key)).catch(() => undefined);
+    try {
+      const target = this.path(key);
+      if ((await this.folder.realPathOf(key, dirname(target))) !== undefined) await unlink(target);
+    } catch {
+      // Nothing there, or nothing this cache may touch.
+    }
   }
 }
 
@@ -80,4 +96,10 @@ interface StoredPointer {
 /** Pointers live apart from immutable content, which is stored under its own key. */
 function pointerKey(key: string): string {
   return `_pointers/${key}`;
+}
+
+/** The pointer's own limit, doubled for JSON string escaping, plus room for the ETag and time. */
+function pointerEntryLimit(key: string): BodyLimit {
+  const limit = bodyLimitOf(key);
+  return { kind: limit.kind, bytes: 2 * limit.bytes + 4096 };
 }

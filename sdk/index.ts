@@ -11,6 +11,7 @@ export {
   CompileError,
   ConfigError,
   InvalidBundleError,
+  InvalidNameError,
   MissingVariableError,
   NetworkError,
   PromptNotFoundError,

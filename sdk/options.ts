@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import { ConfigError } from "../src/errors.ts";
 import { resolveRenderLimits, type RenderLimits, type ResolvedRenderLimits } from "../src/template/budget.ts";
+import { assertProjectId, assertVersionOrAlias } from "../src/names.ts";
 import type { TelemetryEvent } from "../src/telemetry/events.ts";
 
 export interface CacheStrategy {
@@ -181,6 +182,8 @@ export function resolveOptions(options: PromptManagerOptions, env: NodeJS.Proces
       "The registry is empty: set the PromptManager option `registry` or the PROMPTSYNC_REGISTRY environment variable to a URL or folder",
     );
   }
+  // The project becomes a key prefix: checked here, before any request, like every name from outside.
+  const project = options.project ?? env.PROMPTSYNC_PROJECT;
   const refreshInterval = nonNegative(options.refreshInterval, 300, "refreshInterval");
   const strategy = options.cacheStrategy ?? {};
   const refreshStrategy = strategy.refreshStrategy ?? "background";
@@ -189,7 +192,7 @@ export function resolveOptions(options: PromptManagerOptions, env: NodeJS.Proces
   }
   return {
     registry,
-    project: options.project ?? env.PROMPTSYNC_PROJECT,
+    project: project === undefined ? undefined : assertProjectId(project),
     cacheDir: options.cacheDir === undefined ? undefined : resolve(cwd, options.cacheDir),
     snapshotDir: options.snapshotDir === undefined ? undefined : resolve(cwd, options.snapshotDir),
     refreshIntervalMs: refreshInterval * 1000,
@@ -199,7 +202,7 @@ export function resolveOptions(options: PromptManagerOptions, env: NodeJS.Proces
     maxCacheBytes: parseSize(strategy.maxCacheSize ?? "100MB"),
     respectCanary: options.respectCanary ?? true,
     retries: nonNegative(options.retries, 2, "retries", "retries"),
-    defaultVersionOrAlias: options.defaultVersionOrAlias ?? "production",
+    defaultVersionOrAlias: assertVersionOrAlias(options.defaultVersionOrAlias ?? "production"),
     promptsDir: resolve(cwd, options.promptsDir ?? "prompts"),
     strict: options.strict ?? true,
     renderLimits: resolveLimits(options.renderLimits),

@@ -10,6 +10,7 @@ import type { CompiledPrompt, Tags } from "../src/formats/types.ts";
 import { openReader, parseRegistryLocation, type RegistryLocation } from "../src/storage/open.ts";
 import { FolderStore } from "../src/storage/folder.ts";
 import { isVersion, normalizeVersion } from "../src/version.ts";
+import { assertPromptName, assertVersionOrAlias } from "../src/names.ts";
 import { mapLimit } from "../src/concurrency.ts";
 import { ContentStore, ContentUnavailableError } from "./contents.ts";
 import { DiskCache } from "./disk-cache.ts";
@@ -119,10 +120,12 @@ export class PromptManager {
     return prompt;
   }
 
+  /** Off the hot path: memory only ever holds names and references that passed these checks. */
   private async resolvePrompt(name: string, options: GetPromptOptions): Promise<Prompt> {
+    assertPromptName(name);
+    const ref = assertVersionOrAlias(options.versionOrAlias ?? this.options.defaultVersionOrAlias);
     const mode = this.mode ?? (await (this.detecting ??= this.detectMode()));
     if (mode.kind === "local") return this.localPrompt(name, options.tags, mode.project);
-    const ref = options.versionOrAlias ?? this.options.defaultVersionOrAlias;
     try {
       const target = await this.target(mode, ref);
       if (target.alias) this.track(mode, target.alias, name);
@@ -194,6 +197,8 @@ export class PromptManager {
    * structured changes as `promptsync diff --format json` (`diff.changes`).
    */
   async diff(name: string, from: string, to: string): Promise<PromptDiff> {
+    assertPromptName(name);
+    for (const ref of [from, to]) if (ref !== "local") assertVersionOrAlias(ref);
     const [before, after] = await Promise.all([this.compiledAt(name, from), this.compiledAt(name, to)]);
     if (!before && !after) throw new PromptNotFoundError(name, `${from} or ${to}`);
     // The diff engine loads only when a diff is asked for.
@@ -221,12 +226,13 @@ export class PromptManager {
    * independent of the prompt count: the pointer, then the release manifest and the version's bundle.
    */
   async preload(options: { versionOrAlias?: string } = {}): Promise<{ version: string; prompts: number }> {
+    const ref = assertVersionOrAlias(options.versionOrAlias ?? this.options.defaultVersionOrAlias);
     const mode = this.mode ?? (await (this.detecting ??= this.detectMode()));
     if (mode.kind === "local") {
       this.local ??= this.compileLocal();
       return { version: "local", prompts: (await this.local).size };
     }
-    const target = await this.target(mode, options.versionOrAlias ?? this.options.defaultVersionOrAlias);
+    const target = await this.target(mode, ref);
     const names = await mode.contents.preload(target.version);
     if (target.alias) for (const name of names) this.track(mode, target.alias, name);
     return { version: target.version, prompts: names.length };
