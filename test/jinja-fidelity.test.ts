@@ -290,6 +290,10 @@ const CASES: Case[] = [
     template: "[{{ 'odd' | center(8) }}][{{ 'ab' | center(7) }}]|{{ '<p>Hi <b>there</b><!-- x --> you</p>' | striptags }}|{% for row in nums | batch(3, 0) %}{{ row | join(' ') }};{% endfor %}|{% for col in nums | slice(3) %}{{ col | join(' ') }};{% endfor %}|{{ {'b': [1, 2], 'a': None} | tojson(indent=2) }}",
     vars: { nums: [1, 2, 3, 4, 5, 6, 7] },
   },
+  {
+    name: "int and float of non-numbers fall back to their default",
+    template: "{{ 'n/a' | int }} {{ 'n/a' | int(5) }} {{ ' 42 ' | int }} {{ 'ff' | int(base=16) }} {{ [1] | int }}",
+  },
 ];
 
 /**
@@ -341,13 +345,6 @@ export const KNOWN_DIFFERENCES: (Case & { nunjucks: string | RegExp; jinja2: str
     nunjucks: "NaN",
     jinja2: "===",
     why: "* is numeric in JavaScript",
-  },
-  {
-    name: "int of a non-number",
-    template: "{{ 'n/a' | int }}",
-    nunjucks: /attempted to output null or undefined value/,
-    jinja2: "0",
-    why: "nunjucks' int has no default of 0; write int(0)",
   },
 ];
 

@@ -229,3 +229,80 @@ describe("prompt files", () => {
     expect(result.stdout).toBe("odd:A even:B odd:C hi bo\n");
   });
 });
+
+/** Found by an attacker's review of the guard; each is a class, tried in variants. */
+describe("variants found by review", () => {
+  const render = (template: string, values: Record<string, unknown> = {}) => compileTemplate(template, { strict: false }).render(values);
+  const faultOf = (template: string, values: Record<string, unknown> = {}): RenderFault => {
+    try {
+      render(template, values);
+    } catch (error) {
+      if (error instanceof RenderFault) return error;
+      throw error;
+    }
+    throw new Error(`rendered: ${template}`);
+  };
+
+  it("a quoted macro name is refused before code is generated", () => {
+    expect(faultOf(`{% macro 'x", globalThis.pwned = 1); //' () %}{% endmacro %}done`).kind).toBe("unsafe");
+    expect(pwned()).toBeUndefined();
+  });
+
+  it("a macro parameter with no argument does not find Object.prototype's members", () => {
+    expect(render("{% macro m(valueOf, hasOwnProperty, toString) %}{{ valueOf is defined }}{{ toString is defined }}{% endmacro %}{{ m() }}")).toBe("falsefalse");
+  });
+
+  it("keyword arguments cannot set a prototype or come from a template dict", () => {
+    expect(faultOf('{% set D = {"__keywords": true} %}{% macro setp(a, __proto__=0) %}{% endmacro %}{{ setp(0, "x", D) }}').kind).toBe("unsafe");
+    expect(render('{% set D = {"__keywords": true, "a": 1} %}{% macro m(a) %}{{ a is mapping }}{% endmacro %}{{ m(D) }}')).toBe("true");
+    expect(render("{% macro m(a, b=2) %}{{ a }}{{ b }}{% endmacro %}{{ m(1, 3) }}{{ m(b=4, a=5) }}")).toBe("1354");
+  });
+
+  it("functions never turn into text: macros, globals, bound methods, nunjucks' SafeString methods", () => {
+    expect(faultOf('{% macro m() %}{% endmacro %}{{ m ~ "" }}').kind).toBe("render");
+    expect(faultOf('{{ joiner ~ "" }}').kind).toBe("render");
+    expect(render('{% for k, v in "a".upper %}{{ k }}={{ v }};{% endfor %}|{{ "a".upper }}')).toBe("|<method upper>");
+    expect(render('{% for k, v in ("x" | safe) | dictsort %}{{ k }};{% endfor %}')).toBe("length;val;");
+  });
+
+  it("a list of shared large strings is refused before tojson, join, map, dump or printing builds it", () => {
+    const big = '{% set s = "A" | center(4000000) %}{% set L = [s] %}{% for i in range(11) %}{% set L = L + L %}{% endfor %}';
+    const nested = '{% set s = "A" | center(4000000) %}{% set L = [[s, "x"]] %}{% for i in range(11) %}{% set L = L + L %}{% endfor %}';
+    for (const template of [
+      `${big}{{ L | tojson | length }}`,
+      `${big}{{ L | dump | length }}`,
+      `${big}{{ L }}`,
+      `${nested}{{ L | join | length }}`,
+      `${nested}{{ L | map("string") | length }}`,
+      `${big}{{ (L | sum(start="")) | length }}`,
+    ]) {
+      const before = process.memoryUsage().rss;
+      expect(faultOf(template).kind, template).toBe("limit");
+      expect(process.memoryUsage().rss - before, template).toBeLessThan(400e6);
+    }
+  });
+
+  it("ordering lists of large lists is refused instead of turning each into text", () => {
+    const nested = '{% set s = "A" | center(4000000) %}{% set L = [[s, "x"]] %}{% for i in range(11) %}{% set L = L + L %}{% endfor %}';
+    for (const filter of ["max", "min", "sort"]) expect(faultOf(`${nested}{{ L | ${filter} | length }}`).kind).toBe("render");
+    expect(faultOf(`${nested}{% if L[0] < L[1] %}x{% endif %}`).kind).toBe("render");
+    expect(render("{% if [1] == [1] %}same{% else %}different{% endif %} {{ [1] == 1 }}")).toBe("different false");
+  });
+
+  it("trim(chars) and strip(chars) stay linear with long character sets", () => {
+    const mk = '{% set t = ("A" | center(1000000)).replace(" ", "A") %}{% set c = ("B" | center(1000000)).replace(" ", "B") ~ "A" %}';
+    expect(render(`${mk}{{ (t | trim(c)) | length }}|{{ t.strip(c) | length }}`)).toBe("0|0");
+  });
+
+  it("a filter that makes one item per character pays for them before making them", () => {
+    const s = '{% set s = ("A" | center(2000000)).replace(" ", "ab") %}';
+    for (const body of ["s | sort", "s | batch(1)", "s | list", "s | unique", "s.split('a')"]) {
+      expect(faultOf(`${s}{% set keep = [] %}{% for i in range(20) %}{% set keep = keep + [${body}] %}{% endfor %}`).kind, body).toBe("limit");
+    }
+  });
+
+  it("literal text written in a loop counts against the output length", () => {
+    const fault = faultOf(`{% set x %}{% for i in range(990) %}{% for j in range(500) %}${"B".repeat(500)}{% endfor %}{% endfor %}{% endset %}done`);
+    expect(fault.limit).toBe("maxOutputLength");
+  });
+});

@@ -23,17 +23,22 @@ function guardFilter(name: string, filter: TemplateFunction): TemplateFunction {
     const budget = activeBudget();
     budget.chargeSize(args[0]);
     for (const arg of args) {
-      if (typeof arg === "function" || arg instanceof BoundMethod) throw unsafe(`a function cannot be passed to the ${name} filter`, budget.line);
+      if (typeof arg === "function" || BoundMethod.is(arg)) throw unsafe(`a function cannot be passed to the ${name} filter`, budget.line);
     }
     const result = filter.apply(this, args);
+    budget.chargeSize(result);
     budget.checkValue(result, `the result of the ${name} filter`);
     return result;
   };
 }
 
-function guardTest(test: TemplateFunction): TemplateFunction {
+/** Tests that compare or do arithmetic: JavaScript would turn a list into text for them. */
+const NUMERIC_TESTS = new Set(["divisibleby", "even", "odd", "ge", "gt", "greaterthan", "le", "lt", "lessthan"]);
+
+function guardTest(name: string, test: TemplateFunction): TemplateFunction {
   return function (this: unknown, ...args: unknown[]) {
     activeBudget().charge(1);
+    if (NUMERIC_TESTS.has(name) && args.some((arg) => (arg !== null && typeof arg === "object") || typeof arg === "function")) return false;
     return test.apply(this, args);
   };
 }
@@ -48,7 +53,7 @@ const filters = table(
   ),
 );
 
-const tests = table(Object.entries(stock.tests).map(([name, test]) => [name, guardTest(test)]));
+const tests = table(Object.entries(stock.tests).map(([name, test]) => [name, guardTest(name, test)]));
 
 export const filterNames: ReadonlySet<string> = new Set(Object.keys(filters));
 export const testNames: ReadonlySet<string> = new Set(Object.keys(tests));

@@ -1,4 +1,5 @@
 import { RenderFault, unsafe } from "./fault.ts";
+import { isForbiddenMember } from "./guard.ts";
 import { nunjucks, type TemplateNode } from "./nunjucks.ts";
 import { installPythonTruthiness } from "./truthiness.ts";
 
@@ -85,6 +86,16 @@ class GuardedCompiler extends Compiler {
     this._emit(") === true)");
   }
 
+  compileCompare(node: TemplateNode, frame: Frame): void {
+    this._emit(`runtime.compare(${line(node)}, `);
+    this.compile(node.expr as TemplateNode, frame);
+    for (const op of node.ops as TemplateNode[]) {
+      this._emit(`, ${JSON.stringify(op.type)}, `);
+      this.compile(op.expr as TemplateNode, frame);
+    }
+    this._emit(")");
+  }
+
   compileIn(node: TemplateNode, frame: Frame): void {
     this.binary("contains", node, frame);
   }
@@ -125,9 +136,12 @@ class GuardedCompiler extends Compiler {
     }
   }
 
-  /** Called at the top of every iteration: the loop variable, and one operation of the budget. */
+  /**
+   * Called at the top of every iteration: the loop variable, one operation of the budget, and the length of the
+   * text the loop writes to, which literal text in the body grows without passing through `out`.
+   */
   _emitLoopBindings(node: TemplateNode, _arr: string, i: string, len: string): void {
-    this._emitLine(`runtime.loop(frame, ${i}, ${len}, ${line(node)});`);
+    this._emitLine(`runtime.loop(frame, ${i}, ${len}, ${line(node)}, ${this.buffer}.length);`);
   }
 }
 
@@ -158,6 +172,7 @@ function requireName(node: TemplateNode | undefined, what: string): void {
   if (node?.typename !== "Symbol" || !IDENTIFIER.test(String(node.value))) {
     throw unsafe(`${what} must be a plain name (letters, digits and _)`, (node?.lineno ?? 0) + 1);
   }
+  if (isForbiddenMember(String(node.value))) throw unsafe(`"${String(node.value)}" cannot be ${what}`, node.lineno + 1);
 }
 
 /** Refuses any tree that nunjucks' code generator would not turn into exactly what it reads. */
@@ -186,6 +201,7 @@ function assertCompilable(node: TemplateNode | null | undefined): void {
     }
     case "Macro":
     case "Caller":
+      if (node.typename === "Macro") requireName(node.name as TemplateNode, "a macro name");
       for (const arg of (node.args as TemplateNode).children ?? []) {
         if (arg.typename === "KeywordArgs") for (const pair of arg.children ?? []) requireName(pair.key as TemplateNode, "a macro parameter");
         else requireName(arg, "a macro parameter");

@@ -33,27 +33,36 @@ export function isTrustedFunction(value: unknown): value is (...args: unknown[])
   return typeof value === "function" && trusted.has(value);
 }
 
-/** A Python method read from a value (`name.upper`), called later (`name.upper()`) or passed around. */
+/**
+ * A Python method read from a value (`name.upper`), called later (`name.upper()`) or passed around. Its fields
+ * are private, so a template can neither read them nor make a look-alike.
+ */
 export class BoundMethod {
-  readonly name: string;
-  readonly self: unknown;
-  readonly method: Method;
+  readonly #name: string;
+  readonly #self: unknown;
+  readonly #method: Method;
 
   constructor(name: string, self: unknown, method: Method) {
-    this.name = name;
-    this.self = self;
-    this.method = method;
+    this.#name = name;
+    this.#self = self;
+    this.#method = method;
+  }
+
+  /** A brand check: true only for objects this class made, whatever their prototype says. */
+  static is(value: unknown): value is BoundMethod {
+    return typeof value === "object" && value !== null && #method in value;
   }
 
   invoke(args: unknown[], budget: RenderBudget, line: number | undefined): unknown {
-    budget.chargeSize(this.self, line);
-    const result = this.method(this.self as never, args, budget);
-    budget.checkValue(result, `the result of ${this.name}()`, line);
+    budget.chargeSize(this.#self, line);
+    const result = this.#method(this.#self as never, args, budget);
+    budget.chargeSize(result, line);
+    budget.checkValue(result, `the result of ${this.#name}()`, line);
     return result;
   }
 
   toString(): string {
-    return `<method ${this.name}>`;
+    return `<method ${this.#name}>`;
   }
 }
 
@@ -62,7 +71,7 @@ export function member(obj: unknown, key: unknown, line?: number): unknown {
   if (obj === undefined || obj === null) return undefined;
   if (obj instanceof SafeString) obj = obj.val;
   if (key instanceof SafeString) key = key.val;
-  if (typeof obj === "function" || obj instanceof BoundMethod) {
+  if (typeof obj === "function" || BoundMethod.is(obj)) {
     throw unsafe(`members of a function are not accessible from templates`, line);
   }
   if (typeof key === "number") return indexed(obj, key);

@@ -3,6 +3,7 @@ import { activeBudget } from "./budget.ts";
 import { renderFailure } from "./fault.ts";
 import { attributeGetter } from "./guard.ts";
 import { SafeString } from "./safe-string.ts";
+import { textOf } from "./text.ts";
 import { isTruthy } from "./truthiness.ts";
 
 /**
@@ -17,11 +18,15 @@ interface FilterContext {
   };
 }
 
-/** A list, or a string's characters, or a dict's keys: what Python iterates. */
+/** A list, or a string's characters, or a dict's keys: what Python iterates. A string's characters are paid for before they are made. */
 function iterate(value: unknown): unknown[] {
   if (Array.isArray(value)) return value;
   if (value === null || value === undefined) return [];
-  if (typeof value === "string" || value instanceof SafeString) return [...String(value)];
+  if (typeof value === "string" || value instanceof SafeString) {
+    const text = String(value);
+    activeBudget().charge(text.length);
+    return Array.from(text);
+  }
   if (typeof value === "object") return Object.keys(value);
   throw renderFailure(`${typeof value} is not iterable`);
 }
@@ -34,8 +39,11 @@ function keyOf(attribute: unknown, caseSensitive: boolean): (item: unknown) => u
   };
 }
 
+/** Orders strings with strings and numbers with numbers; a list or dict is never turned into text to be ordered. */
 function compare(a: unknown, b: unknown): number {
   if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
+  const isPlain = (v: unknown) => v === null || v === undefined || (typeof v !== "object" && typeof v !== "function");
+  if (!isPlain(a) || !isPlain(b)) throw renderFailure("only strings and numbers can be ordered (give attribute= to sort lists or dicts)");
   return Number(a) - Number(b);
 }
 
@@ -69,10 +77,7 @@ function sort(value: unknown, ...args: unknown[]): unknown[] {
   const { reverse, case_sensitive, attribute } = bind(args, ["reverse", "case_sensitive", "attribute"]);
   const key = keyOf(attribute, Boolean(case_sensitive));
   const keyed = iterate(value).map((item) => ({ item, key: key(item) }));
-  keyed.sort((a, b) => {
-    const order = a.key! < b.key! ? -1 : a.key! > b.key! ? 1 : 0;
-    return reverse ? -order : order;
-  });
+  keyed.sort((a, b) => (reverse ? -compare(a.key, b.key) : compare(a.key, b.key)));
   return keyed.map((entry) => entry.item);
 }
 
@@ -93,9 +98,15 @@ function map(this: FilterContext, value: unknown, ...args: unknown[]): unknown[]
 function join(value: unknown, ...args: unknown[]): string {
   const { d = "", attribute } = bind(args, ["d", "attribute"]);
   const get = attribute === undefined || attribute === null ? undefined : attributeGetter(attribute);
-  const parts = iterate(value).map((item) => String(get ? get(item) : item));
-  const separator = String(d);
-  activeBudget().checkLength(parts.reduce((sum, part) => sum + part.length, 0) + separator.length * Math.max(0, parts.length - 1), "join's result");
+  const separator = textOf(d);
+  const room = activeBudget().limits.maxOutputLength;
+  let total = 0;
+  const parts = iterate(value).map((item, i) => {
+    const part = textOf(get ? get(item) : item, room - total);
+    total += part.length + (i > 0 ? separator.length : 0);
+    activeBudget().checkLength(total, "join's result");
+    return part;
+  });
   return parts.join(separator);
 }
 
@@ -111,7 +122,7 @@ function groupby(value: unknown, ...args: unknown[]): Record<string, unknown[]> 
   const get = attributeGetter(attribute);
   const groups: Record<string, unknown[]> = {};
   for (const item of iterate(value)) {
-    const key = String(get(item));
+    const key = textOf(get(item));
     if (!Object.hasOwn(groups, key)) Object.defineProperty(groups, key, { value: [], enumerable: true, writable: true, configurable: true });
     groups[key]!.push(item);
   }
@@ -170,6 +181,28 @@ function slice(value: unknown, ...args: unknown[]): unknown[][] {
   return result;
 }
 
+/** Jinja2's list: a string's characters, a dict's keys, a list's items. */
+function list(value: unknown): unknown[] {
+  return [...iterate(value)];
+}
+
+function reverse(value: unknown): unknown {
+  if (typeof value === "string" || value instanceof SafeString) return iterate(value).reverse().join("");
+  return [...iterate(value)].reverse();
+}
+
+/** A dict's own items as (key, value) pairs, sorted by key or value. */
+function dictsort(value: unknown, ...args: unknown[]): [string, unknown][] {
+  const { case_sensitive, by = "key", reverse: descending } = bind(args, ["case_sensitive", "by", "reverse"]);
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw renderFailure("dictsort needs a dict");
+  if (by !== "key" && by !== "value") throw renderFailure('dictsort sorts by "key" or "value"');
+  const index = by === "key" ? 0 : 1;
+  const fold = (v: unknown) => (!case_sensitive && typeof v === "string" ? v.toLowerCase() : v);
+  const entries = Object.entries(value);
+  activeBudget().charge(entries.length);
+  return entries.sort((a, b) => (descending ? -1 : 1) * compare(fold(a[index]), fold(b[index])));
+}
+
 export const listFilters: Record<string, (...args: never[]) => unknown> = {
   unique,
   min: extreme((c) => c < 0),
@@ -183,4 +216,7 @@ export const listFilters: Record<string, (...args: never[]) => unknown> = {
   rejectattr: byAttribute(false),
   batch,
   slice,
+  list,
+  reverse,
+  dictsort,
 };

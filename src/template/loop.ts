@@ -21,6 +21,13 @@ export class LoopContext {
     return this;
   }
 
+  /** A brand check, so a template dict cannot pass for a loop by its prototype. */
+  static is(value: unknown): value is LoopContext {
+    return typeof value === "object" && value !== null && #brand in value;
+  }
+
+  readonly #brand = true;
+
   cycle(values: unknown[]): unknown {
     if (values.length === 0) throw renderFailure("loop.cycle() needs at least one value");
     return values[this.index0 % values.length];
@@ -37,6 +44,10 @@ export class Cycler {
   constructor(items: readonly unknown[]) {
     this.#items = items;
     this.current = items[0];
+  }
+
+  static is(value: unknown): value is Cycler {
+    return typeof value === "object" && value !== null && #items in value;
   }
 
   next(): unknown {

@@ -3,6 +3,7 @@ import type { RenderBudget } from "./budget.ts";
 import { renderFailure, unsafe } from "./fault.ts";
 import { Cycler, LoopContext } from "./loop.ts";
 import { SafeString } from "./safe-string.ts";
+import { countMatches } from "./text.ts";
 
 /**
  * The Python methods templates may call on values (Jinja2 renders Python objects; PromptSync renders JSON-like
@@ -22,7 +23,8 @@ function text(value: unknown, what: string): string {
 }
 
 function stripChars(self: string, chars: unknown, fromStart: boolean, fromEnd: boolean): string {
-  const strip = chars === undefined || chars === null ? (ch: string) => WHITESPACE.test(ch) : (ch: string) => text(chars, "strip's argument").includes(ch);
+  const set = chars === undefined || chars === null ? undefined : new Set(text(chars, "strip's argument"));
+  const strip = set ? (ch: string) => set.has(ch) : (ch: string) => WHITESPACE.test(ch);
   let start = 0;
   let end = self.length;
   if (fromStart) while (start < end && strip(self[start]!)) start++;
@@ -42,7 +44,8 @@ function occurrences(self: string, sub: string): number {
   return count;
 }
 
-function replace(self: string, args: unknown[], budget: RenderBudget): string {
+/** Python's str.replace(old, new[, count]), its result's length checked before it is made. */
+export function pythonReplace(self: string, args: unknown[], budget: RenderBudget): string {
   const { old, new: replacement, count } = bind(args, ["old", "new", "count"]);
   const from = text(old, "replace's first argument");
   const to = text(replacement, "replace's second argument");
@@ -64,9 +67,12 @@ function replace(self: string, args: unknown[], budget: RenderBudget): string {
   return result + self.slice(at);
 }
 
-function split(self: string, args: unknown[]): string[] {
+/** Python's str.split; the pieces are counted against the budget before the list is made. */
+function split(self: string, args: unknown[], budget: RenderBudget): string[] {
   const { sep, maxsplit } = bind(args, ["sep", "maxsplit"]);
   const limit = maxsplit === undefined || maxsplit === null || Number(maxsplit) < 0 ? Infinity : Number(maxsplit);
+  const pieces = sep === undefined || sep === null ? countMatches(self, /\s+/u) + 1 : occurrences(self, text(sep, "split's separator")) + 1;
+  budget.charge(Math.min(pieces, limit + 1));
   if (sep === undefined || sep === null) {
     const words = self.trim() === "" ? [] : self.trim().split(/\s+/u);
     return words.length - 1 <= limit ? words : [...words.slice(0, limit), self.trim().split(/\s+/u).slice(limit).join(" ")];
@@ -99,9 +105,12 @@ const STRING_METHODS: Record<string, (self: string, args: unknown[], budget: Ren
   title: (self) => self.toLowerCase().replace(/(^|[^\p{L}\p{N}'])(\p{L})/gu, (_, before: string, letter: string) => before + letter.toUpperCase()),
   startswith: (self, [prefix]) => affixes(prefix).some((p) => self.startsWith(p)),
   endswith: (self, [suffix]) => affixes(suffix).some((s) => self.endsWith(s)),
-  split: (self, args) => split(self, args),
-  splitlines: (self) => self.split(LINE_BREAK).filter((line, i, all) => i < all.length - 1 || line !== ""),
-  replace,
+  split,
+  splitlines: (self, _args, budget) => {
+    budget.charge(countMatches(self, LINE_BREAK));
+    return self.split(LINE_BREAK).filter((line, i, all) => i < all.length - 1 || line !== "");
+  },
+  replace: pythonReplace,
   join,
   count: (self, [sub]) => occurrences(self, text(sub, "count's argument")),
   find: (self, [sub]) => self.indexOf(text(sub, "find's argument")),
@@ -149,8 +158,8 @@ function from<S>(table: Record<string, (self: S, args: unknown[], budget: Render
 export function methodOf(value: unknown, name: string, line?: number): Method | undefined {
   if (typeof value === "string") return from(STRING_METHODS, name);
   if (value === null || typeof value !== "object") return undefined;
-  if (value instanceof Cycler) return name === "next" || name === "reset" ? (name === "next" ? cyclerNext : cyclerReset) : undefined;
-  if (value instanceof LoopContext) return name === "cycle" ? loopCycle : undefined;
+  if (Cycler.is(value)) return name === "next" || name === "reset" ? (name === "next" ? cyclerNext : cyclerReset) : undefined;
+  if (LoopContext.is(value)) return name === "cycle" ? loopCycle : undefined;
   const method = Array.isArray(value) ? from(LIST_METHODS, name) : isDict(value) ? from(DICT_METHODS, name) : undefined;
   if (!method && MUTATING_METHODS.has(name) && (Array.isArray(value) || isDict(value))) {
     throw unsafe(`${name}() would change a ${Array.isArray(value) ? "list" : "dict"}: template values cannot be modified`, line);

@@ -1,4 +1,5 @@
 import nunjucks from "nunjucks";
+import { isKeywordArgs, makeKeywordArgs } from "./arguments.ts";
 import { activeBudget } from "./budget.ts";
 import { filterNamed, testNamed } from "./builtins.ts";
 import { RenderFault, renderFailure, unsafe } from "./fault.ts";
@@ -6,6 +7,7 @@ import { templateGlobals } from "./globals.ts";
 import { BoundMethod, isTrustedFunction, member, trustFunction } from "./guard.ts";
 import { LoopContext } from "./loop.ts";
 import { SafeString } from "./safe-string.ts";
+import { textOf } from "./text.ts";
 import { isTruthy } from "./truthiness.ts";
 
 /**
@@ -28,7 +30,6 @@ export interface RenderContext {
 }
 
 const base = (nunjucks as unknown as { runtime: Record<string, unknown> }).runtime;
-const makeMacro = base.makeMacro as (args: string[], kwargs: string[], body: (...args: unknown[]) => unknown) => (...args: unknown[]) => unknown;
 
 const PYTHON_CONSTANTS: Record<string, unknown> = Object.assign(Object.create(null), { True: true, False: false, None: null });
 
@@ -41,21 +42,39 @@ function describe(value: unknown): string {
 export const guardedRuntime: Readonly<Record<string, unknown>> = Object.freeze({
   Frame: base.Frame,
   SafeString,
-  makeKeywordArgs: base.makeKeywordArgs,
+  makeKeywordArgs,
   isArray: Array.isArray,
   keys: Object.keys,
   truthy: isTruthy,
 
-  /** A macro or `caller`: callable by templates, and each call counted against depth and operations. */
-  makeMacro(args: string[], kwargs: string[], body: (...args: unknown[]) => unknown) {
-    const macro = makeMacro(args, kwargs, body);
+  /**
+   * A macro or `caller`: callable by templates, each call counted against depth and operations. Arguments bind
+   * as in nunjucks (extra positional ones fill the keyword parameters, missing ones come from keywords), but into
+   * a fresh object without a prototype: nunjucks' own version reads missing names through Object.prototype and
+   * writes into the caller's object.
+   */
+  makeMacro(argNames: string[], kwargNames: string[], body: (...args: unknown[]) => unknown) {
     return trustFunction(function (this: unknown, ...values: unknown[]) {
       const budget = activeBudget();
       // A call costs about what two loop iterations do.
       budget.charge(2);
       budget.enter();
       try {
-        return macro.apply(this, values);
+        const last = values.at(-1);
+        const given = isKeywordArgs(last) ? values.slice(0, -1) : values;
+        const kwargs: Record<string, unknown> = Object.create(null);
+        if (isKeywordArgs(last)) for (const key of Object.keys(last)) if (key !== "__keywords") kwargs[key] = last[key];
+        const args = argNames.map((name, i) => {
+          if (i < given.length) return given[i];
+          if (!Object.hasOwn(kwargs, name)) return undefined;
+          const value = kwargs[name];
+          delete kwargs[name];
+          return value;
+        });
+        given.slice(argNames.length, argNames.length + kwargNames.length).forEach((value, i) => {
+          kwargs[kwargNames[i]!] = value;
+        });
+        return body.apply(this, [...args, kwargs]);
       } finally {
         budget.leave();
       }
@@ -102,7 +121,7 @@ export const guardedRuntime: Readonly<Record<string, unknown>> = Object.freeze({
   /** A call in a template: only functions PromptSync made, and the Python methods of values. */
   call(callee: unknown, name: string, context: RenderContext, args: unknown[], line: number): unknown {
     const budget = activeBudget();
-    if (callee instanceof BoundMethod) return callee.invoke(args, budget, line);
+    if (BoundMethod.is(callee)) return callee.invoke(args, budget, line);
     if (typeof callee !== "function") throw renderFailure(`"${name}" is ${describe(callee)}, not something that can be called`, line);
     if (!isTrustedFunction(callee)) {
       throw unsafe(`"${name}" is not a function templates may call: only macros, caller, range, cycler, joiner and the methods of strings, lists and dicts`, line);
@@ -131,9 +150,7 @@ export const guardedRuntime: Readonly<Record<string, unknown>> = Object.freeze({
     return value === undefined || value === null ? "" : printable(written, value, line);
   },
 
-  concat(left: unknown, right: unknown, line: number): string {
-    return checked(String(left) + String(right), line);
-  },
+  concat,
 
   /** Python's `+`: lists concatenate; numbers add; JavaScript joins anything else with a string, as nunjucks did. */
   add(left: unknown, right: unknown, line: number): unknown {
@@ -143,9 +160,25 @@ export const guardedRuntime: Readonly<Record<string, unknown>> = Object.freeze({
       activeBudget().charge(left.length + right.length, line);
       return [...left, ...right];
     }
+    if (typeof left === "string" || typeof right === "string" || (left !== null && typeof left === "object") || (right !== null && typeof right === "object")) {
+      return concat(left, right, line);
+    }
     if (typeof left === "function" || typeof right === "function") throw renderFailure("a function cannot be added", line);
-    const sum = (left as number) + (right as number);
-    return typeof sum === "string" ? checked(sum, line) : sum;
+    return (left as number) + (right as number);
+  },
+
+  /**
+   * Comparisons, chained as in Python (`a < b < c`). A list or dict is never converted to text to be compared:
+   * `==` compares it by identity, and ordering it is an error, as in Python.
+   */
+  compare(line: number, first: unknown, ...rest: unknown[]): boolean {
+    let left = first;
+    for (let i = 0; i < rest.length; i += 2) {
+      const right = rest[i + 1];
+      if (!compareTwo(rest[i] as string, left, right, line)) return false;
+      left = right;
+    }
+    return true;
   },
 
   /** `x in y`: a substring, a list item, or an own key of a dict. */
@@ -153,7 +186,11 @@ export const guardedRuntime: Readonly<Record<string, unknown>> = Object.freeze({
     const budget = activeBudget();
     const haystack = container instanceof SafeString ? container.val : container;
     budget.chargeSize(haystack, line);
-    if (typeof haystack === "string") return haystack.includes(String(item));
+    if (typeof haystack === "string") {
+      const needle = item instanceof SafeString ? item.val : item;
+      if (typeof needle !== "string") throw renderFailure(`"in" a string needs a string on its left, not ${describe(needle)}`, line);
+      return haystack.includes(needle);
+    }
     if (Array.isArray(haystack)) return haystack.includes(item);
     if (haystack !== null && typeof haystack === "object" && typeof item === "string") return Object.hasOwn(haystack, item);
     if (haystack !== null && typeof haystack === "object" && typeof item === "number") return Object.hasOwn(haystack, item);
@@ -161,10 +198,12 @@ export const guardedRuntime: Readonly<Record<string, unknown>> = Object.freeze({
   },
 
   /** Each iteration of a for: one operation, and the `loop` variable. */
-  loop(frame: Frame, index0: number, length: number, line: number): void {
-    activeBudget().charge(1, line);
+  loop(frame: Frame, index0: number, length: number, line: number, written: number): void {
+    const budget = activeBudget();
+    budget.charge(1, line);
+    if (written > budget.limits.maxOutputLength) budget.checkLength(written, "the text this loop writes", line);
     const current = frame.variables.loop;
-    const loop = current instanceof LoopContext ? current : new LoopContext();
+    const loop = LoopContext.is(current) ? current : new LoopContext();
     frame.variables.loop = loop.at(index0, length);
   },
 
@@ -190,18 +229,55 @@ export const guardedRuntime: Readonly<Record<string, unknown>> = Object.freeze({
   },
 });
 
+/** `~`: both sides as text; the longer the new text, the more it costs. */
+function concat(left: unknown, right: unknown, line: number): string {
+  const head = textOf(left, undefined, line);
+  const tail = textOf(right, activeBudget().limits.maxOutputLength - head.length, line);
+  activeBudget().charge(1 + (tail.length >>> 6), line);
+  return head + tail;
+}
+
 function printable(written: number, value: unknown, line: number): string {
-  if (typeof value === "string") {
-    if (written + value.length > activeBudget().limits.maxOutputLength) activeBudget().checkLength(written + value.length, "the output", line);
-    return value;
-  }
-  if (typeof value === "function") throw renderFailure("a macro or function cannot be printed; call it", line);
-  const text = String(value);
-  activeBudget().checkLength(written + text.length, "the output", line);
+  const budget = activeBudget();
+  const text = typeof value === "string" ? value : textOf(value, budget.limits.maxOutputLength - written, line);
+  if (written + text.length > budget.limits.maxOutputLength) budget.checkLength(written + text.length, "the output", line);
+  budget.charge(text.length >>> 6, line);
   return text;
 }
 
-function checked(text: string, line: number): string {
-  if (text.length > activeBudget().limits.maxOutputLength) activeBudget().checkLength(text.length, "a string", line);
-  return text;
+const ORDERING = new Set(["<", ">", "<=", ">="]);
+
+function isObject(value: unknown): boolean {
+  return (value !== null && typeof value === "object") || typeof value === "function";
+}
+
+function compareTwo(op: string, left: unknown, right: unknown, line: number): boolean {
+  const a = left instanceof SafeString ? left.val : left;
+  const b = right instanceof SafeString ? right.val : right;
+  if (isObject(a) || isObject(b)) {
+    if (op === "==" || op === "===") return a === b;
+    if (op === "!=" || op === "!==") return a !== b;
+    if (ORDERING.has(op)) throw renderFailure(`"${op}" cannot compare ${describe(a)} and ${describe(b)}`, line);
+  }
+  switch (op) {
+    case "==":
+      // nunjucks' == is JavaScript's loose equality on plain values.
+      return a == b;
+    case "===":
+      return a === b;
+    case "!=":
+      return a != b;
+    case "!==":
+      return a !== b;
+    case "<":
+      return (a as number) < (b as number);
+    case ">":
+      return (a as number) > (b as number);
+    case "<=":
+      return (a as number) <= (b as number);
+    case ">=":
+      return (a as number) >= (b as number);
+    default:
+      throw renderFailure(`unknown comparison ${op}`, line);
+  }
 }
