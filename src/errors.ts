@@ -127,7 +127,9 @@ export class InvalidBundleError extends PromptSyncError {
   readonly key: string;
   constructor(key: string, message: string) {
     super("INVALID_BUNDLE", `Invalid registry object ${key}: ${message}`, {
-      suggestion: "The registry was changed outside promptsync or is corrupt; push the version again to a new number.",
+      suggestion: key.startsWith("telemetry/")
+        ? "Telemetry is written by apps: delete the object, and check the app or sink that wrote it."
+        : "The registry was changed outside promptsync or is corrupt; push the version again to a new number.",
     });
     this.key = key;
   }

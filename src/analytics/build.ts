@@ -5,7 +5,7 @@ import { decodeJson, encodeJsonLine } from "../formats/codec.ts";
 import type { AnalyticsState, AnalyticsSummary } from "../formats/types.ts";
 import { validateAnalyticsState, validateAnalyticsSummary, type Validation } from "../formats/validate.ts";
 import { headersFor, partitionOf, telemetryLayout } from "../layout.ts";
-import type { RegistryStore } from "../storage/types.ts";
+import type { RegistryStore, StoredObject } from "../storage/types.ts";
 import { decodeBatch } from "../telemetry/batch.ts";
 import { Aggregator, MALFORMED_SAMPLES, type AggregateCounts, type MalformedLine } from "./aggregate.ts";
 import type { RegistryCatalog } from "./registry-catalog.ts";
@@ -58,7 +58,16 @@ export async function buildAnalytics(store: RegistryStore, project: string, opti
   // Downloads overlap; decoding is one batch at a time, so only one batch's text and events are alive at once.
   let decoding = Promise.resolve();
   await mapLimit(pending, options.concurrency ?? 8, async ({ key }) => {
-    const object = await store.get(key);
+    let object: StoredObject | undefined;
+    try {
+      object = await store.get(key);
+    } catch (error) {
+      // Over its kind's size limit: the app wrote it, so it is skipped like any malformed batch.
+      if (!(error instanceof InvalidBundleError)) throw error;
+      malformedCount++;
+      if (malformedObjects.length < MALFORMED_SAMPLES) malformedObjects.push({ key, reason: error.message });
+      return;
+    }
     if (!object) return;
     // An object cannot have been stored after it was read, where the store does not say when it was.
     const storedAt = object.modified ?? new Date();

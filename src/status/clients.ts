@@ -1,5 +1,5 @@
 import { mapLimit } from "../concurrency.ts";
-import { VersionNotFoundError } from "../errors.ts";
+import { InvalidBundleError, VersionNotFoundError } from "../errors.ts";
 import type { CompiledPrompt, CommitInterface } from "../formats/types.ts";
 import { validateTelemetryEvent } from "../formats/validate.ts";
 import { telemetryLayout } from "../layout.ts";
@@ -52,7 +52,7 @@ export async function clientStatus(
   since: Date,
 ): Promise<StatusReport> {
   const keys = await telemetry.list(telemetryLayout.clients(project));
-  const read = await mapLimit(keys, 16, async (key) => readHeartbeat(await telemetry.get(key)));
+  const read = await mapLimit(keys, 16, async (key) => readHeartbeat(await telemetry.get(key).catch(oversizeAsUnreadable)));
   const valid = read.filter((h): h is HeartbeatEvent => h !== undefined && h.project === project);
   const heartbeats = valid.filter((h) => Date.parse(h.ts) >= since.getTime());
   const client = new RegistryClient(registry, project);
@@ -111,6 +111,12 @@ async function check(
  * A client's pointer as a heartbeat, dated no later than the store wrote it: a client's clock (or a client that
  * lies) cannot keep it recent forever, past `--since` and `--forget-clients`.
  */
+/** A heartbeat over its size limit is the app's doing: unreadable, like a malformed one. */
+function oversizeAsUnreadable(error: unknown): undefined {
+  if (error instanceof InvalidBundleError) return undefined;
+  throw error;
+}
+
 function readHeartbeat(object: StoredObject | undefined): HeartbeatEvent | undefined {
   if (!object) return undefined;
   let heartbeat: HeartbeatEvent;
@@ -142,7 +148,7 @@ function memoized<V>(load: (key: string) => V): (key: string) => V {
 export async function forgetClients(telemetry: Pick<RegistryStore, "list" | "get" | "delete">, project: string, before: Date): Promise<number> {
   const keys = await telemetry.list(telemetryLayout.clients(project));
   const stale = await mapLimit(keys, 16, async (key) => {
-    const heartbeat = readHeartbeat(await telemetry.get(key));
+    const heartbeat = readHeartbeat(await telemetry.get(key).catch(oversizeAsUnreadable));
     return heartbeat && Date.parse(heartbeat.ts) >= before.getTime() ? undefined : key;
   });
   const forgotten = stale.filter((key): key is string => key !== undefined);
