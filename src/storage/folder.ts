@@ -35,8 +35,9 @@ export class FolderStore implements RegistryStore {
   }
 
   async get(key: string): Promise<StoredObject | undefined> {
-    const body = await this.folder.read(key, this.path(key), bodyLimitOf(key));
-    return body && { body, etag: etagOf(body) };
+    const path = this.path(key);
+    const body = await this.folder.read(key, path, bodyLimitOf(key));
+    return body && { body, etag: etagOf(body), modified: (await stat(path).catch(() => undefined))?.mtime };
   }
 
   async head(key: string): Promise<{ etag: string; size: number } | undefined> {

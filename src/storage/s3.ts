@@ -61,7 +61,7 @@ export class S3Store implements RegistryStore {
       throw tooLarge(key, limit);
     }
     try {
-      return { body: stream ? await readBounded(key, stream, limit) : new Uint8Array(0), etag: response.ETag ?? "" };
+      return { body: stream ? await readBounded(key, stream, limit) : new Uint8Array(0), etag: response.ETag ?? "", modified: response.LastModified };
     } catch (error) {
       if (error instanceof InvalidBundleError) throw error;
       throw this.failure("read", key, error);
