@@ -28,6 +28,8 @@ const exportNames: Record<string, string> = {
   "telemetry-event.schema.json": "validateTelemetryEvent",
   "analytics-summary.schema.json": "validateAnalyticsSummary",
   "analytics-state.schema.json": "validateAnalyticsState",
+  "signature.schema.json": "validateSignatures",
+  "release-signature.schema.json": "validateReleaseSignature",
 };
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, code: { source: true, esm: true } });

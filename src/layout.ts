@@ -4,6 +4,7 @@
  * prompts/{project}/_index.json                                   pointer   project summary
  * prompts/{project}/_claims/{version}.json                        immutable a push's claim on a version
  * prompts/{project}/_releases/{version}.json                      immutable release manifest, written last
+ * prompts/{project}/_signatures/{version}/{keyid}.json            immutable one key's signature of a release manifest
  * prompts/{project}/aliases/{alias}.json                          pointer   alias → version
  * prompts/{project}/{prompt}/metadata.json                        pointer   the prompt's version history
  * prompts/{project}/{prompt}/{version}/default.yaml               immutable compiled prompt, variants included
@@ -19,6 +20,8 @@ export const layout = {
   claim: (project: string, version: string) => `${root(project)}/_claims/${version}.json`,
   releases: (project: string) => `${root(project)}/_releases/`,
   release: (project: string, version: string) => `${root(project)}/_releases/${version}.json`,
+  releaseSignatures: (project: string, version: string) => `${root(project)}/_signatures/${version}/`,
+  releaseSignature: (project: string, version: string, keyId: string) => `${root(project)}/_signatures/${version}/${keyId}.json`,
   bundle: (project: string, version: string) => `${root(project)}/_bundles/${version}.json`,
   commitInterface: (project: string, commit: string) => `${root(project)}/_interfaces/${commit}.json`,
   aliases: (project: string) => `${root(project)}/aliases/`,
@@ -112,6 +115,7 @@ const BODY_LIMITS: readonly (BodyLimit & { key: RegExp })[] = [
   { kind: "project index", key: /^prompts\/[^/]+\/_index\.json$/, bytes: 32 * MiB },
   { kind: "version claim", key: /^prompts\/[^/]+\/_claims\/[^/]+\.json$/, bytes: 64 * KiB },
   { kind: "release manifest", key: /^prompts\/[^/]+\/_releases\/[^/]+\.json$/, bytes: 16 * MiB },
+  { kind: "release signature", key: /^prompts\/[^/]+\/_signatures\/[^/]+\/[^/]+\.json$/, bytes: 64 * KiB },
   { kind: "release bundle", key: /^prompts\/[^/]+\/_bundles\/[^/]+\.json$/, bytes: 128 * MiB },
   { kind: "commit interface", key: /^prompts\/[^/]+\/_interfaces\/[^/]+\.json$/, bytes: 16 * MiB },
   { kind: "prompt history", key: /^prompts\/.+\/metadata\.json$/, bytes: 8 * MiB },

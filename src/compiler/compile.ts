@@ -1,4 +1,4 @@
-import { contentHash, sha256, canonicalJson } from "../canonical.ts";
+import { contentHash, canonicalJson } from "../canonical.ts";
 import { sortDiagnostics, type Diagnostic } from "../diagnostics.ts";
 import type { ChatMessage, CompiledPrompt, CompiledVariant, PromptKind, Tags, VariableInfo } from "../formats/types.ts";
 import { promptNameProblem } from "../names.ts";
@@ -193,10 +193,4 @@ export function mergeVariables(lists: readonly (readonly VariableInfo[])[]): Var
   return [...merged.entries()]
     .map(([name, required]) => ({ name, required }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
-/** Hash of a whole release: every prompt's name and hash. Independent of time and git metadata. */
-export function releaseHash(prompts: readonly Pick<CompiledPrompt, "name" | "hash">[]): string {
-  const entries = [...prompts].sort((a, b) => (a.name < b.name ? -1 : 1)).map((p) => [p.name, p.hash]);
-  return sha256(canonicalJson(entries));
 }

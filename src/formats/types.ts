@@ -114,7 +114,7 @@ export interface CanaryState {
   startedAt: string;
 }
 
-export type AliasAction = "set" | "canary-set" | "canary-promote" | "canary-abort";
+export type AliasAction = "set" | "canary-set" | "canary-promote" | "canary-abort" | "delete";
 
 export interface AliasHistoryEntry {
   revision: number;
@@ -128,8 +128,15 @@ export interface AliasHistoryEntry {
   git?: GitInfo;
 }
 
+/** An Ed25519 signature of an object's canonical JSON without its `signatures` (src/signing/signatures.ts). */
+export interface Signature {
+  keyid: string;
+  sig: string;
+}
+
 export interface AliasPointer {
-  format: "promptsync.alias/v1";
+  /** v2 when signed or deleted; readers before 0.2 read v1 only. */
+  format: "promptsync.alias/v1" | "promptsync.alias/v2";
   project: string;
   alias: string;
   version: string;
@@ -140,6 +147,22 @@ export interface AliasPointer {
   git?: GitInfo;
   canary?: CanaryState;
   history?: AliasHistoryEntry[];
+  /** After this time, readers that verify refuse the pointer. */
+  expires?: string;
+  /** A tombstone: the alias was deleted. */
+  deleted?: true;
+  signatures?: Signature[];
+}
+
+/** prompts/{project}/_signatures/{version}/{keyid}.json: one key's signature of a release manifest. */
+export interface ReleaseSignature {
+  format: "promptsync.signature/v1";
+  project: string;
+  version: string;
+  /** sha256 of the manifest's canonical JSON. */
+  manifest: string;
+  signedAt: string;
+  signatures: Signature[];
 }
 
 export interface PromptHistoryEntry {
@@ -166,11 +189,12 @@ export interface ProjectIndexVersion {
 }
 
 export interface ProjectIndex {
-  format: "promptsync.index/v1";
+  format: "promptsync.index/v1" | "promptsync.index/v2";
   project: string;
   updatedAt: string;
   versions: ProjectIndexVersion[];
   aliases: Record<string, { version: string; revision: number }>;
+  signatures?: Signature[];
 }
 
 export interface PromptSourceDocument {

@@ -15,6 +15,7 @@ import type {
   CommitInterface,
   ReleaseBundle,
   ReleaseManifest,
+  ReleaseSignature,
 } from "./types.ts";
 
 /** A validator compiled from a schema in schemas/ at build time (ajv standalone code: no ajv at run time). */
@@ -46,6 +47,7 @@ export const validateProjectIndex = validator<ProjectIndex>(generated.validatePr
 export const validateTelemetryEvent = validator<TelemetryEvent>(generated.validateTelemetryEvent);
 export const validateAnalyticsSummary = validator<AnalyticsSummary>(generated.validateAnalyticsSummary);
 export const validateAnalyticsState = validator<AnalyticsState>(generated.validateAnalyticsState);
+export const validateReleaseSignature = validator<ReleaseSignature>(generated.validateReleaseSignature);
 
 /** One line per issue: `/variants/0/tags: must be object`. */
 export function describeIssues(issues: readonly SchemaIssue[]): string {

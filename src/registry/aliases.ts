@@ -1,11 +1,12 @@
-import { PromptSyncError } from "../errors.ts";
+import { AliasNotFoundError, PromptSyncError } from "../errors.ts";
 import type { AliasPointer, GitInfo } from "../formats/types.ts";
 import { layout } from "../layout.ts";
 import { isValidAliasName } from "../names.ts";
 import type { RegistryStore } from "../storage/types.ts";
+import type { SigningSettings } from "../signing/pointers.ts";
 import { isVersion } from "../version.ts";
 import { RegistryClient } from "./read.ts";
-import { writeAlias } from "./write.ts";
+import { changeAlias, writeAlias } from "./write.ts";
 
 export interface SetAliasRequest {
   project: string;
@@ -15,6 +16,7 @@ export interface SetAliasRequest {
   actor?: string;
   git?: GitInfo;
   now?: Date;
+  signing?: SigningSettings;
 }
 
 /** Points `alias` at the version `ref` resolves to; the version must exist. */
@@ -32,6 +34,44 @@ export async function setAlias(store: RegistryStore, request: SetAliasRequest): 
     now: request.now ?? new Date(),
     ...(request.actor !== undefined && { updatedBy: request.actor }),
     ...(request.git !== undefined && { git: request.git }),
+    ...(request.signing !== undefined && { signing: request.signing }),
+  });
+}
+
+export interface DeleteAliasRequest {
+  project: string;
+  alias: string;
+  actor?: string;
+  git?: GitInfo;
+  now?: Date;
+  signing?: SigningSettings;
+  /** Delete even while a canary runs on the alias. @default false */
+  force?: boolean;
+}
+
+/**
+ * Deletes an alias by writing a tombstone: a pointer that says it is deleted, with the next revision. Readers
+ * that verify signatures cannot tell a 404 from a CDN that hides the pointer, so only a signed tombstone says
+ * "deleted"; and the revision carries on if the alias is created again, so an old pointer can never come back.
+ */
+export function deleteAlias(store: RegistryStore, request: DeleteAliasRequest): Promise<AliasPointer> {
+  return changeAlias(store, {
+    project: request.project,
+    alias: request.alias,
+    now: request.now ?? new Date(),
+    action: "delete",
+    ...(request.actor !== undefined && { updatedBy: request.actor }),
+    ...(request.git !== undefined && { git: request.git }),
+    ...(request.signing !== undefined && { signing: request.signing }),
+    apply: (current) => {
+      if (!current || current.deleted) throw new AliasNotFoundError(request.alias, request.project);
+      if (current.canary && !request.force) {
+        throw new PromptSyncError("CANARY_RUNNING", `A canary of ${current.canary.version} is running on "${request.alias}"`, {
+          suggestion: `Promote or abort it first (promptsync canary promote|abort --alias ${request.alias}), or pass --force.`,
+        });
+      }
+      return { version: current.version, canary: undefined, deleted: true };
+    },
   });
 }
 

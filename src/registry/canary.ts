@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { AliasNotFoundError, PromptSyncError } from "../errors.ts";
 import type { AliasPointer, GitInfo } from "../formats/types.ts";
+import type { SigningSettings } from "../signing/pointers.ts";
 import type { RegistryStore } from "../storage/types.ts";
 import { RegistryClient } from "./read.ts";
 import { changeAlias } from "./write.ts";
@@ -11,6 +12,7 @@ export interface CanaryRequest {
   actor?: string;
   git?: GitInfo;
   now?: Date;
+  signing?: SigningSettings;
 }
 
 /** Why `percentage` cannot be a canary share, or undefined when it can. */
@@ -35,7 +37,7 @@ export async function setCanary(store: RegistryStore, request: CanaryRequest & {
     ...common(request, now),
     action: "canary-set",
     apply: (current) => {
-      if (!current) throw new AliasNotFoundError(request.alias, request.project);
+      if (!current || current.deleted) throw new AliasNotFoundError(request.alias, request.project);
       const same = current.canary?.version === version;
       return {
         version: current.version,
@@ -66,7 +68,7 @@ async function endCanary(store: RegistryStore, request: CanaryRequest, action: "
     ...common(request, request.now ?? new Date()),
     action,
     apply: (current) => {
-      if (!current) throw new AliasNotFoundError(request.alias, request.project);
+      if (!current || current.deleted) throw new AliasNotFoundError(request.alias, request.project);
       if (!current.canary) {
         throw new PromptSyncError("NO_CANARY", `No canary is running on "${request.alias}"`, {
           suggestion: `Start one with \`promptsync canary set --alias ${request.alias} --version <version> --percentage 10\`.`,
@@ -90,5 +92,6 @@ function common(request: CanaryRequest, now: Date) {
     now,
     ...(request.actor !== undefined && { updatedBy: request.actor }),
     ...(request.git !== undefined && { git: request.git }),
+    ...(request.signing !== undefined && { signing: request.signing }),
   };
 }

@@ -1,15 +1,17 @@
-import { releaseHash } from "../compiler/compile.ts";
 import { mapLimit } from "../concurrency.ts";
 import { PromptSyncError, VersionImmutableError } from "../errors.ts";
 import { decodeJson, encodeJson, encodeYaml, variantFile } from "../formats/codec.ts";
+import { releaseHash } from "../formats/release-hash.ts";
 import type { CommitInterface, CompiledPrompt, GitInfo, PromptMetadata, ReleaseBundle, ReleaseClaim, ReleaseManifest } from "../formats/types.ts";
 import { interfaceOf } from "../validate/compatibility.ts";
 import { validatePromptMetadata, validateReleaseClaim, validateReleaseManifest } from "../formats/validate.ts";
 import { headersFor, layout, versionFromKey } from "../layout.ts";
+import type { SigningSettings } from "../signing/pointers.ts";
 import { updatePointer } from "../storage/pointer.ts";
 import type { RegistryStore } from "../storage/types.ts";
 import { compareVersions, nextVersion, normalizeVersion, type Bump } from "../version.ts";
 import { RegistryClient } from "./read.ts";
+import { signReleaseOnce } from "./signing.ts";
 import { addVersionToIndex, updateIndex } from "./write.ts";
 
 export interface PushRequest {
@@ -26,6 +28,8 @@ export interface PushRequest {
   /** Parallel uploads. @default 16 */
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Signs the release manifest (a signature object beside it) and the index. */
+  signing?: SigningSettings;
 }
 
 export interface PushResult {
@@ -72,7 +76,7 @@ async function publishRelease(store: RegistryStore, request: PushRequest): Promi
     const existing = await client.manifest(version);
     if (existing) {
       if (existing.releaseHash !== hash) throw new VersionImmutableError(version);
-      return unchanged(store, client, existing, request.prompts);
+      return unchanged(store, client, existing, request);
     }
     await claimVersion(store, request.project, version, hash, now);
   } else {
@@ -80,7 +84,7 @@ async function publishRelease(store: RegistryStore, request: PushRequest): Promi
     const latest = releases.sort(compareVersions).at(-1);
     if (latest && !request.force) {
       const manifest = await client.manifest(latest);
-      if (manifest?.releaseHash === hash) return unchanged(store, client, manifest, request.prompts);
+      if (manifest?.releaseHash === hash) return unchanged(store, client, manifest, request);
     }
     version = await claimNextVersion(store, request.project, hash, request.bump ?? "patch", now, releases);
   }
@@ -118,27 +122,25 @@ async function publishRelease(store: RegistryStore, request: PushRequest): Promi
     }
   }
   request.onProgress?.(objects.length + 1, objects.length + 1);
+  if (request.signing) await signReleaseOnce(store, manifest, request.signing.signer, now);
 
-  await writeReleasePointers(store, manifest, request.prompts);
+  await writeReleasePointers(store, manifest, request.prompts, request.signing);
   return { version, status: "created", releaseHash: hash, written: objects.length + 1 };
 }
 
 /**
  * The release already exists. The index is the last pointer a push writes, so when it lacks the version an
- * earlier push stopped after its manifest: finish that push's pointer writes (they are idempotent).
+ * earlier push stopped after its manifest: finish that push's pointer writes (they are idempotent). A push
+ * with a signing key signs the existing release if that key has not yet.
  */
-async function unchanged(
-  store: RegistryStore,
-  client: RegistryClient,
-  manifest: ReleaseManifest,
-  prompts: readonly CompiledPrompt[],
-): Promise<PushResult> {
+async function unchanged(store: RegistryStore, client: RegistryClient, manifest: ReleaseManifest, request: PushRequest): Promise<PushResult> {
+  if (request.signing) await signReleaseOnce(store, manifest, request.signing.signer, request.now ?? new Date());
   const indexed = (await client.index())?.versions.some((v) => v.version === manifest.version) ?? false;
-  if (!indexed) await writeReleasePointers(store, manifest, prompts);
+  if (!indexed) await writeReleasePointers(store, manifest, request.prompts, request.signing);
   return { version: manifest.version, status: "unchanged", releaseHash: manifest.releaseHash, written: 0 };
 }
 
-async function writeReleasePointers(store: RegistryStore, manifest: ReleaseManifest, prompts: readonly CompiledPrompt[]) {
+async function writeReleasePointers(store: RegistryStore, manifest: ReleaseManifest, prompts: readonly CompiledPrompt[], signing?: SigningSettings) {
   const createdAt = new Date(manifest.createdAt);
   await recordHistory(store, manifest.project, manifest.version, prompts, createdAt, manifest.git);
   await updateIndex(
@@ -152,6 +154,7 @@ async function writeReleasePointers(store: RegistryStore, manifest: ReleaseManif
       prompts: prompts.map((p) => p.name),
       ...(manifest.git && { git: manifest.git }),
     }),
+    signing,
   );
 }
 

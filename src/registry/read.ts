@@ -33,10 +33,12 @@ export class RegistryClient {
     return object && decodeJson(object.body, key, validateReleaseManifest);
   }
 
+  /** The alias's pointer; undefined when it does not exist or was deleted (a tombstone). */
   async alias(alias: string): Promise<AliasPointer | undefined> {
     const key = layout.alias(this.project, alias);
     const object = await this.reader.get(key);
-    return object && decodeJson(object.body, key, validateAlias);
+    const pointer = object && decodeJson(object.body, key, validateAlias);
+    return pointer?.deleted ? undefined : pointer;
   }
 
   async index(): Promise<ProjectIndex | undefined> {

@@ -2,6 +2,7 @@ import { layout } from "../layout.ts";
 import { encodeJson, decodeJson } from "../formats/codec.ts";
 import type { AliasAction, AliasHistoryEntry, AliasPointer, CanaryState, GitInfo, ProjectIndex, ProjectIndexVersion } from "../formats/types.ts";
 import { validateAlias, validateProjectIndex } from "../formats/validate.ts";
+import { sealAlias, sealIndex, type SigningSettings } from "../signing/pointers.ts";
 import { updatePointer } from "../storage/pointer.ts";
 import type { RegistryStore } from "../storage/types.ts";
 import { compareVersions } from "../version.ts";
@@ -13,10 +14,11 @@ export async function updateIndex(
   project: string,
   now: Date,
   change: (index: ProjectIndex) => boolean,
+  signing?: SigningSettings,
 ): Promise<void> {
   await updatePointer<ProjectIndex>(store, layout.index(project), {
     decode: (body, key) => decodeJson(body, key, validateProjectIndex),
-    encode: encodeJson,
+    encode: (index) => encodeJson(sealIndex(index, signing)),
     apply: (current) => {
       const index: ProjectIndex = current
         ? structuredClone(current)
@@ -44,11 +46,14 @@ export interface AliasChange {
   updatedBy?: string;
   git?: GitInfo;
   action: AliasAction;
+  /** Signs the pointer and the index. */
+  signing?: SigningSettings;
   /**
-   * The alias's next version and canary from its current pointer (undefined when the alias does not exist yet).
-   * Throwing aborts the change with nothing written. Called again after every lost compare-and-swap.
+   * The alias's next version and canary from its current pointer (undefined when the alias does not exist yet;
+   * a tombstone when it was deleted). Throwing aborts the change with nothing written. Called again after every
+   * lost compare-and-swap. `deleted` makes the new pointer a tombstone.
    */
-  apply: (current: AliasPointer | undefined) => { version: string; canary: CanaryState | undefined };
+  apply: (current: AliasPointer | undefined) => { version: string; canary: CanaryState | undefined; deleted?: true };
 }
 
 /**
@@ -60,9 +65,9 @@ export async function changeAlias(store: RegistryStore, change: AliasChange): Pr
   const at = change.now.toISOString();
   const pointer = (await updatePointer<AliasPointer>(store, key, {
     decode: (body, k) => decodeJson(body, k, validateAlias),
-    encode: encodeJson,
+    encode: (pointer) => encodeJson(sealAlias(pointer, change.signing, change.now)),
     apply: (current) => {
-      const { version, canary } = change.apply(current);
+      const { version, canary, deleted } = change.apply(current);
       const revision = (current?.revision ?? 0) + 1;
       const entry: AliasHistoryEntry = {
         revision,
@@ -83,17 +88,25 @@ export async function changeAlias(store: RegistryStore, change: AliasChange): Pr
         ...(change.updatedBy !== undefined && { updatedBy: change.updatedBy }),
         ...(change.git !== undefined && { git: change.git }),
         ...(canary && { canary }),
+        ...(deleted && { deleted }),
         history: [...(current?.history ?? []), entry],
       };
     },
   }))!;
-  await updateIndex(store, change.project, change.now, (index) => {
-    // Concurrent writers of one alias may reach the index out of order: the higher revision wins.
-    const known = index.aliases[change.alias];
-    if (known && known.revision >= pointer.revision) return false;
-    index.aliases[change.alias] = { version: pointer.version, revision: pointer.revision };
-    return true;
-  });
+  await updateIndex(
+    store,
+    change.project,
+    change.now,
+    (index) => {
+      // Concurrent writers of one alias may reach the index out of order: the higher revision wins.
+      const known = index.aliases[change.alias];
+      if (known && known.revision >= pointer.revision) return false;
+      if (pointer.deleted) delete index.aliases[change.alias];
+      else index.aliases[change.alias] = { version: pointer.version, revision: pointer.revision };
+      return true;
+    },
+    change.signing,
+  );
   return pointer;
 }
 
@@ -104,6 +117,7 @@ export interface AliasWrite {
   now: Date;
   updatedBy?: string;
   git?: GitInfo;
+  signing?: SigningSettings;
 }
 
 /**
