@@ -8,7 +8,7 @@ import { compileTemplate } from "../src/template/compile.ts";
 import { RenderFault } from "../src/template/fault.ts";
 import { PromptManager } from "../sdk/index.ts";
 import { runCli } from "./helpers/cli.ts";
-import { tempDir } from "./helpers/fs.ts";
+import { tempDir, writeFiles } from "./helpers/fs.ts";
 import { gitRepo } from "./helpers/git.ts";
 
 /**
@@ -186,6 +186,24 @@ describe("a registry object written by an attacker", () => {
       expect(error.message).toMatch(/line \d+/);
       expect(result.stderr + result.stdout).not.toMatch(/\n\s+at .*\(/);
     }
+  });
+});
+
+describe("local mode (no registry: the app's prompts folder compiled in-process)", () => {
+  it("renders through the same guard", async () => {
+    const dir = await tempDir();
+    await writeFiles(dir, { "prompts/evil.txt": `${ATTACKS[1]!.template}\n`, "prompts/ok.txt": "{{ name.upper() }}\n" });
+    const pm = new PromptManager({ cwd: dir, promptsDir: join(dir, "prompts"), project: "local" });
+    expect((await pm.getPrompt("ok")).format({ name: "ada" })).toBe("ADA");
+    const error = await pm
+      .getPrompt("evil")
+      .then((prompt) => prompt.format({}))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(error).toMatchObject({ code: "UNSAFE_TEMPLATE" });
+    expect(pwned()).toBeUndefined();
   });
 });
 
