@@ -21,7 +21,7 @@ describe("the dashboard's data snapshot", () => {
     const store = new FolderStore(join(dir, ".promptsync/registry"));
     await setCanary(store, { project: "shop", alias: "production", version: "v0.1.1", percentage: 25 });
 
-    const data = await snapshotRegistry(store, "shop", new Date("2026-11-25T00:00:00Z"));
+    const data = await snapshotRegistry(store, "shop", { now: new Date("2026-11-25T00:00:00Z") });
     expect(data.versions.map((v) => [v.version, v.git?.subject])).toEqual([["v0.1.0", "Initial prompts"], ["v0.1.1", "Greet names the company"]]);
     expect(data.aliases.map((a) => [a.alias, a.version, a.canary?.percentage])).toEqual([["dev", "v0.1.1", undefined], ["production", "v0.1.0", 25]]);
     expect(data.aliases[1]!.history.map((h) => h.action)).toEqual(["set", "canary-set"]);

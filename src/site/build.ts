@@ -3,6 +3,7 @@ import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PromptSyncError } from "../errors.ts";
+import type { TrustedKeys } from "../signing/keys.ts";
 import type { RegistryReader, RegistryStore } from "../storage/types.ts";
 import { snapshotRegistry } from "./snapshot.ts";
 import { snapshotTelemetry } from "./telemetry-snapshot.ts";
@@ -17,6 +18,8 @@ export interface SiteBuildRequest {
   base?: string;
   /** Where telemetry is (usually the registry's own store): adds the analytics and compatibility pages' data. */
   telemetry?: RegistryStore;
+  /** Pages mark each signature verified or not. */
+  trustedKeys?: TrustedKeys;
 }
 
 export interface SiteBuildResult {
@@ -35,7 +38,7 @@ export async function buildSite(request: SiteBuildRequest): Promise<SiteBuildRes
       suggestion: "Install it next to promptsync: npm install -D astro@^7",
     });
   });
-  const data = await snapshotRegistry(request.reader, request.project);
+  const data = await snapshotRegistry(request.reader, request.project, { trustedKeys: request.trustedKeys });
   if (request.telemetry) data.telemetry = await snapshotTelemetry(request.telemetry, request.reader, request.project);
   const work = await mkdtemp(join(tmpdir(), "promptsync-site-"));
   const dataFile = join(work, "site-data.json");

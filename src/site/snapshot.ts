@@ -2,9 +2,13 @@ import { mapLimit } from "../concurrency.ts";
 import { comparePrompts, type PromptChange } from "../diff/compare.ts";
 import type { AliasPointer, CompiledPrompt, GitInfo } from "../formats/types.ts";
 import { RegistryClient } from "../registry/read.ts";
+import type { TrustedKeys } from "../signing/keys.ts";
 import type { RegistryReader } from "../storage/types.ts";
 import { compareVersions } from "../version.ts";
+import { aliasSignatures, releaseSignatures, type SiteSignature } from "./signature-snapshot.ts";
 import type { SiteTelemetry } from "./telemetry-snapshot.ts";
+
+export type { SiteSignature } from "./signature-snapshot.ts";
 
 /** One version of one prompt, as the prompt page's timeline shows it. */
 export interface SitePromptVersion {
@@ -34,6 +38,18 @@ export interface SiteAlias {
   version: string;
   canary?: { version: string; percentage: number; startedAt: string };
   history: NonNullable<AliasPointer["history"]>;
+  signatures: SiteSignature[];
+  /** When readers that verify stop accepting the pointer, and whether that was before the snapshot. */
+  expiry?: { at: string; passed: boolean };
+}
+
+export interface SiteVersion {
+  version: string;
+  createdAt: string;
+  git?: GitInfo;
+  prompts: number;
+  /** The keys that signed this version's release manifest; empty when unsigned. */
+  signatures: SiteSignature[];
 }
 
 /** Everything the dashboard renders, read from the registry once, before Astro runs. */
@@ -43,25 +59,41 @@ export interface SiteData {
   /** The registry's address without credentials. */
   registry: string;
   generatedAt: string;
-  versions: { version: string; createdAt: string; git?: GitInfo; prompts: number }[];
+  versions: SiteVersion[];
   aliases: SiteAlias[];
+  /** The key IDs signatures were verified against; undefined when the site was built without trusted keys. */
+  trustedKeyIds?: string[];
   prompts: SitePrompt[];
   /** Analytics and the compatibility monitor; undefined when the site is built without telemetry. */
   telemetry?: SiteTelemetry;
 }
 
+export interface SnapshotOptions {
+  now?: Date;
+  /** Marks each signature verified or not; without them the site shows who signed, with no verified claim. */
+  trustedKeys?: TrustedKeys;
+}
+
 /**
- * Reads a project's versions (one bundle read per version), aliases and canaries into the data the site is
- * built from. Each distinct prompt content is stored once, so the data grows with changes, not with
- * prompts × versions.
+ * Reads a project's versions (one bundle read and one signature listing per version), aliases and canaries into
+ * the data the site is built from. Each distinct prompt content is stored once, so the data grows with changes,
+ * not with prompts × versions.
  */
-export async function snapshotRegistry(reader: RegistryReader, project: string, now = new Date()): Promise<SiteData> {
+export async function snapshotRegistry(reader: RegistryReader, project: string, options: SnapshotOptions = {}): Promise<SiteData> {
+  const { now = new Date(), trustedKeys } = options;
   const client = new RegistryClient(reader, project);
   const index = await client.index();
   const aliasNames = Object.keys(index?.aliases ?? {}).sort();
   const versions = [...(index?.versions ?? [])].sort((a, b) => compareVersions(a.version, b.version));
-  const releases = await mapLimit(versions, 4, async (v) => ({ entry: v, prompts: await client.promptsAt(v.version) }));
   const pointers = (await Promise.all(aliasNames.map((a) => client.alias(a)))).filter((p): p is AliasPointer => p !== undefined);
+  // Where signatures cannot be listed (HTTP), these are the keys worth asking for.
+  const pointerKeyIds = [index, ...pointers].flatMap((o) => o?.signatures ?? []).map((s) => s.keyid);
+  const knownKeyIds = [...new Set([...(trustedKeys?.ids ?? []), ...pointerKeyIds])];
+  const releases = await mapLimit(versions, 4, async (v) => {
+    const prompts = await client.promptsAt(v.version);
+    const manifest = await client.manifest(v.version);
+    return { entry: v, prompts, signatures: manifest ? await releaseSignatures(reader, manifest, knownKeyIds, trustedKeys) : [] };
+  });
 
   const prompts = new Map<string, SitePrompt>();
   const previous = new Map<string, CompiledPrompt>();
@@ -105,13 +137,23 @@ export async function snapshotRegistry(reader: RegistryReader, project: string, 
     project,
     registry: reader.url,
     generatedAt: now.toISOString(),
-    versions: versions.map((v) => ({ version: v.version, createdAt: v.createdAt, ...(v.git && { git: v.git }), prompts: v.prompts.length })),
+    versions: releases.map(({ entry, signatures }) => ({
+      version: entry.version,
+      createdAt: entry.createdAt,
+      ...(entry.git && { git: entry.git }),
+      prompts: entry.prompts.length,
+      signatures,
+    })),
     aliases: pointers.map((p) => ({
       alias: p.alias,
       version: p.version,
       ...(p.canary && { canary: { version: p.canary.version, percentage: p.canary.percentage, startedAt: p.canary.startedAt } }),
       history: p.history ?? [],
+      signatures: aliasSignatures(p, trustedKeys, now),
+      // As readers judge it: an expiry that is not a time has passed.
+      ...(p.expires && { expiry: { at: p.expires, passed: !(Date.parse(p.expires) > now.getTime()) } }),
     })),
+    ...(trustedKeys && { trustedKeyIds: trustedKeys.ids }),
     prompts: [...prompts.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),
   };
 }
