@@ -1,0 +1,104 @@
+import { decodeJson } from "../formats/codec.ts";
+import type { ReleaseManifest } from "../formats/types.ts";
+import { validateAlias, validateProjectIndex, validateReleaseManifest, validateReleaseSignature } from "../formats/validate.ts";
+import { layout } from "../layout.ts";
+import type { RegistryReader, RegistryStore, StoredObject } from "../storage/types.ts";
+import { bundleProblem, promptProblem, variantProblem } from "./content-checks.ts";
+import { SignatureRefusedError } from "./errors.ts";
+import type { TrustedKeys } from "./keys.ts";
+import { checkAlias, checkIndex } from "./pointers.ts";
+import { signedObjectKey, type SignedObjectKey } from "./registry-keys.ts";
+import { checkRelease, manifestProblem } from "./release.ts";
+
+export interface VerifiedManifest {
+  object: StoredObject;
+  manifest: ReleaseManifest;
+  /** The trusted key whose signature verified. */
+  keyId: string;
+}
+
+/**
+ * A reader that hands out only what a trusted key vouches for: alias pointers and the index by their own
+ * signatures (and expiry), release manifests by a trusted key's signature object, and content by the hash the
+ * verified manifest lists. Anything else is refused with SignatureRefusedError. Objects signing does not cover
+ * (prompt histories, claims, commit interfaces, the signature objects themselves) pass through unchanged.
+ */
+export class VerifyingReader implements RegistryReader {
+  readonly inner: RegistryReader;
+  readonly trust: TrustedKeys;
+  private readonly now: () => Date;
+  private readonly manifests = new Map<string, Promise<VerifiedManifest | undefined>>();
+  /** The inner store's listing, when it has one (folder, S3): keys only, so nothing to verify. */
+  readonly list?: (prefix: string) => Promise<string[]>;
+
+  constructor(inner: RegistryReader, trust: TrustedKeys, now: () => Date = () => new Date()) {
+    this.inner = inner;
+    this.trust = trust;
+    this.now = now;
+    const { list } = inner as Partial<RegistryStore>;
+    if (list) this.list = (prefix) => list.call(inner, prefix);
+  }
+
+  get url(): string {
+    return this.inner.url;
+  }
+
+  async get(key: string): Promise<StoredObject | undefined> {
+    const what = signedObjectKey(key);
+    if (!what) return this.inner.get(key);
+    if (what.kind === "manifest") return (await this.manifest(what.project, what.version))?.object;
+    const object = await this.inner.get(key);
+    if (!object) return undefined;
+    const problem = await this.problem(what, key, object.body);
+    if (problem) throw new SignatureRefusedError(key, problem);
+    return object;
+  }
+
+  /** Verified once per version and kept, so content is checked against the very manifest that was verified. */
+  manifest(project: string, version: string): Promise<VerifiedManifest | undefined> {
+    const id = `${project}/${version}`;
+    let verified = this.manifests.get(id);
+    if (!verified) {
+      verified = readSignedManifest(this.inner, this.trust, project, version);
+      this.manifests.set(id, verified);
+      verified.catch(() => this.manifests.delete(id));
+    }
+    return verified;
+  }
+
+  private async problem(what: Exclude<SignedObjectKey, { kind: "manifest" }>, key: string, body: Uint8Array): Promise<string | undefined> {
+    if (what.kind === "alias") {
+      const check = checkAlias(decodeJson(body, key, validateAlias), this.trust, what, this.now());
+      return check.ok ? undefined : check.problem;
+    }
+    if (what.kind === "index") {
+      const check = checkIndex(decodeJson(body, key, validateProjectIndex), this.trust, what.project);
+      return check.ok ? undefined : check.problem;
+    }
+    const verified = await this.manifest(what.project, what.version);
+    if (!verified) return `${what.version} has no release manifest`;
+    if (what.kind === "bundle") return bundleProblem(body, key, verified.manifest);
+    if (what.kind === "prompt") return promptProblem(body, key, what.name, verified.manifest);
+    return variantProblem(body, key, what.name, what.variant, verified.manifest);
+  }
+}
+
+/** The release manifest of `version` and the trusted key that signed it; undefined when there is no manifest. */
+export async function readSignedManifest(reader: RegistryReader, trust: TrustedKeys, project: string, version: string): Promise<VerifiedManifest | undefined> {
+  const key = layout.release(project, version);
+  const object = await reader.get(key);
+  if (!object) return undefined;
+  const manifest = decodeJson(object.body, key, validateReleaseManifest);
+  const own = manifestProblem(manifest, { project, version });
+  if (own) throw new SignatureRefusedError(key, own);
+  const problems: string[] = [];
+  for (const keyId of trust.ids) {
+    const signatureKey = layout.releaseSignature(project, version, keyId);
+    const signature = await reader.get(signatureKey);
+    if (!signature) continue;
+    const check = checkRelease(manifest, decodeJson(signature.body, signatureKey, validateReleaseSignature), trust, { project, version });
+    if (check.ok) return { object, manifest, keyId: check.keyId };
+    problems.push(`${signatureKey}: ${check.problem}`);
+  }
+  throw new SignatureRefusedError(key, problems.length > 0 ? problems.join("; ") : `no trusted key signed it (trusted: ${trust.ids.join(", ") || "none"})`);
+}
