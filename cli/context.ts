@@ -4,12 +4,17 @@ import { detectProject, loadConfig, type LoadedConfig } from "../src/config.ts";
 import { UsageError } from "../src/errors.ts";
 import { gitTopLevel } from "../src/git.ts";
 import { redactUrl } from "../src/redact.ts";
+import { SigningKeyError } from "../src/signing/errors.ts";
+import type { TrustedKeys } from "../src/signing/keys.ts";
+import type { SigningSettings } from "../src/signing/pointers.ts";
+import { VerifyingReader } from "../src/signing/verifying-reader.ts";
 import { openReader, openStore, parseRegistryLocation, type OpenOptions, type RegistryLocation } from "../src/storage/open.ts";
 import type { S3StoreOptions } from "../src/storage/s3-settings.ts";
 import type { RegistryReader, RegistryStore } from "../src/storage/types.ts";
+import { resolveSigning, resolveTrust, SIGNING_KEY_ENV, type SigningOptions } from "./signing-settings.ts";
 
 /** Options every command accepts. */
-export interface GlobalOptions {
+export interface GlobalOptions extends SigningOptions {
   registry?: string;
   project?: string;
   json?: boolean;
@@ -33,8 +38,17 @@ export interface CliContext {
   actor(): string;
   /** Settings for an s3:// registry. */
   s3: Omit<S3StoreOptions, "url">;
+  /** The registry as it is, for commands that serve or count objects rather than read prompts. */
   reader(): Promise<RegistryReader>;
+  /** For commands that read prompts: refuses what no trusted key signed, when keys are trusted. */
+  verifiedReader(): Promise<RegistryReader>;
   store(): Promise<RegistryStore>;
+  /** How writing commands sign; undefined when no key is configured. Resolved before anything is written. */
+  signing(): Promise<SigningSettings | undefined>;
+  /** For commands whose only job is to sign. */
+  requireSigning(): Promise<SigningSettings>;
+  /** The keys reads trust; undefined when none are configured. */
+  trust(): Promise<TrustedKeys | undefined>;
   /** Where telemetry is: --telemetry, then PROMPTSYNC_TELEMETRY, then the registry itself unless it is read-only HTTP. */
   telemetry: RegistryLocation | undefined;
   telemetryStore(): Promise<RegistryStore>;
@@ -69,6 +83,11 @@ export async function resolveContext(options: GlobalOptions, env: NodeJS.Process
   const open: OpenOptions = { s3 };
   const telemetryOption = options.telemetry ?? env[TELEMETRY_ENV];
   const telemetry = telemetryOption ? parseRegistryLocation(telemetryOption, cwd) : location.kind === "http" ? undefined : location;
+  // Read on demand: a key configured for CI must not stop `list` on a laptop that lacks the file.
+  let signing: Promise<SigningSettings | undefined> | undefined;
+  let trust: Promise<TrustedKeys | undefined> | undefined;
+  const resolvedSigning = () => (signing ??= resolveSigning(options, env, config, cwd));
+  const resolvedTrust = () => (trust ??= resolveTrust(options, config, cwd));
   return {
     cwd,
     json: options.json === true,
@@ -79,7 +98,19 @@ export async function resolveContext(options: GlobalOptions, env: NodeJS.Process
     project: () => (project ??= detectProject(cwd, options.project, config.config).then((p) => p.project)),
     s3,
     reader: () => openReader(location, open),
+    verifiedReader: async () => {
+      const keys = await resolvedTrust();
+      const reader = await openReader(location, open);
+      return keys ? new VerifyingReader(reader, keys) : reader;
+    },
     store: () => openStore(location, open),
+    signing: resolvedSigning,
+    requireSigning: async () => {
+      const settings = await resolvedSigning();
+      if (!settings) throw new SigningKeyError("No signing key", `Give --signing-key <file>, set ${SIGNING_KEY_ENV} to the PEM, or set signing.key in promptsync.config.yaml.`);
+      return settings;
+    },
+    trust: resolvedTrust,
     telemetry,
     telemetryStore: () => {
       if (!telemetry) throw new UsageError(`Telemetry is not in the HTTP registry ${location.kind === "http" ? redactUrl(location.url) : ""}: say where it is with --telemetry or ${TELEMETRY_ENV} (a folder or s3://bucket/prefix)`);

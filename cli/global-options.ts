@@ -1,5 +1,7 @@
 import type { Command } from "commander";
 import { REGISTRY_ENV, TELEMETRY_ENV } from "./context.ts";
+import { collect } from "./parse-options.ts";
+import { SIGNING_KEY_ENV } from "./signing-settings.ts";
 
 /** Options that every command takes, after the command name: `promptsync push --json`. */
 export function withGlobalOptions(command: Command): Command {
@@ -19,4 +21,19 @@ export function withUnsafeStoreOption(command: Command): Command {
 /** For commands that read or aggregate telemetry. */
 export function withTelemetryOption(command: Command): Command {
   return command.option("--telemetry <url>", `where telemetry is, when not in the registry: a folder or s3://bucket/prefix (env ${TELEMETRY_ENV})`);
+}
+
+/** For commands that publish or move something: they sign it when a key is configured. */
+export function withSigningOption(command: Command): Command {
+  return command.option("--signing-key <file>", `sign with this Ed25519 private key (env ${SIGNING_KEY_ENV} holds the PEM itself; config signing.key)`);
+}
+
+/** For commands that read prompts: they read only what a trusted key signed when one is configured. */
+export function withTrustOption(command: Command): Command {
+  return command.option("--trusted-key <file>", "read only what this public key signed (repeatable; replaces config signing.trustedKeys)", collect);
+}
+
+/** Both, for commands that write to the registry. */
+export function withWriteOptions(command: Command): Command {
+  return withSigningOption(withUnsafeStoreOption(withGlobalOptions(command)));
 }

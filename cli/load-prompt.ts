@@ -19,7 +19,7 @@ export async function loadPrompt(ctx: CliContext, name: string, ref: string | un
     if (!prompt) throw new PromptNotFoundError(name, dir, "Check the name: it is the file's path below the prompts folder, without extension.");
     return { prompt, version: "local" };
   }
-  const client = new RegistryClient(await ctx.reader(), await ctx.project());
+  const client = new RegistryClient(await ctx.verifiedReader(), await ctx.project());
   const resolved = await client.resolve(ref);
   return { prompt: await client.prompt(resolved.version, name), ...resolved };
 }

@@ -5,6 +5,7 @@ import { registerAnalytics } from "./commands/analytics.ts";
 import { registerCanary } from "./commands/canary.ts";
 import { registerDiff } from "./commands/diff.ts";
 import { registerInit } from "./commands/init.ts";
+import { registerKeys } from "./commands/keys.ts";
 import { registerList } from "./commands/list.ts";
 import { registerPull } from "./commands/pull.ts";
 import { registerPush } from "./commands/push.ts";
@@ -14,6 +15,7 @@ import { registerShow } from "./commands/show.ts";
 import { registerSite } from "./commands/site.ts";
 import { registerStatus } from "./commands/status.ts";
 import { registerValidate } from "./commands/validate.ts";
+import { registerVerify } from "./commands/verify.ts";
 import { registerVersion } from "./commands/version.ts";
 import { packageVersion } from "../src/package-info.ts";
 import { EXIT_OK, EXIT_USAGE, reportError } from "./output.ts";
@@ -44,6 +46,8 @@ function buildProgram(): Command {
   registerPull(program);
   registerAnalytics(program);
   registerStatus(program);
+  registerKeys(program);
+  registerVerify(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -6,14 +6,15 @@ import { abortCanary, promoteCanary, setCanary, type CanaryRequest } from "../..
 import { listAliases } from "../../src/registry/aliases.ts";
 import { RegistryClient } from "../../src/registry/read.ts";
 import { resolveContext, type CliContext, type GlobalOptions } from "../context.ts";
-import { withGlobalOptions, withUnsafeStoreOption } from "../global-options.ts";
+import { withGlobalOptions, withWriteOptions } from "../global-options.ts";
 import { print, printJson, table } from "../output.ts";
 
 type AliasOption = GlobalOptions & { alias: string };
 
 async function request(ctx: CliContext, alias: string): Promise<CanaryRequest> {
+  const signing = await ctx.signing();
   const git = await gitInfo(ctx.cwd, ".");
-  return { project: await ctx.project(), alias, actor: ctx.actor(), ...(git && { git }) };
+  return { project: await ctx.project(), alias, actor: ctx.actor(), ...(git && { git }), ...(signing && { signing }) };
 }
 
 function describe(pointer: AliasPointer): string {
@@ -25,14 +26,14 @@ function describe(pointer: AliasPointer): string {
 export function registerCanary(program: Command): void {
   const canary = program.command("canary").description("Roll a version out to a share of an alias's traffic, sticky per user");
 
-  withUnsafeStoreOption(withGlobalOptions(
+  withWriteOptions(
     canary
       .command("set")
       .description("Start a canary, or change its share (the same users stay in it when it widens)")
       .requiredOption("--alias <alias>", "the alias whose traffic is split")
       .requiredOption("--version <version>", "the canary version")
       .requiredOption("--percentage <p>", "share of traffic, 0 to 100"),
-  )).action(async (options: AliasOption & { version: string; percentage: string }) => {
+  ).action(async (options: AliasOption & { version: string; percentage: string }) => {
     // "" and "0x10" are numbers to Number(); a share is written in decimal. setCanary names what is wrong.
     const percentage = /^\s*-?\d+(\.\d+)?\s*$/.test(options.percentage) ? Number(options.percentage) : Number.NaN;
     if (Number.isNaN(percentage)) {
@@ -50,9 +51,9 @@ export function registerCanary(program: Command): void {
     ["promote", promoteCanary, "Move the alias to the canary version and end the canary"],
     ["abort", abortCanary, "End the canary; the alias keeps its version"],
   ] as const) {
-    withUnsafeStoreOption(withGlobalOptions(
+    withWriteOptions(
       canary.command(name).description(text).requiredOption("--alias <alias>", "the alias"),
-    )).action(async (options: AliasOption) => {
+    ).action(async (options: AliasOption) => {
       const ctx = await resolveContext(options);
       const pointer = await run(await ctx.store(), await request(ctx, options.alias));
       if (ctx.json) printJson(pointer);
@@ -65,7 +66,7 @@ export function registerCanary(program: Command): void {
   ).action(async (options: GlobalOptions & { alias?: string }) => {
     const ctx = await resolveContext(options);
     const project = await ctx.project();
-    const client = new RegistryClient(await ctx.reader(), project);
+    const client = new RegistryClient(await ctx.verifiedReader(), project);
     const names = options.alias ? [options.alias] : (await listAliases(await ctx.store(), project)).map((a) => a.alias);
     const pointers = await Promise.all(names.map(async (name) => {
       const pointer = await client.alias(name);

@@ -5,7 +5,7 @@ import { diffSides, loadPromptSet, type PromptSetContext } from "../../src/diff/
 import { PromptNotFoundError, UsageError } from "../../src/errors.ts";
 import { isVersion } from "../../src/version.ts";
 import { resolveContext, type CliContext, type GlobalOptions } from "../context.ts";
-import { withGlobalOptions } from "../global-options.ts";
+import { withGlobalOptions, withTrustOption } from "../global-options.ts";
 import { collect } from "../parse-options.ts";
 import { terminalSafeValue } from "../terminal-safe.ts";
 
@@ -21,11 +21,11 @@ interface DiffOptions extends GlobalOptions {
 const FORMATS = ["text", "json", "markdown", "html"];
 
 export function promptSetContext(ctx: CliContext, path: string | undefined): PromptSetContext {
-  return { cwd: ctx.cwd, promptsDir: ctx.promptsDir(path), reader: () => ctx.reader(), project: () => ctx.project() };
+  return { cwd: ctx.cwd, promptsDir: ctx.promptsDir(path), reader: () => ctx.verifiedReader(), project: () => ctx.project() };
 }
 
 export function registerDiff(program: Command): void {
-  withGlobalOptions(
+  withTrustOption(withGlobalOptions(
     program
       .command("diff [args...]")
       .description("What changed between two of: the local files, a version, an alias, a git commit ([prompt] [v1] [v2])")
@@ -35,7 +35,7 @@ export function registerDiff(program: Command): void {
       .option("--git-commit <commit>", "the prompt files at a git commit (repeatable)", collect)
       .option("--format <format>", "text, json, markdown or html", "text")
       .option("--exit-code", "exit 1 when there are differences, like git diff"),
-  ).action(async (args: string[], options: DiffOptions) => {
+  )).action(async (args: string[], options: DiffOptions) => {
     if (!FORMATS.includes(options.format)) throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, not "${options.format}"`);
     const [name, versions] = args[0] !== undefined && !isVersion(args[0]) ? [args[0], args.slice(1)] : [undefined, args];
     const [fromRef, toRef] = diffSides(options, versions);

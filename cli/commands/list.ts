@@ -9,7 +9,7 @@ export function registerList(program: Command): void {
     async (options: GlobalOptions) => {
       const ctx = await resolveContext(options);
       const project = await ctx.project();
-      const index = await new RegistryClient(await ctx.reader(), project).index();
+      const index = await new RegistryClient(await ctx.verifiedReader(), project).index();
       const versions = index?.versions ?? [];
       const aliasesOf = (version: string) =>
         Object.entries(index?.aliases ?? {})

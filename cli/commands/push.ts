@@ -9,7 +9,7 @@ import { resolveContext, type GlobalOptions } from "../context.ts";
 import { print, printJson } from "../output.ts";
 import { progressBar } from "../progress.ts";
 import { collect } from "../parse-options.ts";
-import { withGlobalOptions, withUnsafeStoreOption } from "../global-options.ts";
+import { withWriteOptions } from "../global-options.ts";
 
 interface PushOptions extends GlobalOptions {
   path?: string;
@@ -20,7 +20,7 @@ interface PushOptions extends GlobalOptions {
 }
 
 export function registerPush(program: Command): void {
-  withUnsafeStoreOption(withGlobalOptions(
+  withWriteOptions(
     program
       .command("push")
       .description("Compile every prompt in the folder and publish them as one immutable version")
@@ -29,13 +29,14 @@ export function registerPush(program: Command): void {
       .option("--version <version>", "publish as this version (default: the next patch version)")
       .option("--bump <level>", "patch, minor or major, when --version is not given", "patch")
       .option("--force", "create a new version even if nothing changed"),
-  )).action(async (options: PushOptions) => {
+  ).action(async (options: PushOptions) => {
     if (!["patch", "minor", "major"].includes(options.bump)) {
       throw new UsageError(`--bump must be patch, minor or major, not "${options.bump}"`);
     }
     const ctx = await resolveContext(options);
     const promptsDir = ctx.promptsDir(options.path);
     const prompts = await compileFolder(promptsDir);
+    const signing = await ctx.signing();
     const store = await ctx.store();
     const project = await ctx.project();
     const git = await gitInfo(ctx.cwd, promptsDir);
@@ -46,11 +47,12 @@ export function registerPush(program: Command): void {
       bump: options.bump as Bump,
       force: options.force === true,
       ...(git && { git }),
+      ...(signing && { signing }),
       onProgress: progressBar("Uploading", { json: ctx.json }),
     });
     const aliases = [];
     for (const alias of options.alias ?? []) {
-      aliases.push(await setAlias(store, { project, alias, ref: result.version, actor: ctx.actor(), ...(git && { git }) }));
+      aliases.push(await setAlias(store, { project, alias, ref: result.version, actor: ctx.actor(), ...(git && { git }), ...(signing && { signing }) }));
     }
     if (ctx.json) {
       printJson({
@@ -59,6 +61,7 @@ export function registerPush(program: Command): void {
         version: result.version,
         status: result.status,
         releaseHash: result.releaseHash,
+        signedBy: signing?.signer.keyId ?? null,
         prompts: prompts.map((p) => ({ name: p.name, hash: p.hash })),
         aliases: Object.fromEntries(aliases.map((a) => [a.alias, a.version])),
       });

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { CompiledPrompt, CompiledVariant } from "../../src/formats/types.ts";
 import { selectVariant } from "../../src/variants.ts";
 import { resolveContext, type GlobalOptions } from "../context.ts";
-import { withGlobalOptions } from "../global-options.ts";
+import { withGlobalOptions, withTrustOption } from "../global-options.ts";
 import { loadPrompt } from "../load-prompt.ts";
 import { print, printJson } from "../output.ts";
 import { parseTags, versionRef } from "../parse-options.ts";
@@ -16,13 +16,13 @@ export interface PromptRefOptions extends GlobalOptions {
 
 /** Options shared by show and render. */
 export function withPromptRefOptions(command: Command): Command {
-  return withGlobalOptions(
+  return withTrustOption(withGlobalOptions(
     command
       .option("--version <version>", "read this version from the registry")
       .option("--alias <alias>", "read the version this alias points to")
       .option("--tags <k=v,…>", "select a variant: locale=cn,tone=friendly")
       .option("--path <dir>", "local prompts folder, used when neither --version nor --alias is given"),
-  );
+  ));
 }
 
 export function registerShow(program: Command): void {

@@ -7,7 +7,7 @@ import { buildSite } from "../../src/site/build.ts";
 import { uploadSite } from "../../src/site/upload.ts";
 import { openStore, parseRegistryLocation } from "../../src/storage/open.ts";
 import { resolveContext, type CliContext, type GlobalOptions } from "../context.ts";
-import { withGlobalOptions, withTelemetryOption } from "../global-options.ts";
+import { withGlobalOptions, withTelemetryOption, withTrustOption } from "../global-options.ts";
 import { print, printJson } from "../output.ts";
 
 // cli/commands/site.ts in the repository, dist/cli/commands/site.js in the package; site/ sits at the top of both.
@@ -15,7 +15,7 @@ const SITE_DIR = fileURLToPath(new URL(import.meta.url.includes("/dist/cli/") ? 
 
 export function registerSite(program: Command): void {
   const site = program.command("site").description("The dashboard: a static site built from the registry");
-  withTelemetryOption(
+  withTrustOption(withTelemetryOption(
     withGlobalOptions(
       site
         .command("build")
@@ -25,12 +25,13 @@ export function registerSite(program: Command): void {
         .option("--upload", "publish the built site to a bucket")
         .option("--to <url>", "where --upload publishes (default: the registry's bucket, under _dashboard/)"),
     ),
-  ).action(async (options: GlobalOptions & { out: string; base: string; upload?: boolean; to?: string }) => {
+  )).action(async (options: GlobalOptions & { out: string; base: string; upload?: boolean; to?: string }) => {
     const ctx = await resolveContext(options);
     const base = options.base.endsWith("/") ? options.base : `${options.base}/`;
     // An HTTP registry without --telemetry: the analytics and compatibility pages say there is no data.
     const telemetry = ctx.telemetry ? await ctx.telemetryStore() : undefined;
-    const result = await buildSite({ reader: await ctx.reader(), project: await ctx.project(), siteDir: SITE_DIR, outDir: resolve(ctx.cwd, options.out), base, telemetry });
+    // The plain reader: with trusted keys the pages mark what is unsigned or not verified instead of refusing to build.
+    const result = await buildSite({ reader: await ctx.reader(), project: await ctx.project(), siteDir: SITE_DIR, outDir: resolve(ctx.cwd, options.out), base, telemetry, trustedKeys: await ctx.trust() });
     const uploaded = options.upload ? await upload(ctx, result.outDir, options.to) : undefined;
     if (ctx.json) return printJson({ ...result, ...(uploaded && { uploaded }) });
     print(`Built the dashboard of ${result.prompts} prompts and ${result.versions} versions in ${options.out}`);

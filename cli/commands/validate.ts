@@ -5,7 +5,7 @@ import { PromptSyncError, UsageError } from "../../src/errors.ts";
 import { RegistryClient } from "../../src/registry/read.ts";
 import { checkCompatibility, interfaceOf, type PromptInterface } from "../../src/validate/compatibility.ts";
 import { resolveContext, type GlobalOptions } from "../context.ts";
-import { withGlobalOptions } from "../global-options.ts";
+import { withGlobalOptions, withTrustOption } from "../global-options.ts";
 import { print, printJson, table } from "../output.ts";
 import { promptSetContext } from "./diff.ts";
 
@@ -17,7 +17,7 @@ interface ValidateOptions extends GlobalOptions {
 }
 
 export function registerValidate(program: Command): void {
-  withGlobalOptions(
+  withTrustOption(withGlobalOptions(
     program
       .command("validate")
       .description("Check that the prompts an alias or version serves still fit the code at a git commit (exit 1 if not); alone, compile and lint the local prompts")
@@ -25,7 +25,7 @@ export function registerValidate(program: Command): void {
       .option("--git-commit <commit>", "the code's commit (default: HEAD)")
       .option("--alias <alias>", "the registry side: an alias")
       .option("--version <version>", "the registry side: a version"),
-  ).action(async (options: ValidateOptions) => {
+  )).action(async (options: ValidateOptions) => {
     if (options.alias && options.version) throw new UsageError("Give --alias or --version, not both");
     const ctx = await resolveContext(options);
     if (!options.alias && !options.version) {

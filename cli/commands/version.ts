@@ -13,7 +13,7 @@ export function registerVersion(program: Command): void {
   ).action(async (ref: string, options: GlobalOptions) => {
     const ctx = await resolveContext(options);
     const project = await ctx.project();
-    const resolved = await new RegistryClient(await ctx.reader(), project).resolve(ref);
+    const resolved = await new RegistryClient(await ctx.verifiedReader(), project).resolve(ref);
     if (ctx.json) printJson({ project, ref, ...resolved });
     else print(resolved.version);
   });

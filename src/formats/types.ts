@@ -218,6 +218,7 @@ export interface ConfigFile {
   publicUrl?: string;
   s3?: { endpoint?: string; region?: string; forcePathStyle?: boolean };
   render?: { limits?: { maxOperations?: number; maxOutputLength?: number; maxRange?: number; maxDepth?: number; timeoutMs?: number } };
+  signing?: { key?: string; trustedKeys?: string[]; revokedKeys?: string[]; pointerTtl?: string };
 }
 
 /** One row of a prompt's analytics summary: schemas/analytics-summary.schema.json. */
