@@ -1,5 +1,5 @@
 import { decodeJson } from "../formats/codec.ts";
-import type { ReleaseManifest } from "../formats/types.ts";
+import type { AliasPointer, ReleaseManifest } from "../formats/types.ts";
 import { validateAlias, validateProjectIndex, validateReleaseManifest, validateReleaseSignature } from "../formats/validate.ts";
 import { layout } from "../layout.ts";
 import type { RegistryReader, RegistryStore, StoredObject } from "../storage/types.ts";
@@ -66,10 +66,23 @@ export class VerifyingReader implements RegistryReader {
     return verified;
   }
 
+  /**
+   * A reader with no memory still catches a pointer replayed alone: the signed index records each alias's
+   * revision. (An index replayed with it goes unnoticed here; the SDK remembers the revisions it verified.)
+   */
+  private async replayProblem(pointer: AliasPointer): Promise<string | undefined> {
+    const key = layout.index(pointer.project);
+    const object = await this.get(key);
+    const recorded = object && decodeJson(object.body, key, validateProjectIndex).aliases[pointer.alias]?.revision;
+    if (recorded === undefined || recorded <= pointer.revision) return undefined;
+    return `its revision ${pointer.revision} is older than the ${recorded} the signed index records (a replayed pointer)`;
+  }
+
   private async problem(what: Exclude<SignedObjectKey, { kind: "manifest" }>, key: string, body: Uint8Array): Promise<string | undefined> {
     if (what.kind === "alias") {
-      const check = checkAlias(decodeJson(body, key, validateAlias), this.trust, what, this.now());
-      return check.ok ? undefined : check.problem;
+      const pointer = decodeJson(body, key, validateAlias);
+      const check = checkAlias(pointer, this.trust, what, this.now());
+      return check.ok ? this.replayProblem(pointer) : check.problem;
     }
     if (what.kind === "index") {
       const check = checkIndex(decodeJson(body, key, validateProjectIndex), this.trust, what.project);
