@@ -138,6 +138,20 @@ export class InvalidBundleError extends PromptSyncError {
   }
 }
 
+/**
+ * A registry object that no trusted key vouches for: unsigned, signed by an unknown or revoked key, expired,
+ * older than a revision already verified, or bound to another project or version.
+ */
+export class SignatureInvalidError extends PromptSyncError {
+  readonly key: string;
+  constructor(key: string, problem: string) {
+    super("SIGNATURE_INVALID", `Refused registry object ${key}: ${problem}`, {
+      suggestion: "Someone wrote to the registry without the team's signing key, or the trusted keys are out of date: run `promptsync verify` on the registry and check trustedKeys.",
+    });
+    this.key = key;
+  }
+}
+
 export class UnsafeTemplateError extends PromptSyncError {
   constructor(message: string) {
     super("UNSAFE_TEMPLATE", message, {
@@ -219,5 +233,5 @@ export class PromptUnavailableError extends PromptSyncError {
 
 /** Failures that say the registry could not serve right now, not that the prompt or alias does not exist. */
 export function isUnavailable(error: unknown): boolean {
-  return error instanceof NetworkError || error instanceof InvalidBundleError || error instanceof UnsafeTemplateError;
+  return error instanceof NetworkError || error instanceof InvalidBundleError || error instanceof UnsafeTemplateError || error instanceof SignatureInvalidError;
 }
