@@ -11,6 +11,7 @@ import { ByteLru } from "./byte-lru.ts";
 import type { DiskCache } from "./disk-cache.ts";
 import { LoadedPrompt } from "./loaded-prompt.ts";
 import type { PromptSource } from "./prompt.ts";
+import type { Verifier } from "./verifier.ts";
 
 export interface ContentStoreOptions {
   project: string;
@@ -19,6 +20,8 @@ export interface ContentStoreOptions {
   disk: DiskCache | undefined;
   maxBytes: number;
   render: RenderSettings;
+  /** Set when release manifests must be signed by a trusted key. */
+  verifier: Verifier | undefined;
 }
 
 export interface Loaded {
@@ -31,6 +34,12 @@ interface Served<T> {
   value: T;
   source: PromptSource;
   body: Uint8Array;
+}
+
+/** A manifest with the signature object that verified it, when verifying: the disk cache keeps both. */
+interface VerifiedManifest {
+  manifest: ReleaseManifest;
+  signature: { key: string; body: Uint8Array } | undefined;
 }
 
 /** Thrown when every source failed for want of the registry; the caller turns it into a PromptUnavailableError. */
@@ -46,7 +55,8 @@ export class ContentUnavailableError extends Error {
  * Immutable content: release manifests and compiled prompts at a version. Fetched once and never revalidated;
  * kept in memory (least recently used first out, bounded by bytes) and on disk. Every prompt is checked against
  * its schema, its own hash, the hash its release manifest lists, and the template safety check, and only then
- * written to disk: the disk cache never holds what the manifest does not vouch for.
+ * written to disk: the disk cache never holds what the manifest does not vouch for. With a verifier, the
+ * manifest itself is accepted only with a trusted key's signature object of it, read from the same source.
  */
 export class ContentStore {
   private readonly options: ContentStoreOptions;
@@ -110,7 +120,7 @@ export class ContentStore {
       const loaded = bundle.prompts.map((prompt) => {
         verifyPromptHash(prompt, key);
         if (manifest.prompts[prompt.name]?.hash !== prompt.hash) {
-          throw new InvalidBundleError(key, `"${prompt.name}" does not match the hash in the ${version} release manifest`);
+          this.unlisted(key, `"${prompt.name}" does not match the hash in the ${version} release manifest`);
         }
         return new LoadedPrompt(prompt, each, this.options.render, key);
       });
@@ -137,10 +147,19 @@ export class ContentStore {
 
   private async fetchManifest(version: string): Promise<{ manifest: ReleaseManifest; source: PromptSource }> {
     const key = layout.release(this.options.project, version);
-    const decode = (body: Uint8Array) => checkPromptNames(decodeJson(body, key, validateReleaseManifest), key);
-    const result = await this.fromSources(key, decode, () => new VersionNotFoundError(version, this.options.project));
+    const { verifier } = this.options;
+    const signatureKeys = verifier?.releaseSignatureKeys(version) ?? [];
+    const decode = (body: Uint8Array, signatures: (Uint8Array | undefined)[]): VerifiedManifest => {
+      const manifest = checkPromptNames(decodeJson(body, key, validateReleaseManifest), key);
+      if (!verifier) return { manifest, signature: undefined };
+      const i = verifier.release(key, manifest, version, signatures);
+      return { manifest, signature: { key: signatureKeys[i]!, body: signatures[i]! } };
+    };
+    const result = await this.fromSources(key, decode, () => new VersionNotFoundError(version, this.options.project), false, signatureKeys);
+    const { signature } = result.value;
+    if (signature) await this.keepOnDisk(signature.key, { ...result, body: signature.body });
     await this.keepOnDisk(key, result);
-    return { manifest: result.value, source: result.source };
+    return { manifest: result.value.manifest, source: result.source };
   }
 
   private async fetch(version: string, name: string, skipDisk = false): Promise<Loaded> {
@@ -156,7 +175,7 @@ export class ContentStore {
     if (!listed) throw new PromptNotFoundError(name, where, "The name is the prompt file's path without extension.");
     try {
       if (result.value.compiled.hash !== listed.hash) {
-        throw new InvalidBundleError(key, `content does not match the hash in the ${version} release manifest`);
+        this.unlisted(key, `content does not match the hash in the ${version} release manifest`);
       }
       const loaded = new LoadedPrompt(result.value.compiled, result.value.bytes, this.options.render, key);
       await this.keepOnDisk(key, result);
@@ -171,18 +190,21 @@ export class ContentStore {
   /**
    * Disk, then the network, then the snapshot. What a source serves must decode; a corrupt disk entry is
    * discarded. A 404 from the network is authoritative; only unreachable or invalid answers move on.
+   * `sideKeys` (a manifest's signature objects) are read from the same source, alongside, and may be missing.
    */
   private async fromSources<T>(
     key: string,
-    decode: (body: Uint8Array) => T,
+    decode: (body: Uint8Array, side: (Uint8Array | undefined)[]) => T,
     notFound: () => Error,
     skipDisk = false,
+    sideKeys: readonly string[] = [],
   ): Promise<Served<T>> {
     const { disk, network, snapshot } = this.options;
     const cached = skipDisk ? undefined : await disk?.read(key);
     if (cached) {
       try {
-        return { value: decode(cached), source: "disk", body: cached };
+        const side = await Promise.all(sideKeys.map((k) => disk!.read(k)));
+        return { value: decode(cached, side), source: "disk", body: cached };
       } catch {
         await disk?.discard(key);
       }
@@ -190,9 +212,9 @@ export class ContentStore {
     const attempts: SourceAttempt[] = [];
     let lastError: unknown;
     try {
-      const object = await network.get(key);
+      const [object, ...side] = await Promise.all([key, ...sideKeys].map((k) => network.get(k)));
       if (!object) throw notFound();
-      return { value: decode(object.body), source: "network", body: object.body };
+      return { value: decode(object.body, side.map((o) => o?.body)), source: "network", body: object.body };
     } catch (error) {
       if (!isUnavailable(error)) throw error;
       attempts.push({ source: "network", error: (error as Error).message });
@@ -200,14 +222,20 @@ export class ContentStore {
     }
     if (snapshot) {
       try {
-        const object = await snapshot.get(key);
-        if (object) return { value: decode(object.body), source: "snapshot", body: object.body };
+        const [object, ...side] = await Promise.all([key, ...sideKeys].map((k) => snapshot.get(k)));
+        if (object) return { value: decode(object.body, side.map((o) => o?.body)), source: "snapshot", body: object.body };
         attempts.push({ source: "snapshot", error: `${key} is not in the snapshot` });
       } catch (error) {
         attempts.push({ source: "snapshot", error: (error as Error).message });
       }
     }
     throw new ContentUnavailableError(attempts, lastError);
+  }
+
+  /** Content its manifest does not list: when verifying, not bound to a signed manifest, so refused as unsigned. */
+  private unlisted(key: string, problem: string): never {
+    if (this.options.verifier) this.options.verifier.refuse(key, problem);
+    throw new InvalidBundleError(key, problem);
   }
 
   /** Called once what the network served is verified: the snapshot ships with the app and needs no copy. */

@@ -70,6 +70,17 @@ export class DiskCache {
     await this.discard(pointerKey(key));
   }
 
+  /** The highest revision of a pointer verified so far; 0 when none was. */
+  async readRevision(key: string): Promise<number> {
+    const bytes = await this.read(revisionKey(key), { kind: "verified revision", bytes: 64 });
+    const revision = bytes && Number(new TextDecoder().decode(bytes));
+    return Number.isSafeInteger(revision) ? (revision as number) : 0;
+  }
+
+  async writeRevision(key: string, revision: number): Promise<void> {
+    await this.write(revisionKey(key), new TextEncoder().encode(String(revision)));
+  }
+
   async discard(key: string): Promise<void> {
     try {
       const target = this.path(key);
@@ -96,6 +107,11 @@ interface StoredPointer {
 /** Pointers live apart from immutable content, which is stored under its own key. */
 function pointerKey(key: string): string {
   return `_pointers/${key}`;
+}
+
+/** Kept apart from the pointer entry, which is discarded when the alias is deleted: the revision must not be. */
+function revisionKey(key: string): string {
+  return `_revisions/${key}`;
 }
 
 /** The pointer's own limit, doubled for JSON string escaping, plus room for the ETag and time. */

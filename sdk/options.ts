@@ -3,7 +3,9 @@ import { resolve } from "node:path";
 import { ConfigError } from "../src/errors.ts";
 import { resolveRenderLimits, type RenderLimits, type ResolvedRenderLimits } from "../src/template/budget.ts";
 import { assertProjectId, assertVersionOrAlias } from "../src/names.ts";
+import type { TrustedKeys } from "../src/signing/keys.ts";
 import type { TelemetryEvent } from "../src/telemetry/events.ts";
+import { resolveTrustedKeys } from "./trusted-keys.ts";
 
 export interface CacheStrategy {
   /** Seconds a resolved alias is served from memory before its pointer is revalidated. @default refreshInterval */
@@ -85,6 +87,21 @@ export interface PromptManagerOptions {
    * registry can provide a prompt, so a cold start with the CDN down still works.
    */
   snapshotDir?: string;
+  /**
+   * Public keys (SPKI PEM text, or paths of .pub files) whose signatures the manager requires: alias pointers,
+   * the index behind `latest`, release manifests and, through them, content. What no trusted key signed (or an
+   * expired pointer, or one older than a revision already verified) is refused with SIGNATURE_INVALID and the
+   * last verified version is served, marked stale. A bare 404 no longer means "deleted": only a signed
+   * tombstone does. Local prompt files are not verified. Unset: nothing is verified.
+   * @default process.env.PROMPTSYNC_TRUSTED_KEYS (PEMs one after another, or file paths separated by commas or newlines)
+   */
+  trustedKeys?: string[];
+  /**
+   * Keys retired after a rotation, by key ID (as `promptsync keys generate` prints it), PEM or file path: their
+   * signatures are refused even when the key is also listed in trustedKeys.
+   * @default process.env.PROMPTSYNC_REVOKED_KEYS (the same forms, separated by commas or newlines), else none
+   */
+  revokedKeys?: string[];
   /** Retries of a failed registry request (network error, 429, 5xx), with jittered exponential backoff. @default 2 */
   retries?: number;
   /** Follow canaries running on aliases (`promptsync canary set`). @default true */
@@ -142,6 +159,8 @@ export interface ResolvedOptions {
   promptsDir: string;
   strict: boolean;
   renderLimits: ResolvedRenderLimits;
+  /** Undefined when nothing is verified. */
+  trust: TrustedKeys | undefined;
   timeoutMs: number;
   fetch: typeof globalThis.fetch;
   now: () => number;
@@ -206,6 +225,7 @@ export function resolveOptions(options: PromptManagerOptions, env: NodeJS.Proces
     promptsDir: resolve(cwd, options.promptsDir ?? "prompts"),
     strict: options.strict ?? true,
     renderLimits: resolveLimits(options.renderLimits),
+    trust: resolveTrustedKeys(options.trustedKeys, options.revokedKeys, env, cwd),
     timeoutMs: nonNegative(options.timeoutMs, 10_000, "timeoutMs", "milliseconds"),
     fetch: options.fetch ?? globalThis.fetch,
     now: options.now ?? Date.now,

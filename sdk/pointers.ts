@@ -7,7 +7,9 @@ import { LATEST } from "../src/registry/read.ts";
 import { revalidate } from "../src/storage/conditional.ts";
 import type { RegistryReader } from "../src/storage/types.ts";
 import { compareVersions } from "../src/version.ts";
+import { ContentUnavailableError } from "./contents.ts";
 import type { DiskCache } from "./disk-cache.ts";
+import type { Verifier } from "./verifier.ts";
 
 /** What an alias (or `latest`) points to, as this process last saw it. */
 export interface PointerState {
@@ -38,6 +40,8 @@ export interface PointerCacheOptions {
    * move from the old content to the new at once. Throwing keeps the old version.
    */
   prepare: (ref: string, versions: string[]) => Promise<void>;
+  /** Set when pointers must be signed by a trusted key. */
+  verifier: Verifier | undefined;
 }
 
 /** Thrown when no source could give a pointer; the caller turns it into a PromptUnavailableError. */
@@ -51,9 +55,11 @@ export class PointerUnavailableError extends PromptSyncError {
 
 /**
  * Aliases and `latest`, cached with stale-while-revalidate. Revalidation is a conditional GET of the pointer
- * (one small request per alias in use, whatever the number of prompts), one at a time per pointer. A 404 is
- * authoritative: the alias was deleted and is no longer served. Network errors, 5xx and invalid answers keep
- * the last good pointer, marked stale.
+ * (one small request per alias in use, whatever the number of prompts), one at a time per pointer. A tombstone
+ * or a 404 says the alias was deleted and is no longer served; when verifying, only a signed tombstone does, and
+ * a 404 is refused like any unsigned answer. Network errors, 5xx, invalid or refused answers, and a new version
+ * whose content cannot be loaded keep the last good pointer, marked stale. Verification runs here, on fetch,
+ * never when a cached pointer is served.
  */
 export class PointerCache {
   private readonly options: PointerCacheOptions;
@@ -95,7 +101,7 @@ export class PointerCache {
 
   private async fetch(ref: string): Promise<PointerState> {
     const key = this.key(ref);
-    const { now, disk } = this.options;
+    const { now, verifier } = this.options;
     let current = this.entries.get(ref);
     if (!current) {
       current = await this.fromDisk(ref, key);
@@ -104,19 +110,34 @@ export class PointerCache {
     try {
       const result = await revalidate(this.options.network, key, current?.etag);
       if (result.status === "missing") {
-        this.entries.delete(ref);
-        await disk?.discardPointer(key);
-        throw this.notFound(ref);
+        // Whoever stands between the bucket and the app can answer 404: it proves nothing.
+        if (verifier) verifier.refuse(key, "the registry answered 404, and only a signed tombstone says an alias was deleted");
+        return await this.forget(ref, key);
       }
-      if (result.status === "unchanged") return this.keep(ref, { ...current!, checkedAt: now(), stale: false }, true);
-      const next = this.decode(ref, key, result.object.body, result.object.etag, now());
+      if (result.status === "unchanged") {
+        // Same pointer, but its signed expiry may have passed since it was verified.
+        if (verifier) await this.read(ref, key, current!.body, current!.etag, now());
+        return await this.keep(ref, { ...current!, checkedAt: now(), stale: false }, true);
+      }
+      const next = await this.read(ref, key, result.object.body, result.object.etag, now());
+      if (!next) return await this.forget(ref, key);
+      if (ref === LATEST && current && compareVersions(next.version, current.version) < 0) {
+        verifier?.refuse(key, `its newest version ${next.version} is older than ${current.version}, already verified: a replayed index`);
+      }
       const moved = next.version !== current?.version || next.canary?.version !== current?.canary?.version;
       if (this.entries.has(ref) && moved) await this.options.prepare(ref, [next.version, ...(next.canary ? [next.canary.version] : [])]);
-      return this.keep(ref, next, true);
+      return await this.keep(ref, next, true);
     } catch (error) {
-      if (!isUnavailable(error)) throw error;
+      if (!isUnavailable(error) && !(error instanceof ContentUnavailableError)) throw error;
       return this.keepServing(ref, key, current, error);
     }
+  }
+
+  /** The alias was deleted: it is no longer served, from memory or disk. */
+  private async forget(ref: string, key: string): Promise<never> {
+    this.entries.delete(ref);
+    await this.options.disk?.discardPointer(key);
+    throw this.notFound(ref);
   }
 
   /** The registry cannot answer: the last good pointer (marked stale), else the snapshot's, else a failure. */
@@ -127,8 +148,9 @@ export class PointerCache {
     if (snapshot) {
       try {
         const object = await snapshot.get(key);
-        if (object) return this.keep(ref, { ...this.decode(ref, key, object.body, object.etag, 0), stale: true });
-        attempts.push({ source: "snapshot", error: `${ref} is not in the snapshot` });
+        const state = object && (await this.read(ref, key, object.body, object.etag, 0));
+        if (state) return this.keep(ref, { ...state, stale: true });
+        attempts.push({ source: "snapshot", error: object ? `${ref} was deleted when the snapshot was taken` : `${ref} is not in the snapshot` });
       } catch (snapshotError) {
         attempts.push({ source: "snapshot", error: (snapshotError as Error).message });
       }
@@ -142,24 +164,33 @@ export class PointerCache {
     return state;
   }
 
+  /** The pointer kept on disk, verified again: a file changed in cacheDir is discarded. */
   private async fromDisk(ref: string, key: string): Promise<PointerState | undefined> {
     const cached = await this.options.disk?.readPointer(key);
     if (!cached) return undefined;
     try {
-      return this.decode(ref, key, cached.body, cached.etag, cached.checkedAt);
+      const state = await this.read(ref, key, cached.body, cached.etag, cached.checkedAt);
+      if (state) return state;
     } catch {
-      await this.options.disk?.discardPointer(key);
-      return undefined;
+      // Discarded below.
     }
+    await this.options.disk?.discardPointer(key);
+    return undefined;
   }
 
-  private decode(ref: string, key: string, body: Uint8Array, etag: string, checkedAt: number): PointerState {
+  /** The pointer's state, checked against the trusted keys when verifying; undefined for a tombstone. */
+  private async read(ref: string, key: string, body: Uint8Array, etag: string, checkedAt: number): Promise<PointerState | undefined> {
+    const { verifier, now } = this.options;
     if (ref === LATEST) {
-      const version = decodeJson(body, key, validateProjectIndex).versions.map((v) => v.version).sort(compareVersions).at(-1);
+      const index = decodeJson(body, key, validateProjectIndex);
+      verifier?.index(key, index);
+      const version = index.versions.map((v) => v.version).sort(compareVersions).at(-1);
       if (!version) throw new VersionNotFoundError(LATEST, this.options.project);
       return { version, alias: undefined, etag, body, checkedAt, stale: false, canary: undefined };
     }
     const pointer = decodeJson(body, key, validateAlias);
+    await verifier?.alias(key, pointer, ref, now());
+    if (pointer.deleted) return undefined;
     const canary = pointer.canary && { version: pointer.canary.version, percentage: pointer.canary.percentage, salt: pointer.canary.salt };
     return { version: pointer.version, alias: ref, etag, body, checkedAt, stale: false, canary };
   }

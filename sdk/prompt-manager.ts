@@ -20,6 +20,7 @@ import { PointerCache, PointerUnavailableError } from "./pointers.ts";
 import type { Prompt } from "./prompt.ts";
 import type { TelemetryConnection } from "./telemetry/connect.ts";
 import { servedOf, TelemetryRecorder, type TelemetryStats } from "./telemetry/recorder.ts";
+import { Verifier } from "./verifier.ts";
 
 /** A prompt getPrompt returned, or its `id`. */
 export type PromptReference = { prompt: Prompt } | { promptId: string };
@@ -80,6 +81,8 @@ export class PromptManager {
   private readonly telemetry: TelemetryRecorder;
   /** Where the manager reads from, once known: the registry sink writes there. */
   private location: RegistryLocation | undefined;
+  /** Set once the registry is known, when trustedKeys are. */
+  private verifier: Verifier | undefined;
 
   constructor(options: PromptManagerOptions = {}) {
     this.options = resolveOptions(options);
@@ -88,6 +91,7 @@ export class PromptManager {
       client: this.options.clientId,
       now: this.options.now,
       connect: () => this.connectTelemetry(),
+      signatureRefusals: this.options.trust && (() => this.verifier?.refusals ?? 0),
     });
   }
 
@@ -248,10 +252,13 @@ export class PromptManager {
     await Promise.all(mode.pointers.refs().map((ref) => mode.pointers.refresh(ref).catch(() => undefined)));
   }
 
-  /** What the memory cache holds: compiled prompts and their approximate bytes, against `maxCacheSize`. */
-  cacheStats(): { prompts: number; bytes: number; maxBytes: number } {
+  /**
+   * What the memory cache holds: compiled prompts and their approximate bytes, against `maxCacheSize`; and how
+   * many registry objects were refused because no trusted key vouched for them (0 without trustedKeys).
+   */
+  cacheStats(): { prompts: number; bytes: number; maxBytes: number; signatureRefusals: number } {
     const use = this.mode?.kind === "registry" ? this.mode.contents.memoryUse() : { prompts: 0, bytes: 0 };
-    return { ...use, maxBytes: this.options.maxCacheBytes };
+    return { ...use, maxBytes: this.options.maxCacheBytes, signatureRefusals: this.verifier?.refusals ?? 0 };
   }
 
   /**
@@ -301,7 +308,9 @@ export class PromptManager {
     const network = await openReader(location, { fetch: this.options.fetch, timeoutMs: this.options.timeoutMs, retries: this.options.retries });
     const disk = this.options.cacheDir ? new DiskCache(this.options.cacheDir, network.url) : undefined;
     const snapshot = this.options.snapshotDir ? new FolderStore(this.options.snapshotDir) : undefined;
-    const contents = new ContentStore({ project, network, snapshot, disk, maxBytes: this.options.maxCacheBytes, render: this.renderSettings() });
+    const verifier = this.options.trust && new Verifier(this.options.trust, project, disk);
+    this.verifier = verifier;
+    const contents = new ContentStore({ project, network, snapshot, disk, maxBytes: this.options.maxCacheBytes, render: this.renderSettings(), verifier });
     const inUse = new Map<string, Set<string>>();
     const pointers = new PointerCache({
       project,
@@ -312,6 +321,7 @@ export class PromptManager {
       memoryTtlMs: this.options.memoryTtlMs,
       fileTtlMs: this.options.fileTtlMs,
       strategy: this.options.refreshStrategy,
+      verifier,
       prepare: async (alias, versions) => {
         const names = [...(inUse.get(alias) ?? [])];
         for (const version of versions) {

@@ -35,6 +35,8 @@ export interface RecorderContext {
   now: () => number;
   /** Resolved at the first flush: the project, the sink, and what the app is. */
   connect: () => Promise<TelemetryConnection>;
+  /** Registry objects refused so far for want of a trusted signature; undefined when the manager does not verify. */
+  signatureRefusals: (() => number) | undefined;
 }
 
 interface UsageCounter {
@@ -256,7 +258,8 @@ export class TelemetryRecorder {
   }
 
   private heartbeat(project: string, app: AppInfo, now: number): HeartbeatEvent {
-    return {
+    const refusals = this.context.signatureRefusals?.();
+    const heartbeat: HeartbeatEvent & { signatureRefusals?: number } = {
       v: 1,
       type: "heartbeat",
       ts: new Date(now).toISOString(),
@@ -267,7 +270,9 @@ export class TelemetryRecorder {
       startedAt: this.startedAt,
       dropped: this.dropped,
       serves: this.servedRecently(now),
+      ...(refusals !== undefined && { signatureRefusals: refusals }),
     };
+    return heartbeat;
   }
 
   /** Prompts with calls counted and not yet delivered are still being served. */
