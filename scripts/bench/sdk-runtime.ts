@@ -7,13 +7,15 @@ import { join } from "node:path";
 import nunjucks from "nunjucks";
 import { inCanary } from "../../src/canary.ts";
 import { compilePrompts } from "../../src/compiler/compile.ts";
+import type { CompiledPrompt } from "../../src/formats/types.ts";
 import { setCanary } from "../../src/registry/canary.ts";
 import { pushRelease } from "../../src/registry/push.ts";
 import { setAlias } from "../../src/registry/aliases.ts";
+import { generateSigningKeys, signerFromPem } from "../../src/signing/keys.ts";
 import { originHandler } from "../../src/serve/origin.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
 import { PromptManager } from "../../sdk/index.ts";
-import { measureAsync, measureSync, report } from "./measure.ts";
+import { measureAsync, measureSync, report, type Measurement } from "./measure.ts";
 import { unguardedTemplate } from "./unguarded.ts";
 
 /** About 1 KB, five variables, a loop and a condition: a realistic system prompt. */
@@ -130,12 +132,65 @@ export async function sdkRuntimeBench(work: string): Promise<void> {
     server.close();
   }
 
+  await signatureBench(work, compiled.prompts);
+
   // What an app imports: the built package.
   const sdkEntry = join(import.meta.dirname, "../../dist/sdk/index.js");
   const importMs = Array.from({ length: 5 }, () =>
     Number(execFileSync(process.execPath, ["-e", `const t = performance.now(); await import(${JSON.stringify(sdkEntry)}); console.log(performance.now() - t)`, "--input-type=module"], { encoding: "utf8" })),
   ).sort((a, b) => a - b);
   line("import the SDK from dist/ (fresh process, median of 5)", `${importMs[2]!.toFixed(1)} ms`);
+}
+
+/**
+ * Signature verification with trustedKeys: the warm get (memory only, never verifies) and the cold get (a new
+ * manager's first getPrompt over loopback HTTP: pointer, then manifest, signature object and content, two
+ * Ed25519 checks; the origin runs in this process, so its work for the extra request counts) against the same
+ * signed registry read without trusted keys. Alternating rounds, median of p50s.
+ */
+async function signatureBench(work: string, prompts: readonly CompiledPrompt[]): Promise<void> {
+  const root = join(work, "runtime-signed");
+  const store = new FolderStore(root);
+  const keys = generateSigningKeys();
+  const signing = { signer: signerFromPem(keys.privateKeyPem) };
+  await pushRelease(store, { project: "bench", prompts, signing });
+  await setAlias(store, { project: "bench", alias: "production", ref: "v0.1.0", actor: "bench", signing });
+  const trusted = { trustedKeys: [keys.publicKeyPem] };
+  const options = { versionOrAlias: "production", tags: { locale: "fr" } };
+  const handle = originHandler(store);
+  const server = createServer((req, res) => void handle(req, res));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const median = (ms: Measurement[]) => ms.map((m) => m.p50).sort((a, b) => a - b)[Math.floor(ms.length / 2)]!;
+  const micro = (ms: number) => `${(ms * 1000).toFixed(2)} µs`;
+  try {
+    const warm = { with: [] as Measurement[], without: [] as Measurement[] };
+    const cold = { with: [] as Measurement[], without: [] as Measurement[] };
+    const verifying = new PromptManager({ registry: root, project: "bench", ...trusted });
+    const plain = new PromptManager({ registry: root, project: "bench" });
+    await Promise.all([verifying.getPrompt("support", options), plain.getPrompt("support", options)]);
+    const coldGet = (extra: object) => async () => {
+      const fresh = new PromptManager({ registry: url, project: "bench", ...extra });
+      await fresh.getPrompt("support", options);
+      await fresh.close();
+    };
+    for (let round = 0; round < 6; round++) {
+      // Each side goes first in half the rounds: the cold runs leave garbage for whatever follows them.
+      const sides = round % 2 ? (["with", "without"] as const) : (["without", "with"] as const);
+      for (const side of sides) {
+        const pm = side === "with" ? verifying : plain;
+        warm[side].push(await measureAsync(() => pm.getPrompt("support", options), { iterations: 40_000 }));
+        cold[side].push(await measureAsync(coldGet(side === "with" ? trusted : {}), { iterations: 100 }));
+      }
+    }
+    await Promise.all([verifying.close(), plain.close()]);
+    line("warm getPrompt, trustedKeys set (median of 6 rounds' p50)", micro(median(warm.with)));
+    line("  the same without trustedKeys", micro(median(warm.without)));
+    line("cold get over loopback HTTP, verifying (median of 6 rounds' p50)", `${median(cold.with).toFixed(2)} ms`);
+    line("  the same without trustedKeys", `${median(cold.without).toFixed(2)} ms`);
+  } finally {
+    server.close();
+  }
 }
 
 function heapUsed(): number {
