@@ -19,6 +19,7 @@ export {
   PromptSyncError,
   RenderError,
   RenderLimitError,
+  SignatureInvalidError,
   UnsafeTemplateError,
   VersionNotFoundError,
   type ErrorCode,
