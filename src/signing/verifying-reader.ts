@@ -4,7 +4,7 @@ import { validateAlias, validateProjectIndex, validateReleaseManifest, validateR
 import { layout } from "../layout.ts";
 import type { RegistryReader, RegistryStore, StoredObject } from "../storage/types.ts";
 import { bundleProblem, promptProblem, variantProblem } from "./content-checks.ts";
-import { SignatureRefusedError } from "./errors.ts";
+import { SignatureInvalidError } from "../errors.ts";
 import type { TrustedKeys } from "./keys.ts";
 import { checkAlias, checkIndex } from "./pointers.ts";
 import { signedObjectKey, type SignedObjectKey } from "./registry-keys.ts";
@@ -20,7 +20,7 @@ export interface VerifiedManifest {
 /**
  * A reader that hands out only what a trusted key vouches for: alias pointers and the index by their own
  * signatures (and expiry), release manifests by a trusted key's signature object, and content by the hash the
- * verified manifest lists. Anything else is refused with SignatureRefusedError. Objects signing does not cover
+ * verified manifest lists. Anything else is refused with SignatureInvalidError. Objects signing does not cover
  * (prompt histories, claims, commit interfaces, the signature objects themselves) pass through unchanged.
  */
 export class VerifyingReader implements RegistryReader {
@@ -50,7 +50,7 @@ export class VerifyingReader implements RegistryReader {
     const object = await this.inner.get(key);
     if (!object) return undefined;
     const problem = await this.problem(what, key, object.body);
-    if (problem) throw new SignatureRefusedError(key, problem);
+    if (problem) throw new SignatureInvalidError(key, problem);
     return object;
   }
 
@@ -103,7 +103,7 @@ export async function readSignedManifest(reader: RegistryReader, trust: TrustedK
   if (!object) return undefined;
   const manifest = decodeJson(object.body, key, validateReleaseManifest);
   const own = manifestProblem(manifest, { project, version });
-  if (own) throw new SignatureRefusedError(key, own);
+  if (own) throw new SignatureInvalidError(key, own);
   const problems: string[] = [];
   for (const keyId of trust.ids) {
     const signatureKey = layout.releaseSignature(project, version, keyId);
@@ -113,5 +113,5 @@ export async function readSignedManifest(reader: RegistryReader, trust: TrustedK
     if (check.ok) return { object, manifest, keyId: check.keyId };
     problems.push(`${signatureKey}: ${check.problem}`);
   }
-  throw new SignatureRefusedError(key, problems.length > 0 ? problems.join("; ") : `no trusted key signed it (trusted: ${trust.ids.join(", ") || "none"})`);
+  throw new SignatureInvalidError(key, problems.length > 0 ? problems.join("; ") : `no trusted key signed it (trusted: ${trust.ids.join(", ") || "none"})`);
 }
