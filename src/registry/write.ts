@@ -65,7 +65,7 @@ export async function changeAlias(store: RegistryStore, change: AliasChange): Pr
   const at = change.now.toISOString();
   const pointer = (await updatePointer<AliasPointer>(store, key, {
     decode: (body, k) => decodeJson(body, k, validateAlias),
-    encode: (pointer) => encodeJson(sealAlias(pointer, change.signing, change.now)),
+    encode: encodeJson,
     apply: (current) => {
       const { version, canary, deleted } = change.apply(current);
       const revision = (current?.revision ?? 0) + 1;
@@ -78,7 +78,8 @@ export async function changeAlias(store: RegistryStore, change: AliasChange): Pr
         ...(change.updatedBy !== undefined && { by: change.updatedBy }),
         ...(change.git !== undefined && { git: change.git }),
       };
-      return {
+      // Sealed here, not when encoded, so the pointer returned is the one stored, signatures and all.
+      return sealAlias({
         format: "promptsync.alias/v1",
         project: change.project,
         alias: change.alias,
@@ -90,7 +91,7 @@ export async function changeAlias(store: RegistryStore, change: AliasChange): Pr
         ...(canary && { canary }),
         ...(deleted && { deleted }),
         history: [...(current?.history ?? []), entry],
-      };
+      }, change.signing, change.now);
     },
   }))!;
   await updateIndex(
