@@ -2,7 +2,16 @@ import { mapLimit } from "../concurrency.ts";
 import { PromptSyncError, VersionImmutableError } from "../errors.ts";
 import { decodeJson, encodeJson, encodeYaml, variantFile } from "../formats/codec.ts";
 import { releaseHash } from "../formats/release-hash.ts";
-import type { CommitInterface, CompiledPrompt, GitInfo, PromptMetadata, ReleaseBundle, ReleaseClaim, ReleaseManifest } from "../formats/types.ts";
+import type {
+  CommitInterface,
+  CompiledPrompt,
+  GitInfo,
+  ProjectIndex,
+  PromptMetadata,
+  ReleaseBundle,
+  ReleaseClaim,
+  ReleaseManifest,
+} from "../formats/types.ts";
 import { interfaceOf } from "../validate/compatibility.ts";
 import { validatePromptMetadata, validateReleaseClaim, validateReleaseManifest } from "../formats/validate.ts";
 import { headersFor, layout, versionFromKey } from "../layout.ts";
@@ -89,9 +98,14 @@ async function publishRelease(store: RegistryStore, request: PushRequest): Promi
     version = await claimNextVersion(store, request.project, hash, request.bump ?? "patch", now, releases);
   }
 
+  const concurrency = request.concurrency ?? 16;
+  // Read while the objects upload; the history writes need it only after the manifest.
+  const recorded = promptsWithHistory(client);
   const objects = releaseObjects(request.project, version, request.prompts);
   let done = 0;
-  await mapLimit(objects, request.concurrency ?? 16, async ({ key, body }) => {
+  await mapLimit(objects, concurrency, async ({ key, encode }) => {
+    // Encoded here rather than all up front, so that encoding overlaps the uploads.
+    const body = encode();
     if (!(await store.create(key, body, headersFor(key)))) {
       // Left by an interrupted push of this same release: fine if byte-identical.
       const existing = await store.get(key);
@@ -124,7 +138,7 @@ async function publishRelease(store: RegistryStore, request: PushRequest): Promi
   request.onProgress?.(objects.length + 1, objects.length + 1);
   if (request.signing) await signReleaseOnce(store, manifest, request.signing.signer, now);
 
-  await writeReleasePointers(store, manifest, request.prompts, request.signing);
+  await writeReleasePointers(store, manifest, request.prompts, request.signing, await recorded, concurrency);
   return { version, status: "created", releaseHash: hash, written: objects.length + 1 };
 }
 
@@ -135,14 +149,34 @@ async function publishRelease(store: RegistryStore, request: PushRequest): Promi
  */
 async function unchanged(store: RegistryStore, client: RegistryClient, manifest: ReleaseManifest, request: PushRequest): Promise<PushResult> {
   if (request.signing) await signReleaseOnce(store, manifest, request.signing.signer, request.now ?? new Date());
-  const indexed = (await client.index())?.versions.some((v) => v.version === manifest.version) ?? false;
-  if (!indexed) await writeReleasePointers(store, manifest, request.prompts, request.signing);
+  const index = await client.index();
+  const indexed = index?.versions.some((v) => v.version === manifest.version) ?? false;
+  if (!indexed) await writeReleasePointers(store, manifest, request.prompts, request.signing, namesIn(index), request.concurrency ?? 16);
   return { version: manifest.version, status: "unchanged", releaseHash: manifest.releaseHash, written: 0 };
 }
 
-async function writeReleasePointers(store: RegistryStore, manifest: ReleaseManifest, prompts: readonly CompiledPrompt[], signing?: SigningSettings) {
+/**
+ * The prompts some indexed version has, which therefore have a history already (it is written before the index).
+ * Only a guess of which histories exist: undefined when the index cannot be read now; the index write reports that.
+ */
+function promptsWithHistory(client: RegistryClient): Promise<ReadonlySet<string> | undefined> {
+  return client.index().then(namesIn, () => undefined);
+}
+
+function namesIn(index: ProjectIndex | undefined): ReadonlySet<string> {
+  return new Set(index?.versions.flatMap((v) => v.prompts));
+}
+
+async function writeReleasePointers(
+  store: RegistryStore,
+  manifest: ReleaseManifest,
+  prompts: readonly CompiledPrompt[],
+  signing: SigningSettings | undefined,
+  recorded: ReadonlySet<string> | undefined,
+  concurrency: number,
+) {
   const createdAt = new Date(manifest.createdAt);
-  await recordHistory(store, manifest.project, manifest.version, prompts, createdAt, manifest.git);
+  await recordHistory(store, manifest.project, manifest.version, prompts, createdAt, manifest.git, recorded, concurrency);
   await updateIndex(
     store,
     manifest.project,
@@ -160,11 +194,11 @@ async function writeReleasePointers(store: RegistryStore, manifest: ReleaseManif
 
 function releaseObjects(project: string, version: string, prompts: readonly CompiledPrompt[]) {
   const bundle: ReleaseBundle = { format: "promptsync.bundle/v1", project, version, prompts: [...prompts] };
-  return [{ key: layout.bundle(project, version), body: encodeJson(bundle) }, ...prompts.flatMap((prompt) => [
-    { key: layout.promptDefault(project, prompt.name, version), body: encodeYaml(prompt) },
+  return [{ key: layout.bundle(project, version), encode: () => encodeJson(bundle) }, ...prompts.flatMap((prompt) => [
+    { key: layout.promptDefault(project, prompt.name, version), encode: () => encodeYaml(prompt) },
     ...prompt.variants.map((variant) => ({
       key: layout.promptVariant(project, prompt.name, version, variant.id),
-      body: encodeYaml(variantFile(prompt, variant)),
+      encode: () => encodeYaml(variantFile(prompt, variant)),
     })),
   ])];
 }
@@ -210,9 +244,12 @@ async function recordHistory(
   prompts: readonly CompiledPrompt[],
   now: Date,
   git: GitInfo | undefined,
+  recorded: ReadonlySet<string> | undefined,
+  concurrency: number,
 ): Promise<void> {
-  await mapLimit(prompts, 8, (prompt) =>
+  await mapLimit(prompts, concurrency, (prompt) =>
     updatePointer<PromptMetadata>(store, layout.promptMetadata(project, prompt.name), {
+      likelyAbsent: recorded !== undefined && !recorded.has(prompt.name),
       decode: (body, key) => decodeJson(body, key, validatePromptMetadata),
       encode: encodeJson,
       apply: (current) => {

@@ -10,6 +10,11 @@ export interface PointerUpdate<T> {
   apply: (current: T | undefined) => T | undefined;
   /** @default 30 */
   maxAttempts?: number;
+  /**
+   * The caller believes the pointer does not exist yet: first try to create it without reading it (a wrong
+   * guess costs one refused create, then the usual read-modify-write).
+   */
+  likelyAbsent?: boolean;
 }
 
 /**
@@ -17,6 +22,10 @@ export interface PointerUpdate<T> {
  * jittered exponential backoff, so concurrent writers each land their change.
  */
 export async function updatePointer<T>(store: RegistryStore, key: string, update: PointerUpdate<T>): Promise<T | undefined> {
+  if (update.likelyAbsent) {
+    const next = update.apply(undefined);
+    if (next !== undefined && (await store.swap(key, update.encode(next), null, headersFor(key))).ok) return next;
+  }
   const maxAttempts = update.maxAttempts ?? 30;
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     const stored = await store.get(key);
