@@ -13,7 +13,8 @@ const LOCK_TIMEOUT_MS = 60_000;
 /**
  * A registry in a local folder: the embedded default. Writes go to a hidden temporary file first, so a reader
  * never sees a partial object; create-only writes publish it with link() (which fails if the name exists), and
- * pointer swaps hold a lock file while they compare and rename. Symbolic links that leave the folder are not
+ * pointer swaps hold a lock file while they compare and rename (a swap expecting no object is a create-only
+ * write: link() decides it without the lock, and a swap under the lock only ever replaces an existing file). Symbolic links that leave the folder are not
  * followed, for reads or writes (see ConfinedFolder).
  */
 export class FolderStore implements RegistryStore {
@@ -35,9 +36,8 @@ export class FolderStore implements RegistryStore {
   }
 
   async get(key: string): Promise<StoredObject | undefined> {
-    const path = this.path(key);
-    const body = await this.folder.read(key, path, bodyLimitOf(key));
-    return body && { body, etag: etagOf(body), modified: (await stat(path).catch(() => undefined))?.mtime };
+    const file = await this.folder.readFile(key, this.path(key), bodyLimitOf(key));
+    return file && { body: file.body, etag: etagOf(file.body), modified: file.modified };
   }
 
   async head(key: string): Promise<{ etag: string; size: number } | undefined> {
@@ -59,7 +59,8 @@ export class FolderStore implements RegistryStore {
 
   async create(key: string, body: Uint8Array): Promise<boolean> {
     const target = this.path(key);
-    const temp = await this.writeTemp(key, target, body);
+    await this.folder.prepareFolder(key, dirname(target));
+    const temp = await this.writeTemp(target, body);
     try {
       await link(temp, target);
       return true;
@@ -72,13 +73,14 @@ export class FolderStore implements RegistryStore {
   }
 
   async swap(key: string, body: Uint8Array, expectedEtag: string | null): Promise<SwapResult> {
+    if (expectedEtag === null) return (await this.create(key, body)) ? { ok: true, etag: etagOf(body) } : { ok: false };
     const target = this.path(key);
     await this.folder.prepareFolder(key, dirname(target));
     const release = await acquireLock(`${join(dirname(target), `.${key.slice(key.lastIndexOf("/") + 1)}`)}.lock`);
     try {
       const current = await this.get(key);
       if ((current?.etag ?? null) !== expectedEtag) return { ok: false };
-      const temp = await this.writeTemp(key, target, body);
+      const temp = await this.writeTemp(target, body);
       await rename(temp, target);
       return { ok: true, etag: etagOf(body) };
     } finally {
@@ -92,8 +94,8 @@ export class FolderStore implements RegistryStore {
     await unlink(target).catch(ifMissing(undefined));
   }
 
-  private async writeTemp(key: string, target: string, body: Uint8Array): Promise<string> {
-    await this.folder.prepareFolder(key, dirname(target));
+  /** Beside `target`, in a folder already prepared. */
+  private async writeTemp(target: string, body: Uint8Array): Promise<string> {
     const temp = join(dirname(target), `.${randomBytes(8).toString("hex")}.tmp`);
     await writeFile(temp, body, { flush: true, flag: "wx" });
     return temp;
