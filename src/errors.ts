@@ -216,7 +216,7 @@ export interface SourceAttempt {
 export class PromptUnavailableError extends PromptSyncError {
   readonly prompt: string;
   readonly attempts: readonly SourceAttempt[];
-  /** `cause`: the registry's failure (a NetworkError, InvalidBundleError or UnsafeTemplateError). */
+  /** `cause`: the registry's failure (a NetworkError, InvalidBundleError, UnsafeTemplateError or SignatureInvalidError). */
   constructor(prompt: string, ref: string, attempts: readonly SourceAttempt[], cause?: unknown) {
     super(
       "PROMPT_UNAVAILABLE",

@@ -259,7 +259,7 @@ export class TelemetryRecorder {
 
   private heartbeat(project: string, app: AppInfo, now: number): HeartbeatEvent {
     const refusals = this.context.signatureRefusals?.();
-    const heartbeat: HeartbeatEvent & { signatureRefusals?: number } = {
+    const heartbeat: HeartbeatEvent = {
       v: 1,
       type: "heartbeat",
       ts: new Date(now).toISOString(),

@@ -45,6 +45,8 @@ export interface HeartbeatEvent extends EventBase {
   /** Events dropped so far because the buffer was full. */
   dropped: number;
   serves: ServedPrompt[];
+  /** With trusted keys: registry objects refused for their signatures so far (cacheStats().signatureRefusals). */
+  signatureRefusals?: number;
 }
 
 export type TelemetryEvent = UsageEvent | MetricsEvent | HeartbeatEvent;
