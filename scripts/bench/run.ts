@@ -10,8 +10,10 @@ import { FolderStore } from "../../src/storage/folder.ts";
 import { PromptManager } from "../../sdk/index.ts";
 import { measureAsync, measureSync, report } from "./measure.ts";
 import { diffValidateBench } from "./diff-validate.ts";
+import { folderPushBench } from "./folder-push.ts";
 import { peersBench } from "./peers.ts";
 import { renderBudgetBench } from "./render-budget.ts";
+import { s3PushBench } from "./s3-push.ts";
 import { sdkRuntimeBench } from "./sdk-runtime.ts";
 import { siteBench } from "./site.ts";
 import { telemetryBench } from "./telemetry.ts";
@@ -28,10 +30,7 @@ try {
     }, { iterations: 20 }));
     const result = compilePrompts(files);
     if (!result.ok) throw new Error("corpus did not compile");
-    let n = 0;
-    report("push 223 prompts to a folder registry (new version each)", await measureAsync(async () => {
-      await pushRelease(new FolderStore(join(work, `reg-${n++}`)), { project: "bench", prompts: result.prompts });
-    }, { iterations: 10 }));
+    await folderPushBench(work, result.prompts);
     await diffValidateBench(work, corpus);
   } else {
     console.log(`corpus not found at ${corpus}: corpus figures skipped`);
@@ -58,6 +57,7 @@ try {
   await peersBench(work);
   await siteBench(work);
   await telemetryBench(work);
+  await s3PushBench();
 } finally {
   await rm(work, { recursive: true, force: true });
 }
