@@ -8,6 +8,7 @@ import { checkTemplate } from "../src/template/compile.ts";
 import { InvalidBundleError, PromptManager, UnsafeTemplateError } from "../sdk/index.ts";
 import { cliJson, runCli } from "./helpers/cli.ts";
 import { gitRepo } from "./helpers/git.ts";
+import { rewritePromptInPlace } from "./helpers/tamper.ts";
 
 const ESCAPES = [
   '{{ "".constructor.constructor("globalThis.pwned = 1")() }}',
@@ -67,15 +68,8 @@ describe("a tampered registry cannot run code in apps", () => {
   }
 
   it("rejects an unsafe template even when the attacker recomputed the hash", async () => {
-    const { dir, file } = await publish();
-    const prompt = parse(await readFile(file, "utf8")) as { content: string; hash: string };
-    prompt.content = ESCAPES[0]!;
-    prompt.hash = contentHash(prompt);
-    await writeFile(file, stringify(prompt));
-    const manifestFile = join(dir, ".promptsync/registry/prompts/tamper/_releases/v0.1.0.json");
-    const manifest = JSON.parse(await readFile(manifestFile, "utf8")) as { prompts: Record<string, { hash: string }> };
-    manifest.prompts.p!.hash = prompt.hash;
-    await writeFile(manifestFile, JSON.stringify(manifest));
+    const { dir } = await publish();
+    await rewritePromptInPlace(join(dir, ".promptsync/registry"), { project: "tamper", prompt: "p", version: "v0.1.0" }, ESCAPES[0]!);
 
     const pm = new PromptManager({ registry: join(dir, ".promptsync/registry"), project: "tamper" });
     const error = await pm.getPrompt("p").catch((e: unknown) => e);

@@ -1,14 +1,13 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { parse, stringify } from "yaml";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { contentHash } from "../src/canonical.ts";
 import { compileTemplate } from "../src/template/compile.ts";
 import { RenderFault } from "../src/template/fault.ts";
 import { PromptManager } from "../sdk/index.ts";
 import { runCli } from "./helpers/cli.ts";
 import { tempDir, writeFiles } from "./helpers/fs.ts";
+import { rewritePromptInPlace } from "./helpers/tamper.ts";
 import { gitRepo } from "./helpers/git.ts";
 
 /**
@@ -134,15 +133,7 @@ describe("the app's variables are data", () => {
 async function tamperedRegistry(source: string, template: string): Promise<string> {
   const dir = `${await tempDir()}/repo`;
   await cp(source, dir, { recursive: true });
-  const file = join(dir, ".promptsync/registry/prompts/tamper/p/v0.1.0/default.yaml");
-  const prompt = parse(await readFile(file, "utf8")) as { content: string; hash: string };
-  prompt.content = template;
-  prompt.hash = contentHash(prompt);
-  await writeFile(file, stringify(prompt));
-  const manifestFile = join(dir, ".promptsync/registry/prompts/tamper/_releases/v0.1.0.json");
-  const manifest = JSON.parse(await readFile(manifestFile, "utf8")) as { prompts: Record<string, { hash: string }> };
-  manifest.prompts.p!.hash = prompt.hash;
-  await writeFile(manifestFile, JSON.stringify(manifest));
+  await rewritePromptInPlace(join(dir, ".promptsync/registry"), { project: "tamper", prompt: "p", version: "v0.1.0" }, template);
   return dir;
 }
 

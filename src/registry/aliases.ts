@@ -38,13 +38,17 @@ export async function setAlias(store: RegistryStore, request: SetAliasRequest): 
   });
 }
 
-export interface DeleteAliasRequest {
+/** Who changes which alias, and how the change is recorded and signed. */
+export interface AliasRequest {
   project: string;
   alias: string;
   actor?: string;
   git?: GitInfo;
   now?: Date;
   signing?: SigningSettings;
+}
+
+export interface DeleteAliasRequest extends AliasRequest {
   /** Delete even while a canary runs on the alias. @default false */
   force?: boolean;
 }

@@ -1,19 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { AliasNotFoundError, PromptSyncError } from "../errors.ts";
-import type { AliasPointer, GitInfo } from "../formats/types.ts";
-import type { SigningSettings } from "../signing/pointers.ts";
+import type { AliasPointer } from "../formats/types.ts";
 import type { RegistryStore } from "../storage/types.ts";
+import type { AliasRequest } from "./aliases.ts";
 import { RegistryClient } from "./read.ts";
 import { changeAlias } from "./write.ts";
 
-export interface CanaryRequest {
-  project: string;
-  alias: string;
-  actor?: string;
-  git?: GitInfo;
-  now?: Date;
-  signing?: SigningSettings;
-}
+export type CanaryRequest = AliasRequest;
 
 /** Why `percentage` cannot be a canary share, or undefined when it can. */
 export function percentageProblem(percentage: unknown): string | undefined {
