@@ -2,6 +2,7 @@ import type { AnalyticsSummaryRow } from "../formats/types.ts";
 import type { MetricsEvent, TelemetryEvent, UsageEvent } from "../telemetry/events.ts";
 import { validateTelemetryEvent } from "../formats/validate.ts";
 import { addHistogram, record, toHistogram, type HistogramCounts } from "./histogram.ts";
+import { isPlainEvent } from "./plain-event.ts";
 import { UNKNOWN_PROMPT, type RegistryCatalog } from "./registry-catalog.ts";
 import { addCount } from "./saturating.ts";
 
@@ -15,6 +16,8 @@ export interface MalformedLine {
 
 /** At most this many malformed lines and objects are listed in a report; all are counted. */
 export const MALFORMED_SAMPLES = 20;
+
+const NEWLINE = 0x0a;
 
 /** A reason quotes the event (a schema error names the property), which an app may have made megabytes long. */
 const MAX_REASON = 200;
@@ -63,15 +66,12 @@ export class Aggregator {
     this.catalog = catalog;
   }
 
-  /** One object's NDJSON text, stored at `storedAt` (by the store's clock): no event in it can be later. */
-  async addText(key: string, text: string, storedAt: Date): Promise<void> {
-    let start = 0;
-    let line = 0;
-    while (start < text.length) {
-      let end = text.indexOf("\n", start);
+  /** One object's NDJSON text (UTF-8), stored at `storedAt` (by the store's clock): no event in it can be later. */
+  async addBatch(key: string, text: Buffer, storedAt: Date): Promise<void> {
+    for (let start = 0, line = 1; start < text.length; line++) {
+      let end = text.indexOf(NEWLINE, start);
       if (end < 0) end = text.length;
-      line++;
-      const event = end > start ? this.parseLine(key, line, text.slice(start, end)) : undefined;
+      const event = end > start ? this.parseLine(key, line, text.toString("utf8", start, end)) : undefined;
       if (event) {
         if (this.catalog && event.type !== "heartbeat" && !this.catalog.ready(event)) await this.catalog.prepare(event);
         this.add(event, storedAt);
@@ -87,9 +87,14 @@ export class Aggregator {
     } catch {
       return this.reject(key, line, "not JSON");
     }
+    const valid = isPlainEvent(event) ? event : this.validate(key, line, event);
+    if (valid && valid.project !== this.project) return this.reject(key, line, `an event of project "${valid.project}"`);
+    return valid;
+  }
+
+  private validate(key: string, line: number, event: unknown): TelemetryEvent | undefined {
     const checked = validateTelemetryEvent(event);
     if (!checked.ok) return this.reject(key, line, `not a telemetry event (${checked.issues[0]?.instancePath || "/"} ${checked.issues[0]?.message ?? ""})`.trim());
-    if (checked.value.project !== this.project) return this.reject(key, line, `an event of project "${checked.value.project}"`);
     return checked.value;
   }
 

@@ -74,7 +74,7 @@ export async function buildAnalytics(store: RegistryStore, project: string, opti
     const decoded = decoding.then(async () => {
       try {
         if (!/\.ndjson(\.gz)?$/.test(key)) throw new Error("not an .ndjson or .ndjson.gz batch");
-        await aggregator.addText(key, await decodeBatch(key, object.body), storedAt);
+        await aggregator.addBatch(key, decodeBatch(key, object.body), storedAt);
       } catch (error) {
         // Reading the registry's variants failed: the build fails, and the batch stays unread for the next one.
         if (error instanceof PromptSyncError) throw error;
