@@ -1,5 +1,5 @@
 // Telemetry figures: getPrompt's hot path with telemetry off, on, and with its sink hanging; analytics build over
-// a million events (target: under 30 s and 300 MB on this machine), in a child process for an honest peak RSS.
+// a million events (targets: peak RSS ≤ 150 MB, time no worse than before), in a child process for an honest peak RSS.
 import { execFileSync } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -17,6 +17,9 @@ import { PromptManager } from "../../sdk/index.ts";
 import { measureAsync, report } from "./measure.ts";
 
 const EVENTS = Number(process.env.BENCH_TELEMETRY_EVENTS ?? 1_000_000);
+const MAX_BUILD_RSS_MB = 150;
+/** Seconds per batch size before the build streamed its batches (README's machine): the time target is "no slower". */
+const PREVIOUS_BUILD_SECONDS: Record<number, number> = { 5000: 4.8, 100: 6.2 };
 
 function line(name: string, value: string): void {
   console.log(`${name.padEnd(58)} ${value}`);
@@ -74,7 +77,8 @@ export async function analyticsBuildBench(work: string): Promise<void> {
     const child = join(import.meta.dirname, "analytics-build-child.mjs");
     const result = JSON.parse(execFileSync(process.execPath, [child, root, "bench"], { encoding: "utf8" })) as { seconds: number; maxRssMb: number; events: number };
     if (result.events !== EVENTS) throw new Error(`analytics build read ${result.events} events, not ${EVENTS}`);
-    line(`analytics build (built package), batches of ${batch} (target < 30 s, < 300 MB)`, `${result.seconds.toFixed(1)} s, peak RSS ${result.maxRssMb.toFixed(0)} MB`);
+    const rss = `peak RSS ${result.maxRssMb.toFixed(0)} MB (target ≤ ${MAX_BUILD_RSS_MB} MB: ${result.maxRssMb <= MAX_BUILD_RSS_MB ? "met" : "MISSED"})`;
+    line(`analytics build (built package), batches of ${batch}`, `${result.seconds.toFixed(1)} s (${PREVIOUS_BUILD_SECONDS[batch]} s in the README before), ${rss}`);
     const again = JSON.parse(execFileSync(process.execPath, [child, root, "bench"], { encoding: "utf8" })) as { seconds: number; events: number };
     line("analytics build again: nothing new (incremental)", `${again.seconds.toFixed(2)} s, ${again.events} events read`);
   }
