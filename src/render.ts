@@ -1,7 +1,7 @@
 import { InvalidBundleError, MissingVariableError, PromptSyncError, RenderError, RenderLimitError, UnsafeTemplateError } from "./errors.ts";
 import type { ChatMessage, CompiledPrompt, CompiledVariant, VariableInfo } from "./formats/types.ts";
 import type { ResolvedRenderLimits } from "./template/budget.ts";
-import { checkTemplate, compileTemplate, literalTemplate, type CompiledTemplate } from "./template/compile.ts";
+import { checkAndCompile, literalTemplate, type CompiledTemplate } from "./template/compile.ts";
 import { RenderFault } from "./template/fault.ts";
 
 export type Rendered = string | ChatMessage[];
@@ -54,18 +54,20 @@ function materializeBody(
   const strict = options.strict ?? true;
   const compile = (text: string): CompiledTemplate => {
     if (!prompt.template) return literalTemplate(text);
-    const check = checkTemplate(text);
-    const problem = check.problems[0];
-    if (problem?.code === "UNSAFE_TEMPLATE") {
-      throw new UnsafeTemplateError(`${options.origin}: prompt "${prompt.name}" line ${problem.line}: ${problem.message}`);
-    }
-    if (problem) throw new InvalidBundleError(options.origin, `prompt "${prompt.name}": ${problem.message}`);
+    let checked;
     try {
-      return compileTemplate(text, { strict, limits: options.limits });
+      checked = checkAndCompile(text, { strict, limits: options.limits });
     } catch (error) {
       if (error instanceof RenderFault) throw renderErrorOf(prompt.name, error, options.origin);
       throw error;
     }
+    const problem = checked.problems[0];
+    if (problem?.code === "UNSAFE_TEMPLATE") {
+      throw new UnsafeTemplateError(`${options.origin}: prompt "${prompt.name}" line ${problem.line}: ${problem.message}`);
+    }
+    if (problem) throw new InvalidBundleError(options.origin, `prompt "${prompt.name}": ${problem.message}`);
+    // checkAndCompile compiles whenever the check found nothing.
+    return checked.template!;
   };
   const required = body.variables.filter((v) => v.required).map((v) => v.name);
   const checkValues = (values: Record<string, unknown>) => {

@@ -112,6 +112,21 @@ function run(root: RootRender, variables: Record<string, unknown>, limits: Resol
 export function compileTemplate(source: string, options: RenderOptions = {}): CompiledTemplate {
   const { root, problem } = parse(toJinjaSource(source));
   if (problem) throw new RenderFault("render", problem.message, problem.line);
+  return compiled(root, options);
+}
+
+/**
+ * The static check and, when it finds nothing, the compiled template, from one parse: what loading a prompt
+ * from a registry does.
+ */
+export function checkAndCompile(source: string, options: RenderOptions = {}): TemplateCheck & { template?: CompiledTemplate } {
+  const { root, problem } = parse(toJinjaSource(source));
+  if (problem) return { variables: [], problems: [problem] };
+  const check = analyzeTemplate(root, filterNames, testNames);
+  return check.problems.length > 0 ? check : { ...check, template: compiled(root, options) };
+}
+
+function compiled(root: NonNullable<Parsed["root"]>, options: RenderOptions): CompiledTemplate {
   const render = compileTree(root, options.strict ?? true);
   const limits = options.limits ?? DEFAULT_RENDER_LIMITS;
   return { render: (variables) => run(render, variables, limits) };

@@ -143,6 +143,15 @@ const DICT_METHODS: Record<string, (self: Record<string, unknown>, args: unknown
   has_key: (self, [key]) => typeof key === "string" && Object.hasOwn(self, key),
 };
 
+const CYCLER_METHODS: Record<string, (self: Cycler) => unknown> = {
+  next: (self) => self.next(),
+  reset: (self) => self.reset(),
+};
+
+const LOOP_METHODS: Record<string, (self: LoopContext, args: unknown[]) => unknown> = {
+  cycle: (self, args) => self.cycle(keywords(args).positional),
+};
+
 export const MUTATING_METHODS: ReadonlySet<string> = new Set(["append", "extend", "insert", "pop", "remove", "reverse", "sort", "clear", "popitem", "setdefault", "update"]);
 
 function isDict(value: object): value is Record<string, unknown> {
@@ -158,8 +167,8 @@ function from<S>(table: Record<string, (self: S, args: unknown[], budget: Render
 export function methodOf(value: unknown, name: string, line?: number): Method | undefined {
   if (typeof value === "string") return from(STRING_METHODS, name);
   if (value === null || typeof value !== "object") return undefined;
-  if (Cycler.is(value)) return name === "next" || name === "reset" ? (name === "next" ? cyclerNext : cyclerReset) : undefined;
-  if (LoopContext.is(value)) return name === "cycle" ? loopCycle : undefined;
+  if (Cycler.is(value)) return from(CYCLER_METHODS, name);
+  if (LoopContext.is(value)) return from(LOOP_METHODS, name);
   const method = Array.isArray(value) ? from(LIST_METHODS, name) : isDict(value) ? from(DICT_METHODS, name) : undefined;
   if (!method && MUTATING_METHODS.has(name) && (Array.isArray(value) || isDict(value))) {
     throw unsafe(`${name}() would change a ${Array.isArray(value) ? "list" : "dict"}: template values cannot be modified`, line);
@@ -167,11 +176,9 @@ export function methodOf(value: unknown, name: string, line?: number): Method | 
   return method;
 }
 
-const cyclerNext: Method = (self: Cycler) => self.next();
-const cyclerReset: Method = (self: Cycler) => self.reset();
-const loopCycle: Method = (self: LoopContext, args) => self.cycle(keywords(args).positional);
+
 
 /** Every method name templates may call on some value, for the static check. */
 export const methodNames: ReadonlySet<string> = new Set([
-  ...Object.keys(STRING_METHODS), ...Object.keys(LIST_METHODS), ...Object.keys(DICT_METHODS), "next", "reset", "cycle",
+  ...Object.keys(STRING_METHODS), ...Object.keys(LIST_METHODS), ...Object.keys(DICT_METHODS), ...Object.keys(CYCLER_METHODS), ...Object.keys(LOOP_METHODS),
 ]);

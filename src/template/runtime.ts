@@ -192,8 +192,7 @@ export const guardedRuntime: Readonly<Record<string, unknown>> = Object.freeze({
       return haystack.includes(needle);
     }
     if (Array.isArray(haystack)) return haystack.includes(item);
-    if (haystack !== null && typeof haystack === "object" && typeof item === "string") return Object.hasOwn(haystack, item);
-    if (haystack !== null && typeof haystack === "object" && typeof item === "number") return Object.hasOwn(haystack, item);
+    if (haystack !== null && typeof haystack === "object" && (typeof item === "string" || typeof item === "number")) return Object.hasOwn(haystack, item);
     throw renderFailure(`"in" needs a string, list or dict on its right, not ${describe(haystack)}`, line);
   },
 
