@@ -1,11 +1,9 @@
 import { SignatureInvalidError } from "../src/errors.ts";
-import { decodeJson } from "../src/formats/codec.ts";
 import type { AliasPointer, ProjectIndex, ReleaseManifest } from "../src/formats/types.ts";
-import { validateReleaseSignature } from "../src/formats/validate.ts";
 import { layout } from "../src/layout.ts";
 import type { TrustedKeys } from "../src/signing/keys.ts";
 import { checkAlias, checkIndex } from "../src/signing/pointers.ts";
-import { checkRelease } from "../src/signing/release.ts";
+import { firstTrustedSignature } from "../src/signing/release.ts";
 import type { DiskCache } from "./disk-cache.ts";
 
 /**
@@ -70,17 +68,8 @@ export class Verifier {
    */
   release(key: string, manifest: ReleaseManifest, version: string, signatures: readonly (Uint8Array | undefined)[]): number {
     const keys = this.releaseSignatureKeys(version);
-    const problems: string[] = [];
-    for (const [i, body] of signatures.entries()) {
-      if (!body) continue;
-      try {
-        const check = checkRelease(manifest, decodeJson(body, keys[i]!, validateReleaseSignature), this.trust, { project: this.project, version });
-        if (check.ok) return i;
-        problems.push(check.problem);
-      } catch (error) {
-        problems.push((error as Error).message);
-      }
-    }
-    return this.refuse(key, problems.length > 0 ? problems.join("; ") : `no trusted key signed it (no ${keys.join(" or ")})`);
+    const found = firstTrustedSignature(manifest, keys.map((signatureKey, i) => ({ key: signatureKey, body: signatures[i] })), this.trust, { project: this.project, version });
+    return found.ok ? found.index : this.refuse(key, found.problem);
   }
+
 }

@@ -1,5 +1,7 @@
 import type { ReleaseManifest, ReleaseSignature } from "../formats/types.ts";
+import { decodeJson } from "../formats/codec.ts";
 import { releaseHashOfManifest } from "../formats/release-hash.ts";
+import { validateReleaseSignature } from "../formats/validate.ts";
 import type { Signer, TrustedKeys } from "./keys.ts";
 import { checkSignatures, manifestDigest, withSignature, type SignatureCheck } from "./signatures.ts";
 
@@ -38,6 +40,31 @@ export function checkRelease(
   }
   if (signature.manifest !== manifestDigest(manifest)) return { ok: false, problem: "the signature is of another manifest" };
   return checkSignatures(signature, trust);
+}
+
+/**
+ * The first of a release's signature objects (read from `release signature` keys, undefined where there is none)
+ * that a trusted key made of exactly `manifest`, or every reason none did. The SDK fetches them alongside the
+ * manifest, the CLI one after another; both judge them here.
+ */
+export function firstTrustedSignature(
+  manifest: ReleaseManifest,
+  signatures: readonly { key: string; body: Uint8Array | undefined }[],
+  trust: TrustedKeys,
+  expected: { project: string; version: string },
+): { ok: true; index: number; keyId: string } | { ok: false; problem: string } {
+  const problems: string[] = [];
+  for (const [index, { key, body }] of signatures.entries()) {
+    if (!body) continue;
+    try {
+      const check = checkRelease(manifest, decodeJson(body, key, validateReleaseSignature), trust, expected);
+      if (check.ok) return { ok: true, index, keyId: check.keyId };
+      problems.push(`${key}: ${check.problem}`);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+  return { ok: false, problem: problems.length > 0 ? problems.join("; ") : `no trusted key signed it (no ${signatures.map((s) => s.key).join(" or ")})` };
 }
 
 /** A manifest that claims another project or version, or whose prompts do not give its release hash. */

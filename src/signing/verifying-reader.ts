@@ -1,6 +1,6 @@
 import { decodeJson } from "../formats/codec.ts";
 import type { AliasPointer, ReleaseManifest } from "../formats/types.ts";
-import { validateAlias, validateProjectIndex, validateReleaseManifest, validateReleaseSignature } from "../formats/validate.ts";
+import { validateAlias, validateProjectIndex, validateReleaseManifest } from "../formats/validate.ts";
 import { layout } from "../layout.ts";
 import type { RegistryReader, RegistryStore, StoredObject } from "../storage/types.ts";
 import { bundleProblem, promptProblem, variantProblem } from "./content-checks.ts";
@@ -8,7 +8,7 @@ import { SignatureInvalidError } from "../errors.ts";
 import type { TrustedKeys } from "./keys.ts";
 import { checkAlias, checkIndex } from "./pointers.ts";
 import { signedObjectKey, type SignedObjectKey } from "./registry-keys.ts";
-import { checkRelease, manifestProblem } from "./release.ts";
+import { firstTrustedSignature, manifestProblem } from "./release.ts";
 
 export interface VerifiedManifest {
   object: StoredObject;
@@ -104,14 +104,13 @@ export async function readSignedManifest(reader: RegistryReader, trust: TrustedK
   const manifest = decodeJson(object.body, key, validateReleaseManifest);
   const own = manifestProblem(manifest, { project, version });
   if (own) throw new SignatureInvalidError(key, own);
-  const problems: string[] = [];
-  for (const keyId of trust.ids) {
-    const signatureKey = layout.releaseSignature(project, version, keyId);
-    const signature = await reader.get(signatureKey);
-    if (!signature) continue;
-    const check = checkRelease(manifest, decodeJson(signature.body, signatureKey, validateReleaseSignature), trust, { project, version });
-    if (check.ok) return { object, manifest, keyId: check.keyId };
-    problems.push(`${signatureKey}: ${check.problem}`);
-  }
-  throw new SignatureInvalidError(key, problems.length > 0 ? problems.join("; ") : `no trusted key signed it (trusted: ${trust.ids.join(", ") || "none"})`);
+  const signatures = await Promise.all(
+    trust.ids.map(async (keyId) => {
+      const signatureKey = layout.releaseSignature(project, version, keyId);
+      return { key: signatureKey, body: (await reader.get(signatureKey))?.body };
+    }),
+  );
+  const found = firstTrustedSignature(manifest, signatures, trust, { project, version });
+  if (!found.ok) throw new SignatureInvalidError(key, found.problem);
+  return { object, manifest, keyId: found.keyId };
 }
