@@ -1,8 +1,8 @@
 import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
-import { detectProject, loadConfig, type LoadedConfig } from "../src/config.ts";
+import { detectProject, loadConfig, type LoadedConfig } from "../src/project/config.ts";
 import { UsageError } from "../src/errors.ts";
-import { gitTopLevel } from "../src/git.ts";
+import { gitTopLevel } from "../src/git/repository.ts";
 import { redactUrl } from "../src/redact.ts";
 import { SigningKeyError } from "../src/signing/errors.ts";
 import type { TrustedKeys } from "../src/signing/keys.ts";

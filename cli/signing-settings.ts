@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import type { LoadedConfig } from "../src/config.ts";
+import type { LoadedConfig } from "../src/project/config.ts";
 import { ConfigError } from "../src/errors.ts";
 import { parseDuration } from "../src/duration.ts";
 import { SigningKeyError } from "../src/signing/errors.ts";

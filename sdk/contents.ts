@@ -3,9 +3,9 @@ import { decodeJson, decodeYaml, verifyPromptHash } from "../src/formats/codec.t
 import type { ReleaseManifest } from "../src/formats/types.ts";
 import { mapLimit } from "../src/concurrency.ts";
 import { validateCompiledPrompt, validateReleaseBundle, validateReleaseManifest } from "../src/formats/validate.ts";
-import { layout } from "../src/layout.ts";
-import { promptNameProblem } from "../src/names.ts";
-import type { RenderSettings } from "../src/render.ts";
+import { layout } from "../src/formats/layout.ts";
+import { promptNameProblem } from "../src/formats/names.ts";
+import type { RenderSettings } from "../src/template/render-prompt.ts";
 import type { RegistryReader } from "../src/storage/types.ts";
 import { ByteLru } from "./byte-lru.ts";
 import type { DiskCache } from "./disk-cache.ts";

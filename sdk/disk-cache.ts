@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { rename, unlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { bodyLimitOf, type BodyLimit } from "../src/layout.ts";
+import { bodyLimitOf, type BodyLimit } from "../src/formats/layout.ts";
 import { ConfinedFolder } from "../src/storage/confined-folder.ts";
 import { checkRegistryKey } from "../src/storage/key.ts";
 

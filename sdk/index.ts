@@ -2,7 +2,7 @@ export { PromptManager, type GetPromptOptions } from "./prompt-manager.ts";
 export type { PromptManagerOptions, TelemetryCallback, TelemetryOptions } from "./options.ts";
 export type { PromptReference } from "./prompt-manager.ts";
 export type { TelemetryStats } from "./telemetry/recorder.ts";
-export type { HeartbeatEvent, Metrics, MetricsEvent, ServedPrompt, TelemetryEvent, UsageEvent } from "../src/telemetry/events.ts";
+export type { HeartbeatEvent, Metrics, MetricsEvent, ServedPrompt, TelemetryEvent, UsageEvent } from "../src/formats/telemetry-events.ts";
 export { Prompt, type PromptSource } from "./prompt.ts";
 export type { CacheStrategy } from "./options.ts";
 export { DEFAULT_RENDER_LIMITS, type RenderLimits } from "../src/template/budget.ts";

@@ -1,6 +1,6 @@
 import type { CompiledPrompt, Tags } from "../src/formats/types.ts";
-import { materializePrompt, type RenderableBody, type RenderSettings } from "../src/render.ts";
-import { selectVariant } from "../src/variants.ts";
+import { materializePrompt, type RenderableBody, type RenderSettings } from "../src/template/render-prompt.ts";
+import { selectVariant } from "../src/template/variants.ts";
 import { Prompt, type PromptSource } from "./prompt.ts";
 
 /** A compiled prompt with its templates compiled once, and the Prompt objects handed out for it. */

@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import { ConfigError } from "../src/errors.ts";
 import { resolveRenderLimits, type RenderLimits, type ResolvedRenderLimits } from "../src/template/budget.ts";
-import { assertProjectId, assertVersionOrAlias } from "../src/names.ts";
+import { assertProjectId, assertVersionOrAlias } from "../src/formats/names.ts";
 import type { TrustedKeys } from "../src/signing/keys.ts";
-import type { TelemetryEvent } from "../src/telemetry/events.ts";
+import type { TelemetryEvent } from "../src/formats/telemetry-events.ts";
 import { resolveTrustedKeys } from "./trusted-keys.ts";
 
 export interface CacheStrategy {

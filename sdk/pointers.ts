@@ -1,12 +1,12 @@
 import { AliasNotFoundError, isUnavailable, PromptSyncError, VersionNotFoundError, type SourceAttempt } from "../src/errors.ts";
 import { decodeJson } from "../src/formats/codec.ts";
 import { validateAlias, validateProjectIndex } from "../src/formats/validate.ts";
-import { layout } from "../src/layout.ts";
-import { isValidAliasName } from "../src/names.ts";
+import { layout } from "../src/formats/layout.ts";
+import { isValidAliasName } from "../src/formats/names.ts";
 import { LATEST } from "../src/registry/read.ts";
 import { revalidate } from "../src/storage/conditional.ts";
 import type { RegistryReader } from "../src/storage/types.ts";
-import { compareVersions } from "../src/version.ts";
+import { compareVersions } from "../src/formats/version.ts";
 import { ContentUnavailableError } from "./contents.ts";
 import type { DiskCache } from "./disk-cache.ts";
 import type { Verifier } from "./verifier.ts";

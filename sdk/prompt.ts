@@ -1,5 +1,5 @@
 import type { ChatMessage, CompiledPrompt, PromptKind, Tags, VariableInfo } from "../src/formats/types.ts";
-import type { Rendered, RenderableBody } from "../src/render.ts";
+import type { Rendered, RenderableBody } from "../src/template/render-prompt.ts";
 
 /**
  * Where this call's prompt came from: the registry over the network, this process's memory, the disk cache, a

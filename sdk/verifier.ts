@@ -1,6 +1,6 @@
 import { SignatureInvalidError } from "../src/errors.ts";
 import type { AliasPointer, ProjectIndex, ReleaseManifest } from "../src/formats/types.ts";
-import { layout } from "../src/layout.ts";
+import { layout } from "../src/formats/layout.ts";
 import type { TrustedKeys } from "../src/signing/keys.ts";
 import { checkAlias, checkIndex } from "../src/signing/pointers.ts";
 import { firstTrustedSignature } from "../src/signing/release.ts";

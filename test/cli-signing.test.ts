@@ -5,7 +5,7 @@ import { FolderStore } from "../src/storage/folder.ts";
 import { VerifyingReader } from "../src/signing/verifying-reader.ts";
 import { TrustedKeys } from "../src/signing/keys.ts";
 import { RegistryClient } from "../src/registry/read.ts";
-import { layout } from "../src/layout.ts";
+import { layout } from "../src/formats/layout.ts";
 import { cliJson, runCli } from "./helpers/cli.ts";
 import { snapshot, writeFiles } from "./helpers/fs.ts";
 import { gitRepo } from "./helpers/git.ts";

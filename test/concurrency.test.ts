@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compilePrompts } from "../src/compiler/compile.ts";
+import { compilePrompts } from "../src/compiler/compile-prompts.ts";
 import type { CompiledPrompt } from "../src/formats/types.ts";
 import { listAliases, setAlias } from "../src/registry/aliases.ts";
 import { pushRelease } from "../src/registry/push.ts";

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { cp, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compilePrompts } from "../src/compiler/compile.ts";
+import { compilePrompts } from "../src/compiler/compile-prompts.ts";
 import type { SetDiff } from "../src/diff/compare.ts";
 import { readPromptFolder } from "../src/source/read-folder.ts";
 import { PromptManager } from "../sdk/index.ts";

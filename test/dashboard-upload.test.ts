@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { siteHeaders } from "../src/site/upload.ts";
+import { siteHeaders } from "../src/dashboard/upload.ts";
 import { cliJson } from "./helpers/cli.ts";
 import { gitRepo } from "./helpers/git.ts";
 import { awsEnv, ensureBucket, freshRegistry, publicUrl, requireS3 } from "./helpers/s3.ts";

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { cp, readdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setCanary } from "../src/registry/canary.ts";
+import { setCanary } from "../src/registry/canary-rollout.ts";
 import { FolderStore } from "../src/storage/folder.ts";
 import { collectErrors, requireChromium, screenshot } from "./helpers/browser.ts";
 import { cliJson } from "./helpers/cli.ts";

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compilePrompts } from "../src/compiler/compile.ts";
+import { compilePrompts } from "../src/compiler/compile-prompts.ts";
 import { comparePromptSets, type SetDiff } from "../src/diff/compare.ts";
 import { formatText } from "../src/diff/format.ts";
 import { PromptManager } from "../sdk/index.ts";

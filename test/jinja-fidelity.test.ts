@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
-import { checkTemplate, compileTemplate } from "../src/template/compile.ts";
+import { checkTemplate, compileTemplate } from "../src/template/compile-template.ts";
 import { requireComponent } from "./helpers/requirements.ts";
 
 /**

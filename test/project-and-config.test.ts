@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { detectProject, loadConfig } from "../src/config.ts";
-import { gitInfo } from "../src/git.ts";
+import { detectProject, loadConfig } from "../src/project/config.ts";
+import { gitInfo } from "../src/git/repository.ts";
 import { cliJson, runCli } from "./helpers/cli.ts";
 import { tempDir, writeFiles } from "./helpers/fs.ts";
 import { git, gitRepo } from "./helpers/git.ts";

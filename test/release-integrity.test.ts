@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compilePrompts } from "../src/compiler/compile.ts";
+import { compilePrompts } from "../src/compiler/compile-prompts.ts";
 import { encodeYaml } from "../src/formats/codec.ts";
 import type { CompiledPrompt } from "../src/formats/types.ts";
 import { pushRelease } from "../src/registry/push.ts";

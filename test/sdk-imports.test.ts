@@ -59,7 +59,7 @@ describe("importing the SDK (the built package entry, `import … from \"prompts
     const dir = await gitRepo({ "prompts/greeting.txt": "Hi {{ name }}\n" });
     const { afterImport, afterGetPrompt } = trace("promptsync", { cwd: dir });
     expect(afterImport.filter((u) => u.includes("/compiler/"))).toEqual([]);
-    expect(afterGetPrompt!.some((u) => u.endsWith("/dist/src/compiler/compile.js"))).toBe(true);
+    expect(afterGetPrompt!.some((u) => u.endsWith("/dist/src/compiler/compile-prompts.js"))).toBe(true);
     expect([...packagesIn(afterGetPrompt!)].filter((p) => p === "ajv")).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compilePrompts } from "../src/compiler/compile.ts";
+import { compilePrompts } from "../src/compiler/compile-prompts.ts";
 import { pushRelease } from "../src/registry/push.ts";
 import { FolderStore } from "../src/storage/folder.ts";
 import { PromptManager, PromptUnavailableError } from "../sdk/index.ts";

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CACHE_CONTROL } from "../src/layout.ts";
+import { CACHE_CONTROL } from "../src/formats/layout.ts";
 import { PromptManager } from "../sdk/index.ts";
 import { CLI, cliJson } from "./helpers/cli.ts";
 import { tempDir, writeFiles } from "./helpers/fs.ts";

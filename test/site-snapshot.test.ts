@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { setCanary } from "../src/registry/canary.ts";
-import { snapshotRegistry } from "../src/site/snapshot.ts";
+import { setCanary } from "../src/registry/canary-rollout.ts";
+import { snapshotRegistry } from "../src/dashboard/snapshot.ts";
 import { FolderStore } from "../src/storage/folder.ts";
 import { cliJson } from "./helpers/cli.ts";
 import { writeFiles } from "./helpers/fs.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compilePrompts } from "../src/compiler/compile.ts";
+import { compilePrompts } from "../src/compiler/compile-prompts.ts";
 
 function diagnostics(files: Record<string, string>) {
   const result = compilePrompts(Object.entries(files).map(([path, text]) => ({ path, text })));

@@ -1,6 +1,6 @@
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
-import { headersFor } from "../src/layout.ts";
+import { headersFor } from "../src/formats/layout.ts";
 import { S3Store } from "../src/storage/s3.ts";
 import { awsEnv, ensureBucket, freshRegistry, rawClient, requireS3, type TestS3 } from "./helpers/s3.ts";
 import { storageContract } from "./helpers/storage-contract.ts";

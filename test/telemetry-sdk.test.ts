@@ -2,7 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { packageVersion } from "../src/package-info.ts";
-import type { HeartbeatEvent, TelemetryEvent } from "../src/telemetry/events.ts";
+import type { HeartbeatEvent, TelemetryEvent } from "../src/formats/telemetry-events.ts";
 import { COMMIT_VARIABLES, detectAppCommit, detectAppName } from "../sdk/telemetry/app-info.ts";
 import { PromptManager } from "../sdk/index.ts";
 import { FolderStore } from "../src/storage/folder.ts";

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import type { TelemetryEvent } from "../src/telemetry/events.ts";
+import type { TelemetryEvent } from "../src/formats/telemetry-events.ts";
 import { PromptManager } from "../sdk/index.ts";
 import { twoCommitApp } from "./helpers/telemetry.ts";
 

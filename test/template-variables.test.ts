@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkTemplate } from "../src/template/compile.ts";
+import { checkTemplate } from "../src/template/compile-template.ts";
 
 const vars = (template: string) => checkTemplate(template).variables.map((v) => (v.required ? v.name : `${v.name}?`));
 

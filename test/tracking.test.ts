@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Metadata } from "openai/resources/shared";
 import { describe, expect, it } from "vitest";
-import { setCanary } from "../src/registry/canary.ts";
+import { setCanary } from "../src/registry/canary-rollout.ts";
 import { FolderStore } from "../src/storage/folder.ts";
 import { PromptManager } from "../sdk/index.ts";
 import { cliJson } from "./helpers/cli.ts";

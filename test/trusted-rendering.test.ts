@@ -2,7 +2,7 @@ import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { compileTemplate } from "../src/template/compile.ts";
+import { compileTemplate } from "../src/template/compile-template.ts";
 import { RenderFault } from "../src/template/fault.ts";
 import { PromptManager } from "../sdk/index.ts";
 import { runCli } from "./helpers/cli.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Tags } from "../src/formats/types.ts";
-import { localeFallbacks, selectVariant } from "../src/variants.ts";
+import { localeFallbacks, selectVariant } from "../src/template/variants.ts";
 
 const variants: { id: string; tags: Tags }[] = [
   { id: "en", tags: { locale: "en" } },

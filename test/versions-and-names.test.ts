@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isValidAliasName, promptNameProblem, toProjectId } from "../src/names.ts";
-import { compareVersions, nextVersion, normalizeVersion } from "../src/version.ts";
+import { isValidAliasName, promptNameProblem, toProjectId } from "../src/formats/names.ts";
+import { compareVersions, nextVersion, normalizeVersion } from "../src/formats/version.ts";
 
 describe("versions", () => {
   it("normalises and orders like semver", () => {

@@ -3,7 +3,7 @@ import { AliasNotFoundError, UsageError } from "../../src/errors.ts";
 import { RegistryClient } from "../../src/registry/read.ts";
 import { refreshSignatures } from "../../src/registry/signing.ts";
 import { printAliasHistory } from "./canary.ts";
-import { gitInfo } from "../../src/git.ts";
+import { gitInfo } from "../../src/git/repository.ts";
 import { deleteAlias, listAliases, setAlias } from "../../src/registry/aliases.ts";
 import { resolveContext, type GlobalOptions } from "../context.ts";
 import { withGlobalOptions, withWriteOptions } from "../global-options.ts";

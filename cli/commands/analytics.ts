@@ -6,7 +6,7 @@ import { MAX_SUMMARY_BYTES } from "../../src/analytics/summary-size.ts";
 import { parseDuration } from "../../src/duration.ts";
 import { UsageError } from "../../src/errors.ts";
 import { forgetClients } from "../../src/status/clients.ts";
-import { normalizeVersion } from "../../src/version.ts";
+import { normalizeVersion } from "../../src/formats/version.ts";
 import { resolveContext, type GlobalOptions } from "../context.ts";
 import { withGlobalOptions, withTelemetryOption, withUnsafeStoreOption } from "../global-options.ts";
 import { print, printJson, table } from "../output.ts";

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import { AliasNotFoundError, PromptSyncError } from "../../src/errors.ts";
 import type { AliasPointer } from "../../src/formats/types.ts";
-import { gitInfo } from "../../src/git.ts";
-import { abortCanary, promoteCanary, setCanary, type CanaryRequest } from "../../src/registry/canary.ts";
+import { gitInfo } from "../../src/git/repository.ts";
+import { abortCanary, promoteCanary, setCanary, type CanaryRequest } from "../../src/registry/canary-rollout.ts";
 import { listAliases } from "../../src/registry/aliases.ts";
 import { RegistryClient } from "../../src/registry/read.ts";
 import { resolveContext, type CliContext, type GlobalOptions } from "../context.ts";

@@ -3,7 +3,7 @@ import { comparePromptSets } from "../../src/diff/compare.ts";
 import { formatDiff, type DiffFormat } from "../../src/diff/format.ts";
 import { diffSides, loadPromptSet, type PromptSetContext } from "../../src/diff/sources.ts";
 import { PromptNotFoundError, UsageError } from "../../src/errors.ts";
-import { isVersion } from "../../src/version.ts";
+import { isVersion } from "../../src/formats/version.ts";
 import { resolveContext, type CliContext, type GlobalOptions } from "../context.ts";
 import { withGlobalOptions, withTrustOption } from "../global-options.ts";
 import { collect } from "../parse-options.ts";

@@ -1,8 +1,8 @@
 import { basename } from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../../src/errors.ts";
-import { initProject } from "../../src/init.ts";
-import { toProjectId } from "../../src/names.ts";
+import { initProject } from "../../src/project/init.ts";
+import { toProjectId } from "../../src/formats/names.ts";
 import { resolveContext, type CliContext, type GlobalOptions } from "../context.ts";
 import { withGlobalOptions } from "../global-options.ts";
 import { print, printJson } from "../output.ts";

@@ -1,10 +1,10 @@
 import type { Command } from "commander";
 import { compileFolder } from "../../src/compiler/folder.ts";
 import { UsageError } from "../../src/errors.ts";
-import { gitInfo } from "../../src/git.ts";
+import { gitInfo } from "../../src/git/repository.ts";
 import { pushRelease } from "../../src/registry/push.ts";
 import { setAlias } from "../../src/registry/aliases.ts";
-import type { Bump } from "../../src/version.ts";
+import type { Bump } from "../../src/formats/version.ts";
 import { resolveContext, type GlobalOptions } from "../context.ts";
 import { print, printJson } from "../output.ts";
 import { progressBar } from "../progress.ts";

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
-import { configRenderLimits } from "../../src/config.ts";
-import { materializePrompt } from "../../src/render.ts";
-import { selectVariant } from "../../src/variants.ts";
+import { configRenderLimits } from "../../src/project/config.ts";
+import { materializePrompt } from "../../src/template/render-prompt.ts";
+import { selectVariant } from "../../src/template/variants.ts";
 import { resolveContext } from "../context.ts";
 import { loadPrompt } from "../load-prompt.ts";
 import { print, printJson } from "../output.ts";

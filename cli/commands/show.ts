@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { CompiledPrompt, CompiledVariant } from "../../src/formats/types.ts";
-import { selectVariant } from "../../src/variants.ts";
+import { selectVariant } from "../../src/template/variants.ts";
 import { resolveContext, type GlobalOptions } from "../context.ts";
 import { withGlobalOptions, withTrustOption } from "../global-options.ts";
 import { loadPrompt } from "../load-prompt.ts";

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { LangfuseClient } from "@langfuse/client";
 import { Client, configureGlobalPromptCache } from "langsmith";
-import { compilePrompts } from "../../src/compiler/compile.ts";
+import { compilePrompts } from "../../src/compiler/compile-prompts.ts";
 import { setAlias } from "../../src/registry/aliases.ts";
 import { pushRelease } from "../../src/registry/push.ts";
 import { originHandler } from "../../src/serve/origin.ts";

@@ -1,5 +1,5 @@
 // How fast the render budget stops the templates that used to hang an app or take gigabytes.
-import { compileTemplate } from "../../src/template/compile.ts";
+import { compileTemplate } from "../../src/template/compile-template.ts";
 import { RenderFault } from "../../src/template/fault.ts";
 
 const CASES: Record<string, string> = {

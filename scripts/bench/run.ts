@@ -3,7 +3,7 @@ import { cp, mkdtemp, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { compilePrompts } from "../../src/compiler/compile.ts";
+import { compilePrompts } from "../../src/compiler/compile-prompts.ts";
 import { pushRelease } from "../../src/registry/push.ts";
 import { readPromptFolder } from "../../src/source/read-folder.ts";
 import { FolderStore } from "../../src/storage/folder.ts";

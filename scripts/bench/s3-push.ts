@@ -2,7 +2,7 @@
 // create-only PUTs of the same sizes with @aws-sdk/client-s3 at concurrency 16, in alternation in one run.
 import { randomUUID } from "node:crypto";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { compilePrompts } from "../../src/compiler/compile.ts";
+import { compilePrompts } from "../../src/compiler/compile-prompts.ts";
 import { mapLimit } from "../../src/concurrency.ts";
 import type { CompiledPrompt } from "../../src/formats/types.ts";
 import { pushRelease } from "../../src/registry/push.ts";

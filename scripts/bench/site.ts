@@ -3,9 +3,9 @@
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { compilePrompts } from "../../src/compiler/compile.ts";
+import { compilePrompts } from "../../src/compiler/compile-prompts.ts";
 import { pushRelease } from "../../src/registry/push.ts";
-import { buildSite } from "../../src/site/build.ts";
+import { buildSite } from "../../src/dashboard/build.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
 
 const PROMPTS = 500;

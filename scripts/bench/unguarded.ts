@@ -2,7 +2,7 @@
 // (Jinja compatibility, PromptSync's Jinja filters) with no guard and no budget, as the floor the guard is measured on.
 import nunjucks from "nunjucks";
 import { jinjaFilters } from "../../src/template/filters.ts";
-import { toJinjaSource } from "../../src/template/compile.ts";
+import { toJinjaSource } from "../../src/template/compile-template.ts";
 
 export function unguardedTemplate(source: string): { render(values: Record<string, unknown>): string } {
   const env = new nunjucks.Environment([], { autoescape: false, throwOnUndefined: true });

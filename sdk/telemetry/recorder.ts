@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { ConfigError, PromptSyncError } from "../../src/errors.ts";
-import type { HeartbeatEvent, Metrics, MetricsEvent, ServedPrompt, TelemetryEvent, UsageEvent } from "../../src/telemetry/events.ts";
+import type { HeartbeatEvent, Metrics, MetricsEvent, ServedPrompt, TelemetryEvent, UsageEvent } from "../../src/formats/telemetry-events.ts";
 import { checkMetrics } from "../../src/telemetry/metrics.ts";
 import type { ResolvedTelemetry } from "../options.ts";
 import type { Prompt } from "../prompt.ts";

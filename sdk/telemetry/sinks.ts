@@ -1,8 +1,8 @@
 import { encodeJsonLine } from "../../src/formats/codec.ts";
-import { headersFor, telemetryLayout } from "../../src/layout.ts";
+import { headersFor, telemetryLayout } from "../../src/formats/layout.ts";
 import type { RegistryStore } from "../../src/storage/types.ts";
 import { batchKey, encodeBatch, toNdjson } from "../../src/telemetry/batch.ts";
-import type { HeartbeatEvent, TelemetryEvent } from "../../src/telemetry/events.ts";
+import type { HeartbeatEvent, TelemetryEvent } from "../../src/formats/telemetry-events.ts";
 import type { TelemetryCallback } from "../options.ts";
 
 /**

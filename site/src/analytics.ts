@@ -1,6 +1,6 @@
 import { sinceDay } from "../../src/analytics/query.ts";
 import type { AnalyticsSummaryRow } from "../../src/formats/types.ts";
-import { compareVersions } from "../../src/version.ts";
+import { compareVersions } from "../../src/formats/version.ts";
 
 /** How far back the per-day charts go; the tables cover every day, as `promptsync analytics` does. */
 export const CHART_DAYS = 30;

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import type { SiteData } from "../../src/site/snapshot.ts";
+import type { SiteData } from "../../src/dashboard/snapshot.ts";
 
-export type { SiteSignature } from "../../src/site/snapshot.ts";
+export type { SiteSignature } from "../../src/dashboard/snapshot.ts";
 
 /** The registry snapshot `promptsync site build` wrote before starting Astro: pages never call the registry. */
 export function siteData(): SiteData {

@@ -1,5 +1,5 @@
 import type { AnalyticsSummaryRow } from "../formats/types.ts";
-import type { MetricsEvent, TelemetryEvent, UsageEvent } from "../telemetry/events.ts";
+import type { MetricsEvent, TelemetryEvent, UsageEvent } from "../formats/telemetry-events.ts";
 import { validateTelemetryEvent } from "../formats/validate.ts";
 import { addHistogram, record, toHistogram, type HistogramCounts } from "./histogram.ts";
 import { isPlainEvent } from "./plain-event.ts";

@@ -4,7 +4,7 @@ import { InvalidBundleError, PromptSyncError } from "../errors.ts";
 import { decodeJson, encodeJsonLine } from "../formats/codec.ts";
 import type { AnalyticsState, AnalyticsSummary } from "../formats/types.ts";
 import { validateAnalyticsState, validateAnalyticsSummary, type Validation } from "../formats/validate.ts";
-import { headersFor, partitionOf, telemetryLayout } from "../layout.ts";
+import { headersFor, partitionOf, telemetryLayout } from "../formats/layout.ts";
 import type { RegistryStore, StoredObject } from "../storage/types.ts";
 import { decodeBatch } from "../telemetry/batch.ts";
 import { Aggregator, MALFORMED_SAMPLES, type AggregateCounts, type MalformedLine } from "./aggregate.ts";

@@ -1,4 +1,4 @@
-import { MAX_LATENCY_MS, MAX_METRIC_MAGNITUDE, MAX_METRIC_NAME, MAX_METRICS, type MetricsEvent, type UsageEvent } from "../telemetry/events.ts";
+import { MAX_LATENCY_MS, MAX_METRIC_MAGNITUDE, MAX_METRIC_NAME, MAX_METRICS, type MetricsEvent, type UsageEvent } from "../formats/telemetry-events.ts";
 
 // The patterns and bounds of schemas/telemetry-event.schema.json.
 const TIME = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?Z$/;

@@ -1,5 +1,5 @@
 import type { AnalyticsState, AnalyticsSummaryRow } from "../formats/types.ts";
-import { telemetryLayout } from "../layout.ts";
+import { telemetryLayout } from "../formats/layout.ts";
 import type { RegistryReader } from "../storage/types.ts";
 import { parseState, readSummary, summaryKeyOf } from "./build.ts";
 import { compareRows } from "./aggregate.ts";

@@ -1,6 +1,6 @@
 import { RegistryClient } from "../registry/read.ts";
 import type { RegistryReader } from "../storage/types.ts";
-import type { ServedPrompt } from "../telemetry/events.ts";
+import type { ServedPrompt } from "../formats/telemetry-events.ts";
 
 /**
  * The summary that counts events of prompts the registry does not have. `_` cannot start a prompt name, so it never

@@ -1,7 +1,7 @@
 import { CompileError } from "../errors.ts";
 import type { CompiledPrompt } from "../formats/types.ts";
 import { readPromptFolder } from "../source/read-folder.ts";
-import { compilePrompts } from "./compile.ts";
+import { compilePrompts } from "./compile-prompts.ts";
 
 /** Reads and compiles a prompts folder; throws a CompileError listing every problem. */
 export async function compileFolder(dir: string): Promise<CompiledPrompt[]> {

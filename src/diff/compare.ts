@@ -1,5 +1,5 @@
 import { structuredPatch } from "diff";
-import { canonicalJson } from "../canonical.ts";
+import { canonicalJson } from "../formats/canonical.ts";
 import type { ChatMessage, CompiledPrompt, CompiledVariant } from "../formats/types.ts";
 
 /** A unified-diff hunk of one template. */

@@ -1,8 +1,8 @@
 import { CompileError, UsageError } from "../errors.ts";
 import { compileFolder } from "../compiler/folder.ts";
-import { compilePrompts } from "../compiler/compile.ts";
+import { compilePrompts } from "../compiler/compile-prompts.ts";
 import type { CompiledPrompt } from "../formats/types.ts";
-import { promptFilesAtCommit, resolveCommit } from "../git-files.ts";
+import { promptFilesAtCommit, resolveCommit } from "../git/files-at-commit.ts";
 import { RegistryClient } from "../registry/read.ts";
 import type { RegistryReader } from "../storage/types.ts";
 

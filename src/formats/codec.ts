@@ -1,5 +1,5 @@
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { contentHash, sortKeys } from "../canonical.ts";
+import { contentHash, sortKeys } from "./canonical.ts";
 import { InvalidBundleError } from "../errors.ts";
 import type { CompiledPrompt, CompiledVariant, CompiledVariantFile } from "./types.ts";
 import { describeIssues, type Validation } from "./validate.ts";

@@ -1,4 +1,4 @@
-import { canonicalJson, sha256 } from "../canonical.ts";
+import { canonicalJson, sha256 } from "./canonical.ts";
 
 /** What a release is: sha256 of its prompts' names and content hashes, sorted by name. The manifest records it. */
 export function releaseHash(prompts: readonly { name: string; hash: string }[]): string {

@@ -1,6 +1,6 @@
 import type { ErrorObject } from "ajv";
 import * as generated from "../generated/validators.ts";
-import type { TelemetryEvent } from "../telemetry/events.ts";
+import type { TelemetryEvent } from "./telemetry-events.ts";
 import type {
   AliasPointer,
   AnalyticsState,

@@ -1,10 +1,10 @@
 import { AliasNotFoundError, PromptSyncError } from "../errors.ts";
 import type { AliasPointer, GitInfo } from "../formats/types.ts";
-import { layout } from "../layout.ts";
-import { isValidAliasName } from "../names.ts";
+import { layout } from "../formats/layout.ts";
+import { isValidAliasName } from "../formats/names.ts";
 import type { RegistryStore } from "../storage/types.ts";
 import type { SigningSettings } from "../signing/pointers.ts";
-import { isVersion } from "../version.ts";
+import { isVersion } from "../formats/version.ts";
 import { RegistryClient } from "./read.ts";
 import { changeAlias, writeAlias } from "./write.ts";
 

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { rename, rm } from "node:fs/promises";
 import { mapLimit } from "../concurrency.ts";
-import { headersFor, layout } from "../layout.ts";
+import { headersFor, layout } from "../formats/layout.ts";
 import { VerifyingReader } from "../signing/verifying-reader.ts";
 import { FolderStore } from "../storage/folder.ts";
 import type { RegistryReader, RegistryStore } from "../storage/types.ts";

@@ -12,13 +12,13 @@ import type {
   ReleaseClaim,
   ReleaseManifest,
 } from "../formats/types.ts";
-import { interfaceOf } from "../validate/compatibility.ts";
+import { interfaceOf } from "../formats/commit-interface.ts";
 import { validatePromptMetadata, validateReleaseClaim, validateReleaseManifest } from "../formats/validate.ts";
-import { headersFor, layout, versionFromKey } from "../layout.ts";
+import { headersFor, layout, versionFromKey } from "../formats/layout.ts";
 import type { SigningSettings } from "../signing/pointers.ts";
 import { updatePointer } from "../storage/pointer.ts";
 import type { RegistryStore } from "../storage/types.ts";
-import { compareVersions, nextVersion, normalizeVersion, type Bump } from "../version.ts";
+import { compareVersions, nextVersion, normalizeVersion, type Bump } from "../formats/version.ts";
 import { RegistryClient } from "./read.ts";
 import { signReleaseOnce } from "./signing.ts";
 import { addVersionToIndex, updateIndex } from "./write.ts";

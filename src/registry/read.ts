@@ -3,10 +3,10 @@ import { AliasNotFoundError, InvalidBundleError, PromptNotFoundError, VersionNot
 import { decodeJson, decodeYaml, verifyPromptHash } from "../formats/codec.ts";
 import type { AliasPointer, CommitInterface, CompiledPrompt, ProjectIndex, ReleaseManifest } from "../formats/types.ts";
 import { validateAlias, validateCommitInterface, validateCompiledPrompt, validateProjectIndex, validateReleaseBundle, validateReleaseManifest } from "../formats/validate.ts";
-import { layout } from "../layout.ts";
-import { isValidAliasName } from "../names.ts";
+import { layout } from "../formats/layout.ts";
+import { isValidAliasName } from "../formats/names.ts";
 import type { RegistryReader } from "../storage/types.ts";
-import { compareVersions, isVersion, normalizeVersion } from "../version.ts";
+import { compareVersions, isVersion, normalizeVersion } from "../formats/version.ts";
 
 /** `latest`: the newest version, whatever its aliases. */
 export const LATEST = "latest";

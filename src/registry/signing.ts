@@ -1,7 +1,7 @@
 import { decodeJson, encodeJson } from "../formats/codec.ts";
 import type { AliasPointer, ReleaseManifest } from "../formats/types.ts";
 import { validateAlias, validateReleaseManifest, validateReleaseSignature } from "../formats/validate.ts";
-import { headersFor, layout, versionFromKey } from "../layout.ts";
+import { headersFor, layout, versionFromKey } from "../formats/layout.ts";
 import type { Signer } from "../signing/keys.ts";
 import { sealAlias, type SigningSettings } from "../signing/pointers.ts";
 import { signRelease } from "../signing/release.ts";

@@ -1,11 +1,11 @@
-import { layout } from "../layout.ts";
+import { layout } from "../formats/layout.ts";
 import { encodeJson, decodeJson } from "../formats/codec.ts";
 import type { AliasAction, AliasHistoryEntry, AliasPointer, CanaryState, GitInfo, ProjectIndex, ProjectIndexVersion } from "../formats/types.ts";
 import { validateAlias, validateProjectIndex } from "../formats/validate.ts";
 import { sealAlias, sealIndex, type SigningSettings } from "../signing/pointers.ts";
 import { updatePointer } from "../storage/pointer.ts";
 import type { RegistryStore } from "../storage/types.ts";
-import { compareVersions } from "../version.ts";
+import { compareVersions } from "../formats/version.ts";
 
 /** Shared by push and alias: the pointer writes, each a compare-and-swap. */
 

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { InvalidNameError, NetworkError, PromptSyncError } from "../errors.ts";
-import { headersFor } from "../layout.ts";
+import { headersFor } from "../formats/layout.ts";
 import { registryKeyProblem } from "../storage/key.ts";
 import type { RegistryReader } from "../storage/types.ts";
 

@@ -1,4 +1,4 @@
-import { contentHash } from "../canonical.ts";
+import { contentHash } from "../formats/canonical.ts";
 import { decodeJson, decodeYaml, verifyPromptHash } from "../formats/codec.ts";
 import type { CompiledPrompt, ReleaseManifest } from "../formats/types.ts";
 import { validateCompiledPrompt, validateCompiledVariant, validateReleaseBundle } from "../formats/validate.ts";

@@ -1,4 +1,4 @@
-import { canonicalJson, sha256 } from "../canonical.ts";
+import { canonicalJson, sha256 } from "../formats/canonical.ts";
 import type { Signer, TrustedKeys } from "./keys.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { decodeJson } from "../formats/codec.ts";
 import type { AliasPointer, ReleaseManifest } from "../formats/types.ts";
 import { validateAlias, validateProjectIndex, validateReleaseManifest } from "../formats/validate.ts";
-import { layout } from "../layout.ts";
+import { layout } from "../formats/layout.ts";
 import type { RegistryReader, RegistryStore, StoredObject } from "../storage/types.ts";
 import { bundleProblem, promptProblem, variantProblem } from "./content-checks.ts";
 import { SignatureInvalidError } from "../errors.ts";

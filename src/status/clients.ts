@@ -2,11 +2,12 @@ import { mapLimit } from "../concurrency.ts";
 import { InvalidBundleError, VersionNotFoundError } from "../errors.ts";
 import type { CompiledPrompt, CommitInterface } from "../formats/types.ts";
 import { validateTelemetryEvent } from "../formats/validate.ts";
-import { telemetryLayout } from "../layout.ts";
+import { telemetryLayout } from "../formats/layout.ts";
 import { RegistryClient } from "../registry/read.ts";
 import type { RegistryReader, RegistryStore, StoredObject } from "../storage/types.ts";
-import type { HeartbeatEvent, ServedPrompt } from "../telemetry/events.ts";
-import { checkCompatibility, interfaceOf } from "../validate/compatibility.ts";
+import type { HeartbeatEvent, ServedPrompt } from "../formats/telemetry-events.ts";
+import { interfaceOf } from "../formats/commit-interface.ts";
+import { checkCompatibility } from "../validate/compatibility.ts";
 
 export type ClientCompatibility = "compatible" | "warning" | "incompatible" | "unknown";
 

@@ -1,5 +1,5 @@
 import { InvalidBundleError } from "../errors.ts";
-import { bodyLimitOf, formatBytes, type BodyLimit } from "../layout.ts";
+import { bodyLimitOf, formatBytes, type BodyLimit } from "../formats/layout.ts";
 
 /**
  * An object over its kind's limit (layout.ts, BODY_LIMITS). INVALID_BUNDLE: the object is what is wrong, not the

@@ -2,7 +2,7 @@ import { constants } from "node:fs";
 import { mkdir, open, realpath, type FileHandle } from "node:fs/promises";
 import { dirname, sep } from "node:path";
 import { InvalidBundleError } from "../errors.ts";
-import type { BodyLimit } from "../layout.ts";
+import type { BodyLimit } from "../formats/layout.ts";
 import { tooLarge } from "./body-limit.ts";
 
 /**

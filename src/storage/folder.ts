@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { link, open, readdir, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { InvalidNameError, PromptSyncError } from "../errors.ts";
-import { bodyLimitOf } from "../layout.ts";
+import { bodyLimitOf } from "../formats/layout.ts";
 import { ConfinedFolder, ifMissing } from "./confined-folder.ts";
 import { checkRegistryKey, checkRegistryPrefix, registryKeyProblem } from "./key.ts";
 import type { RegistryStore, StoredObject, SwapResult } from "./types.ts";

@@ -1,5 +1,5 @@
 import { InvalidBundleError, NetworkError } from "../errors.ts";
-import { bodyLimitOf } from "../layout.ts";
+import { bodyLimitOf } from "../formats/layout.ts";
 import { readBounded, tooLarge } from "./body-limit.ts";
 import { checkRegistryKey } from "./key.ts";
 import type { Revalidation } from "./conditional.ts";

@@ -1,5 +1,5 @@
 import { InvalidNameError } from "../errors.ts";
-import { shown } from "../names.ts";
+import { shown } from "../formats/names.ts";
 
 /** S3's limit on a key; no registry key comes near it. */
 const MAX_KEY_BYTES = 1024;

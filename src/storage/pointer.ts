@@ -1,5 +1,5 @@
 import { PromptSyncError } from "../errors.ts";
-import { headersFor } from "../layout.ts";
+import { headersFor } from "../formats/layout.ts";
 import type { RegistryStore } from "./types.ts";
 
 export interface PointerUpdate<T> {

@@ -11,7 +11,7 @@ import {
 import { InvalidBundleError, NetworkError, PromptSyncError } from "../errors.ts";
 import { resolveS3Settings, s3Key, type S3Location, type S3Settings, type S3StoreOptions } from "./s3-settings.ts";
 import { describeS3Error, isConditionFailure, isMissing, statusOf } from "./s3-errors.ts";
-import { bodyLimitOf } from "../layout.ts";
+import { bodyLimitOf } from "../formats/layout.ts";
 import { readBounded, tooLarge } from "./body-limit.ts";
 import { checkRegistryKey, checkRegistryPrefix, registryKeyProblem } from "./key.ts";
 import type { RegistryStore, StoredObject, SwapResult, WriteOptions } from "./types.ts";

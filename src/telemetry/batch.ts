@@ -2,8 +2,8 @@ import { isUtf8 } from "node:buffer";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { gunzipSync, gzip } from "node:zlib";
-import { partitionOf, telemetryLayout } from "../layout.ts";
-import type { TelemetryEvent } from "./events.ts";
+import { partitionOf, telemetryLayout } from "../formats/layout.ts";
+import type { TelemetryEvent } from "../formats/telemetry-events.ts";
 
 const gzipAsync = promisify(gzip);
 

@@ -1,5 +1,5 @@
 import { PromptSyncError } from "../errors.ts";
-import { MAX_LATENCY_MS, MAX_METRIC_MAGNITUDE, MAX_METRIC_NAME, MAX_METRICS, type Metrics } from "./events.ts";
+import { MAX_LATENCY_MS, MAX_METRIC_MAGNITUDE, MAX_METRIC_NAME, MAX_METRICS, type Metrics } from "../formats/telemetry-events.ts";
 
 /** reportMetrics' argument as the event schema takes it; a USAGE error naming the metric otherwise. */
 export function checkMetrics(metrics: Metrics): void {

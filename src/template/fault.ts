@@ -1,5 +1,5 @@
 /**
- * A render stopped by the guard or the budget, or failed inside the template. src/render.ts turns it into the
+ * A render stopped by the guard or the budget, or failed inside the template. src/template/render-prompt.ts turns it into the
  * PromptSync error of its kind (UnsafeTemplateError, RenderLimitError, RenderError) with the prompt's name.
  */
 export class RenderFault extends Error {

@@ -1,8 +1,5 @@
-import { canonicalJson } from "../canonical.ts";
-import type { CommitInterface, CompiledPrompt } from "../formats/types.ts";
-
-/** What code written against one prompt set needs from another: its interface. */
-export type PromptInterface = CommitInterface["prompts"][number];
+import { canonicalJson } from "../formats/canonical.ts";
+import type { PromptInterface } from "../formats/commit-interface.ts";
 
 export interface CompatibilityFinding {
   prompt: string;
@@ -13,16 +10,6 @@ export interface CompatibilityFinding {
 export interface CompatibilityReport {
   compatible: boolean;
   findings: CompatibilityFinding[];
-}
-
-export function interfaceOf(prompt: CompiledPrompt): PromptInterface {
-  return {
-    name: prompt.name,
-    kind: prompt.kind,
-    variables: prompt.variables,
-    variantTags: prompt.variants.map((v) => v.tags),
-    ...(prompt.inputs && { inputs: prompt.inputs }),
-  };
 }
 
 /**

@@ -1,10 +1,10 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { compilePrompts } from "../../src/compiler/compile.ts";
+import { compilePrompts } from "../../src/compiler/compile-prompts.ts";
 import { encodeJson, encodeYaml } from "../../src/formats/codec.ts";
 import { releaseHashOfManifest } from "../../src/formats/release-hash.ts";
 import type { CompiledPrompt, ReleaseManifest } from "../../src/formats/types.ts";
-import { layout } from "../../src/layout.ts";
+import { layout } from "../../src/formats/layout.ts";
 import { setAlias } from "../../src/registry/aliases.ts";
 import { pushRelease } from "../../src/registry/push.ts";
 import { generateSigningKeys, signerFromPem, type SigningKeyPair } from "../../src/signing/keys.ts";

@@ -1,7 +1,7 @@
-import { compilePrompts } from "../../src/compiler/compile.ts";
+import { compilePrompts } from "../../src/compiler/compile-prompts.ts";
 import { encodeJson } from "../../src/formats/codec.ts";
 import type { CompiledPrompt } from "../../src/formats/types.ts";
-import { headersFor, layout } from "../../src/layout.ts";
+import { headersFor, layout } from "../../src/formats/layout.ts";
 import { setAlias } from "../../src/registry/aliases.ts";
 import { pushRelease } from "../../src/registry/push.ts";
 import { RegistryClient } from "../../src/registry/read.ts";

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { contentHash } from "../../src/canonical.ts";
+import { contentHash } from "../../src/formats/canonical.ts";
 
 /**
  * What an attacker with write access to a folder registry does without the CLI: rewrites a compiled prompt's

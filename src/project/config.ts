@@ -1,12 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { ConfigError } from "./errors.ts";
-import type { ConfigFile } from "./formats/types.ts";
-import { describeIssues, validateConfig } from "./formats/validate.ts";
-import { gitRemoteRepositoryName, gitTopLevel } from "./git.ts";
-import { isValidProjectId, toProjectId } from "./names.ts";
-import { resolveRenderLimits, type ResolvedRenderLimits } from "./template/budget.ts";
+import { ConfigError } from "../errors.ts";
+import type { ConfigFile } from "../formats/types.ts";
+import { describeIssues, validateConfig } from "../formats/validate.ts";
+import { gitRemoteRepositoryName, gitTopLevel } from "../git/repository.ts";
+import { isValidProjectId, toProjectId } from "../formats/names.ts";
+import { resolveRenderLimits, type ResolvedRenderLimits } from "../template/budget.ts";
 
 export const CONFIG_FILES = ["promptsync.config.yaml", "promptsync.config.yml"];
 

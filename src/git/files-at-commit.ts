@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
 import { relative, sep } from "node:path";
-import { PromptSyncError } from "./errors.ts";
-import { git, gitTopLevel } from "./git.ts";
-import { sourceFormat } from "./source/parse.ts";
-import type { SourceFile } from "./source/types.ts";
+import { PromptSyncError } from "../errors.ts";
+import { git, gitTopLevel } from "./repository.ts";
+import { sourceFormat } from "../source/parse.ts";
+import type { SourceFile } from "../source/types.ts";
 
 /** The full SHA of `commit` (a short SHA, a branch, a tag); a clear error when it is not a commit. */
 export async function resolveCommit(cwd: string, commit: string): Promise<{ sha: string; top: string }> {

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import type { GitInfo } from "./formats/types.ts";
+import type { GitInfo } from "../formats/types.ts";
 
 const exec = promisify(execFile);
 

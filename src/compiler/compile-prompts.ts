@@ -1,10 +1,10 @@
-import { contentHash, canonicalJson } from "../canonical.ts";
+import { contentHash, canonicalJson } from "../formats/canonical.ts";
 import { sortDiagnostics, type Diagnostic } from "../diagnostics.ts";
 import type { ChatMessage, CompiledPrompt, CompiledVariant, PromptKind, Tags, VariableInfo } from "../formats/types.ts";
-import { promptNameProblem } from "../names.ts";
+import { promptNameProblem } from "../formats/names.ts";
 import { parseSource, promptNameOf, sourceFormat } from "../source/parse.ts";
 import type { ParsedSource, SourceFile, TemplateOrigin } from "../source/types.ts";
-import { checkTemplate } from "../template/compile.ts";
+import { checkTemplate } from "../template/compile-template.ts";
 
 export type CompileResult =
   | { ok: true; prompts: CompiledPrompt[] }

@@ -1,8 +1,8 @@
-import { InvalidBundleError, MissingVariableError, PromptSyncError, RenderError, RenderLimitError, UnsafeTemplateError } from "./errors.ts";
-import type { ChatMessage, CompiledPrompt, CompiledVariant, VariableInfo } from "./formats/types.ts";
-import type { ResolvedRenderLimits } from "./template/budget.ts";
-import { checkAndCompile, literalTemplate, type CompiledTemplate } from "./template/compile.ts";
-import { RenderFault } from "./template/fault.ts";
+import { InvalidBundleError, MissingVariableError, PromptSyncError, RenderError, RenderLimitError, UnsafeTemplateError } from "../errors.ts";
+import type { ChatMessage, CompiledPrompt, CompiledVariant, VariableInfo } from "../formats/types.ts";
+import type { ResolvedRenderLimits } from "./budget.ts";
+import { checkAndCompile, literalTemplate, type CompiledTemplate } from "./compile-template.ts";
+import { RenderFault } from "./fault.ts";
 
 export type Rendered = string | ChatMessage[];
 

@@ -3,7 +3,7 @@ import { InvalidBundleError } from "../errors.ts";
 import { decodeJson } from "../formats/codec.ts";
 import type { AliasPointer, ReleaseManifest, ReleaseSignature, Signature } from "../formats/types.ts";
 import { validateReleaseSignature } from "../formats/validate.ts";
-import { layout } from "../layout.ts";
+import { layout } from "../formats/layout.ts";
 import type { TrustedKeys } from "../signing/keys.ts";
 import { checkAlias } from "../signing/pointers.ts";
 import { checkRelease } from "../signing/release.ts";

@@ -1,5 +1,5 @@
-import { PromptSyncError } from "./errors.ts";
-import type { ServedPrompt } from "./telemetry/events.ts";
+import { PromptSyncError } from "../errors.ts";
+import type { ServedPrompt } from "../formats/telemetry-events.ts";
 
 /** OpenAI's `metadata` limits, which most LLM APIs and tracing tools share. */
 export const METADATA_LIMITS = { keys: 16, keyLength: 64, valueLength: 512 } as const;

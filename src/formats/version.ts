@@ -1,4 +1,4 @@
-import { PromptSyncError } from "./errors.ts";
+import { PromptSyncError } from "../errors.ts";
 
 /** A release version: `v` MAJOR.MINOR.PATCH with an optional pre-release, as in semver. */
 export interface Version {

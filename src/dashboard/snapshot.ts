@@ -4,7 +4,7 @@ import type { AliasPointer, CompiledPrompt, GitInfo } from "../formats/types.ts"
 import { RegistryClient } from "../registry/read.ts";
 import type { TrustedKeys } from "../signing/keys.ts";
 import type { RegistryReader } from "../storage/types.ts";
-import { compareVersions } from "../version.ts";
+import { compareVersions } from "../formats/version.ts";
 import { aliasSignatures, releaseSignatures, type SiteSignature } from "./signature-snapshot.ts";
 import type { SiteTelemetry } from "./telemetry-snapshot.ts";
 

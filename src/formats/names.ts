@@ -1,5 +1,5 @@
 /** Rules for the names that become registry keys: prompts, projects, aliases, variants. */
-import { InvalidNameError } from "./errors.ts";
+import { InvalidNameError } from "../errors.ts";
 import { isVersion } from "./version.ts";
 
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;

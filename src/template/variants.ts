@@ -1,4 +1,4 @@
-import type { Tags } from "./formats/types.ts";
+import type { Tags } from "../formats/types.ts";
 
 /**
  * Variant selection. A variant matches when every one of its tags equals the requested tag; a `locale` tag also
