@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { detectProject, loadConfig } from "../src/project/config.ts";
@@ -105,6 +106,7 @@ describe("CLI conventions", () => {
     const again = await cliJson<{ created: string[]; kept: string[] }>(dir, ["init"]);
     expect(again).toEqual({ created: [], kept: ["promptsync.config.yaml"] });
     const bare = await tempDir();
-    expect((await cliJson<{ created: string[] }>(bare, ["init"])).created).toEqual(["promptsync.config.yaml", "prompts/hello.md"]);
+    expect((await cliJson<{ created: string[] }>(bare, ["init"])).created).toEqual(["promptsync.config.yaml", "prompts/hello.md", ".gitignore"]);
+    expect(await readFile(join(bare, ".gitignore"), "utf8")).toBe(".promptsync/\n");
   });
 });

@@ -41,7 +41,7 @@ export async function initProject(request: InitRequest): Promise<InitResult> {
   };
   await write(
     "promptsync.config.yaml",
-    `# PromptSync settings: https://github.com/promptsync/promptsync#configuration\n${stringify(config)}${
+    `# PromptSync settings: https://github.com/promptsync/promptsync#settings\n${stringify(config)}${
       request.registry === undefined ? "# registry: file://.promptsync/registry (the default)\n" : ""
     }`,
   );
@@ -49,7 +49,8 @@ export async function initProject(request: InitRequest): Promise<InitResult> {
   await mkdir(promptsDir, { recursive: true });
   if ((await readdir(promptsDir)).length === 0) await write(join(request.promptsPath, "hello.md"), EXAMPLE_PROMPT);
   const gitignore = await readFile(join(request.dir, ".gitignore"), "utf8").catch(() => undefined);
-  if (gitignore !== undefined && !/^\/?\.promptsync\/?$/m.test(gitignore)) {
+  if (gitignore === undefined) await write(".gitignore", ".promptsync/\n");
+  else if (!/^\/?\.promptsync\/?$/m.test(gitignore)) {
     await appendFile(join(request.dir, ".gitignore"), `${gitignore.endsWith("\n") || gitignore === "" ? "" : "\n"}.promptsync/\n`);
     result.created.push(".gitignore entry .promptsync/");
   }
