@@ -1,6 +1,6 @@
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { compilePrompts } from "../src/compiler/compile-prompts.ts";
 import { pushRelease } from "../src/registry/push.ts";
 import { FolderStore } from "../src/storage/folder.ts";
@@ -82,10 +82,10 @@ describe("SDK runtime: pointers revalidated, content fetched once", () => {
     await pm.getPrompt("greet");
     const next = await republish(dir, { "prompts/greet.txt": "Hi {{ name }}\n" });
     const before = origin.requests.length;
-    await new Promise((r) => setTimeout(r, 600));
-    const moved = origin.requests.slice(before).map((r) => r.path);
-    expect(moved).toContain(`/prompts/app/greet/${next}/default.yaml`);
-    expect((await pm.getPrompt("greet")).version).toBe(next);
+    // Waits for the timer's refresh however loaded the machine is, instead of a fixed sleep that a slow tick misses.
+    await vi.waitFor(() => expect(origin.requests.slice(before).map((r) => r.path)).toContain(`/prompts/app/greet/${next}/default.yaml`), { timeout: 20_000, interval: 20 });
+    // The timer fetched the new content; a getPrompt from here on may find it still in flight, but not for long.
+    await vi.waitFor(async () => expect((await pm.getPrompt("greet")).version).toBe(next), { timeout: 20_000, interval: 20 });
     pm.close();
   });
 
