@@ -1,4 +1,4 @@
-import { InvalidBundleError, isUnavailable, PromptNotFoundError, VersionNotFoundError, type SourceAttempt } from "../src/errors.ts";
+import { InvalidBundleError, isUnavailable, PromptNotFoundError, SourcesUnavailableError, VersionNotFoundError, type SourceAttempt } from "../src/errors.ts";
 import { decodeJson, decodeYaml, verifyPromptHash } from "../src/formats/codec.ts";
 import type { ReleaseManifest } from "../src/formats/types.ts";
 import { mapLimit } from "../src/concurrency.ts";
@@ -40,15 +40,6 @@ interface Served<T> {
 interface VerifiedManifest {
   manifest: ReleaseManifest;
   signature: { key: string; body: Uint8Array } | undefined;
-}
-
-/** Thrown when every source failed for want of the registry; the caller turns it into a PromptUnavailableError. */
-export class ContentUnavailableError extends Error {
-  readonly attempts: readonly SourceAttempt[];
-  constructor(attempts: readonly SourceAttempt[], cause: unknown) {
-    super(attempts.map((a) => `${a.source}: ${a.error}`).join("; "), { cause });
-    this.attempts = attempts;
-  }
 }
 
 /**
@@ -191,6 +182,8 @@ export class ContentStore {
    * Disk, then the network, then the snapshot. What a source serves must decode; a corrupt disk entry is
    * discarded. A 404 from the network is authoritative; only unreachable or invalid answers move on.
    * `sideKeys` (a manifest's signature objects) are read from the same source, alongside, and may be missing.
+   * When every source failed for want of the registry: a SourcesUnavailableError (getPrompt turns it into a
+   * PromptUnavailableError).
    */
   private async fromSources<T>(
     key: string,
@@ -229,7 +222,7 @@ export class ContentStore {
         attempts.push({ source: "snapshot", error: (error as Error).message });
       }
     }
-    throw new ContentUnavailableError(attempts, lastError);
+    throw new SourcesUnavailableError(key, attempts, lastError);
   }
 
   /** Content its manifest does not list: when verifying, not bound to a signed manifest, so refused as unsigned. */

@@ -1,4 +1,4 @@
-import { AliasNotFoundError, isUnavailable, PromptSyncError, VersionNotFoundError, type SourceAttempt } from "../src/errors.ts";
+import { AliasNotFoundError, isUnavailable, SourcesUnavailableError, VersionNotFoundError, type PromptSyncError, type SourceAttempt } from "../src/errors.ts";
 import { decodeJson } from "../src/formats/codec.ts";
 import { validateAlias, validateProjectIndex } from "../src/formats/validate.ts";
 import { layout } from "../src/formats/layout.ts";
@@ -7,7 +7,6 @@ import { LATEST } from "../src/registry/read.ts";
 import { revalidate } from "../src/storage/conditional.ts";
 import type { RegistryReader } from "../src/storage/types.ts";
 import { compareVersions } from "../src/formats/version.ts";
-import { ContentUnavailableError } from "./contents.ts";
 import type { DiskCache } from "./disk-cache.ts";
 import type { Verifier } from "./verifier.ts";
 
@@ -42,15 +41,6 @@ export interface PointerCacheOptions {
   prepare: (ref: string, versions: string[]) => Promise<void>;
   /** Set when pointers must be signed by a trusted key. */
   verifier: Verifier | undefined;
-}
-
-/** Thrown when no source could give a pointer; the caller turns it into a PromptUnavailableError. */
-export class PointerUnavailableError extends PromptSyncError {
-  readonly attempts: readonly SourceAttempt[];
-  constructor(ref: string, attempts: readonly SourceAttempt[], cause: unknown) {
-    super("PROMPT_UNAVAILABLE", `"${ref}" could not be resolved`, { cause });
-    this.attempts = attempts;
-  }
 }
 
 /**
@@ -128,7 +118,7 @@ export class PointerCache {
       if (this.entries.has(ref) && moved) await this.options.prepare(ref, [next.version, ...(next.canary ? [next.canary.version] : [])]);
       return await this.keep(ref, next, true);
     } catch (error) {
-      if (!isUnavailable(error) && !(error instanceof ContentUnavailableError)) throw error;
+      if (!isUnavailable(error)) throw error;
       return this.keepServing(ref, key, current, error);
     }
   }
@@ -140,7 +130,7 @@ export class PointerCache {
     throw this.notFound(ref);
   }
 
-  /** The registry cannot answer: the last good pointer (marked stale), else the snapshot's, else a failure. */
+  /** The registry cannot answer: the last good pointer (marked stale), else the snapshot's, else a SourcesUnavailableError. */
   private async keepServing(ref: string, key: string, current: PointerState | undefined, error: unknown): Promise<PointerState> {
     if (current) return this.keep(ref, { ...current, stale: true });
     const attempts: SourceAttempt[] = [{ source: "network", error: (error as Error).message }];
@@ -155,7 +145,7 @@ export class PointerCache {
         attempts.push({ source: "snapshot", error: (snapshotError as Error).message });
       }
     }
-    throw new PointerUnavailableError(ref, attempts, error);
+    throw new SourcesUnavailableError(`"${ref}"`, attempts, error);
   }
 
   private async keep(ref: string, state: PointerState, persist = false): Promise<PointerState> {

@@ -4,7 +4,7 @@ import { inCanary } from "../src/registry/canary-bucket.ts";
 import { trackingMetadata } from "../src/telemetry/tracking.ts";
 import type { Metrics, ServedPrompt } from "../src/formats/telemetry-events.ts";
 import { detectProject, loadConfig } from "../src/project/config.ts";
-import { isUnavailable, PromptNotFoundError, PromptSyncError, PromptUnavailableError } from "../src/errors.ts";
+import { isUnavailable, PromptNotFoundError, PromptUnavailableError, SourcesUnavailableError, UsageError } from "../src/errors.ts";
 import type { PromptDiff } from "../src/diff/compare.ts";
 import type { CompiledPrompt, Tags } from "../src/formats/types.ts";
 import { openReader, parseRegistryLocation, type RegistryLocation } from "../src/storage/open.ts";
@@ -12,11 +12,11 @@ import { FolderStore } from "../src/storage/folder.ts";
 import { isVersion, normalizeVersion } from "../src/formats/version.ts";
 import { assertPromptName, assertVersionOrAlias } from "../src/formats/names.ts";
 import { mapLimit } from "../src/concurrency.ts";
-import { ContentStore, ContentUnavailableError } from "./contents.ts";
+import { ContentStore } from "./contents.ts";
 import { DiskCache } from "./disk-cache.ts";
 import { LoadedPrompt } from "./loaded-prompt.ts";
 import { resolveOptions, type PromptManagerOptions, type ResolvedOptions } from "./options.ts";
-import { PointerCache, PointerUnavailableError } from "./pointers.ts";
+import { PointerCache } from "./pointers.ts";
 import type { Prompt } from "./prompt.ts";
 import type { TelemetryConnection } from "./telemetry/connect.ts";
 import { servedOf, TelemetryRecorder, type TelemetryStats } from "./telemetry/recorder.ts";
@@ -140,10 +140,10 @@ export class PromptManager {
       const { loaded, source } = await mode.contents.load(version, name);
       return loaded.prompt(mode.project, version, target.alias, options.tags, source, target.stale || source === "snapshot", canary);
     } catch (error) {
-      if (!(error instanceof PointerUnavailableError || error instanceof ContentUnavailableError || isUnavailable(error))) throw error;
-      const wrapped = error instanceof PointerUnavailableError || error instanceof ContentUnavailableError;
-      const attempts = wrapped ? [...error.attempts] : [{ source: "network" as const, error: (error as Error).message }];
-      const cause = wrapped ? error.cause : error;
+      if (!isUnavailable(error)) throw error;
+      const tried = error instanceof SourcesUnavailableError;
+      const attempts = tried ? [...error.attempts] : [{ source: "network" as const, error: (error as Error).message }];
+      const cause = tried ? error.cause : error;
       if (options.fallbackToLocal) {
         try {
           return await this.localPrompt(name, options.tags, mode.project);
@@ -188,7 +188,7 @@ export class PromptManager {
   private servedPrompt(reference: PromptReference): ServedPrompt {
     if ("prompt" in reference && reference.prompt) return servedOf(reference.prompt);
     const id = (reference as { promptId?: unknown }).promptId;
-    if (typeof id !== "string") throw new PromptSyncError("USAGE", "Pass `prompt` (a Prompt from getPrompt) or `promptId` (its id)");
+    if (typeof id !== "string") throw new UsageError("Pass `prompt` (a Prompt from getPrompt) or `promptId` (its id)");
     return this.telemetry.lookup(id);
   }
 

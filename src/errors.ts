@@ -14,11 +14,13 @@ export type ErrorCode =
   | "PROJECT_UNKNOWN"
   | "REGISTRY_UNSUPPORTED"
   | "REGISTRY_READ_ONLY"
+  | "MISSING_DEPENDENCY"
   | "UNSAFE_STORE"
   | "S3_CREDENTIALS"
   | "BUCKET_NOT_FOUND"
   | "ACCESS_DENIED"
   | "S3_ERROR"
+  | "FOLDER_ERROR"
   | "POINTER_CONFLICT"
   | "NETWORK"
   | "INVALID_BUNDLE"
@@ -74,6 +76,19 @@ export class ConfigError extends PromptSyncError {
 export class UsageError extends PromptSyncError {
   constructor(message: string, suggestion?: string) {
     super("USAGE", message, { suggestion });
+  }
+}
+
+/**
+ * An optional package a feature needs is not installed (Astro for the dashboard): the environment is missing
+ * something, the command line is fine.
+ */
+export class MissingDependencyError extends PromptSyncError {
+  /** The npm package to install. */
+  readonly dependency: string;
+  constructor(dependency: string, message: string, suggestion: string) {
+    super("MISSING_DEPENDENCY", message, { suggestion });
+    this.dependency = dependency;
   }
 }
 
@@ -212,26 +227,46 @@ export interface SourceAttempt {
   error: string;
 }
 
-/** No source could serve the prompt: `attempts` lists each one tried, in order, with its failure. */
-export class PromptUnavailableError extends PromptSyncError {
-  readonly prompt: string;
+const UNAVAILABLE_SUGGESTION =
+  "Check the registry URL and the network; ship a snapshot (promptsync pull, snapshotDir) or pass fallbackToLocal to serve offline.";
+
+/**
+ * No source could serve what the SDK needed (an alias pointer, a manifest, a prompt): `attempts` lists each source
+ * tried, in order, with its failure, and `cause` is the registry's failure (a NetworkError, InvalidBundleError,
+ * UnsafeTemplateError or SignatureInvalidError). getPrompt throws its subclass PromptUnavailableError, which names
+ * the prompt; preload() and diff() throw this one.
+ */
+export class SourcesUnavailableError extends PromptSyncError {
   readonly attempts: readonly SourceAttempt[];
-  /** `cause`: the registry's failure (a NetworkError, InvalidBundleError, UnsafeTemplateError or SignatureInvalidError). */
-  constructor(prompt: string, ref: string, attempts: readonly SourceAttempt[], cause?: unknown) {
-    super(
-      "PROMPT_UNAVAILABLE",
-      `Prompt "${prompt}" (${ref}) could not be served: ${attempts.map((a) => `${a.source}: ${a.error}`).join("; ")}`,
-      {
-        suggestion: "Check the registry URL and the network; ship a snapshot (promptsync pull, snapshotDir) or pass fallbackToLocal to serve offline.",
-        cause,
-      },
-    );
-    this.prompt = prompt;
+  constructor(what: string, attempts: readonly SourceAttempt[], cause?: unknown) {
+    super("PROMPT_UNAVAILABLE", `${what} could not be served: ${attempts.map((a) => `${a.source}: ${a.error}`).join("; ")}`, {
+      suggestion: UNAVAILABLE_SUGGESTION,
+      cause,
+    });
     this.attempts = attempts;
   }
 }
 
-/** Failures that say the registry could not serve right now, not that the prompt or alias does not exist. */
+/** No source could serve the prompt: `attempts` lists each one tried, in order, with its failure. */
+export class PromptUnavailableError extends SourcesUnavailableError {
+  readonly prompt: string;
+  /** `cause`: the registry's failure (a NetworkError, InvalidBundleError, UnsafeTemplateError or SignatureInvalidError). */
+  constructor(prompt: string, ref: string, attempts: readonly SourceAttempt[], cause?: unknown) {
+    super(`Prompt "${prompt}" (${ref})`, attempts, cause);
+    this.prompt = prompt;
+  }
+}
+
+/**
+ * Failures that say the registry could not serve right now, not that the prompt or alias does not exist: the
+ * registry's own failures, and a SourcesUnavailableError that already tried every source.
+ */
 export function isUnavailable(error: unknown): boolean {
-  return error instanceof NetworkError || error instanceof InvalidBundleError || error instanceof UnsafeTemplateError || error instanceof SignatureInvalidError;
+  return (
+    error instanceof NetworkError ||
+    error instanceof InvalidBundleError ||
+    error instanceof UnsafeTemplateError ||
+    error instanceof SignatureInvalidError ||
+    error instanceof SourcesUnavailableError
+  );
 }

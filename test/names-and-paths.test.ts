@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { InvalidNameError, PromptManager } from "../sdk/index.ts";
+import { InvalidNameError, PromptManager, SourcesUnavailableError } from "../sdk/index.ts";
 import { cliJson, runCli } from "./helpers/cli.ts";
 import { tempDir } from "./helpers/fs.ts";
 import { gitRepo } from "./helpers/git.ts";
@@ -103,6 +103,10 @@ describe("SDK: registry objects cannot steer reads or the disk cache", () => {
     const cacheDir = await tempDir();
     const pm = new PromptManager({ registry: baseUrl, project: "web", cacheDir });
     await expect(pm.preload()).rejects.toMatchObject({ cause: expect.objectContaining({ code: "INVALID_BUNDLE" }) });
+    // Every source failed: the SDK's one error for that, with what each source said.
+    const failure = await pm.preload().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(SourcesUnavailableError);
+    expect(failure).toMatchObject({ code: "PROMPT_UNAVAILABLE", attempts: [{ source: "network" }] });
     expect(server.requests.filter((p) => !p.startsWith("/registry/prompts/web/"))).toEqual([]);
     expect((await filesBelow(cacheDir)).filter((f) => !f.includes("/_pointers/"))).toEqual([]);
   });

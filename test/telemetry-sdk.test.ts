@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { packageVersion } from "../src/package-info.ts";
 import type { HeartbeatEvent, TelemetryEvent } from "../src/formats/telemetry-events.ts";
 import { COMMIT_VARIABLES, detectAppCommit, detectAppName } from "../sdk/telemetry/app-info.ts";
-import { PromptManager } from "../sdk/index.ts";
+import { PromptManager, UsageError } from "../sdk/index.ts";
 import { FolderStore } from "../src/storage/folder.ts";
 import type { RegistryStore, WriteOptions } from "../src/storage/types.ts";
 import { storeSink } from "../sdk/telemetry/sinks.ts";
@@ -145,6 +145,10 @@ describe("telemetry in the SDK", () => {
     expect(() => pm.reportMetrics({ prompt: p, metrics: { latency_ms: -1 } })).toThrow(/latency_ms must be a non-negative number/);
     expect(() => pm.reportMetrics({ prompt: p, metrics: { success: 1 } })).toThrow(/success must be a boolean/);
     expect(() => pm.reportMetrics({ prompt: p, metrics: { cost: Number.NaN } })).toThrow(/metrics.cost must be a finite number or a boolean/);
+    // Mistakes in the call, classed as such: a UsageError (USAGE), whichever check refused it.
+    expect(() => pm.reportMetrics({ prompt: p, metrics: {} })).toThrow(UsageError);
+    expect(() => pm.createTrackingMetadata({ promptId: "no-version" })).toThrow(UsageError);
+    expect(() => pm.createTrackingMetadata({ promptId: 42 } as never)).toThrow(UsageError);
     pm.reportMetrics({ promptId: p.id, metrics: { success: true, latency_ms: 250, tokens: 812 } });
     await pm.close();
     expect(batches.flat().filter((e) => e.type === "metrics")).toEqual([

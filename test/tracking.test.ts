@@ -3,7 +3,7 @@ import type { Metadata } from "openai/resources/shared";
 import { describe, expect, it } from "vitest";
 import { setCanary } from "../src/registry/canary-rollout.ts";
 import { FolderStore } from "../src/storage/folder.ts";
-import { PromptManager } from "../sdk/index.ts";
+import { PromptManager, UsageError } from "../sdk/index.ts";
 import { cliJson } from "./helpers/cli.ts";
 import { writeFiles } from "./helpers/fs.ts";
 import { gitRepo } from "./helpers/git.ts";
@@ -43,6 +43,7 @@ describe("createTrackingMetadata", () => {
     expect(() => pm.createTrackingMetadata({ prompt, context: { ["k".repeat(65)]: "v" } })).toThrow(/longer than 64 characters/);
     expect(() => pm.createTrackingMetadata({ prompt, context: { note: "x".repeat(513) } })).toThrow(/value of "note" is longer than 512/);
     expect(() => pm.createTrackingMetadata({ prompt, context: { promptsync_version: "x" } })).toThrow(/reserved/);
+    expect(() => pm.createTrackingMetadata({ prompt, context: { promptsync_version: "x" } })).toThrow(UsageError);
     pm.close();
   });
 });

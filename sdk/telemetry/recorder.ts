@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { ConfigError, PromptSyncError } from "../../src/errors.ts";
+import { ConfigError, UsageError } from "../../src/errors.ts";
 import type { HeartbeatEvent, Metrics, MetricsEvent, ServedPrompt, TelemetryEvent, UsageEvent } from "../../src/formats/telemetry-events.ts";
 import { checkMetrics } from "../../src/telemetry/metrics.ts";
 import type { ResolvedTelemetry } from "../options.ts";
@@ -111,7 +111,7 @@ export class TelemetryRecorder {
     if (prompt) return servedOf(prompt);
     const match = /^(.+)@([^@#]+)(?:#(.+))?$/.exec(promptId);
     if (!match) {
-      throw new PromptSyncError("USAGE", `"${promptId}" is not a prompt ID`, { suggestion: "Pass prompt.id (name@version or name@version#variant), or the prompt itself." });
+      throw new UsageError(`"${promptId}" is not a prompt ID`, "Pass prompt.id (name@version or name@version#variant), or the prompt itself.");
     }
     return { prompt: match[1]!, version: match[2]!, variant: match[3] ?? null, alias: null, canary: false };
   }

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PromptSyncError } from "../errors.ts";
+import { MissingDependencyError } from "../errors.ts";
 import type { TrustedKeys } from "../signing/keys.ts";
 import type { RegistryReader, RegistryStore } from "../storage/types.ts";
 import { snapshotRegistry } from "./snapshot.ts";
@@ -34,9 +34,7 @@ export interface SiteBuildResult {
  */
 export async function buildSite(request: SiteBuildRequest): Promise<SiteBuildResult> {
   const astro = await import("astro").catch(() => {
-    throw new PromptSyncError("USAGE", "The dashboard needs Astro, which is not installed", {
-      suggestion: "Install it next to promptsync: npm install -D astro@^7",
-    });
+    throw new MissingDependencyError("astro", "The dashboard needs Astro, which is not installed", "Install it next to promptsync: npm install -D astro@^7");
   });
   const data = await snapshotRegistry(request.reader, request.project, { trustedKeys: request.trustedKeys });
   if (request.telemetry) data.telemetry = await snapshotTelemetry(request.telemetry, request.reader, request.project);

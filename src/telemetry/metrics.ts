@@ -1,10 +1,10 @@
-import { PromptSyncError } from "../errors.ts";
+import { UsageError } from "../errors.ts";
 import { MAX_LATENCY_MS, MAX_METRIC_MAGNITUDE, MAX_METRIC_NAME, MAX_METRICS, type Metrics } from "../formats/telemetry-events.ts";
 
 /** reportMetrics' argument as the event schema takes it; a USAGE error naming the metric otherwise. */
 export function checkMetrics(metrics: Metrics): void {
   const problem = metricsProblem(metrics);
-  if (problem) throw new PromptSyncError("USAGE", `reportMetrics: ${problem}`, { suggestion: "Report numbers and booleans, e.g. { success: true, latency_ms: 250, tokens: 812 }." });
+  if (problem) throw new UsageError(`reportMetrics: ${problem}`, "Report numbers and booleans, e.g. { success: true, latency_ms: 250, tokens: 812 }.");
 }
 
 function metricsProblem(metrics: Metrics): string | undefined {

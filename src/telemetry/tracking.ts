@@ -1,4 +1,4 @@
-import { PromptSyncError } from "../errors.ts";
+import { UsageError } from "../errors.ts";
 import type { ServedPrompt } from "../formats/telemetry-events.ts";
 
 /** OpenAI's `metadata` limits, which most LLM APIs and tracing tools share. */
@@ -39,6 +39,6 @@ export function trackingMetadata(
   return metadata;
 }
 
-function limitError(message: string, suggestion: string): PromptSyncError {
-  return new PromptSyncError("USAGE", message, { suggestion });
+function limitError(message: string, suggestion: string): UsageError {
+  return new UsageError(message, suggestion);
 }
