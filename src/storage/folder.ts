@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { link, open, readdir, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
+import { backoff } from "../concurrency.ts";
 import { InvalidNameError, PromptSyncError } from "../errors.ts";
 import { bodyLimitOf } from "../formats/layout.ts";
 import { ConfinedFolder, ifMissing } from "./confined-folder.ts";
@@ -127,6 +128,6 @@ async function acquireLock(path: string): Promise<() => Promise<void>> {
         suggestion: "If no other promptsync process is running, delete the lock file.",
       });
     }
-    await new Promise((r) => setTimeout(r, Math.min(2 ** attempt, 50) * (0.5 + Math.random())));
+    await backoff(attempt, 1, 50);
   }
 }

@@ -1,3 +1,4 @@
+import { backoff } from "../concurrency.ts";
 import { InvalidBundleError, NetworkError } from "../errors.ts";
 import { bodyLimitOf } from "../formats/layout.ts";
 import { readBounded, tooLarge } from "./body-limit.ts";
@@ -53,7 +54,7 @@ export class HttpReader implements RegistryReader {
         });
       } catch (error) {
         if (attempt < this.retries) {
-          await this.backoff(attempt);
+          await backoff(attempt, this.retryBackoffMs);
           continue;
         }
         throw new NetworkError(url, `Cannot reach the registry: ${(error as Error).message}`, { cause: error });
@@ -67,7 +68,7 @@ export class HttpReader implements RegistryReader {
       if (!response.ok) {
         await response.body?.cancel();
         if ((response.status === 429 || response.status >= 500) && attempt < this.retries) {
-          await this.backoff(attempt);
+          await backoff(attempt, this.retryBackoffMs);
           continue;
         }
         throw new NetworkError(url, `The registry answered ${response.status} ${response.statusText}`, { status: response.status });
@@ -91,10 +92,5 @@ export class HttpReader implements RegistryReader {
       if (error instanceof InvalidBundleError) throw error;
       throw new NetworkError(url, `The registry's answer broke off: ${(error as Error).message}`, { cause: error });
     }
-  }
-
-  private backoff(attempt: number): Promise<void> {
-    const ms = this.retryBackoffMs * 2 ** attempt * (0.5 + Math.random());
-    return new Promise((resolve) => setTimeout(resolve, ms));
   }
 }

@@ -1,3 +1,4 @@
+import { backoff } from "../concurrency.ts";
 import { PromptSyncError } from "../errors.ts";
 import { headersFor } from "../formats/layout.ts";
 import type { RegistryStore } from "./types.ts";
@@ -34,8 +35,7 @@ export async function updatePointer<T>(store: RegistryStore, key: string, update
     if (next === undefined) return current;
     const result = await store.swap(key, update.encode(next), stored?.etag ?? null, headersFor(key));
     if (result.ok) return next;
-    const backoff = Math.min(5 * 2 ** attempt, 1000);
-    await new Promise((r) => setTimeout(r, backoff * (0.5 + Math.random())));
+    await backoff(attempt, 5, 1000);
   }
   throw new PromptSyncError("POINTER_CONFLICT", `Could not update ${key}: it kept changing under ${maxAttempts} attempts`, {
     suggestion: "Too many writers at once; run the command again.",

@@ -8,6 +8,7 @@ import {
   S3Client,
   type PutObjectCommandInput,
 } from "@aws-sdk/client-s3";
+import { backoff } from "../concurrency.ts";
 import { InvalidBundleError, NetworkError, PromptSyncError } from "../errors.ts";
 import { resolveS3Settings, s3Key, type S3Location, type S3Settings, type S3StoreOptions } from "./s3-settings.ts";
 import { describeS3Error, isConditionFailure, isMissing, statusOf } from "./s3-errors.ts";
@@ -155,7 +156,7 @@ export class S3Store implements RegistryStore {
         return response.ETag ?? "";
       } catch (error) {
         if (statusOf(error) === 409 && attempt < CONFLICT_RETRIES) {
-          await new Promise((r) => setTimeout(r, 20 * 2 ** attempt * (0.5 + Math.random())));
+          await backoff(attempt, 20);
           continue;
         }
         if (isConditionFailure(error)) return undefined;
