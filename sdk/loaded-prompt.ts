@@ -1,7 +1,7 @@
 import type { CompiledPrompt, Tags } from "../src/formats/types.ts";
 import { materializePrompt, type RenderableBody, type RenderSettings } from "../src/template/render-prompt.ts";
 import { selectVariant } from "../src/template/variants.ts";
-import { Prompt, type PromptSource } from "./prompt.ts";
+import { Prompt, type PromptInfo } from "./prompt.ts";
 
 /** A compiled prompt with its templates compiled once, and the Prompt objects handed out for it. */
 export class LoadedPrompt {
@@ -17,20 +17,13 @@ export class LoadedPrompt {
     this.bodies = materializePrompt(compiled, { ...render, origin });
   }
 
-  prompt(
-    project: string | undefined,
-    version: string,
-    alias: string | undefined,
-    tags: Tags | undefined,
-    source: PromptSource,
-    stale: boolean,
-    canary = false,
-  ): Prompt {
+  /** The Prompt for `info` with the variant that `tags` select: one object per alias, variant, source, staleness and canary side. */
+  prompt(info: PromptInfo, tags: Tags | undefined): Prompt {
     const variant = selectVariant(this.compiled.variants, tags);
-    const key = `${alias ?? ""}\u0000${variant?.id ?? ""}\u0000${source}\u0000${stale ? 1 : 0}${canary ? 1 : 0}`;
+    const key = `${info.alias ?? ""}\u0000${variant?.id ?? ""}\u0000${info.source}\u0000${info.stale ? 1 : 0}${info.canary ? 1 : 0}`;
     let prompt = this.handed.get(key);
     if (!prompt) {
-      prompt = new Prompt(this.compiled, this.bodies.get(variant?.id)!, { project, version, alias, source, stale, canary });
+      prompt = new Prompt(this.compiled, this.bodies.get(variant?.id)!, info);
       this.handed.set(key, prompt);
     }
     return prompt;

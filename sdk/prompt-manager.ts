@@ -113,7 +113,7 @@ export class PromptManager {
     const hit = mode.contents.cached(version, name);
     if (!hit) return undefined;
     if (target.alias) this.track(mode, target.alias, name);
-    const prompt = hit.prompt(mode.project, version, target.alias, options.tags, "memory", target.stale, canary);
+    const prompt = hit.prompt({ project: mode.project, version, alias: target.alias, source: "memory", stale: target.stale, canary }, options.tags);
     this.telemetry.served(prompt);
     return prompt;
   }
@@ -136,9 +136,9 @@ export class PromptManager {
       const canary = this.choosesCanary(target, options);
       const version = canary ? target.canary!.version : target.version;
       const hit = mode.contents.cached(version, name);
-      if (hit) return hit.prompt(mode.project, version, target.alias, options.tags, "memory", target.stale, canary);
+      if (hit) return hit.prompt({ project: mode.project, version, alias: target.alias, source: "memory", stale: target.stale, canary }, options.tags);
       const { loaded, source } = await mode.contents.load(version, name);
-      return loaded.prompt(mode.project, version, target.alias, options.tags, source, target.stale || source === "snapshot", canary);
+      return loaded.prompt({ project: mode.project, version, alias: target.alias, source, stale: target.stale || source === "snapshot", canary }, options.tags);
     } catch (error) {
       if (!isUnavailable(error)) throw error;
       const tried = error instanceof SourcesUnavailableError;
@@ -361,7 +361,7 @@ export class PromptManager {
       throw new PromptNotFoundError(name, `the local prompts folder ${this.options.promptsDir}`,
         "The name is the file's path below the prompts folder, without extension.");
     }
-    return loaded.prompt(project, "local", undefined, tags, "local", false);
+    return loaded.prompt({ project, version: "local", alias: undefined, source: "local", stale: false, canary: false }, tags);
   }
 
   private renderSettings(): RenderSettings {
