@@ -110,6 +110,18 @@ describe("analytics build", () => {
     expect(await store.list("telemetry/shop/analytics/prompts/")).toHaveLength(1);
   });
 
+  it("orders versions as versions (v0.9.0 before v0.10.0, a pre-release before its release), in the stored summary and in the table", async () => {
+    const store = new FolderStore(await tempDir());
+    const versions = ["v0.10.0", "v1.0.0", "v0.9.0", "v1.0.0-rc.1", "v0.10.1"];
+    await put(store, `${events("shop", NOW)}v.ndjson.gz`, gzipSync(toNdjson(versions.map((version) => ({ ...metrics("2026-11-24T15:05:00Z", 10), version })))));
+    await buildAnalytics(store, "shop", { now: NOW });
+    const rows = await promptAnalytics(store, (await readAnalyticsState(store, "shop"))!, "greet");
+    const ordered = ["v0.9.0", "v0.10.0", "v0.10.1", "v1.0.0-rc.1", "v1.0.0"];
+    expect(rows.map((r) => r.version)).toEqual(ordered);
+    expect(analyticsTable(rows).map((r) => r.version)).toEqual(ordered);
+    expect(analyticsTable([...rows].reverse()).map((r) => r.version)).toEqual(ordered);
+  });
+
   it("the CLI: --version and --since filter the table; a prompt without events and bad options are explained", async () => {
     const dir = await gitRepo({ "promptsync.config.yaml": "project: shop\n", "prompts/greet.txt": "Hi\n" });
     const store = new FolderStore(`${dir}/.promptsync/registry`);

@@ -1,6 +1,7 @@
 import type { AnalyticsSummaryRow } from "../formats/types.ts";
 import type { MetricsEvent, TelemetryEvent, UsageEvent } from "../formats/telemetry-events.ts";
 import { validateTelemetryEvent } from "../formats/validate.ts";
+import { compareVersions } from "../formats/version.ts";
 import { addHistogram, record, toHistogram, type HistogramCounts } from "./histogram.ts";
 import { isPlainEvent } from "./plain-event.ts";
 import { UNKNOWN_PROMPT, type RegistryCatalog } from "./registry-catalog.ts";
@@ -34,10 +35,10 @@ export interface AggregateCounts {
 
 type RowId = Pick<AnalyticsSummaryRow, "day" | "version" | "variant" | "alias" | "canary">;
 
-/** Rows in version, variant, alias, canary-side order. */
+/** Rows in version (v0.9.0 before v0.10.0), variant, alias, canary-side order. */
 export function compareRows(a: Omit<RowId, "day">, b: Omit<RowId, "day">): number {
   return (
-    a.version.localeCompare(b.version) ||
+    compareVersions(a.version, b.version) ||
     (a.variant ?? "").localeCompare(b.variant ?? "") ||
     (a.alias ?? "").localeCompare(b.alias ?? "") ||
     Number(a.canary) - Number(b.canary)
