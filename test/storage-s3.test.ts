@@ -1,7 +1,9 @@
-import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
+import { isUnavailable, NetworkError } from "../src/errors.ts";
 import { headersFor } from "../src/formats/layout.ts";
 import { S3Store } from "../src/storage/s3.ts";
+import { prepareBucket } from "../src/storage/s3-bucket.ts";
 import { awsEnv, ensureBucket, freshRegistry, rawClient, requireS3, type TestS3 } from "./helpers/s3.ts";
 import { storageContract } from "./helpers/storage-contract.ts";
 
@@ -25,6 +27,28 @@ function overwritingClient(server: TestS3): S3Client {
   );
   return client;
 }
+
+describe("s3 errors: one mapping for the store and the bucket setup", () => {
+  it("an unreachable endpoint is a NetworkError, which isUnavailable recognises, from the store and from prepareBucket alike", async () => {
+    const endpoint = "http://127.0.0.1:1";
+    const options = {
+      url: "s3://promptsync-unreachable/reg",
+      endpoint,
+      client: new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: "a", secretAccessKey: "b" } }),
+    };
+    const failures = [
+      await new S3Store(options).get("prompts/p/aliases/dev.json").catch((e: unknown) => e),
+      await prepareBucket(options).catch((e: unknown) => e),
+    ];
+    for (const failure of failures) {
+      expect(failure).toBeInstanceOf(NetworkError);
+      expect(failure).toMatchObject({ code: "NETWORK", message: expect.stringContaining(`Cannot reach ${endpoint}`) });
+      expect(isUnavailable(failure)).toBe(true);
+    }
+    expect((failures[0] as Error).message).toContain("s3://promptsync-unreachable/reg/prompts/p/aliases/dev.json");
+    expect((failures[1] as Error).message).toContain("s3://promptsync-unreachable/reg");
+  });
+});
 
 if (s3) {
   // The driver takes credentials from the standard AWS chain, as in production.

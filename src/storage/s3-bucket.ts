@@ -8,7 +8,7 @@ import {
   type BucketLocationConstraint,
 } from "@aws-sdk/client-s3";
 import { PromptSyncError } from "../errors.ts";
-import { describeS3Error, statusOf } from "./s3-errors.ts";
+import { s3Failure, statusOf } from "./s3-errors.ts";
 import { resolveS3Settings, type S3StoreOptions } from "./s3-settings.ts";
 
 export interface BucketSetup {
@@ -32,16 +32,7 @@ export async function prepareBucket(options: S3StoreOptions & { publicRead?: boo
   const settings = resolveS3Settings(options);
   const { bucket, prefix } = settings.location;
   const client = options.client ?? new S3Client(settings.clientConfig);
-  const fail = (error: unknown) => {
-    const described = describeS3Error(error, settings.location, settings);
-    if (described === "network") {
-      return new PromptSyncError("NETWORK", `Cannot reach ${settings.endpointDisplay}: ${(error as Error).message}`, { cause: error });
-    }
-    return new PromptSyncError(described.code, `Cannot set up ${settings.location.url}: ${described.message}`, {
-      suggestion: described.suggestion,
-      cause: error,
-    });
-  };
+  const fail = (error: unknown) => s3Failure(error, settings, "set up", settings.location.url);
 
   let created = true;
   const region = settings.clientConfig.region as string;

@@ -1,4 +1,4 @@
-import type { ErrorCode } from "../errors.ts";
+import { NetworkError, PromptSyncError, type ErrorCode } from "../errors.ts";
 import { redactUrl } from "../redact.ts";
 import type { S3Location, S3Settings } from "./s3-settings.ts";
 
@@ -29,8 +29,26 @@ export function isConditionFailure(error: unknown): boolean {
 
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EPIPE", "TimeoutError"]);
 
+/**
+ * The one mapping of a failed S3 call to PromptSync's errors, for the store and the bucket setup alike: an
+ * unreachable endpoint is a NetworkError (which the SDK and `serve` treat as unavailable), anything else a
+ * PromptSyncError whose code says what happened (S3_CREDENTIALS, BUCKET_NOT_FOUND, ACCESS_DENIED, S3_ERROR),
+ * with what to do. `action` is what failed, such as "read" or "set up"; `target` the object or registry it was
+ * for. Credentials never appear in it.
+ */
+export function s3Failure(error: unknown, settings: S3Settings, action: string, target: string): PromptSyncError {
+  const described = describeS3Error(error, settings.location, settings);
+  if (described === "network") {
+    return new NetworkError(target, `Cannot reach ${settings.endpointDisplay}: ${(error as Error).message}`, { cause: error });
+  }
+  return new PromptSyncError(described.code, `Cannot ${action} ${target}: ${described.message}`, {
+    suggestion: described.suggestion,
+    cause: error,
+  });
+}
+
 /** A failed S3 call as a code, a message and what to do; credentials never appear in it. */
-export function describeS3Error(
+function describeS3Error(
   error: unknown,
   location: S3Location,
   settings: S3Settings,

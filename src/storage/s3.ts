@@ -9,9 +9,9 @@ import {
   type PutObjectCommandInput,
 } from "@aws-sdk/client-s3";
 import { backoff } from "../concurrency.ts";
-import { InvalidBundleError, NetworkError, PromptSyncError } from "../errors.ts";
+import { InvalidBundleError, PromptSyncError } from "../errors.ts";
 import { resolveS3Settings, s3Key, type S3Location, type S3Settings, type S3StoreOptions } from "./s3-settings.ts";
-import { describeS3Error, isConditionFailure, isMissing, statusOf } from "./s3-errors.ts";
+import { isConditionFailure, isMissing, s3Failure, statusOf } from "./s3-errors.ts";
 import { bodyLimitOf } from "../formats/layout.ts";
 import { readBounded, tooLarge } from "./body-limit.ts";
 import { checkRegistryKey, checkRegistryPrefix, registryKeyProblem } from "./key.ts";
@@ -221,15 +221,7 @@ export class S3Store implements RegistryStore {
   }
 
   private failure(operation: "read" | "list" | "write" | "delete", key: string, error: unknown): PromptSyncError {
-    const target = `${this.url}/${key}`;
-    const described = describeS3Error(error, this.location, this.settings);
-    if (described === "network") {
-      return new NetworkError(target, `Cannot reach ${this.settings.endpointDisplay}: ${(error as Error).message}`, { cause: error });
-    }
-    return new PromptSyncError(described.code, `Cannot ${operation} ${target}: ${described.message}`, {
-      suggestion: described.suggestion,
-      cause: error,
-    });
+    return s3Failure(error, this.settings, operation, `${this.url}/${key}`);
   }
 }
 
