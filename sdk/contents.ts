@@ -158,12 +158,17 @@ export class ContentStore {
     const where = `project "${this.options.project}" at ${version}`;
     const parse = (body: Uint8Array) => ({ compiled: verifyPromptHash(decodeYaml(body, key, validateCompiledPrompt), key), bytes: body.byteLength });
     // The manifest and the content are fetched side by side: a cold load is one round trip after the pointer.
-    const [{ manifest }, result] = await Promise.all([
+    const [read, content] = await Promise.allSettled([
       this.manifest(version),
       this.fromSources(key, parse, () => new PromptNotFoundError(name, where), skipDisk),
     ]);
+    // Without its manifest the version does not exist, whatever the content read found.
+    if (read.status === "rejected") throw read.reason as Error;
+    const { manifest } = read.value;
     const listed = manifest.prompts[name];
     if (!listed) throw new PromptNotFoundError(name, where, "The name is the prompt file's path without extension.");
+    if (content.status === "rejected") return this.listedButMissing(version, content.reason as Error);
+    const result = content.value;
     try {
       if (result.value.compiled.hash !== listed.hash) {
         this.unlisted(key, `content does not match the hash in the ${version} release manifest`);
@@ -176,6 +181,21 @@ export class ContentStore {
       await this.options.disk?.discard(key);
       return this.fetch(version, name, true);
     }
+  }
+
+  /**
+   * Content its manifest lists is missing. gc deletes a version's manifest before its content, so when the
+   * manifest is gone from the registry too, the version was deleted while it was read (or since its manifest was
+   * cached): it is VERSION_NOT_FOUND, and the manifest is forgotten. Otherwise the error stands.
+   */
+  private async listedButMissing(version: string, error: Error): Promise<never> {
+    if (!(error instanceof PromptNotFoundError)) throw error;
+    const key = layout.release(this.options.project, version);
+    const gone = await this.options.network.get(key).then((object) => object === undefined, () => false);
+    if (!gone) throw error;
+    this.manifests.delete(version);
+    await this.options.disk?.discard(key);
+    throw new VersionNotFoundError(version, this.options.project);
   }
 
   /**

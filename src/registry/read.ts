@@ -70,6 +70,9 @@ export class RegistryClient {
     const key = layout.promptDefault(this.project, name, version);
     const object = await this.reader.get(key);
     if (!object) {
+      // gc deletes a version's manifest before its content: a version deleted since it was resolved is gone, not
+      // short of a prompt.
+      if ((await this.manifest(version).catch(() => true)) === undefined) throw new VersionNotFoundError(version, this.project);
       throw new PromptNotFoundError(name, `project "${this.project}" at ${version}`, "Run `promptsync list` to see the prompts of each version.");
     }
     return verifyPromptHash(decodeYaml(object.body, key, validateCompiledPrompt), key);
