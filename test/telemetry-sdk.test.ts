@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { packageVersion } from "../src/package-info.ts";
 import type { HeartbeatEvent, TelemetryEvent } from "../src/formats/telemetry-events.ts";
 import { COMMIT_VARIABLES, detectAppCommit, detectAppName } from "../sdk/telemetry/app-info.ts";
@@ -97,6 +97,18 @@ describe("telemetry in the SDK", () => {
     await pm.close();
     const usage = batches.flat().filter((e) => e.type === "usage");
     expect(usage.map((e) => [e.ts, e.count])).toEqual([["2026-11-24T23:59:50.000Z", 3], ["2026-11-25T00:00:10.000Z", 5]]);
+  });
+
+  it("the hourly timer keeps the manager's clock: the hour closes when `now` passes it, whatever the machine's time", async () => {
+    const app = await twoCommitApp();
+    let now = Date.parse("2026-11-24T23:59:59.900Z");
+    const pm = new PromptManager({ registry: app.registry, project: "shop", now: () => now, respectCanary: false, telemetry: { sink: async () => {}, flushInterval: 0 } });
+    for (let i = 0; i < 3; i++) await pm.getPrompt("greet");
+    expect(pm.telemetryStats()).toMatchObject({ buffered: 0 });
+    now = Date.parse("2026-11-25T00:00:00.100Z");
+    // No call and no flush: only the timer turns the past hour's counter into an event of its own.
+    await vi.waitFor(() => expect(pm.telemetryStats()).toMatchObject({ buffered: 1 }), { timeout: 5_000, interval: 20 });
+    await pm.close();
   });
 
   it("the store sink: a batch stored before its answer was lost is delivered, not written again", async () => {

@@ -213,7 +213,7 @@ export class TelemetryRecorder {
 
   /** At each hour's start (and at the first flush after it), the past hour's counters become events of their own. */
   private scheduleWindowClose(): void {
-    const wait = USAGE_WINDOW_MS - (Date.now() % USAGE_WINDOW_MS);
+    const wait = USAGE_WINDOW_MS - (this.context.now() % USAGE_WINDOW_MS);
     this.windowTimer = setTimeout(() => {
       this.closeUsageWindow(this.context.now());
       this.scheduleWindowClose();
