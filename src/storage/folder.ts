@@ -5,6 +5,7 @@ import { backoff } from "../concurrency.ts";
 import { InvalidNameError, PromptSyncError } from "../errors.ts";
 import { bodyLimitOf } from "../formats/layout.ts";
 import { ConfinedFolder, ifMissing } from "./confined-folder.ts";
+import { folderFailure, type FolderOperation } from "./folder-errors.ts";
 import { checkRegistryKey, checkRegistryPrefix, registryKeyProblem } from "./key.ts";
 import type { RegistryStore, StoredObject, SwapResult } from "./types.ts";
 
@@ -16,7 +17,8 @@ const LOCK_TIMEOUT_MS = 60_000;
  * never sees a partial object; create-only writes publish it with link() (which fails if the name exists), and
  * pointer swaps hold a lock file while they compare and rename (a swap expecting no object is a create-only
  * write: link() decides it without the lock, and a swap under the lock only ever replaces an existing file). Symbolic links that leave the folder are not
- * followed, for reads or writes (see ConfinedFolder).
+ * followed, for reads or writes (see ConfinedFolder). What the file system refuses (permissions, a full disk, a
+ * file where a folder belongs) is a PromptSyncError naming the path (folder-errors.ts).
  */
 export class FolderStore implements RegistryStore {
   readonly url: string;
@@ -36,9 +38,11 @@ export class FolderStore implements RegistryStore {
     return join(this.root, ...segments);
   }
 
-  async get(key: string): Promise<StoredObject | undefined> {
-    const file = await this.folder.readFile(key, this.path(key), bodyLimitOf(key));
-    return file && { body: file.body, etag: etagOf(file.body), modified: file.modified };
+  get(key: string): Promise<StoredObject | undefined> {
+    return this.guarded("read", async () => {
+      const file = await this.folder.readFile(key, this.path(key), bodyLimitOf(key));
+      return file && { body: file.body, etag: etagOf(file.body), modified: file.modified };
+    });
   }
 
   async head(key: string): Promise<{ etag: string; size: number } | undefined> {
@@ -46,53 +50,70 @@ export class FolderStore implements RegistryStore {
     return object && { etag: object.etag, size: object.body.byteLength };
   }
 
-  async list(prefix: string): Promise<string[]> {
-    const slash = checkRegistryPrefix(prefix).lastIndexOf("/");
-    const base = slash < 0 ? this.root : this.path(prefix.slice(0, slash));
-    if ((await this.folder.realPathOf(prefix, base)) === undefined) return [];
-    const entries = await readdir(base, { recursive: true, withFileTypes: true }).catch(ifMissing([]));
-    return entries
-      .filter((e) => e.isFile() && !e.name.startsWith("."))
-      .map((e) => relative(this.root, join(e.parentPath, e.name)).split(sep).join("/"))
-      .filter((key) => key.startsWith(prefix) && registryKeyProblem(key) === undefined && !key.split("/").some((s) => s.startsWith(".")))
-      .sort();
+  list(prefix: string): Promise<string[]> {
+    return this.guarded("list", async () => {
+      const slash = checkRegistryPrefix(prefix).lastIndexOf("/");
+      const base = slash < 0 ? this.root : this.path(prefix.slice(0, slash));
+      if ((await this.folder.realPathOf(prefix, base)) === undefined) return [];
+      const entries = await readdir(base, { recursive: true, withFileTypes: true }).catch(ifMissing([]));
+      return entries
+        .filter((e) => e.isFile() && !e.name.startsWith("."))
+        .map((e) => relative(this.root, join(e.parentPath, e.name)).split(sep).join("/"))
+        .filter((key) => key.startsWith(prefix) && registryKeyProblem(key) === undefined && !key.split("/").some((s) => s.startsWith(".")))
+        .sort();
+    });
   }
 
-  async create(key: string, body: Uint8Array): Promise<boolean> {
-    const target = this.path(key);
-    await this.folder.prepareFolder(key, dirname(target));
-    const temp = await this.writeTemp(target, body);
-    try {
-      await link(temp, target);
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
-      throw error;
-    } finally {
-      await unlink(temp).catch(() => undefined);
-    }
-  }
-
-  async swap(key: string, body: Uint8Array, expectedEtag: string | null): Promise<SwapResult> {
-    if (expectedEtag === null) return (await this.create(key, body)) ? { ok: true, etag: etagOf(body) } : { ok: false };
-    const target = this.path(key);
-    await this.folder.prepareFolder(key, dirname(target));
-    const release = await acquireLock(`${join(dirname(target), `.${key.slice(key.lastIndexOf("/") + 1)}`)}.lock`);
-    try {
-      const current = await this.get(key);
-      if ((current?.etag ?? null) !== expectedEtag) return { ok: false };
+  create(key: string, body: Uint8Array): Promise<boolean> {
+    return this.guarded("write", async () => {
+      const target = this.path(key);
+      await this.folder.prepareFolder(key, dirname(target));
       const temp = await this.writeTemp(target, body);
-      await rename(temp, target);
-      return { ok: true, etag: etagOf(body) };
-    } finally {
-      await release();
-    }
+      try {
+        await link(temp, target);
+        return true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+        throw error;
+      } finally {
+        await unlink(temp).catch(() => undefined);
+      }
+    });
   }
 
-  async delete(key: string): Promise<void> {
-    const target = this.path(key);
-    if ((await this.folder.realPathOf(key, dirname(target))) === undefined) return;
-    await unlink(target).catch(ifMissing(undefined));
+  swap(key: string, body: Uint8Array, expectedEtag: string | null): Promise<SwapResult> {
+    return this.guarded("write", async () => {
+      if (expectedEtag === null) return (await this.create(key, body)) ? { ok: true, etag: etagOf(body) } : { ok: false };
+      const target = this.path(key);
+      await this.folder.prepareFolder(key, dirname(target));
+      const release = await acquireLock(`${join(dirname(target), `.${key.slice(key.lastIndexOf("/") + 1)}`)}.lock`);
+      try {
+        const current = await this.get(key);
+        if ((current?.etag ?? null) !== expectedEtag) return { ok: false };
+        const temp = await this.writeTemp(target, body);
+        await rename(temp, target);
+        return { ok: true, etag: etagOf(body) };
+      } finally {
+        await release();
+      }
+    });
+  }
+
+  delete(key: string): Promise<void> {
+    return this.guarded("delete", async () => {
+      const target = this.path(key);
+      if ((await this.folder.realPathOf(key, dirname(target))) === undefined) return;
+      await unlink(target).catch(ifMissing(undefined));
+    });
+  }
+
+  /** Runs one operation; what the file system refuses comes out as a PromptSyncError naming the path. */
+  private async guarded<T>(operation: FolderOperation, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw folderFailure(error, operation, this.root);
+    }
   }
 
   /** Beside `target`, in a folder already prepared. */
