@@ -1,5 +1,5 @@
 import { formatDiagnostic } from "../src/diagnostics.ts";
-import { CompileError, PromptSyncError, UsageError } from "../src/errors.ts";
+import { CompileError, PromptSyncError } from "../src/errors.ts";
 import { redactUrl } from "../src/redact.ts";
 import { terminalSafe } from "./terminal-safe.ts";
 
@@ -30,7 +30,8 @@ export function table(rows: readonly (readonly string[])[]): string {
 }
 
 /**
- * The one place errors become output and exit codes: user errors get a message and a hint, never a stack.
+ * The one place errors become output and exit codes: user errors get a message and a hint, never a stack; a
+ * USAGE error exits 2, every other PromptSyncError 1.
  * Messages may quote registry data and URLs, so credentials are hidden in every form and control characters in
  * text.
  */
@@ -45,7 +46,7 @@ export function reportError(error: unknown, json: boolean): number {
       printError(`error: ${error.message}${diagnostics ? "; nothing was published" : ""}`);
       if (error.suggestion) printError(`hint: ${error.suggestion}`);
     }
-    return error instanceof UsageError ? EXIT_USAGE : EXIT_USER_ERROR;
+    return error.code === "USAGE" ? EXIT_USAGE : EXIT_USER_ERROR;
   }
   printError(error instanceof Error ? (error.stack ?? error.message) : String(error));
   return EXIT_USER_ERROR;

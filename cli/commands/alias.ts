@@ -1,32 +1,30 @@
-import type { Command } from "commander";
 import { AliasNotFoundError, UsageError } from "../../src/errors.ts";
-import { RegistryClient } from "../../src/registry/read.ts";
-import { refreshSignatures } from "../../src/registry/signing.ts";
-import { printAliasHistory } from "./canary.ts";
 import { gitInfo } from "../../src/git/repository.ts";
 import { deleteAlias, listAliases, setAlias } from "../../src/registry/aliases.ts";
-import { resolveContext, type GlobalOptions } from "../context.ts";
-import { withGlobalOptions, withWriteOptions } from "../global-options.ts";
-import { print, printJson, table } from "../output.ts";
+import { RegistryClient } from "../../src/registry/read.ts";
+import { refreshSignatures } from "../../src/registry/signing.ts";
+import type { GlobalOptions } from "../context.ts";
+import { defineCommand, defineGroup } from "../define-command.ts";
+import { globalOptions, writeOptions } from "../options/global.ts";
+import { table } from "../output.ts";
+import { aliasHistoryTable } from "../printers/alias-history.ts";
 
-export function registerAlias(program: Command): void {
-  const alias = program.command("alias").description("Move and list aliases (dev, stable, production…)");
-
-  withWriteOptions(
-    alias
-      .command("set <alias> [version]")
-      .description("Point an alias at a version (or at what another alias or `latest` points to)")
-      .option("--version <version>", "the version, instead of the positional argument"),
-  ).action(async (name: string, positional: string | undefined, options: GlobalOptions & { version?: string }) => {
+const set = defineCommand({
+  command: "set <alias> [version]",
+  description: "Point an alias at a version (or at what another alias or `latest` points to)",
+  options: [(command) => command.option("--version <version>", "the version, instead of the positional argument"), writeOptions],
+  parse: (options: GlobalOptions & { version?: string }, name: string, positional: string | undefined) => {
     if (positional && options.version && positional !== options.version) {
       throw new UsageError(`Two versions given: ${positional} and --version ${options.version}`);
     }
     const ref = positional ?? options.version;
     if (!ref) throw new UsageError("Which version?", `promptsync alias set ${name} v1.2.3 (or --version v1.2.3)`);
-    const ctx = await resolveContext(options);
+    return { ...options, ref };
+  },
+  run: async (ctx, { ref }, name) => {
     const signing = await ctx.signing();
     const git = await gitInfo(ctx.cwd, ".");
-    const pointer = await setAlias(await ctx.store(), {
+    return setAlias(await ctx.store(), {
       project: await ctx.project(),
       alias: name,
       ref,
@@ -34,20 +32,18 @@ export function registerAlias(program: Command): void {
       ...(git && { git }),
       ...(signing && { signing }),
     });
-    if (ctx.json) printJson(pointer);
-    else print(`alias ${pointer.alias} → ${pointer.version}`);
-  });
+  },
+  text: (pointer) => `alias ${pointer.alias} → ${pointer.version}`,
+});
 
-  withWriteOptions(
-    alias
-      .command("delete <alias>")
-      .description("Delete an alias: writes a tombstone (signed, with a key), so its revision carries on if it comes back")
-      .option("--force", "delete even while a canary runs on it"),
-  ).action(async (name: string, options: GlobalOptions & { force?: boolean }) => {
-    const ctx = await resolveContext(options);
+const remove = defineCommand({
+  command: "delete <alias>",
+  description: "Delete an alias: writes a tombstone (signed, with a key), so its revision carries on if it comes back",
+  options: [(command) => command.option("--force", "delete even while a canary runs on it"), writeOptions],
+  run: async (ctx, options: GlobalOptions & { force?: boolean }, name: string) => {
     const signing = await ctx.signing();
     const git = await gitInfo(ctx.cwd, ".");
-    const pointer = await deleteAlias(await ctx.store(), {
+    return deleteAlias(await ctx.store(), {
       project: await ctx.project(),
       alias: name,
       actor: ctx.actor(),
@@ -55,38 +51,47 @@ export function registerAlias(program: Command): void {
       ...(git && { git }),
       ...(signing && { signing }),
     });
-    if (ctx.json) printJson(pointer);
-    else print(`alias ${pointer.alias} deleted (revision ${pointer.revision})`);
-  });
+  },
+  text: (pointer) => `alias ${pointer.alias} deleted (revision ${pointer.revision})`,
+});
 
-  withWriteOptions(
-    alias
-      .command("refresh-signatures")
-      .description("Sign every alias pointer and the index again, unchanged: a fresh expiry (signing.pointerTtl) or a new key"),
-  ).action(async (options: GlobalOptions) => {
-    const ctx = await resolveContext(options);
+const refresh = defineCommand({
+  command: "refresh-signatures",
+  description: "Sign every alias pointer and the index again, unchanged: a fresh expiry (signing.pointerTtl) or a new key",
+  options: [writeOptions],
+  run: async (ctx) => {
     const signing = await ctx.requireSigning();
-    const refreshed = await refreshSignatures(await ctx.store(), await ctx.project(), signing, new Date());
-    if (ctx.json) return printJson({ keyId: signing.signer.keyId, aliases: refreshed });
-    print(`Signed ${refreshed.length} alias pointer${refreshed.length === 1 ? "" : "s"} and the index with ${signing.signer.keyId}`);
-  });
+    const aliases = await refreshSignatures(await ctx.store(), await ctx.project(), signing, new Date());
+    return { keyId: signing.signer.keyId, aliases };
+  },
+  text: ({ keyId, aliases }) => `Signed ${aliases.length} alias pointer${aliases.length === 1 ? "" : "s"} and the index with ${keyId}`,
+});
 
-  withGlobalOptions(alias.command("list").description("List the aliases and their versions")).action(
-    async (options: GlobalOptions) => {
-      const ctx = await resolveContext(options);
-      const aliases = await listAliases(await ctx.store(), await ctx.project());
-      if (ctx.json) return printJson(aliases);
-      if (aliases.length === 0) return print("No aliases yet: promptsync alias set <alias> <version>");
-      print(table([["ALIAS", "VERSION", "UPDATED", "BY"], ...aliases.map((a) => [a.alias, a.version, a.updatedAt, a.updatedBy ?? ""])]));
-    },
-  );
+const list = defineCommand({
+  command: "list",
+  description: "List the aliases and their versions",
+  options: [globalOptions],
+  run: async (ctx) => listAliases(await ctx.store(), await ctx.project()),
+  text: (aliases) =>
+    aliases.length === 0
+      ? "No aliases yet: promptsync alias set <alias> <version>"
+      : table([["ALIAS", "VERSION", "UPDATED", "BY"], ...aliases.map((a) => [a.alias, a.version, a.updatedAt, a.updatedBy ?? ""])]),
+});
 
-  withGlobalOptions(alias.command("history <alias>").description("Every change of an alias: moves and canary steps")).action(
-    async (name: string, options: GlobalOptions) => {
-      const ctx = await resolveContext(options);
-      const pointer = await new RegistryClient(await ctx.verifiedReader(), await ctx.project()).alias(name);
-      if (!pointer) throw new AliasNotFoundError(name, await ctx.project());
-      printAliasHistory(ctx, pointer);
-    },
-  );
-}
+const history = defineCommand({
+  command: "history <alias>",
+  description: "Every change of an alias: moves and canary steps",
+  options: [globalOptions],
+  run: async (ctx, _options, name: string) => {
+    const pointer = await new RegistryClient(await ctx.verifiedReader(), await ctx.project()).alias(name);
+    if (!pointer) throw new AliasNotFoundError(name, await ctx.project());
+    return pointer.history ?? [];
+  },
+  text: aliasHistoryTable,
+});
+
+export const registerAlias = defineGroup({
+  command: "alias",
+  description: "Move and list aliases (dev, stable, production…)",
+  subcommands: [set, remove, refresh, list, history],
+});

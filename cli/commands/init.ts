@@ -1,21 +1,22 @@
 import { basename } from "node:path";
-import type { Command } from "commander";
 import { UsageError } from "../../src/errors.ts";
-import { initProject } from "../../src/project/init.ts";
 import { toProjectId } from "../../src/formats/names.ts";
-import { resolveContext, type CliContext, type GlobalOptions } from "../context.ts";
-import { withGlobalOptions } from "../global-options.ts";
-import { print, printJson } from "../output.ts";
+import { initProject } from "../../src/project/init.ts";
+import type { CliContext, GlobalOptions } from "../context.ts";
+import { defineCommand } from "../define-command.ts";
+import { globalOptions } from "../options/global.ts";
 
-export function registerInit(program: Command): void {
-  withGlobalOptions(
-    program
-      .command("init")
-      .description("Create promptsync.config.yaml and a prompts folder with an example prompt")
-      .option("--path <dir>", "prompts folder", "prompts")
-      .option("--public-read", "for an s3:// registry: let anyone GET the registry's prompts/ (apps read it over HTTP)"),
-  ).action(async (options: GlobalOptions & { path: string; publicRead?: boolean }) => {
-    const ctx = await resolveContext(options);
+export const registerInit = defineCommand({
+  command: "init",
+  description: "Create promptsync.config.yaml and a prompts folder with an example prompt",
+  options: [
+    (command) =>
+      command
+        .option("--path <dir>", "prompts folder", "prompts")
+        .option("--public-read", "for an s3:// registry: let anyone GET the registry's prompts/ (apps read it over HTTP)"),
+    globalOptions,
+  ],
+  run: async (ctx, options: GlobalOptions & { path: string; publicRead?: boolean }) => {
     if (options.publicRead && ctx.registry.kind !== "s3") {
       throw new UsageError("--public-read applies to s3:// registries", "Add --registry s3://bucket/prefix.");
     }
@@ -28,16 +29,16 @@ export function registerInit(program: Command): void {
       promptsPath: options.path,
       ...(options.registry !== undefined && { registry: options.registry }),
     });
-    if (ctx.json) return printJson({ ...result, ...(bucket && { bucket }) });
-    if (bucket) {
-      print(`${bucket.created ? "created" : "kept   "} bucket ${bucket.bucket}${bucket.created ? "" : " (exists)"}`);
-      if (bucket.publicRead) print(`allowed anonymous GET on ${bucket.publicRead.resource}`);
-    }
-    for (const file of result.created) print(`created ${file}`);
-    for (const file of result.kept) print(`kept    ${file} (exists)`);
-    print(`\nNext: promptsync push --alias dev`);
-  });
-}
+    return { ...result, ...(bucket && { bucket }) };
+  },
+  text: ({ bucket, created, kept }) => [
+    ...(bucket ? [`${bucket.created ? "created" : "kept   "} bucket ${bucket.bucket}${bucket.created ? "" : " (exists)"}`] : []),
+    ...(bucket?.publicRead ? [`allowed anonymous GET on ${bucket.publicRead.resource}`] : []),
+    ...created.map((file) => `created ${file}`),
+    ...kept.map((file) => `kept    ${file} (exists)`),
+    `\nNext: promptsync push --alias dev`,
+  ],
+});
 
 /** The AWS SDK loads only for s3:// registries. */
 async function setUpBucket(s3: CliContext["s3"], url: string, publicRead: boolean) {

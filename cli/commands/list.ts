@@ -1,45 +1,44 @@
-import type { Command } from "commander";
 import { RegistryClient } from "../../src/registry/read.ts";
-import { resolveContext, type GlobalOptions } from "../context.ts";
-import { withGlobalOptions } from "../global-options.ts";
-import { print, printJson, table } from "../output.ts";
+import { defineCommand } from "../define-command.ts";
+import { globalOptions } from "../options/global.ts";
+import { table } from "../output.ts";
 
-export function registerList(program: Command): void {
-  withGlobalOptions(program.command("list").description("List the versions and the prompts of the latest one")).action(
-    async (options: GlobalOptions) => {
-      const ctx = await resolveContext(options);
-      const project = await ctx.project();
-      const index = await new RegistryClient(await ctx.verifiedReader(), project).index();
-      const versions = index?.versions ?? [];
-      const aliasesOf = (version: string) =>
-        Object.entries(index?.aliases ?? {})
-          .filter(([, a]) => a.version === version)
-          .map(([name]) => name)
-          .sort();
-      const latest = versions.at(-1);
-      if (ctx.json) {
-        return printJson({
-          project,
-          registry: ctx.registry.display,
-          versions: versions.map((v) => ({ ...v, aliases: aliasesOf(v.version) })),
-          prompts: latest?.prompts ?? [],
-        });
-      }
-      if (!latest) return print(`No versions of project ${project} in ${ctx.registry.display} yet: run promptsync push`);
-      print(`Project ${project} (${ctx.registry.display})\n`);
-      print(
-        table([
-          ["VERSION", "CREATED", "PROMPTS", "COMMIT", "ALIASES"],
-          ...[...versions].reverse().map((v) => [
-            v.version,
-            v.createdAt,
-            String(v.prompts.length),
-            v.git ? `${v.git.commit.slice(0, 7)}${v.git.dirty ? "+dirty" : ""}` : "",
-            aliasesOf(v.version).join(", "),
-          ]),
+export const registerList = defineCommand({
+  command: "list",
+  description: "List the versions and the prompts of the latest one",
+  options: [globalOptions],
+  run: async (ctx) => {
+    const project = await ctx.project();
+    const index = await new RegistryClient(await ctx.verifiedReader(), project).index();
+    const versions = index?.versions ?? [];
+    const aliasesOf = (version: string) =>
+      Object.entries(index?.aliases ?? {})
+        .filter(([, a]) => a.version === version)
+        .map(([name]) => name)
+        .sort();
+    return {
+      project,
+      registry: ctx.registry.display,
+      versions: versions.map((v) => ({ ...v, aliases: aliasesOf(v.version) })),
+      prompts: versions.at(-1)?.prompts ?? [],
+    };
+  },
+  text: ({ project, registry, versions, prompts }) => {
+    const latest = versions.at(-1);
+    if (!latest) return `No versions of project ${project} in ${registry} yet: run promptsync push`;
+    return [
+      `Project ${project} (${registry})\n`,
+      table([
+        ["VERSION", "CREATED", "PROMPTS", "COMMIT", "ALIASES"],
+        ...[...versions].reverse().map((v) => [
+          v.version,
+          v.createdAt,
+          String(v.prompts.length),
+          v.git ? `${v.git.commit.slice(0, 7)}${v.git.dirty ? "+dirty" : ""}` : "",
+          v.aliases.join(", "),
         ]),
-      );
-      print(`\nPrompts in ${latest.version}:\n${latest.prompts.map((p) => `  ${p}`).join("\n")}`);
-    },
-  );
-}
+      ]),
+      `\nPrompts in ${latest.version}:\n${prompts.map((p) => `  ${p}`).join("\n")}`,
+    ];
+  },
+});

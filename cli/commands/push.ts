@@ -1,15 +1,14 @@
-import type { Command } from "commander";
 import { compileFolder } from "../../src/compiler/folder.ts";
 import { UsageError } from "../../src/errors.ts";
-import { gitInfo } from "../../src/git/repository.ts";
-import { pushRelease } from "../../src/registry/push.ts";
-import { setAlias } from "../../src/registry/aliases.ts";
 import type { Bump } from "../../src/formats/version.ts";
-import { resolveContext, type GlobalOptions } from "../context.ts";
-import { print, printJson } from "../output.ts";
-import { progressBar } from "../progress.ts";
+import { gitInfo } from "../../src/git/repository.ts";
+import { setAlias } from "../../src/registry/aliases.ts";
+import { pushRelease } from "../../src/registry/push.ts";
+import type { GlobalOptions } from "../context.ts";
+import { defineCommand } from "../define-command.ts";
+import { writeOptions } from "../options/global.ts";
 import { collect } from "../parse-options.ts";
-import { withWriteOptions } from "../global-options.ts";
+import { progressBar } from "../progress.ts";
 
 interface PushOptions extends GlobalOptions {
   path?: string;
@@ -19,21 +18,26 @@ interface PushOptions extends GlobalOptions {
   force?: boolean;
 }
 
-export function registerPush(program: Command): void {
-  withWriteOptions(
-    program
-      .command("push")
-      .description("Compile every prompt in the folder and publish them as one immutable version")
-      .option("--path <dir>", "prompts folder (default: the config's `prompts`, else ./prompts)")
-      .option("--alias <name>", "point this alias at the version (repeatable)", collect)
-      .option("--version <version>", "publish as this version (default: the next patch version)")
-      .option("--bump <level>", "patch, minor or major, when --version is not given", "patch")
-      .option("--force", "create a new version even if nothing changed"),
-  ).action(async (options: PushOptions) => {
+export const registerPush = defineCommand({
+  command: "push",
+  description: "Compile every prompt in the folder and publish them as one immutable version",
+  options: [
+    (command) =>
+      command
+        .option("--path <dir>", "prompts folder (default: the config's `prompts`, else ./prompts)")
+        .option("--alias <name>", "point this alias at the version (repeatable)", collect)
+        .option("--version <version>", "publish as this version (default: the next patch version)")
+        .option("--bump <level>", "patch, minor or major, when --version is not given", "patch")
+        .option("--force", "create a new version even if nothing changed"),
+    writeOptions,
+  ],
+  parse: (options: PushOptions) => {
     if (!["patch", "minor", "major"].includes(options.bump)) {
       throw new UsageError(`--bump must be patch, minor or major, not "${options.bump}"`);
     }
-    const ctx = await resolveContext(options);
+    return { ...options, bump: options.bump as Bump };
+  },
+  run: async (ctx, options) => {
     const promptsDir = ctx.promptsDir(options.path);
     const prompts = await compileFolder(promptsDir);
     const signing = await ctx.signing();
@@ -44,7 +48,7 @@ export function registerPush(program: Command): void {
       project,
       prompts,
       ...(options.version !== undefined && { version: options.version }),
-      bump: options.bump as Bump,
+      bump: options.bump,
       force: options.force === true,
       ...(git && { git }),
       ...(signing && { signing }),
@@ -54,27 +58,27 @@ export function registerPush(program: Command): void {
     for (const alias of options.alias ?? []) {
       aliases.push(await setAlias(store, { project, alias, ref: result.version, actor: ctx.actor(), ...(git && { git }), ...(signing && { signing }) }));
     }
-    if (ctx.json) {
-      printJson({
-        project,
-        registry: ctx.registry.display,
-        version: result.version,
-        status: result.status,
-        releaseHash: result.releaseHash,
-        signedBy: signing?.signer.keyId ?? null,
-        prompts: prompts.map((p) => ({ name: p.name, hash: p.hash })),
-        aliases: Object.fromEntries(aliases.map((a) => [a.alias, a.version])),
-      });
-      return;
-    }
+    return { project, registry: ctx.registry.display, result, signedBy: signing?.signer.keyId ?? null, prompts, aliases };
+  },
+  json: ({ project, registry, result, signedBy, prompts, aliases }) => ({
+    project,
+    registry,
+    version: result.version,
+    status: result.status,
+    releaseHash: result.releaseHash,
+    signedBy,
+    prompts: prompts.map((p) => ({ name: p.name, hash: p.hash })),
+    aliases: Object.fromEntries(aliases.map((a) => [a.alias, a.version])),
+  }),
+  text: ({ project, registry, result, prompts, aliases }, options) => {
     const count = `${prompts.length} prompt${prompts.length === 1 ? "" : "s"}`;
-    print(
+    return [
       result.status === "created"
-        ? `Published ${count} as ${result.version} (project ${project}, ${ctx.registry.display})`
+        ? `Published ${count} as ${result.version} (project ${project}, ${registry})`
         : options.version
           ? `${result.version} already holds exactly these ${count}; nothing written`
           : `No changes since ${result.version}; nothing published (use --force to publish anyway)`,
-    );
-    for (const a of aliases) print(`alias ${a.alias} → ${a.version}`);
-  });
-}
+      ...aliases.map((a) => `alias ${a.alias} → ${a.version}`),
+    ];
+  },
+});

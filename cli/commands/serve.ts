@@ -1,28 +1,31 @@
-import type { Command } from "commander";
 import { UsageError } from "../../src/errors.ts";
 import { startOrigin } from "../../src/serve/origin.ts";
-import { resolveContext, type GlobalOptions } from "../context.ts";
-import { withGlobalOptions } from "../global-options.ts";
-import { printJson } from "../output.ts";
+import type { GlobalOptions } from "../context.ts";
+import { defineCommand } from "../define-command.ts";
+import { globalOptions } from "../options/global.ts";
 
-export function registerServe(program: Command): void {
-  withGlobalOptions(
-    program
-      .command("serve")
-      .description("Serve the registry over HTTP as a CDN would (Cache-Control, ETags, 304s, CORS): a local origin for apps")
-      .option("--port <port>", "port (0 picks a free one)", "8787")
-      .option("--host <host>", "interface to listen on", "127.0.0.1"),
-  ).action(async (options: GlobalOptions & { port: string; host: string }) => {
+export const registerServe = defineCommand({
+  command: "serve",
+  description: "Serve the registry over HTTP as a CDN would (Cache-Control, ETags, 304s, CORS): a local origin for apps",
+  options: [
+    (command) =>
+      command
+        .option("--port <port>", "port (0 picks a free one)", "8787")
+        .option("--host <host>", "interface to listen on", "127.0.0.1"),
+    globalOptions,
+  ],
+  parse: (options: GlobalOptions & { port: string; host: string }) => {
     const port = Number(options.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not "${options.port}"`);
-    const ctx = await resolveContext(options);
-    const origin = await startOrigin(await ctx.reader(), { port, host: options.host });
-    if (ctx.json) printJson({ url: origin.url, registry: ctx.registry.display });
-    else console.log(`Serving ${ctx.registry.display} at ${origin.url} (Ctrl-C stops)`);
-    await new Promise<void>((resolve) => {
-      const stop = () => void origin.close().then(resolve);
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
-    });
-  });
-}
+    return { ...options, port };
+  },
+  run: async (ctx, { port, host }) => {
+    const origin = await startOrigin(await ctx.reader(), { port, host });
+    // The listening server keeps the process running after the command returns, until a signal closes it.
+    const stop = () => void origin.close();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    return { url: origin.url, registry: ctx.registry.display };
+  },
+  text: ({ url, registry }) => `Serving ${registry} at ${url} (Ctrl-C stops)`,
+});

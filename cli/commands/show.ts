@@ -1,41 +1,21 @@
-import type { Command } from "commander";
 import type { CompiledPrompt, CompiledVariant } from "../../src/formats/types.ts";
 import { selectVariant } from "../../src/template/variants.ts";
-import { resolveContext, type GlobalOptions } from "../context.ts";
-import { withGlobalOptions, withTrustOption } from "../global-options.ts";
+import { defineCommand } from "../define-command.ts";
 import { loadPrompt } from "../load-prompt.ts";
-import { print, printJson } from "../output.ts";
+import { promptReferenceOptions, type PromptReferenceOptions } from "../options/prompt-reference.ts";
 import { parseTags, versionRef } from "../parse-options.ts";
 
-export interface PromptRefOptions extends GlobalOptions {
-  version?: string;
-  alias?: string;
-  tags?: string;
-  path?: string;
-}
-
-/** Options shared by show and render. */
-export function withPromptRefOptions(command: Command): Command {
-  return withTrustOption(withGlobalOptions(
-    command
-      .option("--version <version>", "read this version from the registry")
-      .option("--alias <alias>", "read the version this alias points to")
-      .option("--tags <k=v,…>", "select a variant: locale=cn,tone=friendly")
-      .option("--path <dir>", "local prompts folder, used when neither --version nor --alias is given"),
-  ));
-}
-
-export function registerShow(program: Command): void {
-  withPromptRefOptions(
-    program.command("show <prompt>").description("Show a prompt's template, variables and metadata (local files unless --version/--alias)"),
-  ).action(async (name: string, options: PromptRefOptions) => {
-    const ctx = await resolveContext(options);
+export const registerShow = defineCommand({
+  command: "show <prompt>",
+  description: "Show a prompt's template, variables and metadata (local files unless --version/--alias)",
+  options: [promptReferenceOptions],
+  run: async (ctx, options: PromptReferenceOptions, name: string) => {
     const loaded = await loadPrompt(ctx, name, versionRef(options), options.path);
-    const variant = selectVariant(loaded.prompt.variants, parseTags(options.tags));
-    if (ctx.json) return printJson({ version: loaded.version, alias: loaded.alias, variant: variant?.id ?? null, prompt: loaded.prompt });
-    print(describe(loaded.prompt, loaded.version, variant));
-  });
-}
+    return { ...loaded, variant: selectVariant(loaded.prompt.variants, parseTags(options.tags)) };
+  },
+  json: ({ version, alias, variant, prompt }) => ({ version, alias, variant: variant?.id ?? null, prompt }),
+  text: ({ prompt, version, variant }) => describe(prompt, version, variant),
+});
 
 function describe(prompt: CompiledPrompt, version: string, variant: CompiledVariant | undefined): string {
   const body = variant ?? prompt;

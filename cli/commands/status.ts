@@ -1,34 +1,35 @@
-import type { Command } from "commander";
-import { UsageError } from "../../src/errors.ts";
 import { parseDuration } from "../../src/duration.ts";
+import { UsageError } from "../../src/errors.ts";
 import { clientStatus, type ClientStatus } from "../../src/status/clients.ts";
-import { resolveContext, type GlobalOptions } from "../context.ts";
-import { withGlobalOptions, withTelemetryOption } from "../global-options.ts";
-import { print, printJson, table } from "../output.ts";
+import type { GlobalOptions } from "../context.ts";
+import { defineCommand } from "../define-command.ts";
+import { globalOptions, telemetryOption } from "../options/global.ts";
+import { EXIT_OK, EXIT_USER_ERROR, table } from "../output.ts";
 
-export function registerStatus(program: Command): void {
-  withTelemetryOption(
-    withGlobalOptions(
-      program
-        .command("status")
-        .description("Every client seen recently, its commit, the versions it serves and whether they fit its code (exit 1 if any does not)")
-        .option("--since <period>", "clients whose last heartbeat is this recent: 30m, 1h, 7d", "1h"),
-    ),
-  ).action(async (options: GlobalOptions & { since: string }) => {
+export const registerStatus = defineCommand({
+  command: "status",
+  description: "Every client seen recently, its commit, the versions it serves and whether they fit its code (exit 1 if any does not)",
+  options: [(command) => command.option("--since <period>", "clients whose last heartbeat is this recent: 30m, 1h, 7d", "1h"), globalOptions, telemetryOption],
+  parse: (options: GlobalOptions & { since: string }) => {
     const window = parseDuration(options.since);
     if (window === undefined) throw new UsageError(`--since ${options.since} is not a period such as 30m, 1h or 7d`);
-    const ctx = await resolveContext(options);
+    return { ...options, window };
+  },
+  run: async (ctx, { window }) => {
     const project = await ctx.project();
-    const report = await clientStatus(await ctx.telemetryStore(), await ctx.reader(), project, new Date(Date.now() - window));
-    if (!report.compatible) process.exitCode = 1;
-    if (ctx.json) return printJson(report);
-    if (report.clients.length === 0) return print(`No client of ${project} sent a heartbeat in the last ${options.since}`);
-    print(table([["CLIENT", "APP", "COMMIT", "LAST SEEN", "SERVES", "STATUS", "REASON"], ...report.clients.flatMap(rowsOf)]));
+    return clientStatus(await ctx.telemetryStore(), await ctx.reader(), project, new Date(Date.now() - window));
+  },
+  text: (report, { since }) => {
+    if (report.clients.length === 0) return `No client of ${report.project} sent a heartbeat in the last ${since}`;
     const incompatible = report.clients.filter((c) => c.status === "incompatible").length;
-    print(`\n${report.clients.length} client${report.clients.length === 1 ? "" : "s"} in the last ${options.since}; ${incompatible ? `${incompatible} incompatible` : "none incompatible"}`);
-    if (report.unreadable) print(`Skipped ${report.unreadable} client pointer${report.unreadable === 1 ? "" : "s"} that ${report.unreadable === 1 ? "is" : "are"} not a heartbeat of ${project}`);
-  });
-}
+    return [
+      table([["CLIENT", "APP", "COMMIT", "LAST SEEN", "SERVES", "STATUS", "REASON"], ...report.clients.flatMap(rowsOf)]),
+      `\n${report.clients.length} client${report.clients.length === 1 ? "" : "s"} in the last ${since}; ${incompatible ? `${incompatible} incompatible` : "none incompatible"}`,
+      ...(report.unreadable ? [`Skipped ${report.unreadable} client pointer${report.unreadable === 1 ? "" : "s"} that ${report.unreadable === 1 ? "is" : "are"} not a heartbeat of ${report.project}`] : []),
+    ];
+  },
+  exitCode: (report) => (report.compatible ? EXIT_OK : EXIT_USER_ERROR),
+});
 
 /** A line per served prompt; the client's columns only on its first. */
 function rowsOf(client: ClientStatus): string[][] {

@@ -1,14 +1,23 @@
-import type { Command } from "commander";
 import { compileFolder } from "../../src/compiler/folder.ts";
 import { loadPromptSet, type PromptSetContext } from "../../src/diff/sources.ts";
 import { PromptSyncError, UsageError } from "../../src/errors.ts";
 import { RegistryClient } from "../../src/registry/read.ts";
 import { interfaceOf, type PromptInterface } from "../../src/formats/commit-interface.ts";
-import { checkCompatibility } from "../../src/validate/compatibility.ts";
-import { resolveContext, type GlobalOptions } from "../context.ts";
-import { withGlobalOptions, withTrustOption } from "../global-options.ts";
-import { print, printJson, table } from "../output.ts";
-import { promptSetContext } from "./diff.ts";
+import { checkCompatibility, type CompatibilityReport } from "../../src/validate/compatibility.ts";
+import type { GlobalOptions } from "../context.ts";
+import { defineCommand } from "../define-command.ts";
+import { globalOptions, trustOption } from "../options/global.ts";
+import { EXIT_OK, EXIT_USER_ERROR, table } from "../output.ts";
+import { promptSetContext } from "../prompt-set-context.ts";
+
+/** validate alone: the local prompts compile and pass the checks. */
+interface LocalCheck {
+  ok: true;
+  prompts: number;
+}
+
+/** validate --alias/--version: the code at a commit against the prompts the registry serves. */
+type CompatibilityCheck = { code: string; registry: string } & CompatibilityReport;
 
 interface ValidateOptions extends GlobalOptions {
   path?: string;
@@ -17,36 +26,44 @@ interface ValidateOptions extends GlobalOptions {
   version?: string;
 }
 
-export function registerValidate(program: Command): void {
-  withTrustOption(withGlobalOptions(
-    program
-      .command("validate")
-      .description("Check that the prompts an alias or version serves still fit the code at a git commit (exit 1 if not); alone, compile and lint the local prompts")
-      .option("--path <dir>", "the prompts folder")
-      .option("--git-commit <commit>", "the code's commit (default: HEAD)")
-      .option("--alias <alias>", "the registry side: an alias")
-      .option("--version <version>", "the registry side: a version"),
-  )).action(async (options: ValidateOptions) => {
+export const registerValidate = defineCommand({
+  command: "validate",
+  description: "Check that the prompts an alias or version serves still fit the code at a git commit (exit 1 if not); alone, compile and lint the local prompts",
+  options: [
+    (command) =>
+      command
+        .option("--path <dir>", "the prompts folder")
+        .option("--git-commit <commit>", "the code's commit (default: HEAD)")
+        .option("--alias <alias>", "the registry side: an alias")
+        .option("--version <version>", "the registry side: a version"),
+    globalOptions,
+    trustOption,
+  ],
+  parse: (options: ValidateOptions) => {
     if (options.alias && options.version) throw new UsageError("Give --alias or --version, not both");
-    const ctx = await resolveContext(options);
+    return options;
+  },
+  run: async (ctx, options): Promise<LocalCheck | CompatibilityCheck> => {
     if (!options.alias && !options.version) {
       if (options.gitCommit) throw new UsageError("--git-commit needs --alias or --version: what should the commit be checked against?");
-      const prompts = await compileFolder(ctx.promptsDir(options.path));
-      if (ctx.json) return printJson({ ok: true, prompts: prompts.length });
-      return print(`${prompts.length} prompt${prompts.length === 1 ? "" : "s"} compile and pass the checks`);
+      return { ok: true, prompts: (await compileFolder(ctx.promptsDir(options.path))).length };
     }
     const sources = promptSetContext(ctx, options.path);
     const [contract, served] = await Promise.all([
       contractAt(options.gitCommit ?? "HEAD", sources),
       loadPromptSet(options.alias ? { kind: "alias", alias: options.alias } : { kind: "version", version: options.version! }, sources),
     ]);
-    const report = checkCompatibility(contract.prompts, served.prompts.map(interfaceOf));
-    if (!report.compatible) process.exitCode = 1;
-    if (ctx.json) return printJson({ code: contract.label, registry: served.label, ...report });
-    print(table([["PROMPT", "STATUS", "REASON"], ...report.findings.map((f) => [f.prompt, f.status, f.reasons.join("; ")])]));
-    print(`\n${served.label} ${report.compatible ? "is compatible with" : "is NOT compatible with"} the code at ${contract.label}`);
-  });
-}
+    return { code: contract.label, registry: served.label, ...checkCompatibility(contract.prompts, served.prompts.map(interfaceOf)) };
+  },
+  text: (check) => {
+    if ("ok" in check) return `${check.prompts} prompt${check.prompts === 1 ? "" : "s"} compile and pass the checks`;
+    return [
+      table([["PROMPT", "STATUS", "REASON"], ...check.findings.map((f) => [f.prompt, f.status, f.reasons.join("; ")])]),
+      `\n${check.registry} ${check.compatible ? "is compatible with" : "is NOT compatible with"} the code at ${check.code}`,
+    ];
+  },
+  exitCode: (check) => ("ok" in check || check.compatible ? EXIT_OK : EXIT_USER_ERROR),
+});
 
 /**
  * The code's contract: the prompt files at the commit, or, when this checkout does not have the commit (a
