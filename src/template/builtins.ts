@@ -2,7 +2,7 @@ import nunjucks from "nunjucks";
 import { activeBudget } from "./budget.ts";
 import { unsafe } from "./fault.ts";
 import { jinjaFilters } from "./filters.ts";
-import { BoundMethod } from "./guard.ts";
+import { BoundMethod } from "./bound-method.ts";
 import { listFilters } from "./list-filters.ts";
 
 /**

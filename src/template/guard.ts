@@ -1,6 +1,7 @@
 import type { RenderBudget } from "./budget.ts";
 import { renderFailure, unsafe } from "./fault.ts";
-import { methodOf, type Method } from "./methods.ts";
+import { BoundMethod } from "./bound-method.ts";
+import { methodOf } from "./methods.ts";
 import { SafeString } from "./safe-string.ts";
 
 /**
@@ -31,39 +32,6 @@ export function trustFunction<F extends (...args: never[]) => unknown>(fn: F): F
 
 export function isTrustedFunction(value: unknown): value is (...args: unknown[]) => unknown {
   return typeof value === "function" && trusted.has(value);
-}
-
-/**
- * A Python method read from a value (`name.upper`), called later (`name.upper()`) or passed around. Its fields
- * are private, so a template can neither read them nor make a look-alike.
- */
-export class BoundMethod {
-  readonly #name: string;
-  readonly #self: unknown;
-  readonly #method: Method;
-
-  constructor(name: string, self: unknown, method: Method) {
-    this.#name = name;
-    this.#self = self;
-    this.#method = method;
-  }
-
-  /** A brand check: true only for objects this class made, whatever their prototype says. */
-  static is(value: unknown): value is BoundMethod {
-    return typeof value === "object" && value !== null && #method in value;
-  }
-
-  invoke(args: unknown[], budget: RenderBudget, line: number | undefined): unknown {
-    budget.chargeSize(this.#self, line);
-    const result = this.#method(this.#self as never, args, budget);
-    budget.chargeSize(result, line);
-    budget.checkValue(result, `the result of ${this.#name}()`, line);
-    return result;
-  }
-
-  toString(): string {
-    return `<method ${this.#name}>`;
-  }
 }
 
 /** `obj.key` and `obj[key]` in a template. */

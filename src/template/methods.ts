@@ -1,16 +1,15 @@
-import { bind, keywords } from "./arguments.ts";
-import type { RenderBudget } from "./budget.ts";
-import { renderFailure, unsafe } from "./fault.ts";
-import { Cycler, LoopContext } from "./loop.ts";
-import { SafeString } from "./safe-string.ts";
-import { countMatches } from "./text.ts";
-
 /**
  * The Python methods templates may call on values (Jinja2 renders Python objects; PromptSync renders JSON-like
  * data and gives it the methods prompts use). Methods that change a list or dict are refused, as in Jinja2's
  * ImmutableSandboxedEnvironment. JavaScript's own methods are never reachable.
  */
-export type Method = (self: never, args: unknown[], budget: RenderBudget) => unknown;
+import { bind, keywords } from "./arguments.ts";
+import type { Method } from "./bound-method.ts";
+import type { RenderBudget } from "./budget.ts";
+import { renderFailure, unsafe } from "./fault.ts";
+import { Cycler, LoopContext } from "./loop.ts";
+import { SafeString } from "./safe-string.ts";
+import { countMatches } from "./text.ts";
 
 const WHITESPACE = /\s/u;
 // eslint-disable-next-line no-control-regex -- Python's splitlines() also breaks at \x1c-\x1e

@@ -1,6 +1,6 @@
 import { activeBudget } from "./budget.ts";
 import { renderFailure } from "./fault.ts";
-import { BoundMethod } from "./guard.ts";
+import { BoundMethod } from "./bound-method.ts";
 import { SafeString } from "./safe-string.ts";
 
 /**
