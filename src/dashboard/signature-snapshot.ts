@@ -8,7 +8,7 @@ import type { TrustedKeys } from "../signing/keys.ts";
 import { checkAlias } from "../signing/pointers.ts";
 import { checkRelease } from "../signing/release.ts";
 import { manifestDigest } from "../signing/signatures.ts";
-import type { RegistryReader, RegistryStore } from "../storage/types.ts";
+import type { RegistryReader } from "../storage/types.ts";
 
 /** One key's signature of a version or an alias, as the dashboard shows it. */
 export interface SiteSignature {
@@ -40,7 +40,7 @@ export async function releaseSignatures(
   trust: TrustedKeys | undefined,
 ): Promise<SiteSignature[]> {
   const { project, version } = manifest;
-  const keys = canList(reader)
+  const keys = reader.list
     ? await reader.list(layout.releaseSignatures(project, version))
     : knownKeyIds.map((keyId) => layout.releaseSignature(project, version, keyId));
   const digest = manifestDigest(manifest);
@@ -65,10 +65,6 @@ async function readSignature(reader: RegistryReader, key: string): Promise<Relea
     if (error instanceof InvalidBundleError) return undefined;
     throw error;
   }
-}
-
-function canList(reader: RegistryReader): reader is RegistryReader & Pick<RegistryStore, "list"> {
-  return typeof (reader as Partial<RegistryStore>).list === "function";
 }
 
 /** One entry per key, verified if any of its signatures verifies, sorted for a stable page. */

@@ -55,7 +55,7 @@ export async function pullSnapshot(reader: RegistryReader, project: string, ref:
 
 /** Every signature object of the version the registry lists; over HTTP, which cannot list, the trusted keys' ones. */
 async function copySignatures(reader: RegistryReader, snapshot: RegistryStore, project: string, version: string): Promise<string[]> {
-  const keys = isListable(reader)
+  const keys = reader.list
     ? await reader.list(layout.releaseSignatures(project, version))
     : reader instanceof VerifyingReader
       ? reader.trust.ids.map((id) => layout.releaseSignature(project, version, id))
@@ -68,8 +68,4 @@ async function copySignatures(reader: RegistryReader, snapshot: RegistryStore, p
     copied.push(key.slice(key.lastIndexOf("/") + 1).replace(/\.json$/, ""));
   }
   return copied;
-}
-
-function isListable(reader: RegistryReader): reader is RegistryReader & Pick<RegistryStore, "list"> {
-  return typeof (reader as Partial<RegistryStore>).list === "function";
 }

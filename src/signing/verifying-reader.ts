@@ -2,7 +2,7 @@ import { decodeJson } from "../formats/codec.ts";
 import type { AliasPointer, ReleaseManifest } from "../formats/types.ts";
 import { validateAlias, validateProjectIndex, validateReleaseManifest } from "../formats/validate.ts";
 import { layout } from "../formats/layout.ts";
-import type { RegistryReader, RegistryStore, StoredObject } from "../storage/types.ts";
+import type { RegistryReader, StoredObject } from "../storage/types.ts";
 import { bundleProblem, promptProblem, variantProblem } from "./content-checks.ts";
 import { SignatureInvalidError } from "../errors.ts";
 import type { TrustedKeys } from "./keys.ts";
@@ -35,8 +35,7 @@ export class VerifyingReader implements RegistryReader {
     this.inner = inner;
     this.trust = trust;
     this.now = now;
-    const { list } = inner as Partial<RegistryStore>;
-    if (list) this.list = (prefix) => list.call(inner, prefix);
+    if (inner.list) this.list = (prefix) => inner.list!(prefix);
   }
 
   get url(): string {

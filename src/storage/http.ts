@@ -3,8 +3,7 @@ import { InvalidBundleError, NetworkError } from "../errors.ts";
 import { bodyLimitOf } from "../formats/layout.ts";
 import { readBounded, tooLarge } from "./body-limit.ts";
 import { checkRegistryKey } from "./key.ts";
-import type { Revalidation } from "./conditional.ts";
-import type { RegistryReader, StoredObject } from "./types.ts";
+import type { RegistryReader, Revalidation, StoredObject } from "./types.ts";
 
 export interface HttpReaderOptions {
   /** @default globalThis.fetch */
@@ -17,7 +16,10 @@ export interface HttpReaderOptions {
   retryBackoffMs?: number;
 }
 
-/** Reads a registry over HTTP(S): a bucket's public endpoint, a CDN, or `promptsync serve`. */
+/**
+ * Reads a registry over HTTP(S): a bucket's public endpoint, a CDN, or `promptsync serve`. Of the optional
+ * capabilities it has getIfChanged (a conditional GET), not list: HTTP cannot list.
+ */
 export class HttpReader implements RegistryReader {
   readonly url: string;
   private readonly fetch: typeof globalThis.fetch;

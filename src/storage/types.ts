@@ -1,7 +1,11 @@
 /**
- * The storage interface every registry driver implements (folder here; S3 next). Keys are `/`-separated
- * paths from the registry root. Drivers guarantee: `create` never overwrites, and `swap` replaces an object
- * only if it still has the ETag the caller read, so concurrent writers never lose an update.
+ * The storage interface every registry driver implements, one driver per file: the folder (folder.ts), an S3
+ * bucket (s3.ts), HTTP for reading (http.ts), and memory (memory.ts, for tests). Keys are `/`-separated paths from
+ * the registry root, checked by every driver with one rule (key.ts) before anything is touched. Drivers guarantee:
+ * `create` never overwrites, `swap` replaces an object only if it still has the ETag the caller read (so concurrent
+ * writers never lose an update), `list` is sorted, and `get` reads no more than the key's body limit. What a driver
+ * can do beyond `get` is declared here, as optional members of the reader, never guessed from the object. One
+ * contract suite (test/helpers/storage-contract.ts) runs against every driver.
  */
 
 export interface StoredObject {
@@ -19,12 +23,25 @@ export interface WriteOptions {
 
 export type SwapResult = { ok: true; etag: string } | { ok: false };
 
+/** A re-read of an object the caller holds with an ETag. */
+export type Revalidation = { status: "unchanged" } | { status: "changed"; object: StoredObject } | { status: "missing" };
+
 /** What readers need: the SDK reads through this alone. */
 export interface RegistryReader {
   /** Where it reads from, without credentials. */
   readonly url: string;
   /** The object, or undefined when it does not exist. */
   get(key: string): Promise<StoredObject | undefined>;
+  /**
+   * Optional capability: re-reads an object the caller holds with `etag`, sending no body when it is unchanged
+   * (HTTP: a conditional GET answered 304). Without it, revalidate() (conditional.ts) reads and compares ETags.
+   */
+  getIfChanged?(key: string, etag: string): Promise<Revalidation>;
+  /**
+   * Optional capability: every key that starts with `prefix`, sorted. Every store has it; a reader over HTTP,
+   * which cannot list, does not.
+   */
+  list?(prefix: string): Promise<string[]>;
 }
 
 export interface RegistryStore extends RegistryReader {
