@@ -24,6 +24,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   status: async () => (await import("./status.ts")).registerStatus,
   keys: async () => (await import("./keys.ts")).registerKeys,
   verify: async () => (await import("./verify.ts")).registerVerify,
+  gc: async () => (await import("./gc.ts")).registerGc,
 };
 
 /** The commands to register for these arguments: the one named first, or all of them (help, an unknown name). */
