@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "src/generated/", "site/", ".promptsync/", "test-results/", ".scratch/"] },
+  { ignores: ["dist/", "node_modules/", "src/generated/", "site/.astro/", ".promptsync/", "test-results/", ".scratch/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

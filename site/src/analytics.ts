@@ -1,6 +1,4 @@
-import { sinceDay } from "../../src/analytics/query.ts";
-import type { AnalyticsSummaryRow } from "../../src/formats/types.ts";
-import { compareVersions } from "../../src/formats/version.ts";
+import { compareVersions, sinceDay, type AnalyticsSummaryRow } from "virtual:promptsync/view";
 
 /** How far back the per-day charts go; the tables cover every day, as `promptsync analytics` does. */
 export const CHART_DAYS = 30;
@@ -43,7 +41,7 @@ export function versionColor(versions: readonly string[], version: string): stri
   return PALETTE[versions.indexOf(version) % PALETTE.length]!;
 }
 
-export { formatRate } from "../../src/analytics/query.ts";
+export { formatRate } from "virtual:promptsync/view";
 export const ms = (value: number | null): string => (value === null ? "-" : `${value} ms`);
 
 export function analyticsPath(base: string, name: string): string {

@@ -1,13 +1,11 @@
-import { readFileSync } from "node:fs";
-import type { SiteData } from "../../src/dashboard/snapshot.ts";
+import data from "virtual:promptsync/site-data";
+import type { SiteData } from "virtual:promptsync/view";
 
-export type { SiteSignature } from "../../src/dashboard/snapshot.ts";
+export type { SiteSignature } from "virtual:promptsync/view";
 
-/** The registry snapshot `promptsync site build` wrote before starting Astro: pages never call the registry. */
+/** The registry snapshot `promptsync site build` took before starting Astro: pages never call the registry. */
 export function siteData(): SiteData {
-  const path = process.env.PROMPTSYNC_SITE_DATA;
-  if (!path) throw new Error("PROMPTSYNC_SITE_DATA is not set: build the site with `promptsync site build`");
-  return JSON.parse(readFileSync(path, "utf8")) as SiteData;
+  return data;
 }
 
 export function promptPath(base: string, name: string): string {

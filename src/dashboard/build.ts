@@ -1,17 +1,19 @@
-import { randomBytes } from "node:crypto";
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, extname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { MissingDependencyError } from "../errors.ts";
 import type { TrustedKeys } from "../signing/keys.ts";
 import type { RegistryReader, RegistryStore } from "../storage/types.ts";
+import type { AstroRun } from "./run-astro.ts";
 import { snapshotRegistry } from "./snapshot.ts";
 import { snapshotTelemetry } from "./telemetry-snapshot.ts";
 
 export interface SiteBuildRequest {
   reader: RegistryReader;
   project: string;
-  /** The Astro project (the package's site/ folder). */
+  /** The Astro project (the package's site/ folder): only its src/ is read, and nothing is written there. */
   siteDir: string;
   outDir: string;
   /** @default "/" */
@@ -28,39 +30,62 @@ export interface SiteBuildResult {
   versions: number;
 }
 
+/** This module's siblings as they are here: .ts in the repository, .js in dist/. */
+const sibling = (name: string) => fileURLToPath(new URL(`./${name}${extname(import.meta.url)}`, import.meta.url));
+
 /**
  * Snapshots the registry into a data file, then runs Astro's static build on it: pages read the snapshot, never
  * the registry, so no endpoint or credential reaches the output.
+ *
+ * Everything the build writes goes to a temporary folder (Astro's root: a copy of the site's src/, the snapshot,
+ * Astro's and Vite's caches, the output), and the finished site replaces `outDir`. The package's folder is only
+ * read; the pages see the library through its compiled `view` module alone (src/dashboard/view.ts).
  */
 export async function buildSite(request: SiteBuildRequest): Promise<SiteBuildResult> {
-  const astro = await import("astro").catch(() => {
-    throw new MissingDependencyError("astro", "The dashboard needs Astro, which is not installed", "Install it next to promptsync: npm install -D astro@^7");
-  });
+  const astro = astroPackage();
   const data = await snapshotRegistry(request.reader, request.project, { trustedKeys: request.trustedKeys });
   if (request.telemetry) data.telemetry = await snapshotTelemetry(request.telemetry, request.reader, request.project);
   const work = await mkdtemp(join(tmpdir(), "promptsync-site-"));
-  const dataFile = join(work, "site-data.json");
-  await writeFile(dataFile, JSON.stringify(data));
-  const previous = process.env.PROMPTSYNC_SITE_DATA;
-  process.env.PROMPTSYNC_SITE_DATA = dataFile;
-  // Astro prerenders inside its output folder and resolves packages from there, so it builds inside site/.
-  const staging = join(request.siteDir, `.out-${randomBytes(4).toString("hex")}`);
   try {
-    // Astro resolves its prerender cache from the working directory.
-    const cwd = process.cwd();
-    process.chdir(request.siteDir);
-    try {
-      await astro.build({ root: request.siteDir, outDir: staging, base: request.base ?? "/", logLevel: "warn" });
-    } finally {
-      process.chdir(cwd);
-    }
+    const run: AstroRun = {
+      root: work,
+      outDir: join(work, "out"),
+      resultFile: join(work, "result.json"),
+      base: request.base ?? "/",
+      dataFile: join(work, "site-data.json"),
+      view: sibling("view"),
+    };
+    await writeFile(run.dataFile, JSON.stringify(data));
+    await cp(join(request.siteDir, "src"), join(work, "src"), { recursive: true });
+    // Astro and Vite resolve Astro from the root: the copy this module would import.
+    await mkdir(join(work, "node_modules"));
+    await symlink(astro, join(work, "node_modules", "astro"), "junction");
+    await runAstro(run);
     await rm(request.outDir, { recursive: true, force: true });
-    await cp(staging, request.outDir, { recursive: true });
+    await cp(run.outDir, request.outDir, { recursive: true });
   } finally {
-    await rm(staging, { recursive: true, force: true });
-    if (previous === undefined) delete process.env.PROMPTSYNC_SITE_DATA;
-    else process.env.PROMPTSYNC_SITE_DATA = previous;
     await rm(work, { recursive: true, force: true });
   }
   return { outDir: request.outDir, prompts: data.prompts.length, versions: data.versions.length };
+}
+
+/** Astro's package folder, as this module resolves it. */
+function astroPackage(): string {
+  try {
+    return dirname(fileURLToPath(import.meta.resolve("astro/package.json")));
+  } catch {
+    throw new MissingDependencyError("astro", "The dashboard needs Astro, which is not installed", "Install it next to promptsync: npm install -D astro@^7");
+  }
+}
+
+/** Astro's build in a child process (run-astro.ts) working in `run.root`; its output goes to stderr. */
+async function runAstro(run: AstroRun): Promise<void> {
+  const child = spawn(process.execPath, [sibling("run-astro"), JSON.stringify(run)], { cwd: run.root, stdio: ["ignore", 2, "inherit"] });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", resolve);
+  });
+  const result = await readFile(run.resultFile, "utf8").then((text) => JSON.parse(text) as { error?: string }, () => undefined);
+  if (code === 0 && result && result.error === undefined) return;
+  throw new Error(`The dashboard's Astro build failed: ${result?.error ?? `it exited with code ${code}`}`);
 }

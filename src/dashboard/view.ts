@@ -1,0 +1,15 @@
+/**
+ * Everything the dashboard's pages (site/src) use of the library, in one module: the snapshot's types and the few
+ * functions that format what the CLI formats the same way. Pages import it as `virtual:promptsync/view`, which the
+ * site build resolves to this module's compiled sibling in dist/ (or to this file when run from the repository), so
+ * the site needs neither relative paths into src/ nor the package's TypeScript sources.
+ */
+export type { SiteAlias, SiteData, SitePrompt, SitePromptVersion, SiteSignature, SiteVersion } from "./snapshot.ts";
+export type { SiteAnalytics, SiteTelemetry } from "./telemetry-snapshot.ts";
+export type { AnalyticsSummaryRow } from "../formats/types.ts";
+export type { AnalyticsTotals } from "../analytics/query.ts";
+export type { ClientCompatibility } from "../status/clients.ts";
+
+export { analyticsTable, formatRate, sinceDay, totalsOf } from "../analytics/query.ts";
+export { describeChange } from "../diff/format.ts";
+export { compareVersions } from "../formats/version.ts";
