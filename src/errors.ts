@@ -1,4 +1,5 @@
 import type { Diagnostic } from "./diagnostics.ts";
+import { isTelemetryKey } from "./formats/layout.ts";
 
 /** Every failure PromptSync reports has a stable code; the CLI maps them to exit 1 and the SDK throws them. */
 export type ErrorCode =
@@ -145,7 +146,7 @@ export class InvalidBundleError extends PromptSyncError {
   readonly key: string;
   constructor(key: string, message: string) {
     super("INVALID_BUNDLE", `Invalid registry object ${key}: ${message}`, {
-      suggestion: key.startsWith("telemetry/")
+      suggestion: isTelemetryKey(key)
         ? "Telemetry is written by apps: delete the object, and check the app or sink that wrote it."
         : "The registry was changed outside promptsync or is corrupt; push the version again to a new number.",
     });

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../../src/errors.ts";
+import { DASHBOARD_ROOT } from "../../src/formats/layout.ts";
 import { redactUrl } from "../../src/redact.ts";
 import { buildSite } from "../../src/dashboard/build.ts";
 import { uploadSite } from "../../src/dashboard/upload.ts";
@@ -21,7 +22,7 @@ const build = defineCommand({
         .option("--out <dir>", "output folder", "dashboard")
         .option("--base <path>", "URL path the site is served under", "/")
         .option("--upload", "publish the built site to a bucket")
-        .option("--to <url>", "where --upload publishes (default: the registry's bucket, under _dashboard/)"),
+        .option("--to <url>", `where --upload publishes (default: the registry's bucket, under ${DASHBOARD_ROOT})`),
     globalOptions,
     telemetryOption,
     trustOption,
@@ -48,7 +49,7 @@ export const registerSite = defineGroup({
 });
 
 async function upload(ctx: CliContext, outDir: string, to: string | undefined): Promise<{ files: number; to: string }> {
-  const target = to ?? (ctx.registry.kind === "s3" ? `${ctx.registry.url.replace(/\/+$/, "")}/_dashboard/` : undefined);
+  const target = to ?? (ctx.registry.kind === "s3" ? `${ctx.registry.url.replace(/\/+$/, "")}/${DASHBOARD_ROOT}` : undefined);
   if (!target) throw new UsageError("Where to? --upload needs --to s3://bucket/path/ when the registry is not a bucket");
   const store = await openStore(parseRegistryLocation(target, ctx.cwd), { s3: ctx.s3 });
   const { files } = await uploadSite(outDir, store);

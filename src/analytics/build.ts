@@ -155,7 +155,7 @@ function conflict(project: string): PromptSyncError {
 
 export async function readSummary(store: Pick<RegistryStore, "get">, key: string): Promise<AnalyticsSummary> {
   // Building again reads the summary again: only a state without it starts over.
-  const state = key.replace(/\/analytics\/prompts\/.*$/, "/analytics/state.json");
+  const state = telemetryLayout.analyticsStateOfSummary(key);
   const suggestion = `Delete ${state} and run \`promptsync analytics build\`: it aggregates every stored batch again (batches already expired are not counted).`;
   const object = await store.get(key);
   if (!object) throw new PromptSyncError("ANALYTICS_INVALID", `The analytics summary ${key} is missing`, { suggestion });

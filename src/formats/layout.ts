@@ -1,17 +1,31 @@
 /**
- * The registry layout: every key PromptSync reads or writes. docs/registry-format.md documents it.
+ * The registry layout: every key PromptSync reads or writes, built here and nowhere else (and read back here:
+ * signedObjectKey, the body limits, the pointer rule). docs/registry-format.md documents it.
  *
  * prompts/{project}/_index.json                                   pointer   project summary
  * prompts/{project}/_claims/{version}.json                        immutable a push's claim on a version
  * prompts/{project}/_releases/{version}.json                      immutable release manifest, written last
+ * prompts/{project}/_bundles/{version}.json                       immutable every compiled prompt of the version
+ * prompts/{project}/_interfaces/{commit}.json                     immutable the prompts' interface at a git commit
  * prompts/{project}/_signatures/{version}/{keyid}.json            immutable one key's signature of a release manifest
  * prompts/{project}/aliases/{alias}.json                          pointer   alias → version
  * prompts/{project}/{prompt}/metadata.json                        pointer   the prompt's version history
  * prompts/{project}/{prompt}/{version}/default.yaml               immutable compiled prompt, variants included
  * prompts/{project}/{prompt}/{version}/variants/{variant}.yaml    immutable one variant alone
+ * prompts/_probe/{uuid}                                           (deleted) the S3 driver's conditional-write probe
+ *
+ * Beside prompts/: telemetry/ (telemetryLayout, below) and, in an s3:// registry, the dashboard `site build
+ * --upload` publishes under _dashboard/ (DASHBOARD_ROOT).
  */
 
-const root = (project: string) => `prompts/${project}`;
+/** The registry proper: the only prefix a `--public-read` bucket policy opens and `promptsync serve` serves. */
+export const REGISTRY_ROOT = "prompts/";
+/** Telemetry, beside the registry and never public. */
+export const TELEMETRY_ROOT = "telemetry/";
+/** Where `site build --upload` publishes the dashboard by default, beside prompts/ in an s3:// registry. */
+export const DASHBOARD_ROOT = "_dashboard/";
+
+const root = (project: string) => `${REGISTRY_ROOT}${project}`;
 
 export const layout = {
   project: (project: string) => `${root(project)}/`,
@@ -30,7 +44,48 @@ export const layout = {
   promptDefault: (project: string, prompt: string, version: string) => `${root(project)}/${prompt}/${version}/default.yaml`,
   promptVariant: (project: string, prompt: string, version: string, variant: string) =>
     `${root(project)}/${prompt}/${version}/variants/${variant}.yaml`,
+  /** The S3 driver's create-only probe: `_` cannot start a project ID, so it never collides with a registry key. */
+  storeProbe: (id: string) => `${REGISTRY_ROOT}_probe/${id}`,
 };
+
+/** Keys of the registry proper (prompts/), as against telemetry beside it. */
+export function isRegistryKey(key: string): boolean {
+  return key.startsWith(REGISTRY_ROOT);
+}
+
+export function isTelemetryKey(key: string): boolean {
+  return key.startsWith(TELEMETRY_ROOT);
+}
+
+/** What a registry key holds, read back from the key: the inverse of `layout` for the objects signing covers. */
+export type SignedObjectKey =
+  | { kind: "alias"; project: string; alias: string }
+  | { kind: "index"; project: string }
+  | { kind: "manifest"; project: string; version: string }
+  | { kind: "bundle"; project: string; version: string }
+  | { kind: "prompt"; project: string; name: string; version: string }
+  | { kind: "variant"; project: string; name: string; version: string; variant: string };
+
+const SIGNED_KEYS: readonly [RegExp, (m: string[]) => SignedObjectKey][] = [
+  [/^prompts\/([^/]+)\/aliases\/([^/]+)\.json$/, ([, project, alias]) => ({ kind: "alias", project: project!, alias: alias! })],
+  [/^prompts\/([^/]+)\/_index\.json$/, ([, project]) => ({ kind: "index", project: project! })],
+  [/^prompts\/([^/]+)\/_releases\/([^/]+)\.json$/, ([, project, version]) => ({ kind: "manifest", project: project!, version: version! })],
+  [/^prompts\/([^/]+)\/_bundles\/([^/]+)\.json$/, ([, project, version]) => ({ kind: "bundle", project: project!, version: version! })],
+  [/^prompts\/([^/]+)\/(.+)\/([^/]+)\/default\.yaml$/, ([, project, name, version]) => ({ kind: "prompt", project: project!, name: name!, version: version! })],
+  [
+    /^prompts\/([^/]+)\/(.+)\/([^/]+)\/variants\/([^/]+)\.yaml$/,
+    ([, project, name, version, variant]) => ({ kind: "variant", project: project!, name: name!, version: version!, variant: variant! }),
+  ],
+];
+
+/** The signed object a key names, or undefined for objects that are not signed (histories, claims, interfaces, signatures). */
+export function signedObjectKey(key: string): SignedObjectKey | undefined {
+  for (const [pattern, make] of SIGNED_KEYS) {
+    const match = pattern.exec(key);
+    if (match) return make(match);
+  }
+  return undefined;
+}
 
 /** `prompts/p/_releases/v1.2.0.json` → `v1.2.0`, for listings. */
 export function versionFromKey(key: string): string {
@@ -66,7 +121,7 @@ export function headersFor(key: string): ObjectHeaders {
       : key.endsWith(".gz")
         ? "application/gzip"
         : "application/octet-stream";
-  if (key.startsWith("telemetry/")) return { contentType, cacheControl: CACHE_CONTROL.private };
+  if (isTelemetryKey(key)) return { contentType, cacheControl: CACHE_CONTROL.private };
   return { contentType, cacheControl: isPointerKey(key) ? CACHE_CONTROL.pointer : CACHE_CONTROL.immutable };
 }
 
@@ -78,7 +133,7 @@ export function headersFor(key: string): ObjectHeaders {
  * telemetry/{project}/analytics/state.json                                 pointer    what analytics build aggregated
  * telemetry/{project}/analytics/prompts/{prompt}/{build}.json              immutable  one prompt's summary
  */
-const telemetryRoot = (project: string) => `telemetry/${project}`;
+const telemetryRoot = (project: string) => `${TELEMETRY_ROOT}${project}`;
 
 export const telemetryLayout = {
   events: (project: string) => `${telemetryRoot(project)}/events/`,
@@ -88,6 +143,8 @@ export const telemetryLayout = {
   client: (project: string, client: string) => `${telemetryRoot(project)}/clients/${client}.json`,
   analyticsState: (project: string) => `${telemetryRoot(project)}/analytics/state.json`,
   summary: (project: string, prompt: string, build: string) => `${telemetryRoot(project)}/analytics/prompts/${prompt}/${build}.json`,
+  /** The analytics state of the project a summary key belongs to. */
+  analyticsStateOfSummary: (summaryKey: string) => summaryKey.replace(/\/analytics\/prompts\/.*$/, "/analytics/state.json"),
 };
 
 /** `dt=2026-11-24/hour=13` for a time: partitions sort in time order. */

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { InvalidNameError, NetworkError, PromptSyncError } from "../errors.ts";
-import { headersFor } from "../formats/layout.ts";
+import { headersFor, isRegistryKey } from "../formats/layout.ts";
 import { registryKeyProblem } from "../storage/key.ts";
 import type { RegistryReader } from "../storage/types.ts";
 
@@ -72,7 +72,7 @@ function keyOf(url: string): string | undefined {
     return undefined;
   }
   // Only the registry: telemetry next to it is never served.
-  return key.startsWith("prompts/") && registryKeyProblem(key) === undefined ? key : undefined;
+  return isRegistryKey(key) && registryKeyProblem(key) === undefined ? key : undefined;
 }
 
 /** By class, never by message: an unreachable upstream is a gateway failure, anything else the origin's own. */

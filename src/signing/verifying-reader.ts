@@ -1,13 +1,12 @@
 import { decodeJson } from "../formats/codec.ts";
 import type { AliasPointer, ReleaseManifest } from "../formats/types.ts";
 import { validateAlias, validateProjectIndex, validateReleaseManifest } from "../formats/validate.ts";
-import { layout } from "../formats/layout.ts";
+import { layout, signedObjectKey, type SignedObjectKey } from "../formats/layout.ts";
 import type { RegistryReader, StoredObject } from "../storage/types.ts";
 import { bundleProblem, promptProblem, variantProblem } from "./content-checks.ts";
 import { SignatureInvalidError } from "../errors.ts";
 import type { TrustedKeys } from "./keys.ts";
 import { checkAlias, checkIndex } from "./pointers.ts";
-import { signedObjectKey, type SignedObjectKey } from "./registry-keys.ts";
 import { firstTrustedSignature, manifestProblem } from "./release.ts";
 
 export interface VerifiedManifest {

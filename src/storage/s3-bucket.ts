@@ -8,6 +8,7 @@ import {
   type BucketLocationConstraint,
 } from "@aws-sdk/client-s3";
 import { PromptSyncError } from "../errors.ts";
+import { REGISTRY_ROOT } from "../formats/layout.ts";
 import { s3Failure, statusOf } from "./s3-errors.ts";
 import { resolveS3Settings, type S3StoreOptions } from "./s3-settings.ts";
 
@@ -57,7 +58,7 @@ export async function prepareBucket(options: S3StoreOptions & { publicRead?: boo
   }
   if (!options.publicRead) return { bucket, created };
 
-  const resource = `arn:aws:s3:::${bucket}/${prefix}prompts/*`;
+  const resource = `arn:aws:s3:::${bucket}/${prefix}${REGISTRY_ROOT}*`;
   try {
     if (settings.endpointSource === undefined) {
       // New AWS buckets block public policies; keep ACLs blocked and allow only the policy below.

@@ -1,4 +1,5 @@
 import { NetworkError, PromptSyncError, type ErrorCode } from "../errors.ts";
+import { REGISTRY_ROOT } from "../formats/layout.ts";
 import { redactUrl } from "../redact.ts";
 import type { S3Location, S3Settings } from "./s3-settings.ts";
 
@@ -76,7 +77,7 @@ function describeS3Error(
     return {
       code: "ACCESS_DENIED",
       message: `${settings.endpointDisplay} refused the request (${name || status})`,
-      suggestion: `Check the credentials and that their policy allows s3:GetObject, s3:PutObject and s3:ListBucket on ${location.url}/prompts/ (docs/s3.md).`,
+      suggestion: `Check the credentials and that their policy allows s3:GetObject, s3:PutObject and s3:ListBucket on ${location.url}/${REGISTRY_ROOT} (docs/s3.md).`,
     };
   }
   return {

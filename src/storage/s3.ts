@@ -12,13 +12,10 @@ import { backoff } from "../concurrency.ts";
 import { InvalidBundleError, PromptSyncError } from "../errors.ts";
 import { resolveS3Settings, s3Key, type S3Location, type S3Settings, type S3StoreOptions } from "./s3-settings.ts";
 import { isConditionFailure, isMissing, s3Failure, statusOf } from "./s3-errors.ts";
-import { bodyLimitOf } from "../formats/layout.ts";
+import { bodyLimitOf, layout } from "../formats/layout.ts";
 import { readBounded, tooLarge } from "./body-limit.ts";
 import { checkRegistryKey, checkRegistryPrefix, registryKeyProblem } from "./key.ts";
 import type { RegistryStore, StoredObject, SwapResult, WriteOptions } from "./types.ts";
-
-/** Where the create-only probe writes: `_` cannot start a project ID, so it never collides with a registry key. */
-const PROBE_PREFIX = "prompts/_probe/";
 
 /** A 409 means another conditional write to the key is in flight (AWS); it settles quickly. */
 const CONFLICT_RETRIES = 5;
@@ -191,7 +188,7 @@ export class S3Store implements RegistryStore {
 
   /** Writes a probe key twice with `If-None-Match: *` and once with a wrong `If-Match`: both must be refused. */
   private async probeCreateOnly(): Promise<void> {
-    const probe = `${PROBE_PREFIX}${randomUUID()}`;
+    const probe = layout.storeProbe(randomUUID());
     const options: WriteOptions = { contentType: "text/plain; charset=utf-8", cacheControl: "no-store" };
     const body = new TextEncoder().encode("promptsync create-only probe\n");
     const ignored: string[] = [];
