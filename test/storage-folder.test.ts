@@ -13,15 +13,17 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 
 storageContract("folder", async () => new FolderStore(await tempDir()));
 
+// Keys that escape the root are refused by every driver: the contract's key tests.
 describe("folder store specifics", () => {
-  it("leaves no temporary or lock files behind and refuses keys that escape the root", async () => {
+  it("leaves no temporary or lock files behind, and refuses the hidden names they use", async () => {
     const root = await tempDir();
     const store: RegistryStore = new FolderStore(root);
     await store.create("prompts/p/a.yaml", bytes("a"), headers);
     await store.swap("prompts/p/aliases/x.json", bytes("x"), null, headers);
     const all = await readdir(root, { recursive: true });
     expect(all.filter((f) => /\.(tmp|lock)$/.test(f))).toEqual([]);
-    await expect(store.get("prompts/../../etc/passwd")).rejects.toMatchObject({ code: "INVALID_NAME", kind: "key" });
+    await expect(store.get("prompts/p/.x.lock")).rejects.toMatchObject({ code: "INVALID_NAME", kind: "key" });
+    await expect(store.create("prompts/.p/a.json", bytes("a"), headers)).rejects.toMatchObject({ code: "INVALID_NAME", kind: "key" });
   });
 });
 

@@ -1,13 +1,121 @@
 import { describe, expect, it } from "vitest";
+import { revalidate } from "../../src/storage/conditional.ts";
 import { updatePointer } from "../../src/storage/pointer.ts";
-import type { RegistryStore } from "../../src/storage/types.ts";
+import type { RegistryReader, RegistryStore } from "../../src/storage/types.ts";
 
 const headers = { contentType: "application/json", cacheControl: "no-cache" };
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (body: Uint8Array | undefined) => (body ? new TextDecoder().decode(body) : undefined);
 
-/** The contract every storage driver meets; the S3 driver runs this same suite. */
+/** What the read half of the contract needs: the reader under test, and a store that writes what it reads. */
+export interface ReaderSubject {
+  reader: RegistryReader;
+  /** Writes the objects the reader then reads: the same object when the driver is a store. */
+  writer: RegistryStore;
+  /** Requests sent so far, for drivers that send them (HTTP): a refused key sends none. */
+  requests?: () => number;
+}
+
+/** Keys no driver accepts (key.ts), each refused with INVALID_NAME before anything is read or written. */
+const REFUSED_KEYS = [
+  "",
+  "prompts/../../etc/passwd",
+  "prompts/p/../../../etc/passwd",
+  "/prompts/p/a.json",
+  "prompts//p/a.json",
+  "prompts/./p/a.json",
+  "prompts/p/",
+  "prompts\\p\\a.json",
+  "prompts/p/a\u0000.json",
+  "prompts/p/\u001b[31m.json",
+  `prompts/p/${"a".repeat(1025)}.json`,
+];
+
+/** Listing prefixes no driver accepts: the same rule, with a trailing `/` allowed ("" lists everything). */
+const REFUSED_PREFIXES = ["prompts/../", "../", "prompts//", "prompts/./p/", "/prompts/", "prompts\\p/", "prompts/p\u0000/"];
+
+/** A version claim: the kind of object with the smallest body limit (64 KiB). */
+const CLAIM = "prompts/p/_claims/v9.9.9.json";
+const CLAIM_LIMIT = 64 * 1024;
+
+/**
+ * The reading half of the storage contract, for every driver that reads (folder, S3, memory, and HTTP, which
+ * only reads): absent keys, exact bytes with a strong ETag, revalidation, the key rule and the body limits.
+ */
+export function readerContract(name: string, open: () => Promise<ReaderSubject>): void {
+  describe(`storage contract, reads: ${name}`, () => {
+    it("get returns undefined for a missing key", async () => {
+      const { reader } = await open();
+      expect(await reader.get("prompts/p/missing.json")).toBeUndefined();
+    });
+
+    it("bytes round-trip exactly, UTF-8 and 1 MB bodies, with the store's strong ETag", async () => {
+      const { reader, writer } = await open();
+      const chinese = bytes("我是{{ company_name }}的友好助手。\n");
+      await writer.create("prompts/p/zh.yaml", chinese, headers);
+      const read = await reader.get("prompts/p/zh.yaml");
+      expect(Buffer.compare(read!.body, chinese)).toBe(0);
+      expect(read!.etag).not.toBe("");
+      expect(read!.etag).toBe((await writer.head("prompts/p/zh.yaml"))!.etag);
+      const large = new Uint8Array(1024 * 1024).map((_, i) => i % 251);
+      await writer.create("prompts/p/large.yaml", large, headers);
+      expect(Buffer.compare((await reader.get("prompts/p/large.yaml"))!.body, large)).toBe(0);
+    });
+
+    it("revalidate: unchanged with the ETag held, changed after a swap, missing after a delete", async () => {
+      const { reader, writer } = await open();
+      const key = "prompts/p/aliases/dev.json";
+      await writer.swap(key, bytes("v1"), null, headers);
+      const first = await reader.get(key);
+      expect(await revalidate(reader, key, first!.etag)).toEqual({ status: "unchanged" });
+      expect(await revalidate(reader, key, undefined)).toMatchObject({ status: "changed", object: { etag: first!.etag } });
+      await writer.swap(key, bytes("v2"), first!.etag, headers);
+      const changed = await revalidate(reader, key, first!.etag);
+      expect(changed.status).toBe("changed");
+      expect(changed.status === "changed" && text(changed.object.body)).toBe("v2");
+      expect(changed.status === "changed" && changed.object.etag).not.toBe(first!.etag);
+      await writer.delete(key);
+      expect(await revalidate(reader, key, first!.etag)).toEqual({ status: "missing" });
+    });
+
+    it("a key outside the one rule (empty, .., ., empty segments, backslash, control characters, over 1,024 bytes) is INVALID_NAME, and nothing is requested", async () => {
+      const { reader, requests } = await open();
+      const before = requests?.();
+      for (const key of REFUSED_KEYS) {
+        await expect(reader.get(key), JSON.stringify(key)).rejects.toMatchObject({ code: "INVALID_NAME", kind: "key" });
+        if (reader.getIfChanged) {
+          await expect(reader.getIfChanged(key, '"etag"'), JSON.stringify(key)).rejects.toMatchObject({ code: "INVALID_NAME", kind: "key" });
+        }
+      }
+      for (const prefix of REFUSED_PREFIXES) {
+        if (reader.list) await expect(reader.list(prefix), JSON.stringify(prefix)).rejects.toMatchObject({ code: "INVALID_NAME", kind: "key" });
+      }
+      expect(requests?.()).toBe(before);
+    });
+
+    it("an object over its kind's body limit is INVALID_BUNDLE naming the key and the limit; one at the limit is read", async () => {
+      const { reader, writer } = await open();
+      await writer.create(CLAIM, new Uint8Array(CLAIM_LIMIT + 1), headers);
+      const error = await reader.get(CLAIM).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: "INVALID_BUNDLE", key: CLAIM });
+      expect((error as Error).message).toContain("64 KiB");
+      await writer.delete(CLAIM);
+      await writer.create(CLAIM, new Uint8Array(CLAIM_LIMIT).fill(7), headers);
+      expect((await reader.get(CLAIM))?.body.byteLength).toBe(CLAIM_LIMIT);
+    });
+  });
+}
+
+/**
+ * The contract every storage driver meets (the folder, S3 and memory stores run this same suite): the reading
+ * half above, and writes: create never overwrites, swap by ETag, delete, list sorted by prefix, the key rule.
+ */
 export function storageContract(name: string, open: () => Promise<RegistryStore>): void {
+  readerContract(name, async () => {
+    const store = await open();
+    return { reader: store, writer: store };
+  });
+
   describe(`storage contract: ${name}`, () => {
     it("get and head return undefined for a missing key", async () => {
       const store = await open();
@@ -63,16 +171,29 @@ export function storageContract(name: string, open: () => Promise<RegistryStore>
       expect(await store.list("prompts/p/")).toEqual(["prompts/p/a/v/variants/y.yaml", "prompts/p/a/x.yaml", "prompts/p/b/x.yaml"]);
       expect(await store.list("prompts/p/a/")).toEqual(["prompts/p/a/v/variants/y.yaml", "prompts/p/a/x.yaml"]);
       expect(await store.list("prompts/none/")).toEqual([]);
+      // A prefix is a string prefix, not a folder: prompts/p matches prompts/pp/ too.
+      expect(await store.list("prompts/p")).toEqual(["prompts/p/a/v/variants/y.yaml", "prompts/p/a/x.yaml", "prompts/p/b/x.yaml", "prompts/pp/a.json"]);
+      expect(await store.list("")).toEqual([
+        "prompts/p/a/v/variants/y.yaml",
+        "prompts/p/a/x.yaml",
+        "prompts/p/b/x.yaml",
+        "prompts/pp/a.json",
+        "prompts/q/a.json",
+      ]);
     });
 
-    it("bytes round-trip exactly: UTF-8 and 1 MB bodies", async () => {
+    it("writes to a key outside the one rule are INVALID_NAME and write nothing", async () => {
       const store = await open();
-      const chinese = bytes("我是{{ company_name }}的友好助手。\n");
-      await store.create("prompts/p/zh.yaml", chinese, headers);
-      expect(Buffer.compare((await store.get("prompts/p/zh.yaml"))!.body, chinese)).toBe(0);
-      const large = new Uint8Array(1024 * 1024).map((_, i) => i % 251);
-      await store.create("prompts/p/large.yaml", large, headers);
-      expect(Buffer.compare((await store.get("prompts/p/large.yaml"))!.body, large)).toBe(0);
+      for (const key of REFUSED_KEYS) {
+        const shown = JSON.stringify(key);
+        const refused = { code: "INVALID_NAME", kind: "key" };
+        await expect(store.create(key, bytes("x"), headers), shown).rejects.toMatchObject(refused);
+        await expect(store.swap(key, bytes("x"), null, headers), shown).rejects.toMatchObject(refused);
+        await expect(store.swap(key, bytes("x"), '"etag"', headers), shown).rejects.toMatchObject(refused);
+        await expect(store.delete(key), shown).rejects.toMatchObject(refused);
+        await expect(store.head(key), shown).rejects.toMatchObject(refused);
+      }
+      expect(await store.list("")).toEqual([]);
     });
 
     it("20 concurrent read-modify-write updates of one pointer lose nothing", async () => {
@@ -92,4 +213,3 @@ export function storageContract(name: string, open: () => Promise<RegistryStore>
     });
   });
 }
-
