@@ -34,6 +34,7 @@ export const layout = {
   claim: (project: string, version: string) => `${root(project)}/_claims/${version}.json`,
   releases: (project: string) => `${root(project)}/_releases/`,
   release: (project: string, version: string) => `${root(project)}/_releases/${version}.json`,
+  signatures: (project: string) => `${root(project)}/_signatures/`,
   releaseSignatures: (project: string, version: string) => `${root(project)}/_signatures/${version}/`,
   releaseSignature: (project: string, version: string, keyId: string) => `${root(project)}/_signatures/${version}/${keyId}.json`,
   bundle: (project: string, version: string) => `${root(project)}/_bundles/${version}.json`,

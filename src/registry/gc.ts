@@ -332,7 +332,7 @@ export async function applyGc(store: RegistryStore, plan: GcPlan, options: GcApp
 
   const manifestKeys = new Set(doomed.map((v) => layout.release(project, v.version)));
   const rest = doomed.flatMap((v) => v.objects.map((o) => o.key)).filter((key) => !manifestKeys.has(key));
-  const signatures = rest.filter((key) => key.startsWith(`${layout.project(project)}_signatures/`));
+  const signatures = rest.filter((key) => key.startsWith(layout.signatures(project)));
   const signatureSet = new Set(signatures);
   await mapLimit(rest.filter((key) => !signatureSet.has(key)), concurrency, remove);
   await mapLimit(signatures, concurrency, remove);
