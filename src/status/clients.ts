@@ -102,8 +102,9 @@ async function check(
   if (!prompts) return { status: "incompatible", reasons: [`version ${served.version} is not in the registry`] };
   const prompt = prompts.get(served.prompt);
   if (!prompt) return { status: "incompatible", reasons: [`${served.version} has no prompt ${served.prompt}`] };
-  // Stricter than validate: a live client's code passes the variable, and the served prompt silently drops it.
-  const [finding] = checkCompatibility([wanted], [interfaceOf(prompt)], { droppedVariables: "error" }).findings;
+  // The rule validate applies, so the two never disagree: only what breaks the code (a variable the served version
+  // newly requires, another kind, …) is incompatible; a variable it no longer reads is a warning.
+  const [finding] = checkCompatibility([wanted], [interfaceOf(prompt)]).findings;
   const status = finding!.status === "error" ? "incompatible" : finding!.status === "warning" ? "warning" : "compatible";
   return { status, reasons: finding!.reasons };
 }

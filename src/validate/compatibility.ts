@@ -1,5 +1,6 @@
 import { canonicalJson } from "../formats/canonical.ts";
 import type { PromptInterface } from "../formats/commit-interface.ts";
+import type { VariableInfo } from "../formats/types.ts";
 
 export interface CompatibilityFinding {
   prompt: string;
@@ -12,17 +13,44 @@ export interface CompatibilityReport {
   findings: CompatibilityFinding[];
 }
 
+/** How one side's variables fit code written against another's. */
+export interface VariableFit {
+  /**
+   * Required by the served side and absent or optional on the code's: the code may not pass them, and a render
+   * without them fails. The only variable change that breaks the code.
+   */
+  newlyRequired: string[];
+  /** Required on the code's side (so the code passes them), not read by the served side: ignored now. */
+  droppedRequired: string[];
+  /** Optional on the code's side (the code may pass them, or rely on the template's default), not read now. */
+  droppedOptional: string[];
+}
+
 /**
- * Checks the registry side against the code's contract: the prompts as the code's commit has them. Errors break
- * the code (a prompt gone, a new required variable, another kind, an incompatible inputs schema); warnings do not
- * (a variable the code passes but the prompt no longer reads, unless `droppedVariables` is "error"; a variant the
- * code's files defined that is gone).
+ * The one rule for variables that `validate`, `status` and `diff` apply: what the code passes for sure is what its
+ * side requires (an optional variable, `{{ language | default("English") }}`, it may never pass). A variable the
+ * served side newly requires breaks the code; one it no longer reads does not, whichever way the code's side read
+ * it, and is a warning (see checkCompatibility).
  */
-export function checkCompatibility(
-  contract: readonly PromptInterface[],
-  registry: readonly PromptInterface[],
-  options: { droppedVariables?: "warning" | "error" } = {},
-): CompatibilityReport {
+export function variableFit(code: readonly VariableInfo[], served: readonly VariableInfo[]): VariableFit {
+  const passed = new Set(code.filter((v) => v.required).map((v) => v.name));
+  const read = new Set(served.map((v) => v.name));
+  const dropped = code.filter((v) => !read.has(v.name));
+  return {
+    newlyRequired: served.filter((v) => v.required && !passed.has(v.name)).map((v) => v.name),
+    droppedRequired: dropped.filter((v) => v.required).map((v) => v.name),
+    droppedOptional: dropped.filter((v) => !v.required).map((v) => v.name),
+  };
+}
+
+/**
+ * Checks the registry side against the code's contract: the prompts as the code's commit has them. `validate` and
+ * `status` both judge by it. Errors break the code: a prompt gone, a variable the served side newly requires (see
+ * variableFit), another kind, an incompatible inputs schema. Warnings do not: a variable the served side no longer
+ * reads (the reason says whether the code passes it for sure, being required on its side, or may leave it to the
+ * template's default), a variant the code's files defined that is gone.
+ */
+export function checkCompatibility(contract: readonly PromptInterface[], registry: readonly PromptInterface[]): CompatibilityReport {
   const served = new Map(registry.map((p) => [p.name, p]));
   const findings = contract.map((wanted): CompatibilityFinding => {
     const actual = served.get(wanted.name);
@@ -30,12 +58,10 @@ export function checkCompatibility(
     const errors: string[] = [];
     const warnings: string[] = [];
     if (actual.kind !== wanted.kind) errors.push(`kind changed from ${wanted.kind} to ${actual.kind}`);
-    const provided = new Set(wanted.variables.map((v) => v.name));
-    const needed = actual.variables.filter((v) => v.required && !provided.has(v.name)).map((v) => v.name);
-    if (needed.length) errors.push(`new required variable${needed.length > 1 ? "s" : ""} ${needed.join(", ")} (give a default, or update the code)`);
-    const read = new Set(actual.variables.map((v) => v.name));
-    const unused = wanted.variables.filter((v) => !read.has(v.name)).map((v) => v.name);
-    if (unused.length) (options.droppedVariables === "error" ? errors : warnings).push(`no longer reads ${unused.join(", ")}`);
+    const fit = variableFit(wanted.variables, actual.variables);
+    if (fit.newlyRequired.length) errors.push(`${newRequiredVariables(fit.newlyRequired)} (give a default, or update the code)`);
+    if (fit.droppedRequired.length) warnings.push(`no longer reads ${fit.droppedRequired.join(", ")} (the code passes ${fit.droppedRequired.length > 1 ? "them" : "it"}, now ignored)`);
+    if (fit.droppedOptional.length) warnings.push(`no longer reads ${fit.droppedOptional.join(", ")} (optional in the code, which may not pass ${fit.droppedOptional.length > 1 ? "them" : "it"})`);
     errors.push(...inputsProblems(wanted.inputs, actual.inputs));
     const variants = new Set(actual.variantTags.map((t) => canonicalJson(t)));
     for (const tags of wanted.variantTags) {
@@ -45,6 +71,11 @@ export function checkCompatibility(
     return { prompt: wanted.name, status, reasons: [...errors, ...warnings] };
   });
   return { compatible: findings.every((f) => f.status !== "error"), findings };
+}
+
+/** `new required variable a` / `new required variables a, b`: how validate, status and diff name them. */
+export function newRequiredVariables(names: readonly string[]): string {
+  return `new required variable${names.length > 1 ? "s" : ""} ${names.join(", ")}`;
 }
 
 interface ObjectSchema {
