@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { SetDiff } from "../src/diff/compare.ts";
 import type { StatusReport } from "../src/status/clients.ts";
 import { cliJson, runCli } from "./helpers/cli.ts";
 import { writeFiles } from "./helpers/fs.ts";
@@ -73,5 +74,38 @@ describe("status and validate judge variables by what the code passes for sure",
       const finding = (JSON.parse(result.stdout) as { findings: { prompt: string; status: string; reasons: string[] }[] }).findings[0]!;
       expect(finding, client).toEqual({ prompt: "greet", status: verdict, reasons: byClient[client]!.reasons });
     }
+  });
+});
+
+describe("diff marks a newly required variable as breaking, as validate does", () => {
+  it("in JSON, text and markdown; a variable dropped or made optional is not breaking", { timeout: 60_000 }, async () => {
+    const { dir } = await languageHistory();
+    const json = async (from: string, to: string) => {
+      const diff = JSON.parse((await runCli(dir, ["diff", "greet", from, to, "--format", "json"])).stdout) as SetDiff;
+      return diff.prompts[0]!.changes.find((c) => c.kind === "variables");
+    };
+    // Added as required, and optional → required: both may be missing from code written for the old side.
+    expect(await json("v0.1.1", "v0.1.2")).toEqual({ kind: "variables", added: ["language"], removed: [], nowRequired: [], nowOptional: [], breaking: ["language"] });
+    expect(await json("v0.1.0", "v0.1.2")).toEqual({ kind: "variables", added: [], removed: [], nowRequired: ["language"], nowOptional: [], breaking: ["language"] });
+    expect(await json("v0.1.0", "v0.1.1")).toEqual({ kind: "variables", added: [], removed: ["language"], nowRequired: [], nowOptional: [], breaking: [] });
+    expect(await json("v0.1.2", "v0.1.0")).toEqual({ kind: "variables", added: [], removed: [], nowRequired: [], nowOptional: ["language"], breaking: [] });
+
+    const text = (await runCli(dir, ["diff", "greet", "v0.1.0", "v0.1.2"])).stdout;
+    expect(text).toContain("  variables: now required language\n  BREAKING: new required variable language (give a default, or update the code)\n");
+    const markdown = (await runCli(dir, ["diff", "--version", "v0.1.1", "--version", "v0.1.2", "--format", "markdown"])).stdout;
+    expect(markdown).toContain("- variables: added language\n- **BREAKING:** new required variable language (give a default, or update the code)\n");
+    const html = (await runCli(dir, ["diff", "greet", "v0.1.1", "v0.1.2", "--format", "html"])).stdout;
+    expect(html).toContain("<li>BREAKING: new required variable language (give a default, or update the code)</li>");
+    for (const [from, to] of [["v0.1.0", "v0.1.1"], ["v0.1.2", "v0.1.0"]]) {
+      expect((await runCli(dir, ["diff", "greet", from!, to!])).stdout, `${from} → ${to}`).not.toContain("BREAKING");
+    }
+  });
+
+  it("marks names that markdown would read as syntax, escaped (variables in name order)", async () => {
+    const dir = await gitRepo({ "promptsync.config.yaml": "project: shop\n", "prompts/greet.txt": "Hello\n" });
+    await cliJson(dir, ["push", "--version", "v1.0.0"]);
+    await writeFiles(dir, { "prompts/greet.txt": "Hello {{ order_id }} {{ _x_ }}\n" });
+    const markdown = (await runCli(dir, ["diff", "--version", "v1.0.0", "--format", "markdown"])).stdout;
+    expect(markdown).toContain("- **BREAKING:** new required variables \\_x\\_, order\\_id (give a default, or update the code)\n");
   });
 });

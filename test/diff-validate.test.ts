@@ -66,7 +66,7 @@ describe("validate: the registry side against the code at a git commit", () => {
     const { dir, contract } = await history();
     const json = JSON.parse((await runCli(dir, ["diff", "greet", "v1.0.0", "v1.2.0", "--format", "json"])).stdout) as SetDiff;
     expect(json.prompts[0]!.changes).toEqual(expect.arrayContaining([
-      { kind: "variables", added: ["company"], removed: [], nowRequired: [], nowOptional: [] },
+      { kind: "variables", added: ["company"], removed: [], nowRequired: [], nowOptional: [], breaking: ["company"] },
       expect.objectContaining({ kind: "template", target: "default" }),
     ]));
     const text = (await runCli(dir, ["diff", "greet", "--version", "v1.0.0", "--version", "v1.7.0"])).stdout;
@@ -148,7 +148,7 @@ describe("SDK diff", () => {
     const diff = await pm.diff("greet", "v1.0.0", "v1.2.0");
     const cli = await cliJson<SetDiff>(dir, ["diff", "greet", "v1.0.0", "v1.2.0"]);
     expect(diff).toEqual(cli.prompts[0]);
-    expect(diff.changes).toContainEqual({ kind: "variables", added: ["company"], removed: [], nowRequired: [], nowOptional: [] });
+    expect(diff.changes).toContainEqual({ kind: "variables", added: ["company"], removed: [], nowRequired: [], nowOptional: [], breaking: ["company"] });
     expect((await pm.diff("greet", "production", "v1.8.0")).status).toBe("removed");
     pm.close();
   });

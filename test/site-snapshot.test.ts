@@ -30,7 +30,7 @@ describe("the dashboard's data snapshot", () => {
     expect(greet).toMatchObject({ name: "greet", description: "Greets", latest: "v0.1.1", aliases: ["dev", "production"], variantTags: [] });
     expect(greet!.versions.map((v) => v.version)).toEqual(["v0.1.0", "v0.1.1"]);
     expect(greet!.versions[1]!.changes).toEqual(expect.arrayContaining([
-      { kind: "variables", added: ["company"], removed: [], nowRequired: [], nowOptional: [] },
+      { kind: "variables", added: ["company"], removed: [], nowRequired: [], nowOptional: [], breaking: ["company"] },
       { kind: "variant", change: "removed", id: "fr", tags: { locale: "fr" } },
     ]));
     expect(Object.keys(greet!.contents)).toHaveLength(2);

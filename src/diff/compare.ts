@@ -1,6 +1,7 @@
 import { structuredPatch } from "diff";
 import { canonicalJson } from "../formats/canonical.ts";
 import type { ChatMessage, CompiledPrompt, CompiledVariant } from "../formats/types.ts";
+import { variableFit } from "../validate/compatibility.ts";
 
 /** A unified-diff hunk of one template. */
 export interface TextHunk {
@@ -16,7 +17,18 @@ export type PromptChange =
   | { kind: "kind"; before: string; after: string }
   | { kind: "template"; target: string; before: string; after: string; hunks: TextHunk[] }
   | { kind: "messages"; before: string[]; after: string[] }
-  | { kind: "variables"; added: string[]; removed: string[]; nowRequired: string[]; nowOptional: string[] }
+  | {
+      kind: "variables";
+      added: string[];
+      removed: string[];
+      nowRequired: string[];
+      nowOptional: string[];
+      /**
+       * Breaking: required on the new side, absent or optional on the old, so code written against the old side may
+       * not pass them (validate's "new required variable", the same rule: variableFit). Empty for an added prompt.
+       */
+      breaking: string[];
+    }
   | { kind: "variant"; change: "added" | "removed" | "changed"; id: string; tags: Record<string, string> }
   | { kind: "metadata"; field: string; before: unknown; after: unknown };
 
@@ -79,7 +91,7 @@ export function comparePromptSets(from: string, to: string, before: readonly Com
 function describeWhole(prompt: CompiledPrompt): PromptChange[] {
   const required = prompt.variables.filter((v) => v.required).map((v) => v.name);
   return prompt.variables.length
-    ? [{ kind: "variables", added: prompt.variables.map((v) => v.name), removed: [], nowRequired: required, nowOptional: [] }]
+    ? [{ kind: "variables", added: prompt.variables.map((v) => v.name), removed: [], nowRequired: required, nowOptional: [], breaking: [] }]
     : [];
 }
 
@@ -91,7 +103,7 @@ function compareVariables(before: CompiledPrompt, after: CompiledPrompt): Prompt
   const nowRequired = [...now].filter(([n, r]) => r && was.get(n) === false).map(([n]) => n);
   const nowOptional = [...now].filter(([n, r]) => !r && was.get(n) === true).map(([n]) => n);
   if (!added.length && !removed.length && !nowRequired.length && !nowOptional.length) return undefined;
-  return { kind: "variables", added, removed, nowRequired, nowOptional };
+  return { kind: "variables", added, removed, nowRequired, nowOptional, breaking: variableFit(before.variables, after.variables).newlyRequired };
 }
 
 type Body = Pick<CompiledPrompt | CompiledVariant, "content" | "messages">;

@@ -1,4 +1,5 @@
 import { diffWordsWithSpace } from "diff";
+import { newRequiredVariables } from "../validate/compatibility.ts";
 import type { PromptChange, PromptDiff, SetDiff, TextHunk } from "./compare.ts";
 
 export type DiffFormat = "text" | "json" | "markdown" | "html";
@@ -40,6 +41,19 @@ function describeChangeQuoted(change: PromptChange, quote: Quote): string | unde
   }
 }
 
+/**
+ * The mark of a breaking change, or undefined: variables the new side newly requires, which code written against
+ * the old side may not pass (what validate reports as an error).
+ */
+export function describeBreaking(change: PromptChange): string | undefined {
+  return describeBreakingQuoted(change, asIs);
+}
+
+function describeBreakingQuoted(change: PromptChange, quote: Quote): string | undefined {
+  if (change.kind !== "variables" || change.breaking.length === 0) return undefined;
+  return `${newRequiredVariables(change.breaking.map(quote))} (give a default, or update the code)`;
+}
+
 function summaryLine(diff: SetDiff, quote: Quote = asIs): string {
   const { added, removed, changed, unchanged } = diff.summary;
   return `${quote(diff.from)} → ${quote(diff.to)}: ${changed} changed, ${added} added, ${removed} removed, ${unchanged} unchanged`;
@@ -54,8 +68,10 @@ export function formatText(diff: SetDiff, colour: boolean): string {
     out.push(paint("bold", `${prompt.status === "added" ? "+" : prompt.status === "removed" ? "-" : "~"} ${prompt.name} (${prompt.status})`));
     for (const change of prompt.changes) {
       const line = describeChange(change);
+      const breaking = describeBreaking(change);
       if (line) out.push(`  ${line}`);
-      else if (change.kind === "template") {
+      if (breaking) out.push(`  ${paint("red", `BREAKING: ${breaking}`)}`);
+      if (!line && change.kind === "template") {
         out.push(paint("cyan", `  --- ${change.target}`));
         for (const hunk of change.hunks) {
           out.push(paint("cyan", `  @@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`));
@@ -117,7 +133,9 @@ export function formatMarkdown(diff: SetDiff): string {
     out.push(`#### ${codeSpan(prompt.name)} (${prompt.status})`, "");
     for (const change of prompt.changes) {
       const line = describeChangeQuoted(change, escapeMarkdown);
+      const breaking = describeBreakingQuoted(change, escapeMarkdown);
       if (line) out.push(`- ${line}`);
+      if (breaking) out.push(`- **BREAKING:** ${breaking}`);
     }
     for (const change of prompt.changes) {
       if (change.kind !== "template") continue;
@@ -207,7 +225,13 @@ function wordMarks(before: string | undefined, after: string | undefined): [stri
 
 export function formatHtml(diff: SetDiff): string {
   const sections = diff.prompts.filter((p) => p.status !== "unchanged").map((prompt: PromptDiff) => {
-    const facts = prompt.changes.map(describeChange).filter((l): l is string => l !== undefined).map((l) => `<li>${escapeHtml(l)}</li>`);
+    const facts = prompt.changes
+      .flatMap((c) => {
+        const breaking = describeBreaking(c);
+        return [describeChange(c), breaking && `BREAKING: ${breaking}`];
+      })
+      .filter((l): l is string => l !== undefined)
+      .map((l) => `<li>${escapeHtml(l)}</li>`);
     const tables = prompt.changes
       .filter((c): c is Extract<PromptChange, { kind: "template" }> => c.kind === "template")
       .map((c) => `<h3>${escapeHtml(c.target)}</h3><table><thead><tr><th>before</th><th>after</th></tr></thead><tbody>${c.hunks.map(sideBySide).join("\n")}</tbody></table>`);
