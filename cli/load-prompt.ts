@@ -15,8 +15,12 @@ export interface LoadedPrompt {
 export async function loadPrompt(ctx: CliContext, name: string, ref: string | undefined, path: string | undefined): Promise<LoadedPrompt> {
   if (ref === undefined) {
     const dir = ctx.promptsDir(path);
-    const prompt = (await compileFolder(dir)).find((p) => p.name === name);
-    if (!prompt) throw new PromptNotFoundError(name, dir, "Check the name: it is the file's path below the prompts folder, without extension.");
+    const prompts = await compileFolder(dir);
+    const prompt = prompts.find((p) => p.name === name);
+    if (!prompt) {
+      const known = prompts.map((p) => p.name);
+      throw new PromptNotFoundError(name, dir, "Check the name: it is the file's path below the prompts folder, without extension.", known);
+    }
     return { prompt, version: "local" };
   }
   const client = new RegistryClient(await ctx.verifiedReader(), await ctx.project());

@@ -1,5 +1,6 @@
 import type { Diagnostic } from "./diagnostics.ts";
 import { isTelemetryKey } from "./formats/layout.ts";
+import { didYouMean } from "./formats/nearest-name.ts";
 
 /** Every failure PromptSync reports has a stable code; the CLI maps them to exit 1 and the SDK throws them. */
 export type ErrorCode =
@@ -95,8 +96,9 @@ export class MissingDependencyError extends PromptSyncError {
 
 export class PromptNotFoundError extends PromptSyncError {
   readonly prompt: string;
-  constructor(prompt: string, where: string, suggestion?: string) {
-    super("PROMPT_NOT_FOUND", `Prompt "${prompt}" not found in ${where}`, { suggestion });
+  /** `known`: the prompt names there are, for a "Did you mean …?" before the suggestion. */
+  constructor(prompt: string, where: string, suggestion?: string, known: Iterable<string> = []) {
+    super("PROMPT_NOT_FOUND", `Prompt "${prompt}" not found in ${where}`, { suggestion: joinHints(didYouMean(prompt, known), suggestion) });
     this.prompt = prompt;
   }
 }
@@ -113,9 +115,13 @@ export class VersionNotFoundError extends PromptSyncError {
 
 export class AliasNotFoundError extends PromptSyncError {
   readonly alias: string;
-  constructor(alias: string, project: string) {
+  /** `known`: the aliases there are, for a "Did you mean …?". */
+  constructor(alias: string, project: string, known: Iterable<string> = []) {
+    const near = didYouMean(alias, known);
     super("ALIAS_NOT_FOUND", `Alias "${alias}" does not exist in project "${project}"`, {
-      suggestion: `Create it with \`promptsync alias set ${alias} <version>\`, or run \`promptsync alias list\`.`,
+      suggestion: near
+        ? `${near} Otherwise create it with \`promptsync alias set ${alias} <version>\`, or run \`promptsync alias list\`.`
+        : `Create it with \`promptsync alias set ${alias} <version>\`, or run \`promptsync alias list\`.`,
     });
     this.alias = alias;
   }
@@ -270,4 +276,9 @@ export function isUnavailable(error: unknown): boolean {
     error instanceof SignatureInvalidError ||
     error instanceof SourcesUnavailableError
   );
+}
+
+function joinHints(...hints: (string | undefined)[]): string | undefined {
+  const present = hints.filter((h): h is string => h !== undefined && h !== "");
+  return present.length ? present.join(" ") : undefined;
 }

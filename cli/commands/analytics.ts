@@ -1,6 +1,6 @@
 import { buildAnalytics, type AnalyticsBuildReport } from "../../src/analytics/build.ts";
 import { analyticsTable, formatRate, promptAnalytics, readAnalyticsState, sinceDay, type AnalyticsTableRow } from "../../src/analytics/query.ts";
-import { RegistryCatalog, UNKNOWN_PROMPT } from "../../src/analytics/registry-catalog.ts";
+import { RegistryCatalog, requirePublishedPrompt, UNKNOWN_PROMPT } from "../../src/analytics/registry-catalog.ts";
 import { MAX_SUMMARY_BYTES } from "../../src/analytics/summary-size.ts";
 import { parseDuration } from "../../src/duration.ts";
 import { UsageError } from "../../src/errors.ts";
@@ -41,6 +41,8 @@ const query = defineCommand({
     const store = await ctx.telemetryStore();
     const state = await readAnalyticsState(store, project);
     const rows = state ? await promptAnalytics(store, state, options.prompt) : [];
+    // No rows: a prompt without events yet, or a name no version has (an error, with the nearest names).
+    if (rows.length === 0) await requirePublishedPrompt(await ctx.reader(), project, options.prompt);
     const version = options.version === undefined ? undefined : normalizeVersion(options.version);
     const result = analyticsTable(rows, { version, sinceDay: options.sinceDay, daily: options.daily });
     return { project, prompt: options.prompt, builtAt: state?.builtAt ?? null, since: options.sinceDay ?? null, version: version ?? null, rows: result };

@@ -44,6 +44,9 @@ export const registerPush = defineCommand({
     const store = await ctx.store();
     const project = await ctx.project();
     const git = await gitInfo(ctx.cwd, promptsDir);
+    if (!git && !ctx.json) {
+      process.stderr.write("note: not in a git repository (or no commit yet): no commit will be recorded with this version, so `validate --git-commit` and `status` cannot match code to it\n");
+    }
     const result = await pushRelease(store, {
       project,
       prompts,

@@ -1,3 +1,4 @@
+import { PromptNotFoundError } from "../errors.ts";
 import { RegistryClient } from "../registry/read.ts";
 import type { RegistryReader } from "../storage/types.ts";
 import type { ServedPrompt } from "../formats/telemetry-events.ts";
@@ -60,5 +61,18 @@ export class RegistryCatalog {
     if (served.alias !== null && !this.aliases.has(served.alias)) return false;
     if (!this.prompts.get(served.version)?.has(served.prompt)) return false;
     return served.variant === null || (this.variants.get(served.version)?.get(served.prompt)?.has(served.variant) ?? false);
+  }
+}
+
+/**
+ * Throws PromptNotFoundError (with the nearest names) when the registry has published prompts and no version has
+ * `prompt`: asking for the analytics of a mistyped name says so instead of "no events". Says nothing before the
+ * first push or when the index cannot be read, and for UNKNOWN_PROMPT, which is never a prompt of the registry.
+ */
+export async function requirePublishedPrompt(reader: RegistryReader, project: string, prompt: string): Promise<void> {
+  if (prompt === UNKNOWN_PROMPT) return;
+  const names = await new RegistryClient(reader, project).promptNames();
+  if (names && !names.has(prompt)) {
+    throw new PromptNotFoundError(prompt, `project "${project}"`, "Run `promptsync list` to see the prompts.", names);
   }
 }

@@ -59,10 +59,25 @@ export class RegistryClient {
       if (!newest) throw new VersionNotFoundError(LATEST, this.project);
       return { version: newest };
     }
-    if (!isValidAliasName(ref)) throw new AliasNotFoundError(ref, this.project);
+    if (!isValidAliasName(ref)) throw new AliasNotFoundError(ref, this.project, await this.aliasNames());
     const pointer = await this.alias(ref);
-    if (!pointer) throw new AliasNotFoundError(ref, this.project);
+    if (!pointer) throw new AliasNotFoundError(ref, this.project, await this.aliasNames());
     return { version: pointer.version, alias: ref };
+  }
+
+  /** The aliases the index lists, and `latest`, for a "Did you mean …?"; none when the index cannot be read. */
+  private async aliasNames(): Promise<string[]> {
+    const index = await this.index().catch(() => undefined);
+    return [LATEST, ...Object.keys(index?.aliases ?? {})];
+  }
+
+  /**
+   * Every prompt name any version has, from the index; undefined when there is no index (nothing pushed) or it
+   * cannot be read.
+   */
+  async promptNames(): Promise<Set<string> | undefined> {
+    const index = await this.index().catch(() => undefined);
+    return index && new Set(index.versions.flatMap((v) => v.prompts));
   }
 
   /** The compiled prompt at a version, schema- and hash-checked. */
@@ -72,8 +87,11 @@ export class RegistryClient {
     if (!object) {
       // gc deletes a version's manifest before its content: a version deleted since it was resolved is gone, not
       // short of a prompt.
-      if ((await this.manifest(version).catch(() => true)) === undefined) throw new VersionNotFoundError(version, this.project);
-      throw new PromptNotFoundError(name, `project "${this.project}" at ${version}`, "Run `promptsync list` to see the prompts of each version.");
+      const manifest = await this.manifest(version).catch(() => null);
+      if (manifest === undefined) throw new VersionNotFoundError(version, this.project);
+      // The names the version has, for a "Did you mean …?".
+      const known = Object.keys(manifest?.prompts ?? {});
+      throw new PromptNotFoundError(name, `project "${this.project}" at ${version}`, "Run `promptsync list` to see the prompts of each version.", known);
     }
     return verifyPromptHash(decodeYaml(object.body, key, validateCompiledPrompt), key);
   }

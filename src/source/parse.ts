@@ -1,6 +1,7 @@
 import type { Diagnostic } from "../diagnostics.ts";
 import type { PromptSourceDocument } from "../formats/types.ts";
 import { validatePromptSource, type SchemaIssue } from "../formats/validate.ts";
+import { editDistance } from "../formats/nearest-name.ts";
 import type { ParsedSource, SourceFile, SourceFormat, TemplateOrigin } from "./types.ts";
 import { parseLocatedYaml } from "./yaml-document.ts";
 
@@ -165,18 +166,4 @@ function closest(word: string, candidates: readonly string[]): string | undefine
     if (d < bestDistance) [best, bestDistance] = [candidate, d];
   }
   return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const next = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = row[j]!;
-      row[j] = next;
-    }
-  }
-  return row[b.length]!;
 }
