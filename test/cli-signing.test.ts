@@ -9,6 +9,7 @@ import { layout } from "../src/formats/layout.ts";
 import { cliJson, runCli } from "./helpers/cli.ts";
 import { snapshot, writeFiles } from "./helpers/fs.ts";
 import { gitRepo } from "./helpers/git.ts";
+import { rewritePromptInPlace } from "./helpers/tamper.ts";
 
 const REGISTRY = ".promptsync/registry";
 
@@ -140,6 +141,20 @@ describe("signed writes through the CLI", () => {
     }
     const json = await runCli(dir, ["push", "--signing-key", "bad.key", "--json"]);
     expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: "SIGNING_KEY_INVALID" } });
+    expect(await snapshot(registry)).toEqual(before);
+  });
+
+  it("a signing push never signs a manifest someone rewrote: same releaseHash, other content is INVALID_BUNDLE, nothing written", async () => {
+    const dir = await shop();
+    const { key } = await keyPair(dir, "keys");
+    await cliJson(dir, ["push"]);
+    const registry = join(dir, REGISTRY);
+    await rewritePromptInPlace(registry, { project: "shop", prompt: "greet", version: "v0.1.0" }, "{{ attacker }}");
+    const before = await snapshot(registry);
+    const result = await runCli(dir, ["push", "--signing-key", key, "--json"]);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({ error: { code: "INVALID_BUNDLE" } });
+    expect(JSON.parse(result.stdout).error.message).toMatch(/_releases\/v0\.1\.0\.json: its releaseHash is this push's, but it lists other content/);
     expect(await snapshot(registry)).toEqual(before);
   });
 

@@ -1,5 +1,6 @@
 import { mapLimit } from "../concurrency.ts";
-import { PromptSyncError, VersionImmutableError } from "../errors.ts";
+import { InvalidBundleError, PromptSyncError, VersionImmutableError } from "../errors.ts";
+import { canonicalJson } from "../formats/canonical.ts";
 import { decodeJson, encodeJson, encodeYaml, variantFile } from "../formats/codec.ts";
 import { releaseHash } from "../formats/release-hash.ts";
 import type {
@@ -121,25 +122,36 @@ async function publishRelease(store: RegistryStore, request: PushRequest): Promi
     createdAt: now.toISOString(),
     ...(request.git && { git: request.git }),
     releaseHash: hash,
-    prompts: Object.fromEntries(
-      request.prompts.map((p) => [
-        p.name,
-        { hash: p.hash, kind: p.kind, variants: p.variants.map((v) => ({ id: v.id, tags: v.tags, hash: v.hash })) },
-      ]),
-    ),
+    prompts: manifestEntries(request.prompts),
   };
   const manifestKey = layout.release(request.project, version);
+  let published = manifest;
   if (!(await store.create(manifestKey, encodeJson(manifest), headersFor(manifestKey)))) {
+    // An interrupted push of this release wrote it; what gets signed is the stored manifest, once it is ours.
     const existing = await store.get(manifestKey);
-    if (!existing || decodeJson(existing.body, manifestKey, validateReleaseManifest).releaseHash !== hash) {
-      throw new VersionImmutableError(version);
-    }
+    if (!existing) throw new VersionImmutableError(version);
+    published = decodeJson(existing.body, manifestKey, validateReleaseManifest);
+    if (!describesThese(published, request.prompts)) throw new VersionImmutableError(version);
   }
   request.onProgress?.(objects.length + 1, objects.length + 1);
-  if (request.signing) await signReleaseOnce(store, manifest, request.signing.signer, now);
+  if (request.signing) await signReleaseOnce(store, published, request.signing.signer, now);
 
-  await writeReleasePointers(store, manifest, request.prompts, request.signing, await recorded, concurrency);
+  await writeReleasePointers(store, published, request.prompts, request.signing, await recorded, concurrency);
   return { version, status: "created", releaseHash: hash, written: objects.length + 1 };
+}
+
+function manifestEntries(prompts: readonly CompiledPrompt[]): ReleaseManifest["prompts"] {
+  return Object.fromEntries(
+    prompts.map((p) => [p.name, { hash: p.hash, kind: p.kind, variants: p.variants.map((v) => ({ id: v.id, tags: v.tags, hash: v.hash })) }]),
+  );
+}
+
+/**
+ * Whether a stored manifest lists exactly these prompts, content hash by content hash. Its `releaseHash` alone is
+ * a claim anyone who can write the bucket can copy: a push must never sign a manifest it did not check.
+ */
+function describesThese(manifest: ReleaseManifest, prompts: readonly CompiledPrompt[]): boolean {
+  return manifest.releaseHash === releaseHash(prompts) && canonicalJson(manifest.prompts) === canonicalJson(manifestEntries(prompts));
 }
 
 /**
@@ -148,6 +160,9 @@ async function publishRelease(store: RegistryStore, request: PushRequest): Promi
  * with a signing key signs the existing release if that key has not yet.
  */
 async function unchanged(store: RegistryStore, client: RegistryClient, manifest: ReleaseManifest, request: PushRequest): Promise<PushResult> {
+  if (!describesThese(manifest, request.prompts)) {
+    throw new InvalidBundleError(layout.release(manifest.project, manifest.version), "its releaseHash is this push's, but it lists other content; nothing was signed or written");
+  }
   if (request.signing) await signReleaseOnce(store, manifest, request.signing.signer, request.now ?? new Date());
   const index = await client.index();
   const indexed = index?.versions.some((v) => v.version === manifest.version) ?? false;
