@@ -17,7 +17,7 @@ export class Preformatted {
 }
 
 /** What a command prints for people: a string or lines, made terminal-safe, or preformatted output. */
-export type TextOutput = string | readonly string[] | Preformatted;
+type TextOutput = string | readonly string[] | Preformatted;
 
 interface CommandSpec<Options, Args extends unknown[], Parsed, Result> {
   /** The name and the arguments as commander reads them: "set <alias> [version]". */
