@@ -77,5 +77,3 @@ export function toProjectId(raw: string): string {
     .replace(/[^a-z0-9._-]+/g, "-")
     .replace(/^[._-]+|[-]+$/g, "");
 }
-
-export const variantIdPattern = SEGMENT;

@@ -19,13 +19,6 @@ export interface TemplateOrigin {
   firstColumn: number;
 }
 
-/** One template inside a source document, with the path of its YAML node. */
-export interface TemplateSite {
-  path: (string | number)[];
-  text: string;
-  origin: TemplateOrigin;
-}
-
 export interface ParsedSource {
   file: string;
   format: SourceFormat;

@@ -136,5 +136,3 @@ function compiled(root: NonNullable<Parsed["root"]>, options: RenderOptions): Co
 export function literalTemplate(text: string): CompiledTemplate {
   return { render: () => text };
 }
-
-export { templateErrorPosition };
