@@ -13,7 +13,7 @@ import { LoadedPrompt } from "./loaded-prompt.ts";
 import type { PromptSource } from "./prompt.ts";
 import type { Verifier } from "./verifier.ts";
 
-export interface ContentStoreOptions {
+interface ContentStoreOptions {
   project: string;
   network: RegistryReader;
   snapshot: RegistryReader | undefined;
@@ -24,7 +24,7 @@ export interface ContentStoreOptions {
   verifier: Verifier | undefined;
 }
 
-export interface Loaded {
+interface Loaded {
   loaded: LoadedPrompt;
   source: PromptSource;
 }

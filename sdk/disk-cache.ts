@@ -91,7 +91,7 @@ export class DiskCache {
   }
 }
 
-export interface CachedPointer {
+interface CachedPointer {
   etag: string;
   /** When the registry last confirmed it (ms since the epoch). */
   checkedAt: number;

@@ -285,7 +285,7 @@ function resolveClientId(clientId: string | undefined): string {
 const UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3 };
 
 /** 1048576, "100MB", "512 KiB" → bytes. */
-export function parseSize(size: number | string): number {
+function parseSize(size: number | string): number {
   if (typeof size === "number" && Number.isFinite(size) && size >= 0) return size;
   const match = /^\s*(\d+(?:\.\d+)?)\s*([KMG]i?B|B)?\s*$/i.exec(String(size));
   if (!match) {

@@ -11,7 +11,7 @@ import type { DiskCache } from "./disk-cache.ts";
 import type { Verifier } from "./verifier.ts";
 
 /** What an alias (or `latest`) points to, as this process last saw it. */
-export interface PointerState {
+interface PointerState {
   version: string;
   /** The alias, when the reference was one. */
   alias: string | undefined;
@@ -25,7 +25,7 @@ export interface PointerState {
   canary: { version: string; percentage: number; salt: string } | undefined;
 }
 
-export interface PointerCacheOptions {
+interface PointerCacheOptions {
   project: string;
   network: RegistryReader;
   snapshot: RegistryReader | undefined;

@@ -9,7 +9,7 @@ export interface Diagnostic {
   suggestion?: string;
 }
 
-export type DiagnosticCode =
+type DiagnosticCode =
   | "INVALID_NAME"
   | "DUPLICATE_NAME"
   | "INVALID_YAML"

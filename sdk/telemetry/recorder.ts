@@ -28,7 +28,7 @@ export interface TelemetryStats {
   lastError: string | undefined;
 }
 
-export interface RecorderContext {
+interface RecorderContext {
   /** Undefined when telemetry is off: served prompts are still known by id, but nothing is recorded or sent. */
   settings: ResolvedTelemetry | undefined;
   client: string;

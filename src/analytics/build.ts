@@ -14,7 +14,7 @@ import { encodeSummary } from "./summary-size.ts";
 const PARTITION = /^dt=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})$/;
 const HOUR_MS = 3_600_000;
 
-export interface AnalyticsBuildOptions {
+interface AnalyticsBuildOptions {
   /** @default new Date() */
   now?: Date;
   /** How long after its hour a partition may still receive batches (clients' clock skew). @default 1 hour */

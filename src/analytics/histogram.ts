@@ -7,7 +7,7 @@ import { addCount } from "./saturating.ts";
  */
 export type Histogram = Record<string, number>;
 
-export function roundLatency(ms: number): number {
+function roundLatency(ms: number): number {
   if (ms <= 0) return 0;
   const magnitude = Math.floor(Math.log10(ms)) - 2;
   // Dividing by a power of ten ≥ 1, or multiplying by one, keeps the result exact for the values kept.

@@ -5,7 +5,7 @@ import { parseState, readSummary, summaryKeyOf } from "./build.ts";
 import { compareRows } from "./aggregate.ts";
 import { merge, percentiles, type Histogram } from "./histogram.ts";
 
-export interface AnalyticsFilter {
+interface AnalyticsFilter {
   version?: string | undefined;
   /** First day included (YYYY-MM-DD). */
   sinceDay?: string | undefined;

@@ -6,7 +6,7 @@ import { parseSource, promptNameOf, sourceFormat } from "../source/parse.ts";
 import type { ParsedSource, SourceFile, TemplateOrigin } from "../source/types.ts";
 import { checkTemplate } from "../template/compile-template.ts";
 
-export type CompileResult =
+type CompileResult =
   | { ok: true; prompts: CompiledPrompt[] }
   | { ok: false; diagnostics: Diagnostic[] };
 
@@ -179,7 +179,7 @@ function filePosition(origin: TemplateOrigin, line: number, column: number): { l
 }
 
 /** Design document style: tag values in declaration order, `{locale: en, tone: formal}` → `en_formal`. */
-export function variantIdFromTags(tags: Tags): string {
+function variantIdFromTags(tags: Tags): string {
   return Object.values(tags)
     .map((v) => v.replace(/[^A-Za-z0-9_-]+/g, "-"))
     .join("_")
@@ -187,7 +187,7 @@ export function variantIdFromTags(tags: Tags): string {
 }
 
 /** Union of variable lists; a variable is required if any template requires it. */
-export function mergeVariables(lists: readonly (readonly VariableInfo[])[]): VariableInfo[] {
+function mergeVariables(lists: readonly (readonly VariableInfo[])[]): VariableInfo[] {
   const merged = new Map<string, boolean>();
   for (const list of lists) for (const v of list) merged.set(v.name, (merged.get(v.name) ?? false) || v.required);
   return [...merged.entries()]

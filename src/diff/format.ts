@@ -127,7 +127,7 @@ function wordColouredLines(hunk: TextHunk): string[] {
  * Markdown with every value from a prompt or a registry shown as text: escaped outside code, and inside a code span
  * or fence that no backtick run in the value can close.
  */
-export function formatMarkdown(diff: SetDiff): string {
+function formatMarkdown(diff: SetDiff): string {
   const out = [`### Prompt changes: ${escapeMarkdown(diff.from)} → ${escapeMarkdown(diff.to)}`, "", summaryLine(diff, escapeMarkdown), ""];
   for (const prompt of diff.prompts.filter((p) => p.status !== "unchanged")) {
     out.push(`#### ${codeSpan(prompt.name)} (${prompt.status})`, "");
@@ -176,7 +176,7 @@ function longestBacktickRun(text: string): number {
   return longest;
 }
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;").replaceAll("'", "&#39;");
 }
 
@@ -223,7 +223,7 @@ function wordMarks(before: string | undefined, after: string | undefined): [stri
   return [left, right];
 }
 
-export function formatHtml(diff: SetDiff): string {
+function formatHtml(diff: SetDiff): string {
   const sections = diff.prompts.filter((p) => p.status !== "unchanged").map((prompt: PromptDiff) => {
     const facts = prompt.changes
       .flatMap((c) => {

@@ -7,7 +7,7 @@ import { RegistryClient } from "../registry/read.ts";
 import type { RegistryReader } from "../storage/types.ts";
 
 /** One side of a diff or a compatibility check. */
-export type PromptSetRef = { kind: "local" } | { kind: "version"; version: string } | { kind: "alias"; alias: string } | { kind: "git"; commit: string };
+type PromptSetRef = { kind: "local" } | { kind: "version"; version: string } | { kind: "alias"; alias: string } | { kind: "git"; commit: string };
 
 export interface PromptSetContext {
   cwd: string;
@@ -16,7 +16,7 @@ export interface PromptSetContext {
   project: () => Promise<string>;
 }
 
-export interface PromptSet {
+interface PromptSet {
   /** `local`, `v1.2.0`, `stable (v1.2.0)`, `git 1a2b3c4`. */
   label: string;
   prompts: CompiledPrompt[];

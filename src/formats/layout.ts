@@ -94,7 +94,7 @@ export function versionFromKey(key: string): string {
   return file.replace(/\.json$/, "");
 }
 
-export interface ObjectHeaders {
+interface ObjectHeaders {
   contentType: string;
   cacheControl: string;
 }
@@ -110,7 +110,7 @@ export const CACHE_CONTROL = {
 
 const POINTER = /\/(?:_index\.json|aliases\/[^/]+\.json|metadata\.json)$/;
 
-export function isPointerKey(key: string): boolean {
+function isPointerKey(key: string): boolean {
   return POINTER.test(key);
 }
 

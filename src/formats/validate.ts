@@ -19,7 +19,7 @@ import type {
 } from "./types.ts";
 
 /** A validator compiled from a schema in schemas/ at build time (ajv standalone code: no ajv at run time). */
-export interface SchemaValidator<T> {
+interface SchemaValidator<T> {
   (data: unknown): data is T;
   errors?: ErrorObject[] | null;
 }

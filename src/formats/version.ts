@@ -1,7 +1,7 @@
 import { PromptSyncError } from "../errors.ts";
 
 /** A release version: `v` MAJOR.MINOR.PATCH with an optional pre-release, as in semver. */
-export interface Version {
+interface Version {
   major: number;
   minor: number;
   patch: number;
@@ -10,7 +10,7 @@ export interface Version {
 
 const VERSION = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?$/;
 
-export function parseVersion(text: string): Version | undefined {
+function parseVersion(text: string): Version | undefined {
   const m = VERSION.exec(text.trim());
   if (!m) return undefined;
   return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]), prerelease: m[4] };
@@ -31,7 +31,7 @@ export function normalizeVersion(text: string): string {
   return formatVersion(v);
 }
 
-export function formatVersion(v: Version): string {
+function formatVersion(v: Version): string {
   return `v${v.major}.${v.minor}.${v.patch}${v.prerelease ? `-${v.prerelease}` : ""}`;
 }
 

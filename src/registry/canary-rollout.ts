@@ -9,7 +9,7 @@ import { changeAlias } from "./write.ts";
 export type CanaryRequest = AliasRequest;
 
 /** Why `percentage` cannot be a canary share, or undefined when it can. */
-export function percentageProblem(percentage: unknown): string | undefined {
+function percentageProblem(percentage: unknown): string | undefined {
   if (typeof percentage !== "number" || !Number.isFinite(percentage)) return "the percentage must be a number";
   if (percentage < 0 || percentage > 100) return `the percentage must be between 0 and 100, not ${percentage}`;
   return undefined;

@@ -8,7 +8,7 @@ import type { RegistryReader, RegistryStore } from "../storage/types.ts";
 import { encodeJson, encodeYaml } from "../formats/codec.ts";
 import { RegistryClient } from "./read.ts";
 
-export interface PullResult {
+interface PullResult {
   version: string;
   alias: string | undefined;
   prompts: number;

@@ -24,7 +24,7 @@ import { RegistryClient } from "./read.ts";
 import { signReleaseOnce } from "./signing.ts";
 import { addVersionToIndex, updateIndex } from "./write.ts";
 
-export interface PushRequest {
+interface PushRequest {
   project: string;
   prompts: readonly CompiledPrompt[];
   /** An explicit version; otherwise the next one after the highest existing version. */
@@ -42,7 +42,7 @@ export interface PushRequest {
   signing?: SigningSettings;
 }
 
-export interface PushResult {
+interface PushResult {
   version: string;
   /** created: a new version; unchanged: this exact release already existed at that version. */
   status: "created" | "unchanged";

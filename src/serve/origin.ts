@@ -5,7 +5,7 @@ import { headersFor, isRegistryKey } from "../formats/layout.ts";
 import { registryKeyProblem } from "../storage/key.ts";
 import type { RegistryReader } from "../storage/types.ts";
 
-export interface OriginOptions {
+interface OriginOptions {
   /** Where a failure is described in full; the client gets only its status. @default stderr */
   log?: (line: string) => void;
 }
@@ -97,7 +97,7 @@ function etagMatches(header: string | undefined, etag: string): boolean {
   return header.split(",").some((tag) => tag.trim() === "*" || weak(tag) === weak(etag));
 }
 
-export interface RunningOrigin {
+interface RunningOrigin {
   url: string;
   close(): Promise<void>;
 }

@@ -13,7 +13,7 @@ import { checkRelease, manifestProblem } from "./release.ts";
 import type { SignatureCheck } from "./signatures.ts";
 
 /** One line of `promptsync verify`: an object, whether it passed, and what was found. */
-export interface Finding {
+interface Finding {
   object: string;
   ok: boolean;
   detail: string;

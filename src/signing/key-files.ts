@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { SigningKeyError } from "./errors.ts";
 import { generateSigningKeys, KeyFormatError, keyIdOf, publicKeyFromPem, signerFromPem, TrustedKeys, type Signer } from "./keys.ts";
 
-export const PRIVATE_KEY_FILE = "promptsync.key";
-export const PUBLIC_KEY_FILE = "promptsync.pub";
+const PRIVATE_KEY_FILE = "promptsync.key";
+const PUBLIC_KEY_FILE = "promptsync.pub";
 
 /** The text of a key file; `what` names where it was configured (an option, an env var, a config key). */
 export async function readKeyFile(path: string, what: string): Promise<string> {
@@ -57,7 +57,7 @@ export async function keyIdOfFile(path: string): Promise<string> {
   return signerFrom(pem, path).keyId;
 }
 
-export interface WrittenKeyPair {
+interface WrittenKeyPair {
   keyId: string;
   privateKeyFile: string;
   publicKeyFile: string;

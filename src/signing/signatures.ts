@@ -7,7 +7,7 @@ import type { Signer, TrustedKeys } from "./keys.ts";
  * so a pointer and its signature change in one write.
  */
 
-export interface Signature {
+interface Signature {
   keyid: string;
   /** Ed25519 signature, base64. */
   sig: string;
@@ -15,7 +15,7 @@ export interface Signature {
 
 const encoder = new TextEncoder();
 
-export function signedBytes(value: object): Uint8Array {
+function signedBytes(value: object): Uint8Array {
   const { signatures: _ignored, ...rest } = value as { signatures?: unknown };
   return encoder.encode(canonicalJson(rest));
 }

@@ -9,7 +9,7 @@ import type { TrustedKeys } from "./keys.ts";
 import { checkAlias, checkIndex } from "./pointers.ts";
 import { firstTrustedSignature, manifestProblem } from "./release.ts";
 
-export interface VerifiedManifest {
+interface VerifiedManifest {
   object: StoredObject;
   manifest: ReleaseManifest;
   /** The trusted key whose signature verified. */
@@ -95,7 +95,7 @@ export class VerifyingReader implements RegistryReader {
 }
 
 /** The release manifest of `version` and the trusted key that signed it; undefined when there is no manifest. */
-export async function readSignedManifest(reader: RegistryReader, trust: TrustedKeys, project: string, version: string): Promise<VerifiedManifest | undefined> {
+async function readSignedManifest(reader: RegistryReader, trust: TrustedKeys, project: string, version: string): Promise<VerifiedManifest | undefined> {
   const key = layout.release(project, version);
   const object = await reader.get(key);
   if (!object) return undefined;

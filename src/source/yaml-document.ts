@@ -3,7 +3,7 @@ import type { Diagnostic } from "../diagnostics.ts";
 import type { TemplateOrigin } from "./types.ts";
 
 /** A YAML text parsed with source positions, offset by `lineOffset` lines within its file. */
-export interface LocatedYaml {
+interface LocatedYaml {
   value: unknown;
   positionOf(path: readonly (string | number)[], key?: string): { line: number; column: number };
   originOf(path: readonly (string | number)[]): TemplateOrigin;

@@ -11,7 +11,7 @@ import { checkCompatibility } from "../validate/compatibility.ts";
 
 export type ClientCompatibility = "compatible" | "warning" | "incompatible" | "unknown";
 
-export interface ServedStatus extends ServedPrompt {
+interface ServedStatus extends ServedPrompt {
   status: ClientCompatibility;
   reasons: string[];
 }

@@ -2,7 +2,7 @@ import { UsageError } from "../errors.ts";
 import type { ServedPrompt } from "../formats/telemetry-events.ts";
 
 /** OpenAI's `metadata` limits, which most LLM APIs and tracing tools share. */
-export const METADATA_LIMITS = { keys: 16, keyLength: 64, valueLength: 512 } as const;
+const METADATA_LIMITS = { keys: 16, keyLength: 64, valueLength: 512 } as const;
 
 /**
  * A flat string map naming the prompt a call used, plus the caller's context, that fits the `metadata`

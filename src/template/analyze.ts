@@ -19,7 +19,7 @@ export interface TemplateProblem {
   message: string;
 }
 
-export interface TemplateAnalysis {
+interface TemplateAnalysis {
   variables: VariableInfo[];
   problems: TemplateProblem[];
 }

@@ -3,7 +3,7 @@
  * `makeKeywordArgs` count: a template dict with a `__keywords` key is data. They have no prototype, so a missing
  * name never finds `valueOf` or `constructor`; `__keywords` stays on them for nunjucks' own filters.
  */
-export type KeywordArgs = Record<string, unknown>;
+type KeywordArgs = Record<string, unknown>;
 
 const made = new WeakSet<object>();
 

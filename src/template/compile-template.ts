@@ -8,13 +8,13 @@ import { toTemplateData } from "./guard.ts";
 import { nunjucks, parseTemplate, templateErrorPosition } from "./nunjucks.ts";
 import { guardedRuntime, type RenderContext } from "./runtime.ts";
 
-export interface TemplateCheck {
+interface TemplateCheck {
   variables: VariableInfo[];
   /** Syntax errors and safety violations, 1-based positions relative to the template. */
   problems: (TemplateProblem | SyntaxProblem)[];
 }
 
-export interface SyntaxProblem {
+interface SyntaxProblem {
   code: "TEMPLATE_SYNTAX";
   line: number;
   column: number;
@@ -57,7 +57,7 @@ export function checkTemplate(source: string): TemplateCheck {
   return analyzeTemplate(root, filterNames, testNames);
 }
 
-export interface RenderOptions {
+interface RenderOptions {
   /** Throw when the template outputs an undefined value (Jinja's StrictUndefined). @default true */
   strict?: boolean;
   /** What one render may spend. @default DEFAULT_RENDER_LIMITS */

@@ -12,7 +12,7 @@ import { codePointLength, codePointPrefix, countMatches, numberOf, textOf } from
  */
 
 /** Python's json.dumps(sort_keys=True) with ensure_ascii, then Jinja's HTML-safe escaping. */
-export function tojson(value: unknown, ...args: unknown[]): string {
+function tojson(value: unknown, ...args: unknown[]): string {
   const { indent } = bind(args, ["indent"]);
   if (indent !== undefined && indent !== null && (typeof indent !== "number" || !Number.isInteger(indent) || indent < 0)) {
     throw renderFailure("tojson's indent must be a non-negative integer");

@@ -21,7 +21,7 @@ export interface RenderSettings {
   limits?: ResolvedRenderLimits;
 }
 
-export interface MaterializeOptions extends RenderSettings {
+interface MaterializeOptions extends RenderSettings {
   /** Where the prompt came from, for error messages. */
   origin: string;
 }

@@ -2,7 +2,7 @@ import { canonicalJson } from "../formats/canonical.ts";
 import type { PromptInterface } from "../formats/commit-interface.ts";
 import type { VariableInfo } from "../formats/types.ts";
 
-export interface CompatibilityFinding {
+interface CompatibilityFinding {
   prompt: string;
   status: "ok" | "warning" | "error";
   reasons: string[];
