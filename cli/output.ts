@@ -17,6 +17,11 @@ export function print(text: string): void {
   process.stdout.write(`${terminalSafe(text)}\n`);
 }
 
+/** A note beside the result (a new alias was created): on stderr, so stdout stays the result; text mode only. */
+export function printNotice(text: string): void {
+  process.stderr.write(`${terminalSafe(redactUrl(text))}\n`);
+}
+
 function printError(text: string): void {
   process.stderr.write(`${terminalSafe(redactUrl(text))}\n`);
 }

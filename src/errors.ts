@@ -35,6 +35,9 @@ export type ErrorCode =
   | "CANARY_INVALID"
   | "NO_CANARY"
   | "CANARY_RUNNING"
+  | "ALIAS_PROTECTED"
+  | "ALIAS_NEAR_MISS"
+  | "NO_PREVIOUS_VERSION"
   | "SIGNATURE_INVALID"
   | "SIGNING_KEY_INVALID"
   | "NOT_A_GIT_REPO"
@@ -120,7 +123,7 @@ export class AliasNotFoundError extends PromptSyncError {
     const near = didYouMean(alias, known);
     super("ALIAS_NOT_FOUND", `Alias "${alias}" does not exist in project "${project}"`, {
       suggestion: near
-        ? `${near} Otherwise create it with \`promptsync alias set ${alias} <version>\`, or run \`promptsync alias list\`.`
+        ? `${near} Otherwise create it with \`promptsync alias set ${alias} <version>\` (with --create if it is refused as too close to another alias), or run \`promptsync alias list\`.`
         : `Create it with \`promptsync alias set ${alias} <version>\`, or run \`promptsync alias list\`.`,
     });
     this.alias = alias;

@@ -58,7 +58,7 @@ describe("unknown prompt and alias names get a 'Did you mean …?'", () => {
     const alias = await runCli(dir, ["version", "get", "prodution"]);
     expect(alias.code).toBe(1);
     expect(alias.stderr).toContain('error: Alias "prodution" does not exist in project "shop"');
-    expect(alias.stderr).toContain('hint: Did you mean "production"? Otherwise create it with `promptsync alias set prodution <version>`, or run `promptsync alias list`.');
+    expect(alias.stderr).toContain('hint: Did you mean "production"? Otherwise create it with `promptsync alias set prodution <version>` (with --create if it is refused as too close to another alias), or run `promptsync alias list`.');
     expect((JSON.parse((await runCli(dir, ["version", "get", "lates", "--json"])).stdout) as ErrorOutput).error.suggestion).toMatch(/^Did you mean "latest"\?/);
 
     // Nothing near: the suggestion is the one it always was.

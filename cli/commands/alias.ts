@@ -1,19 +1,30 @@
 import { AliasNotFoundError, UsageError } from "../../src/errors.ts";
 import { gitInfo } from "../../src/git/repository.ts";
-import { deleteAlias, listAliases, setAlias } from "../../src/registry/aliases.ts";
-import { RegistryClient } from "../../src/registry/read.ts";
+import { deleteAlias, listAliases, refuseNearMiss, rollbackAlias, setAlias, storedAlias, wasCreated } from "../../src/registry/aliases.ts";
 import { refreshSignatures } from "../../src/registry/signing.ts";
 import type { GlobalOptions } from "../context.ts";
 import { defineCommand, defineGroup } from "../define-command.ts";
 import { globalOptions, writeOptions } from "../options/global.ts";
-import { table } from "../output.ts";
+import { printNotice, table } from "../output.ts";
 import { aliasHistoryTable } from "../printers/alias-history.ts";
+import { confirmOption, guardProtectedAliases, protectedAliases } from "../protected-aliases.ts";
+
+interface Confirm {
+  confirm?: boolean;
+}
 
 const set = defineCommand({
   command: "set <alias> [version]",
   description: "Point an alias at a version (or at what another alias or `latest` points to)",
-  options: [(command) => command.option("--version <version>", "the version, instead of the positional argument"), writeOptions],
-  parse: (options: GlobalOptions & { version?: string }, name: string, positional: string | undefined) => {
+  options: [
+    (command) =>
+      command
+        .option("--version <version>", "the version, instead of the positional argument")
+        .option("--create", "create the alias even though its name is close to an existing one's (prodution beside production)"),
+    confirmOption,
+    writeOptions,
+  ],
+  parse: (options: GlobalOptions & Confirm & { version?: string; create?: boolean }, name: string, positional: string | undefined) => {
     if (positional && options.version && positional !== options.version) {
       throw new UsageError(`Two versions given: ${positional} and --version ${options.version}`);
     }
@@ -21,17 +32,23 @@ const set = defineCommand({
     if (!ref) throw new UsageError("Which version?", `promptsync alias set ${name} v1.2.3 (or --version v1.2.3)`);
     return { ...options, ref };
   },
-  run: async (ctx, { ref }, name) => {
-    const signing = await ctx.signing();
-    const git = await gitInfo(ctx.cwd, ".");
-    return setAlias(await ctx.store(), {
-      project: await ctx.project(),
+  run: async (ctx, options, name) => {
+    const signing = await guardProtectedAliases(ctx, [name], { confirm: options.confirm, command: "alias set" });
+    const store = await ctx.store();
+    const project = await ctx.project();
+    if (options.create !== true) await refuseNearMiss(store, { project, alias: name, known: protectedAliases(ctx) });
+    const git = await gitInfo(ctx.cwd, ctx.promptsDir());
+    const pointer = await setAlias(store, {
+      project,
       alias: name,
-      ref,
+      ref: options.ref,
       actor: ctx.actor(),
       ...(git && { git }),
       ...(signing && { signing }),
     });
+    const created = wasCreated(pointer);
+    if (created && !ctx.json) printNotice(`notice: created the alias "${name}" (it did not exist)`);
+    return { ...pointer, created };
   },
   text: (pointer) => `alias ${pointer.alias} → ${pointer.version}`,
 });
@@ -39,10 +56,10 @@ const set = defineCommand({
 const remove = defineCommand({
   command: "delete <alias>",
   description: "Delete an alias: writes a tombstone (signed, with a key), so its revision carries on if it comes back",
-  options: [(command) => command.option("--force", "delete even while a canary runs on it"), writeOptions],
-  run: async (ctx, options: GlobalOptions & { force?: boolean }, name: string) => {
-    const signing = await ctx.signing();
-    const git = await gitInfo(ctx.cwd, ".");
+  options: [(command) => command.option("--force", "delete even while a canary runs on it"), confirmOption, writeOptions],
+  run: async (ctx, options: GlobalOptions & Confirm & { force?: boolean }, name: string) => {
+    const signing = await guardProtectedAliases(ctx, [name], { confirm: options.confirm, command: "alias delete" });
+    const git = await gitInfo(ctx.cwd, ctx.promptsDir());
     return deleteAlias(await ctx.store(), {
       project: await ctx.project(),
       alias: name,
@@ -53,6 +70,26 @@ const remove = defineCommand({
     });
   },
   text: (pointer) => `alias ${pointer.alias} deleted (revision ${pointer.revision})`,
+});
+
+const rollback = defineCommand({
+  command: "rollback <alias>",
+  description: "Move an alias back to the version it pointed to before its current one (run again, it returns)",
+  options: [(command) => command.option("--force", "roll back even while a canary runs on it (the canary keeps running)"), confirmOption, writeOptions],
+  run: async (ctx, options: GlobalOptions & Confirm & { force?: boolean }, name: string) => {
+    const signing = await guardProtectedAliases(ctx, [name], { confirm: options.confirm, command: "alias rollback" });
+    const git = await gitInfo(ctx.cwd, ctx.promptsDir());
+    const { pointer, from } = await rollbackAlias(await ctx.store(), {
+      project: await ctx.project(),
+      alias: name,
+      actor: ctx.actor(),
+      force: options.force === true,
+      ...(git && { git }),
+      ...(signing && { signing }),
+    });
+    return { ...pointer, rolledBackFrom: from };
+  },
+  text: (pointer) => `alias ${pointer.alias} → ${pointer.version} (rolled back from ${pointer.rolledBackFrom})`,
 });
 
 const refresh = defineCommand({
@@ -80,10 +117,11 @@ const list = defineCommand({
 
 const history = defineCommand({
   command: "history <alias>",
-  description: "Every change of an alias: moves and canary steps",
+  description: "Every change of an alias: moves, canary steps and deletions (a deleted alias's too)",
   options: [globalOptions],
   run: async (ctx, _options, name: string) => {
-    const pointer = await new RegistryClient(await ctx.verifiedReader(), await ctx.project()).alias(name);
+    // The stored pointer, tombstone included: who deleted an alias, and when, is history too.
+    const pointer = await storedAlias(await ctx.verifiedReader(), await ctx.project(), name);
     if (!pointer) throw new AliasNotFoundError(name, await ctx.project());
     return pointer.history ?? [];
   },
@@ -93,5 +131,5 @@ const history = defineCommand({
 export const registerAlias = defineGroup({
   command: "alias",
   description: "Move and list aliases (dev, stable, production…)",
-  subcommands: [set, remove, refresh, list, history],
+  subcommands: [set, remove, rollback, refresh, list, history],
 });

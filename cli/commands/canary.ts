@@ -8,12 +8,17 @@ import type { CliContext, GlobalOptions } from "../context.ts";
 import { defineCommand, defineGroup } from "../define-command.ts";
 import { globalOptions, writeOptions } from "../options/global.ts";
 import { table } from "../output.ts";
+import { confirmOption, guardProtectedAliases } from "../protected-aliases.ts";
 
-type AliasOption = GlobalOptions & { alias: string };
+type AliasOption = GlobalOptions & { alias: string; confirm?: boolean };
 
-async function request(ctx: CliContext, alias: string): Promise<CanaryRequest> {
-  const signing = await ctx.signing();
-  const git = await gitInfo(ctx.cwd, ".");
+/**
+ * Who changes the alias, signing and git. `guard`: the command sends traffic somewhere new (set, promote), so a
+ * protected alias needs --confirm (and the key, where the registry is signed); abort, a way back, needs neither.
+ */
+async function request(ctx: CliContext, alias: string, guard?: { confirm?: boolean; command: string }): Promise<CanaryRequest> {
+  const signing = guard ? await guardProtectedAliases(ctx, [alias], guard) : await ctx.signing();
+  const git = await gitInfo(ctx.cwd, ctx.promptsDir());
   return { project: await ctx.project(), alias, actor: ctx.actor(), ...(git && { git }), ...(signing && { signing }) };
 }
 
@@ -32,6 +37,7 @@ const set = defineCommand({
         .requiredOption("--alias <alias>", "the alias whose traffic is split")
         .requiredOption("--version <version>", "the canary version")
         .requiredOption("--percentage <p>", "share of traffic, 0 to 100"),
+    confirmOption,
     writeOptions,
   ],
   parse: (options: AliasOption & { version: string; percentage: string }) => {
@@ -45,23 +51,28 @@ const set = defineCommand({
     return { ...options, percentage };
   },
   run: async (ctx, options) =>
-    setCanary(await ctx.store(), { ...(await request(ctx, options.alias)), version: options.version, percentage: options.percentage }),
+    setCanary(await ctx.store(), {
+      ...(await request(ctx, options.alias, { confirm: options.confirm, command: "canary set" })),
+      version: options.version,
+      percentage: options.percentage,
+    }),
   text: describe,
 });
 
 /** promote and abort: end the canary, moving the alias to its version or not. */
-function endCanary(name: string, end: typeof promoteCanary, description: string) {
+function endCanary(name: string, end: typeof promoteCanary, description: string, guarded: boolean) {
   return defineCommand({
     command: name,
     description,
-    options: [(command) => command.requiredOption("--alias <alias>", "the alias"), writeOptions],
-    run: async (ctx, options: AliasOption) => end(await ctx.store(), await request(ctx, options.alias)),
+    options: [(command) => command.requiredOption("--alias <alias>", "the alias"), ...(guarded ? [confirmOption] : []), writeOptions],
+    run: async (ctx, options: AliasOption) =>
+      end(await ctx.store(), await request(ctx, options.alias, guarded ? { confirm: options.confirm, command: `canary ${name}` } : undefined)),
     text: describe,
   });
 }
 
-const promote = endCanary("promote", promoteCanary, "Move the alias to the canary version and end the canary");
-const abort = endCanary("abort", abortCanary, "End the canary; the alias keeps its version");
+const promote = endCanary("promote", promoteCanary, "Move the alias to the canary version and end the canary", true);
+const abort = endCanary("abort", abortCanary, "End the canary; the alias keeps its version", false);
 
 const status = defineCommand({
   command: "status",

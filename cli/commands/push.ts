@@ -9,6 +9,7 @@ import { defineCommand } from "../define-command.ts";
 import { writeOptions } from "../options/global.ts";
 import { collect } from "../parse-options.ts";
 import { progressBar } from "../progress.ts";
+import { confirmOption, guardProtectedAliases } from "../protected-aliases.ts";
 
 interface PushOptions extends GlobalOptions {
   path?: string;
@@ -16,6 +17,7 @@ interface PushOptions extends GlobalOptions {
   version?: string;
   bump: string;
   force?: boolean;
+  confirm?: boolean;
 }
 
 export const registerPush = defineCommand({
@@ -29,6 +31,7 @@ export const registerPush = defineCommand({
         .option("--version <version>", "publish as this version (default: the next patch version)")
         .option("--bump <level>", "patch, minor or major, when --version is not given", "patch")
         .option("--force", "create a new version even if nothing changed"),
+    confirmOption,
     writeOptions,
   ],
   parse: (options: PushOptions) => {
@@ -40,7 +43,8 @@ export const registerPush = defineCommand({
   run: async (ctx, options) => {
     const promptsDir = ctx.promptsDir(options.path);
     const prompts = await compileFolder(promptsDir);
-    const signing = await ctx.signing();
+    // Before anything is published: a protected --alias needs --confirm (and, on a signed registry, the key).
+    const signing = await guardProtectedAliases(ctx, options.alias ?? [], { confirm: options.confirm, command: "push --alias" });
     const store = await ctx.store();
     const project = await ctx.project();
     const git = await gitInfo(ctx.cwd, promptsDir);
