@@ -1,5 +1,5 @@
 import { userInfo } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { detectProject, loadConfig, type LoadedConfig } from "../src/project/config.ts";
 import { UsageError } from "../src/errors.ts";
 import { gitTopLevel } from "../src/git/repository.ts";
@@ -7,10 +7,10 @@ import { redactUrl } from "../src/redact.ts";
 import { SigningKeyError } from "../src/signing/errors.ts";
 import type { TrustedKeys } from "../src/signing/keys.ts";
 import type { SigningSettings } from "../src/signing/pointers.ts";
-import { VerifyingReader } from "../src/signing/verifying-reader.ts";
 import { openReader, openStore, parseRegistryLocation, type OpenOptions, type RegistryLocation } from "../src/storage/open.ts";
 import type { S3StoreOptions } from "../src/storage/s3-settings.ts";
 import type { RegistryReader, RegistryStore } from "../src/storage/types.ts";
+import { registryLocation, TELEMETRY_ENV } from "./registry-location.ts";
 import { resolveSigning, resolveTrust, SIGNING_KEY_ENV, type SigningOptions } from "./signing-settings.ts";
 
 /** Options every command accepts. */
@@ -54,23 +54,15 @@ export interface CliContext {
   telemetryStore(): Promise<RegistryStore>;
 }
 
-export const REGISTRY_ENV = "PROMPTSYNC_REGISTRY";
-export const TELEMETRY_ENV = "PROMPTSYNC_TELEMETRY";
-export const DEFAULT_REGISTRY_DIR = ".promptsync/registry";
+export { DEFAULT_REGISTRY_DIR, REGISTRY_ENV, TELEMETRY_ENV } from "./registry-location.ts";
 
 /** Resolves the settings once: option, then environment, then config file, then the embedded default. */
 export async function resolveContext(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Promise<CliContext> {
   const cwd = process.cwd();
-  const config = await loadConfig(cwd);
-  const top = await gitTopLevel(cwd);
-  const registry = options.registry
-    ? { raw: options.registry, base: cwd }
-    : env[REGISTRY_ENV]
-      ? { raw: env[REGISTRY_ENV], base: cwd }
-      : config.config.registry
-        ? { raw: config.config.registry, base: config.dir }
-        : { raw: join(config.file ? config.dir : (top ?? cwd), DEFAULT_REGISTRY_DIR), base: cwd };
-  const location = parseRegistryLocation(registry.raw, registry.base);
+  // One `git rev-parse` for the config search, the default registry and the project's folder name.
+  const gitTop = gitTopLevel(cwd);
+  const config = await loadConfig(cwd, gitTop);
+  const location = registryLocation(options.registry, env, config, await gitTop, cwd);
   let project: Promise<string> | undefined;
   const s3Config = config.config.s3;
   const s3: Omit<S3StoreOptions, "url"> = {
@@ -95,13 +87,14 @@ export async function resolveContext(options: GlobalOptions, env: NodeJS.Process
     registry: { ...location, display: location.kind === "folder" ? `file://${location.path}` : redactUrl(location.url) },
     promptsDir: (pathOption) =>
       pathOption ? resolve(cwd, pathOption) : config.config.prompts ? resolve(config.dir, config.config.prompts) : resolve(cwd, "prompts"),
-    project: () => (project ??= detectProject(cwd, options.project, config.config).then((p) => p.project)),
+    project: () => (project ??= detectProject(cwd, options.project, config.config, { top: gitTop }).then((p) => p.project)),
     s3,
     reader: () => openReader(location, open),
     verifiedReader: async () => {
       const keys = await resolvedTrust();
       const reader = await openReader(location, open);
-      return keys ? new VerifyingReader(reader, keys) : reader;
+      // The signature checks load only when keys are trusted.
+      return keys ? new (await import("../src/signing/verifying-reader.ts")).VerifyingReader(reader, keys) : reader;
     },
     store: () => openStore(location, open),
     signing: resolvedSigning,

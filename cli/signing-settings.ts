@@ -3,7 +3,6 @@ import type { LoadedConfig } from "../src/project/config.ts";
 import { ConfigError } from "../src/errors.ts";
 import { parseDuration } from "../src/duration.ts";
 import { SigningKeyError } from "../src/signing/errors.ts";
-import { readKeyFile, readTrustedKeys, signerFrom } from "../src/signing/key-files.ts";
 import type { TrustedKeys } from "../src/signing/keys.ts";
 import type { SigningSettings } from "../src/signing/pointers.ts";
 
@@ -16,6 +15,9 @@ export interface SigningOptions {
 
 /** The key writing commands sign with: --signing-key, then PROMPTSYNC_SIGNING_KEY (the PEM), then signing.key. */
 export async function resolveSigning(options: SigningOptions, env: NodeJS.ProcessEnv, config: LoadedConfig, cwd: string): Promise<SigningSettings | undefined> {
+  if (!options.signingKey && !env[SIGNING_KEY_ENV] && !config.config.signing?.key) return undefined;
+  // Key files and node:crypto load only when a key is configured.
+  const { readKeyFile, signerFrom } = await import("../src/signing/key-files.ts");
   const signer = options.signingKey
     ? signerFrom(await readKeyFile(resolve(cwd, options.signingKey), "--signing-key"), `--signing-key ${options.signingKey}`)
     : env[SIGNING_KEY_ENV]
@@ -49,5 +51,6 @@ export async function resolveTrust(options: SigningOptions, config: LoadedConfig
     ? options.trustedKey.map((path) => ({ path: resolve(cwd, path), what: "--trusted-key" }))
     : (config.config.signing?.trustedKeys ?? []).map((path) => ({ path: resolve(config.dir, path), what: "signing.trustedKeys" }));
   if (files.length === 0) return undefined;
+  const { readTrustedKeys } = await import("../src/signing/key-files.ts");
   return readTrustedKeys(files, config.config.signing?.revokedKeys ?? []);
 }

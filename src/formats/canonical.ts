@@ -1,5 +1,3 @@
-import { createHash } from "node:crypto";
-
 /** Deep copy of a JSON value with object keys sorted, so serialisation is byte-stable across machines. */
 export function sortKeys<T>(value: T): T {
   if (Array.isArray(value)) return value.map(sortKeys) as T;
@@ -18,8 +16,9 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));
 }
 
+/** node:crypto loads on the first hash: sortKeys and canonicalJson, which encoding pointers needs, do without it. */
 export function sha256(text: string | Uint8Array): string {
-  return `sha256:${createHash("sha256").update(text).digest("hex")}`;
+  return `sha256:${process.getBuiltinModule("node:crypto").createHash("sha256").update(text).digest("hex")}`;
 }
 
 /** The content hash of a record: sha256 of its canonical JSON without its own `hash` field. */

@@ -1,21 +1,21 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import type { GitInfo } from "../formats/types.ts";
+import { gitTopLevelFromFiles } from "./top-level.ts";
 
-const exec = promisify(execFile);
-
-/** Runs git in `cwd`; undefined when git is missing or `cwd` is not in a repository. */
+/**
+ * Runs git in `cwd`; undefined when git is missing or `cwd` is not in a repository. node:child_process is loaded
+ * on the first call: a command that learns all it needs from the files (gitTopLevel) never loads it.
+ */
 export async function git(cwd: string, args: readonly string[]): Promise<string | undefined> {
-  try {
-    const { stdout } = await exec("git", [...args], { cwd, maxBuffer: 64 * 1024 * 1024 });
-    return stdout.replace(/\n$/, "");
-  } catch {
-    return undefined;
-  }
+  const { execFile } = await import("node:child_process");
+  return new Promise<string | undefined>((resolve) => {
+    execFile("git", [...args], { cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => resolve(error ? undefined : stdout.replace(/\n$/, "")));
+  }).catch(() => undefined);
 }
 
+/** `git rev-parse --show-toplevel`: from the file system when that is certain (gitTopLevelFromFiles), else from git. */
 export function gitTopLevel(cwd: string): Promise<string | undefined> {
-  return git(cwd, ["rev-parse", "--show-toplevel"]);
+  const known = gitTopLevelFromFiles(cwd);
+  return known ? Promise.resolve(known.top) : git(cwd, ["rev-parse", "--show-toplevel"]);
 }
 
 /** Commit, branch, author, subject and time of HEAD, and whether `path` has uncommitted changes. */

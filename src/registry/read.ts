@@ -1,6 +1,6 @@
 import { mapLimit } from "../concurrency.ts";
 import { AliasNotFoundError, InvalidBundleError, PromptNotFoundError, VersionNotFoundError } from "../errors.ts";
-import { decodeJson, decodeYaml, verifyPromptHash } from "../formats/codec.ts";
+import { decodeJson, verifyPromptHash } from "../formats/json-codec.ts";
 import type { AliasPointer, CommitInterface, CompiledPrompt, ProjectIndex, ReleaseManifest } from "../formats/types.ts";
 import { validateAlias, validateCommitInterface, validateCompiledPrompt, validateProjectIndex, validateReleaseBundle, validateReleaseManifest } from "../formats/validate.ts";
 import { layout } from "../formats/layout.ts";
@@ -93,6 +93,8 @@ export class RegistryClient {
       const known = Object.keys(manifest?.prompts ?? {});
       throw new PromptNotFoundError(name, `project "${this.project}" at ${version}`, "Run `promptsync list` to see the prompts of each version.", known);
     }
+    // The YAML parser loads only for versions read prompt by prompt: resolving, listing and bundles are JSON.
+    const { decodeYaml } = await import("../formats/codec.ts");
     return verifyPromptHash(decodeYaml(object.body, key, validateCompiledPrompt), key);
   }
 

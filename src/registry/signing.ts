@@ -1,4 +1,4 @@
-import { decodeJson, encodeJson } from "../formats/codec.ts";
+import { decodeJson, encodeJson } from "../formats/json-codec.ts";
 import type { AliasPointer, ReleaseManifest } from "../formats/types.ts";
 import { validateAlias, validateReleaseManifest, validateReleaseSignature } from "../formats/validate.ts";
 import { headersFor, layout, versionFromKey } from "../formats/layout.ts";

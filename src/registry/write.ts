@@ -1,5 +1,5 @@
 import { layout } from "../formats/layout.ts";
-import { encodeJson, decodeJson } from "../formats/codec.ts";
+import { encodeJson, decodeJson } from "../formats/json-codec.ts";
 import type { AliasAction, AliasHistoryEntry, AliasPointer, CanaryState, GitInfo, ProjectIndex, ProjectIndexVersion } from "../formats/types.ts";
 import { validateAlias, validateProjectIndex } from "../formats/validate.ts";
 import { sealAlias, sealIndex, type SigningSettings } from "../signing/pointers.ts";

@@ -1,5 +1,5 @@
 import type { ReleaseManifest, ReleaseSignature } from "../formats/types.ts";
-import { decodeJson } from "../formats/codec.ts";
+import { decodeJson } from "../formats/json-codec.ts";
 import { releaseHashOfManifest } from "../formats/release-hash.ts";
 import { validateReleaseSignature } from "../formats/validate.ts";
 import type { Signer, TrustedKeys } from "./keys.ts";

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import type * as Crypto from "node:crypto";
 import { link, open, readdir, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { backoff } from "../concurrency.ts";
@@ -41,7 +41,7 @@ export class FolderStore implements RegistryStore {
   get(key: string): Promise<StoredObject | undefined> {
     return this.guarded("read", async () => {
       const file = await this.folder.readFile(key, this.path(key), bodyLimitOf(key));
-      return file && { body: file.body, etag: etagOf(file.body), modified: file.modified };
+      return file && stored(file.body, file.modified);
     });
   }
 
@@ -118,14 +118,31 @@ export class FolderStore implements RegistryStore {
 
   /** Beside `target`, in a folder already prepared. */
   private async writeTemp(target: string, body: Uint8Array): Promise<string> {
-    const temp = join(dirname(target), `.${randomBytes(8).toString("hex")}.tmp`);
+    const temp = join(dirname(target), `.${crypto().randomBytes(8).toString("hex")}.tmp`);
     await writeFile(temp, body, { flush: true, flag: "wx" });
     return temp;
   }
 }
 
+/** node:crypto, loaded on first use: a command that only reads a few pointers never needs it. */
+function crypto(): typeof Crypto {
+  return process.getBuiltinModule("node:crypto");
+}
+
+/** The object as read; its ETag (a hash of the bytes) is computed when asked for. */
+function stored(body: Uint8Array, modified: Date): StoredObject {
+  let etag: string | undefined;
+  return {
+    body,
+    modified,
+    get etag() {
+      return (etag ??= etagOf(body));
+    },
+  };
+}
+
 export function etagOf(body: Uint8Array): string {
-  return `"${createHash("sha256").update(body).digest("hex")}"`;
+  return `"${crypto().createHash("sha256").update(body).digest("hex")}"`;
 }
 
 /** An exclusive lock file (O_EXCL); a lock older than LOCK_STALE_MS is from a crashed writer and is taken over. */
