@@ -1,11 +1,15 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from "commander";
-import { packageVersion } from "../src/package-info.ts";
-import { commandsFor } from "./commands/index.ts";
-import { EXIT_OK, EXIT_USAGE, reportError } from "./output.ts";
-import { terminalSafe } from "./terminal-safe.ts";
+// First (cli/start-up.ts): the compile cache, then `version get` without a config file is answered, and the process
+// ends, before anything below is loaded. The rest is imported only now, so that it is compiled with the cache on.
+import "./start-up.ts";
+import type { Command as Program } from "commander";
+const { Command, CommanderError } = await import("commander");
+const { packageVersion } = await import("../src/package-info.ts");
+const { commandsFor } = await import("./commands/index.ts");
+const { EXIT_OK, EXIT_USAGE, reportError } = await import("./output.ts");
+const { terminalSafe } = await import("./terminal-safe.ts");
 
-async function buildProgram(argv: readonly string[]): Promise<Command> {
+async function buildProgram(argv: readonly string[]): Promise<Program> {
   const program = new Command("promptsync")
     .description("Compile prompts from git into immutable versioned bundles; alias, diff and serve them")
     .version(packageVersion(), "-V, --version")
