@@ -11,10 +11,19 @@ export interface CacheStrategy {
   /** Seconds a resolved alias is served from memory before its pointer is revalidated. @default refreshInterval */
   memoryTtl?: number;
   /**
-   * Seconds an alias pointer kept in cacheDir counts as fresh after a restart. Older ones are still served, marked
-   * stale, when the registry cannot be reached. @default 3600
+   * Seconds an alias pointer kept in cacheDir may be served unmarked when the registry does not confirm it in time
+   * after a restart (see startupRevalidationTimeout); older ones are still served then, but marked stale. It no
+   * longer skips that first check: a pointer from disk is always revalidated once per process. @default 3600
    */
   fileTtl?: number;
+  /**
+   * Seconds the first use of an alias pointer found in cacheDir waits for the registry to confirm it (one
+   * conditional request, once per pointer and process). A moved alias is served at once; when the registry does not
+   * answer in time, the disk pointer is served and the request goes on in the background, switching when it
+   * answers; when it fails, the disk pointer stays. 0 serves the disk pointer at once and revalidates behind it.
+   * @default 1
+   */
+  startupRevalidationTimeout?: number;
   /**
    * When a pointer's memoryTtl has passed: `background` serves the cached version at once and refreshes it in the
    * background (one refresh per pointer at a time); `on-demand` waits for the refresh; `none` never refreshes.
@@ -113,6 +122,14 @@ export interface PromptManagerOptions {
   /** Missing variables throw MissingVariableError; false renders them empty, as Jinja does. @default true */
   strict?: boolean;
   /**
+   * In local mode (no registry configured), a version or alias asked for (getPrompt's or preload's
+   * `versionOrAlias`, `defaultVersionOrAlias`, a diff side other than `"local"`) cannot be honoured: the local files
+   * are served instead. false: a warning is emitted once per manager (`process.emitWarning`, code
+   * PROMPTSYNC_LOCAL_MODE) and the local files are served; true: the call throws UsageError (USAGE).
+   * @default false
+   */
+  strictLocalMode?: boolean;
+  /**
    * What one `format()` may spend: operations, output length, `range()` size, macro depth and time. Over a
    * limit, `format()` throws RenderLimitError (RENDER_LIMIT). Fields left out keep their defaults.
    * @default { maxOperations: 1000000, maxOutputLength: 4194304, maxRange: 100000, maxDepth: 100, timeoutMs: 1000 }
@@ -151,13 +168,17 @@ export interface ResolvedOptions {
   refreshIntervalMs: number;
   memoryTtlMs: number;
   fileTtlMs: number;
+  startupRevalidationMs: number;
   refreshStrategy: "background" | "on-demand" | "none";
   maxCacheBytes: number;
   respectCanary: boolean;
   retries: number;
   defaultVersionOrAlias: string;
+  /** defaultVersionOrAlias was given, not defaulted. */
+  defaultVersionOrAliasGiven: boolean;
   promptsDir: string;
   strict: boolean;
+  strictLocalMode: boolean;
   renderLimits: ResolvedRenderLimits;
   /** Undefined when nothing is verified. */
   trust: TrustedKeys | undefined;
@@ -217,13 +238,16 @@ export function resolveOptions(options: PromptManagerOptions, env: NodeJS.Proces
     refreshIntervalMs: refreshInterval * 1000,
     memoryTtlMs: nonNegative(strategy.memoryTtl, refreshInterval, "cacheStrategy.memoryTtl") * 1000,
     fileTtlMs: nonNegative(strategy.fileTtl, 3600, "cacheStrategy.fileTtl") * 1000,
+    startupRevalidationMs: nonNegative(strategy.startupRevalidationTimeout, 1, "cacheStrategy.startupRevalidationTimeout") * 1000,
     refreshStrategy,
     maxCacheBytes: parseSize(strategy.maxCacheSize ?? "100MB"),
     respectCanary: options.respectCanary ?? true,
     retries: nonNegative(options.retries, 2, "retries", "retries"),
     defaultVersionOrAlias: assertVersionOrAlias(options.defaultVersionOrAlias ?? "production"),
+    defaultVersionOrAliasGiven: options.defaultVersionOrAlias !== undefined,
     promptsDir: resolve(cwd, options.promptsDir ?? "prompts"),
     strict: options.strict ?? true,
+    strictLocalMode: options.strictLocalMode ?? false,
     renderLimits: resolveLimits(options.renderLimits),
     trust: resolveTrustedKeys(options.trustedKeys, options.revokedKeys, env, cwd),
     timeoutMs: nonNegative(options.timeoutMs, 10_000, "timeoutMs", "milliseconds"),

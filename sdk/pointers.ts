@@ -33,6 +33,8 @@ interface PointerCacheOptions {
   now: () => number;
   memoryTtlMs: number;
   fileTtlMs: number;
+  /** How long the first use of a pointer from disk waits for the registry to confirm it. */
+  startupRevalidationMs: number;
   strategy: "background" | "on-demand" | "none";
   /**
    * Called before a pointer in use switches version: loads the new version's prompts that are in use, so callers
@@ -83,20 +85,57 @@ export class PointerCache {
   refresh(ref: string): Promise<PointerState> {
     let running = this.inFlight.get(ref);
     if (!running) {
-      running = this.fetch(ref).finally(() => this.inFlight.delete(ref));
-      this.inFlight.set(ref, running);
+      running = this.share(ref, this.fetch(ref));
     }
+    return running;
+  }
+
+  /** Registers a request for ref until it settles (unless another took its place meanwhile). */
+  private share(ref: string, request: Promise<PointerState>): Promise<PointerState> {
+    const running: Promise<PointerState> = request.finally(() => {
+      if (this.inFlight.get(ref) === running) this.inFlight.delete(ref);
+    });
+    this.inFlight.set(ref, running);
     return running;
   }
 
   private async fetch(ref: string): Promise<PointerState> {
     const key = this.key(ref);
-    const { now, verifier } = this.options;
-    let current = this.entries.get(ref);
-    if (!current) {
-      current = await this.fromDisk(ref, key);
-      if (current && now() - current.checkedAt < this.options.fileTtlMs) return this.keep(ref, current);
+    const current = this.entries.get(ref);
+    if (current) return this.revalidate(ref, key, current, false);
+    const disk = await this.fromDisk(ref, key);
+    return disk ? this.startUp(ref, key, disk) : this.revalidate(ref, key, undefined, false);
+  }
+
+  /**
+   * The first use in this process of a pointer kept on disk: the registry is asked whether it moved (a conditional
+   * request), waiting at most startupRevalidationMs. When it does not answer in time, the disk pointer is served and
+   * the request goes on, switching the pointer when it answers.
+   */
+  private async startUp(ref: string, key: string, disk: PointerState): Promise<PointerState> {
+    const request = this.revalidate(ref, key, disk, true);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(resolve, this.options.startupRevalidationMs, undefined);
+    });
+    try {
+      const answer = await Promise.race([request, late]);
+      if (answer) return answer;
+    } finally {
+      clearTimeout(timer);
     }
+    // Too slow: the disk pointer now, the answer when it comes (one request: later refreshes share it).
+    this.share(ref, request).catch(() => undefined);
+    return this.keep(ref, { ...disk, stale: this.expired(disk) });
+  }
+
+  /** A pointer from disk older than fileTtl, which the registry has not confirmed since. */
+  private expired(state: PointerState): boolean {
+    return this.options.now() - state.checkedAt >= this.options.fileTtlMs;
+  }
+
+  private async revalidate(ref: string, key: string, current: PointerState | undefined, fromDisk: boolean): Promise<PointerState> {
+    const { now, verifier } = this.options;
     try {
       const result = await revalidate(this.options.network, key, current?.etag);
       if (result.status === "missing") {
@@ -119,6 +158,8 @@ export class PointerCache {
       return await this.keep(ref, next, true);
     } catch (error) {
       if (!isUnavailable(error)) throw error;
+      // A pointer from disk within fileTtl is served unmarked, as before the registry was asked.
+      if (fromDisk && current && !this.expired(current)) return this.keep(ref, current);
       return this.keepServing(ref, key, current, error);
     }
   }

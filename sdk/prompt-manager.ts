@@ -29,7 +29,10 @@ export interface GetPromptOptions {
   /** A version (v1.2.0), an alias (production) or `latest`. @default the manager's defaultVersionOrAlias */
   versionOrAlias?: string;
   /**
-   * Use the local prompt file when neither the caches, the registry nor the snapshot can serve the prompt.
+   * With a registry: serve the local prompt file (version "local") when neither the caches, the registry nor the
+   * snapshot can be read (network errors, timeouts, 5xx). Not when the registry answers that the prompt, version or
+   * alias does not exist: those errors are thrown as they are. Without a registry (local mode) local files are
+   * always served, whatever this says.
    * @default false
    */
   fallbackToLocal?: boolean;
@@ -83,6 +86,8 @@ export class PromptManager {
   private location: RegistryLocation | undefined;
   /** Set once the registry is known, when trustedKeys are. */
   private verifier: Verifier | undefined;
+  /** The local-mode warning was emitted. */
+  private warnedLocalMode = false;
 
   constructor(options: PromptManagerOptions = {}) {
     this.options = resolveOptions(options);
@@ -129,7 +134,10 @@ export class PromptManager {
     assertPromptName(name);
     const ref = assertVersionOrAlias(options.versionOrAlias ?? this.options.defaultVersionOrAlias);
     const mode = this.mode ?? (await (this.detecting ??= this.detectMode()));
-    if (mode.kind === "local") return this.localPrompt(name, options.tags, mode.project);
+    if (mode.kind === "local") {
+      this.ignoredInLocalMode(options.versionOrAlias);
+      return this.localPrompt(name, options.tags, mode.project);
+    }
     try {
       const target = await this.target(mode, ref);
       if (target.alias) this.track(mode, target.alias, name);
@@ -213,6 +221,7 @@ export class PromptManager {
   private async compiledAt(name: string, ref: string): Promise<CompiledPrompt | undefined> {
     const mode = this.mode ?? (await (this.detecting ??= this.detectMode()));
     if (ref === "local" || mode.kind === "local") {
+      if (ref !== "local") this.ignoredInLocalMode(ref);
       this.local ??= this.compileLocal();
       return (await this.local).get(name)?.compiled;
     }
@@ -233,6 +242,7 @@ export class PromptManager {
     const ref = assertVersionOrAlias(options.versionOrAlias ?? this.options.defaultVersionOrAlias);
     const mode = this.mode ?? (await (this.detecting ??= this.detectMode()));
     if (mode.kind === "local") {
+      this.ignoredInLocalMode(options.versionOrAlias);
       this.local ??= this.compileLocal();
       return { version: "local", prompts: (await this.local).size };
     }
@@ -284,6 +294,21 @@ export class PromptManager {
     return mode.pointers.resolve(ref);
   }
 
+  /**
+   * Local mode serves the local files whatever version or alias is asked for (`asked`, else an explicit
+   * defaultVersionOrAlias): a UsageError with strictLocalMode, else one warning per manager.
+   */
+  private ignoredInLocalMode(asked: string | undefined): void {
+    const ref = asked ?? (this.options.defaultVersionOrAliasGiven ? this.options.defaultVersionOrAlias : undefined);
+    if (ref === undefined) return;
+    const message = `No registry is configured, so PromptManager serves the local prompt files in ${this.options.promptsDir}: "${ref}" is ignored`;
+    const suggestion = "Set the `registry` option, PROMPTSYNC_REGISTRY, or publicUrl/registry in promptsync.config.yaml to read versions and aliases";
+    if (this.options.strictLocalMode) throw new UsageError(message, suggestion);
+    if (this.warnedLocalMode) return;
+    this.warnedLocalMode = true;
+    process.emitWarning(`${message}. ${suggestion}.`, { code: "PROMPTSYNC_LOCAL_MODE" });
+  }
+
   /** Sticky: the call's canaryKey (a user, a session), else this manager's own random key. */
   private choosesCanary(target: Target, options: GetPromptOptions): boolean {
     const canary = target.canary;
@@ -320,6 +345,7 @@ export class PromptManager {
       now: this.options.now,
       memoryTtlMs: this.options.memoryTtlMs,
       fileTtlMs: this.options.fileTtlMs,
+      startupRevalidationMs: this.options.startupRevalidationMs,
       strategy: this.options.refreshStrategy,
       verifier,
       prepare: async (alias, versions) => {
