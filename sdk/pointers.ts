@@ -83,11 +83,7 @@ export class PointerCache {
 
   /** Re-reads the pointer now; concurrent callers share one request. */
   refresh(ref: string): Promise<PointerState> {
-    let running = this.inFlight.get(ref);
-    if (!running) {
-      running = this.share(ref, this.fetch(ref));
-    }
-    return running;
+    return this.inFlight.get(ref) ?? this.share(ref, this.fetch(ref));
   }
 
   /** Registers a request for ref until it settles (unless another took its place meanwhile). */
@@ -113,7 +109,10 @@ export class PointerCache {
    * the request goes on, switching the pointer when it answers.
    */
   private async startUp(ref: string, key: string, disk: PointerState): Promise<PointerState> {
-    const request = this.revalidate(ref, key, disk, true);
+    let settled = false;
+    const request = this.revalidate(ref, key, disk, true).finally(() => {
+      settled = true;
+    });
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<undefined>((resolve) => {
       timer = setTimeout(resolve, this.options.startupRevalidationMs, undefined);
@@ -124,6 +123,8 @@ export class PointerCache {
     } finally {
       clearTimeout(timer);
     }
+    // Answered as the time ran out: that answer (it may have forgotten a deleted alias).
+    if (settled) return request;
     // Too slow: the disk pointer now, the answer when it comes (one request: later refreshes share it).
     this.share(ref, request).catch(() => undefined);
     return this.keep(ref, { ...disk, stale: this.expired(disk) });
