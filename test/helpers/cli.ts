@@ -28,6 +28,22 @@ export function runCli(cwd: string, args: readonly string[], env: NodeJS.Process
   });
 }
 
+/**
+ * Runs the CLI as a user the file system's permissions apply to: as itself, or, when the tests run as root (who
+ * reads and writes through any mode), as `nobody` through util-linux's setpriv.
+ */
+export function runCliUnprivileged(cwd: string, args: readonly string[]): Promise<CliResult> {
+  if (process.getuid?.() !== 0) return runCli(cwd, args);
+  return new Promise((resolve) => {
+    execFile(
+      "setpriv",
+      ["--reuid=65534", "--regid=65534", "--clear-groups", "--", process.execPath, CLI, ...args],
+      { cwd, env: { ...inheritedEnv(), NO_COLOR: "1", HOME: "/nonexistent", PATH: "/usr/local/bin:/usr/bin:/bin" } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
 export async function cliJson<T>(cwd: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<T> {
   const result = await runCli(cwd, [...args, "--json"], env);
   if (result.code !== 0) throw new Error(`promptsync ${args.join(" ")} exited ${result.code}: ${result.stderr}${result.stdout}`);
