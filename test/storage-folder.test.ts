@@ -1,5 +1,5 @@
 import { chmod, readdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FolderStore } from "../src/storage/folder.ts";
 import type { RegistryStore } from "../src/storage/types.ts";
@@ -55,12 +55,15 @@ describe("folder store: what the file system refuses is an error with a code, th
   });
 
   it("a registry folder this user may not enter (chmod 000): ACCESS_DENIED naming the path, no stack trace", async () => {
-    const registry = join(await tempDir(), "registry");
+    const parent = await tempDir();
+    const registry = join(parent, "registry");
     const store = new FolderStore(registry);
     await store.create("prompts/fs/a.json", new Uint8Array(1));
     await chmod(registry, 0o000);
     try {
       const dir = await gitRepo({ "promptsync.config.yaml": "project: fs\n", "prompts/greet.txt": "Hello {{ name }}\n" });
+      // Temporary folders are private to their owner: the unprivileged user may enter these, not the registry.
+      await Promise.all([chmod(parent, 0o755), chmod(dirname(dir), 0o755), chmod(dir, 0o755)]);
       const json = await runCliUnprivileged(dir, ["push", "--registry", registry, "--json"]);
       const text = await runCliUnprivileged(dir, ["push", "--registry", registry]);
       const error = (JSON.parse(json.stdout) as { error: { code: string; message: string; suggestion: string } }).error;
