@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-// First (cli/start-up.ts): the compile cache, then `version get` without a config file is answered, and the process
-// ends, before anything below is loaded. The rest is imported only now, so that it is compiled with the cache on.
-import "./start-up.ts";
+// First the Node.js version check (cli/node-version.ts), the only static import: an older Node.js would fail to
+// load the modules below before the check ran. Then cli/start-up.ts: the compile cache, then `version get` without
+// a config file is answered, and the process ends, before anything below is loaded. The rest is imported only now,
+// so that it is compiled with the cache on.
+import "./node-version.ts";
+await import("./start-up.ts");
 import type { Command as Program } from "commander";
 const { Command, CommanderError } = await import("commander");
 const { packageVersion } = await import("../src/package-info.ts");

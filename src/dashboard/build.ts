@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -57,6 +57,9 @@ export async function buildSite(request: SiteBuildRequest): Promise<SiteBuildRes
     };
     await writeFile(run.dataFile, JSON.stringify(data));
     await cp(join(request.siteDir, "src"), join(work, "src"), { recursive: true });
+    // The copy keeps the modes of an installed package's files, read-only ones too: made writable, so that Astro
+    // may write beside them and the temporary folder can be removed.
+    await makeWritable(join(work, "src"));
     // Astro and Vite resolve Astro from the root: the copy this module would import.
     await mkdir(join(work, "node_modules"));
     await symlink(astro, join(work, "node_modules", "astro"), "junction");
@@ -69,6 +72,15 @@ export async function buildSite(request: SiteBuildRequest): Promise<SiteBuildRes
   return { outDir: request.outDir, prompts: data.prompts.length, versions: data.versions.length };
 }
 
+/** Gives the owner write permission on `dir` and everything in it. */
+async function makeWritable(dir: string): Promise<void> {
+  await chmod(dir, 0o755);
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isSymbolicLink()) continue;
+    await chmod(join(entry.parentPath, entry.name), entry.isDirectory() ? 0o755 : 0o644);
+  }
+}
+
 /** Astro's package folder, as this module resolves it. */
 function astroPackage(): string {
   try {
@@ -78,9 +90,16 @@ function astroPackage(): string {
   }
 }
 
-/** Astro's build in a child process (run-astro.ts) working in `run.root`; its output goes to stderr. */
+/**
+ * Astro's build in a child process (run-astro.ts) working in `run.root`; its output goes to stderr. Astro's
+ * telemetry is off: it would send the user's build to Astro and write its settings under the home folder.
+ */
 async function runAstro(run: AstroRun): Promise<void> {
-  const child = spawn(process.execPath, [sibling("run-astro"), JSON.stringify(run)], { cwd: run.root, stdio: ["ignore", 2, "inherit"] });
+  const child = spawn(process.execPath, [sibling("run-astro"), JSON.stringify(run)], {
+    cwd: run.root,
+    env: { ...process.env, ASTRO_TELEMETRY_DISABLED: "1" },
+    stdio: ["ignore", 2, "inherit"],
+  });
   const code = await new Promise<number | null>((resolve, reject) => {
     child.once("error", reject);
     child.once("exit", resolve);

@@ -10,7 +10,8 @@ import {
 import { PromptSyncError } from "../errors.ts";
 import { REGISTRY_ROOT } from "../formats/layout.ts";
 import { s3Failure, statusOf } from "./s3-errors.ts";
-import { resolveS3Settings, type S3StoreOptions } from "./s3-settings.ts";
+import { resolveS3Settings } from "./s3-settings.ts";
+import type { S3StoreInit } from "./s3.ts";
 
 export interface BucketSetup {
   bucket: string;
@@ -29,14 +30,14 @@ function policySid(resource: string): string {
  * Creates the registry's bucket if needed and, with `publicRead`, lets anyone GET objects under the registry's
  * `prompts/` prefix (and nothing else: not listing, not other prefixes), so apps read it over plain HTTP.
  */
-export async function prepareBucket(options: S3StoreOptions & { publicRead?: boolean }): Promise<BucketSetup> {
+export async function prepareBucket(options: S3StoreInit & { publicRead?: boolean }): Promise<BucketSetup> {
   const settings = resolveS3Settings(options);
   const { bucket, prefix } = settings.location;
   const client = options.client ?? new S3Client(settings.clientConfig);
   const fail = (error: unknown) => s3Failure(error, settings, "set up", settings.location.url);
 
   let created = true;
-  const region = settings.clientConfig.region as string;
+  const region = settings.clientConfig.region;
   try {
     await client.send(
       new CreateBucketCommand({

@@ -1,4 +1,5 @@
-import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
+// No @aws-sdk types here: S3StoreOptions reaches the SDK's public types (through open.ts), which must not pull in
+// the AWS SDK's declarations (issue 16). A ready S3Client is S3Store's option (s3.ts).
 import { ConfigError } from "../errors.ts";
 import { redactUrl } from "../redact.ts";
 
@@ -24,8 +25,6 @@ export interface S3StoreOptions {
   verifyConditionalWrites?: boolean | undefined;
   /** @default writes to stderr */
   onWarning?: ((message: string) => void) | undefined;
-  /** A ready client instead of one built from these settings (custom middleware, tests). */
-  client?: S3Client | undefined;
   /** @default process.env */
   env?: NodeJS.ProcessEnv | undefined;
 }
@@ -38,9 +37,19 @@ export interface S3Location {
   url: string;
 }
 
+/** The S3Client's configuration: what resolveS3Settings sets of @aws-sdk/client-s3's S3ClientConfig. */
+export interface S3ClientSettings {
+  region: string;
+  endpoint?: string;
+  forcePathStyle: boolean;
+  followRegionRedirects: boolean;
+  requestChecksumCalculation?: "WHEN_REQUIRED";
+  responseChecksumValidation?: "WHEN_REQUIRED";
+}
+
 export interface S3Settings {
   location: S3Location;
-  clientConfig: S3ClientConfig;
+  clientConfig: S3ClientSettings;
   /** The custom endpoint without its credentials, or "AWS S3": for messages. */
   endpointDisplay: string;
   /** Where the endpoint came from, for messages: "--endpoint", "AWS_ENDPOINT_URL_S3", … */

@@ -20,6 +20,11 @@ import type { RegistryStore, StoredObject, SwapResult, WriteOptions } from "./ty
 /** A 409 means another conditional write to the key is in flight (AWS); it settles quickly. */
 const CONFLICT_RETRIES = 5;
 
+/** S3Store's options: the settings, and a ready client instead of one built from them (custom middleware, tests). */
+export interface S3StoreInit extends S3StoreOptions {
+  client?: S3Client | undefined;
+}
+
 /**
  * A registry in an S3 bucket (AWS S3, R2, MinIO, Ceph RGW). Immutable objects are written with
  * `If-None-Match: *`; pointers by compare-and-swap with `If-Match`. Before its first write it checks that the
@@ -35,7 +40,7 @@ export class S3Store implements RegistryStore {
   /** Ceph RGW 16 matches If-Match only against the unquoted ETag; learnt on the first such refusal. */
   private unquotedIfMatch = false;
 
-  constructor(options: S3StoreOptions) {
+  constructor(options: S3StoreInit) {
     this.settings = resolveS3Settings(options);
     this.location = this.settings.location;
     this.url = this.location.url;
