@@ -38,6 +38,7 @@ export const TYPE_NAMES: Record<string, string> = {
   "analytics-state.schema.json": "AnalyticsState",
   "analytics-summary.schema.json": "AnalyticsSummary",
   "analytics-summary.schema.json#/properties/rows/items": "AnalyticsSummaryRow",
+  "analytics-summary.schema.json#/definitions/metricSum": "AnalyticsMetricSum",
   "commit-interface.schema.json": "CommitInterface",
   "compiled-prompt.schema.json": "CompiledPrompt",
   "compiled-prompt.schema.json#/properties/kind": "PromptKind",

@@ -1,5 +1,6 @@
 import { buildAnalytics, type AnalyticsBuildReport } from "../../src/analytics/build.ts";
-import { analyticsTable, formatRate, promptAnalytics, readAnalyticsState, sinceDay, type AnalyticsTableRow } from "../../src/analytics/query.ts";
+import { MAX_SUMMARY_METRICS } from "../../src/analytics/metrics.ts";
+import { analyticsTable, formatRate, metricsTable, promptAnalytics, readAnalyticsState, sinceDay, type AnalyticsMetricRow, type AnalyticsTableRow } from "../../src/analytics/query.ts";
 import { RegistryCatalog, requirePublishedPrompt, UNKNOWN_PROMPT } from "../../src/analytics/registry-catalog.ts";
 import { MAX_SUMMARY_BYTES } from "../../src/analytics/summary-size.ts";
 import { parseDuration } from "../../src/duration.ts";
@@ -19,7 +20,7 @@ interface AnalyticsOptions extends GlobalOptions {
 
 const query = defineCommand({
   command: "analytics",
-  description: "A prompt's calls, success rate and latency percentiles by version, variant, alias and canary side (from `analytics build`)",
+  description: "A prompt's calls, success rate and latency percentiles by version, variant, alias and canary side, and its custom metrics by version (from `analytics build`)",
   arguments: [["[prompt]", "the prompt's name"]],
   options: [
     (command) =>
@@ -44,13 +45,26 @@ const query = defineCommand({
     // No rows: a prompt without events yet, or a name no version has (an error, with the nearest names).
     if (rows.length === 0) await requirePublishedPrompt(await ctx.reader(), project, options.prompt);
     const version = options.version === undefined ? undefined : normalizeVersion(options.version);
-    const result = analyticsTable(rows, { version, sinceDay: options.sinceDay, daily: options.daily });
-    return { project, prompt: options.prompt, builtAt: state?.builtAt ?? null, since: options.sinceDay ?? null, version: version ?? null, rows: result };
+    const filter = { version, sinceDay: options.sinceDay, daily: options.daily };
+    const { metrics, dropped } = metricsTable(rows, filter);
+    const result = analyticsTable(rows, filter);
+    return { project, prompt: options.prompt, builtAt: state?.builtAt ?? null, since: options.sinceDay ?? null, version: version ?? null, rows: result, metrics, metricsDropped: dropped };
   },
-  text: ({ project, prompt, builtAt, since, version, rows }, options) => {
+  text: ({ project, prompt, builtAt, since, version, rows, metrics, metricsDropped }, options) => {
     if (builtAt === null) return `No analytics for ${project} yet: run promptsync analytics build`;
     if (rows.length === 0) return `No events for ${prompt}${version ? ` ${version}` : ""}${since ? ` since ${since}` : ""} (built ${builtAt})`;
-    return [`${prompt} in ${project}${since ? ` since ${since}` : ""} (built ${builtAt})\n`, formatTable(rows, options.daily === true)];
+    const daily = options.daily === true;
+    return [
+      `${prompt} in ${project}${since ? ` since ${since}` : ""} (built ${builtAt})\n`,
+      formatTable(rows, daily),
+      ...(metrics.length ? ["", formatMetrics(metrics, daily)] : []),
+      ...(metricsDropped
+        ? [
+            "",
+            `${metricsDropped} custom metric value(s) not summed: a prompt's summary keeps the first ${MAX_SUMMARY_METRICS} metric names it sees, made of letters, digits, _ . - and starting with a letter`,
+          ]
+        : []),
+    ];
   },
 });
 
@@ -109,6 +123,19 @@ function formatTable(rows: readonly AnalyticsTableRow[], daily: boolean): string
       ms(r.p99),
     ]),
   ]);
+}
+
+/** Custom metrics per version (and day): COUNT reports gave the metric, with SUM; MEAN = SUM / COUNT. */
+function formatMetrics(metrics: readonly AnalyticsMetricRow[], daily: boolean): string {
+  return table([
+    [...(daily ? ["DAY"] : []), "VERSION", "METRIC", "COUNT", "SUM", "MEAN"],
+    ...metrics.map((m) => [...(daily ? [m.day!] : []), m.version, m.metric, String(m.count), formatNumber(m.sum), formatNumber(m.mean)]),
+  ]);
+}
+
+/** Integers as they are; other numbers to 6 significant digits, without exponent noise (0.0125, 512.333). */
+function formatNumber(value: number): string {
+  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
 }
 
 function buildReportLines(report: AnalyticsBuildReport & { clientsForgotten: number; seconds: number }, forgetClients: string): string[] {

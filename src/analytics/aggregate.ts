@@ -3,11 +3,15 @@ import type { MetricsEvent, TelemetryEvent, UsageEvent } from "../formats/teleme
 import { validateTelemetryEvent } from "../formats/validate.ts";
 import { compareVersions } from "../formats/version.ts";
 import { addHistogram, record, toHistogram, type HistogramCounts } from "./histogram.ts";
+import { addEventMetrics, addMetric, hasCustomNumbers, MetricNames, toStoredMetrics, type MetricSums } from "./metrics.ts";
 import { isPlainEvent } from "./plain-event.ts";
 import { UNKNOWN_PROMPT, type RegistryCatalog } from "./registry-catalog.ts";
 import { addCount } from "./saturating.ts";
 
-type Row = Omit<AnalyticsSummaryRow, "latency"> & { latency: HistogramCounts };
+type Row = Omit<AnalyticsSummaryRow, "latency" | "metrics" | "metricsDropped"> & { latency: HistogramCounts; metrics: MetricSums; metricsDropped: number };
+
+/** A prompt's previous summary rows (none for a prompt without one). */
+type PreviousRows = (prompt: string) => Promise<readonly AnalyticsSummaryRow[]>;
 
 export interface MalformedLine {
   key: string;
@@ -54,6 +58,9 @@ function rowKey(id: RowId): string {
  * the rows, never with the events. Lines that are not JSON or not events of this project are counted and
  * skipped. With a registry catalog, events of prompts the registry does not have share one row per day under
  * UNKNOWN_PROMPT, so made-up names, versions or variants add no summaries and no rows.
+ *
+ * A prompt's previous rows are merged in (mergePrevious) before its first custom metric is summed, so the metric
+ * names its summary already keeps come first (metrics.ts); the build merges those of the other prompts at the end.
  */
 export class Aggregator {
   readonly prompts = new Map<string, Map<string, Row>>();
@@ -61,10 +68,16 @@ export class Aggregator {
   readonly malformed: MalformedLine[] = [];
   private readonly project: string;
   private readonly catalog: RegistryCatalog | undefined;
+  private readonly previous: PreviousRows | undefined;
+  /** Prompt → the custom metric names its summary keeps. */
+  private readonly metricNames = new Map<string, MetricNames>();
+  /** Prompts whose previous rows are merged in (or being read). */
+  private readonly merged = new Map<string, Promise<void>>();
 
-  constructor(project: string, catalog?: RegistryCatalog) {
+  constructor(project: string, catalog?: RegistryCatalog, previous?: PreviousRows) {
     this.project = project;
     this.catalog = catalog;
+    this.previous = previous;
   }
 
   /** One object's NDJSON text (UTF-8), stored at `storedAt` (by the store's clock): no event in it can be later. */
@@ -75,7 +88,14 @@ export class Aggregator {
       const event = end > start ? this.parseLine(key, line, text.toString("utf8", start, end)) : undefined;
       if (event) {
         if (this.catalog && event.type !== "heartbeat" && !this.catalog.ready(event)) await this.catalog.prepare(event);
-        this.add(event, storedAt);
+        if (event.type === "heartbeat") {
+          this.counts.events++;
+          this.counts.heartbeats++;
+        } else {
+          const prompt = this.catalog && !this.catalog.has(event) ? UNKNOWN_PROMPT : event.prompt;
+          if (event.type === "metrics" && !this.merged.has(prompt) && hasCustomNumbers(event.metrics)) await this.mergePrevious(prompt);
+          this.add(event, prompt, storedAt);
+        }
       }
       start = end + 1;
     }
@@ -99,13 +119,10 @@ export class Aggregator {
     return checked.value;
   }
 
-  private add(event: TelemetryEvent, storedAt: Date): void {
+  /** A usage or metrics event, counted in `prompt`'s summary. */
+  private add(event: UsageEvent | MetricsEvent, prompt: string, storedAt: Date): void {
     this.counts.events++;
-    if (event.type === "heartbeat") {
-      this.counts.heartbeats++;
-      return;
-    }
-    const row = this.catalog && !this.catalog.has(event) ? this.unknownRow(storedAt) : this.servedRow(event, storedAt);
+    const row = prompt === UNKNOWN_PROMPT ? this.unknownRow(storedAt) : this.servedRow(event, storedAt);
     if (event.type === "usage") {
       this.counts.usage++;
       row.calls = addCount(row.calls, event.count);
@@ -117,10 +134,32 @@ export class Aggregator {
     if (success === true) row.successes++;
     if (success === false) row.failures++;
     if (typeof latency === "number") record(row.latency, latency);
+    const dropped = addEventMetrics(row.metrics, this.namesOf(prompt), event.metrics);
+    if (dropped) row.metricsDropped = addCount(row.metricsDropped, dropped);
   }
 
-  /** Adds rows aggregated earlier (a previous build's summary). */
+  private namesOf(prompt: string): MetricNames {
+    let names = this.metricNames.get(prompt);
+    if (!names) this.metricNames.set(prompt, (names = new MetricNames()));
+    return names;
+  }
+
+  /** Merges the prompt's previous rows in, once (later calls wait for the first). */
+  mergePrevious(prompt: string): Promise<void> {
+    let merging = this.merged.get(prompt);
+    if (!merging) {
+      merging = this.previous ? this.previous(prompt).then((rows) => this.addRows(prompt, rows)) : Promise.resolve();
+      this.merged.set(prompt, merging);
+    }
+    return merging;
+  }
+
+  /**
+   * Adds rows aggregated earlier (a previous build's summary). Their metric names are admitted in row order after
+   * those already kept; numbers under any other name are counted as dropped.
+   */
   addRows(prompt: string, rows: readonly AnalyticsSummaryRow[]): void {
+    const names = this.namesOf(prompt);
     for (const r of rows) {
       const row = this.row(prompt, r);
       row.calls = addCount(row.calls, r.calls);
@@ -128,13 +167,24 @@ export class Aggregator {
       row.successes = addCount(row.successes, r.successes);
       row.failures = addCount(row.failures, r.failures);
       addHistogram(row.latency, r.latency);
+      row.metricsDropped = addCount(row.metricsDropped, r.metricsDropped ?? 0);
+      for (const [name, { count, sum }] of Object.entries(r.metrics ?? {})) {
+        if (names.admit(name)) addMetric(row.metrics, name, count, sum);
+        else row.metricsDropped = addCount(row.metricsDropped, count);
+      }
     }
   }
 
   rowsOf(prompt: string): AnalyticsSummaryRow[] {
-    return [...(this.prompts.get(prompt)?.values() ?? [])].map((row) => ({ ...row, latency: toHistogram(row.latency) })).sort(
-      (a, b) => a.day.localeCompare(b.day) || compareRows(a, b),
-    );
+    return [...(this.prompts.get(prompt)?.values() ?? [])]
+      .map(({ latency, metrics, metricsDropped, ...row }) => ({
+        ...row,
+        latency: toHistogram(latency),
+        // Both optional: a row without custom metrics is stored as before.
+        ...(metrics.size > 0 && { metrics: toStoredMetrics(metrics) }),
+        ...(metricsDropped > 0 && { metricsDropped }),
+      }))
+      .sort((a, b) => a.day.localeCompare(b.day) || compareRows(a, b));
   }
 
   private row(prompt: string, id: RowId): Row {
@@ -144,7 +194,7 @@ export class Aggregator {
     let row = rows.get(key);
     if (!row) {
       const { day, version, variant, alias, canary } = id;
-      row = { day, version, variant, alias, canary, calls: 0, reports: 0, successes: 0, failures: 0, latency: new Map() };
+      row = { day, version, variant, alias, canary, calls: 0, reports: 0, successes: 0, failures: 0, latency: new Map(), metrics: new Map(), metricsDropped: 0 };
       rows.set(key, row);
     }
     return row;

@@ -52,7 +52,20 @@ export async function buildAnalytics(store: RegistryStore, project: string, opti
   const state = stored ? parseState(stateKey, stored.body) : emptyState(project);
 
   const pending = await unreadBatches(store, project, state, now);
-  const aggregator = new Aggregator(project, options.catalog);
+  const superseded: string[] = [];
+  // A prompt's previous summary, read once: before its first custom metric is summed, or after the batches.
+  const previousRows = async (prompt: string) => {
+    const key = summaryKeyOf(state, prompt);
+    if (!key) return [];
+    superseded.push(key);
+    try {
+      return (await readSummary(store, key)).rows;
+    } catch (error) {
+      // A summary that vanished means another build replaced it.
+      throw (await store.head(stateKey))?.etag !== stored?.etag ? conflict(project) : error;
+    }
+  };
+  const aggregator = new Aggregator(project, options.catalog, previousRows);
   const malformedObjects: { key: string; reason: string }[] = [];
   let malformedCount = 0;
   // Downloads overlap; decoding is one batch at a time, so only one batch's text and events are alive at once.
@@ -88,7 +101,6 @@ export async function buildAnalytics(store: RegistryStore, project: string, opti
 
   const prompts = [...aggregator.prompts.keys()].sort();
   const written: string[] = [];
-  const superseded: string[] = [];
   const trimmed: AnalyticsBuildReport["trimmed"] = [];
   const summaries = { ...state.summaries };
   const open = { ...state.open };
@@ -96,11 +108,7 @@ export async function buildAnalytics(store: RegistryStore, project: string, opti
   const sealedThrough = seal(open, state.sealedThrough, now, options.graceMs ?? HOUR_MS);
   try {
     await mapLimit(prompts, 8, async (prompt) => {
-      const previousKey = summaryKeyOf(state, prompt);
-      if (previousKey) {
-        aggregator.addRows(prompt, (await readSummary(store, previousKey)).rows);
-        superseded.push(previousKey);
-      }
+      await aggregator.mergePrevious(prompt);
       const key = telemetryLayout.summary(project, prompt, build);
       const summary: AnalyticsSummary = { format: "promptsync.analytics-summary/v1", project, prompt, build, rows: aggregator.rowsOf(prompt) };
       const { body, droppedRows } = encodeSummary(summary);

@@ -1,9 +1,12 @@
 import type { AnalyticsState, AnalyticsSummaryRow } from "../formats/types.ts";
 import { telemetryLayout } from "../formats/layout.ts";
 import type { RegistryReader } from "../storage/types.ts";
+import { compareVersions } from "../formats/version.ts";
 import { parseState, readSummary, summaryKeyOf } from "./build.ts";
 import { compareRows } from "./aggregate.ts";
 import { merge, percentiles, type Histogram } from "./histogram.ts";
+import { addMetric, type MetricSums } from "./metrics.ts";
+import { addCount } from "./saturating.ts";
 
 interface AnalyticsFilter {
   version?: string | undefined;
@@ -43,12 +46,15 @@ export function totalsOf(rows: readonly AnalyticsSummaryRow[]): AnalyticsTotals 
   return { ...sum, successRate: judged ? sum.successes / judged : null, p50: p50 ?? null, p95: p95 ?? null, p99: p99 ?? null };
 }
 
+function selected(row: AnalyticsSummaryRow, filter: AnalyticsFilter): boolean {
+  return !(filter.version && row.version !== filter.version) && !(filter.sinceDay && row.day < filter.sinceDay);
+}
+
 /** The aggregated rows grouped by version, variant, alias and canary side (and day with `daily`), with percentiles. */
 export function analyticsTable(rows: readonly AnalyticsSummaryRow[], filter: AnalyticsFilter = {}): AnalyticsTableRow[] {
   const groups = new Map<string, AnalyticsSummaryRow[]>();
   for (const row of rows) {
-    if (filter.version && row.version !== filter.version) continue;
-    if (filter.sinceDay && row.day < filter.sinceDay) continue;
+    if (!selected(row, filter)) continue;
     const key = `${filter.daily ? row.day : ""}\u0000${row.version}\u0000${row.variant ?? ""}\u0000${row.alias ?? ""}\u0000${row.canary}`;
     const group = groups.get(key);
     if (group) group.push(row);
@@ -60,6 +66,42 @@ export function analyticsTable(rows: readonly AnalyticsSummaryRow[], filter: Ana
       return { ...(filter.daily && { day }), version, variant, alias, canary, ...totalsOf(group) };
     })
     .sort((a, b) => (a.day ?? "").localeCompare(b.day ?? "") || compareRows(a, b));
+}
+
+/** One custom metric of one version (and day with `daily`): mean = sum / count. */
+export interface AnalyticsMetricRow {
+  day?: string;
+  version: string;
+  metric: string;
+  count: number;
+  sum: number;
+  mean: number;
+}
+
+/**
+ * The custom metrics of the rows the filter selects, summed per version (and day with `daily`), in day, version and
+ * name order; and how many numbers the build did not sum (metrics.ts says why).
+ */
+export function metricsTable(rows: readonly AnalyticsSummaryRow[], filter: AnalyticsFilter = {}): { metrics: AnalyticsMetricRow[]; dropped: number } {
+  const groups = new Map<string, { day: string; version: string; sums: MetricSums }>();
+  let dropped = 0;
+  for (const row of rows) {
+    if (!selected(row, filter)) continue;
+    dropped = addCount(dropped, row.metricsDropped ?? 0);
+    if (!row.metrics) continue;
+    const key = `${filter.daily ? row.day : ""}\u0000${row.version}`;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { day: row.day, version: row.version, sums: new Map() }));
+    for (const [name, { count, sum }] of Object.entries(row.metrics)) addMetric(group.sums, name, count, sum);
+  }
+  const metrics = [...groups.values()]
+    .sort((a, b) => (filter.daily ? a.day.localeCompare(b.day) : 0) || compareVersions(a.version, b.version))
+    .flatMap(({ day, version, sums }) =>
+      [...sums]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([metric, { count, sum }]) => ({ ...(filter.daily && { day }), version, metric, count, sum, mean: sum / count })),
+    );
+  return { metrics, dropped };
 }
 
 /** A success rate as the CLI and the dashboard print it: `89.6%`, or `-` when no report said. */

@@ -6,6 +6,7 @@ export type {
   AliasAction,
   AliasHistoryEntry,
   AliasPointer,
+  AnalyticsMetricSum,
   AnalyticsState,
   AnalyticsSummary,
   AnalyticsSummaryRow,
