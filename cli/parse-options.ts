@@ -21,6 +21,37 @@ export function collectVar(pair: string, previous: Record<string, string> = {}):
   return { ...previous, [pair.slice(0, eq)]: pair.slice(eq + 1) };
 }
 
+/**
+ * Commander collector for repeatable `--var-json k=<json>`: the value is JSON (a list, a dict, a number, true,
+ * false, null or a quoted string), for templates that need more than text. `--var` stays text, always.
+ */
+export function collectVarJson(pair: string, previous: Record<string, unknown> = {}): Record<string, unknown> {
+  const eq = pair.indexOf("=");
+  if (eq <= 0) throw new UsageError(`--var-json: "${pair}" is not name=json`, `Write JSON variables as --var-json 'keywords=["a","b"]'.`);
+  const name = pair.slice(0, eq);
+  let value: unknown;
+  try {
+    value = JSON.parse(pair.slice(eq + 1));
+  } catch (error) {
+    throw new UsageError(
+      `--var-json ${name}: the value is not JSON (${(error as Error).message})`,
+      `Quote it for the shell and write strings in double quotes: --var-json '${name}=["a","b"]', --var-json '${name}="text"'; or pass text with --var ${name}=….`,
+    );
+  }
+  return { ...previous, [name]: value };
+}
+
+/** A `--var` value that reads as a JSON list or dict, which a template would see as text: for a hint toward --var-json. */
+export function looksLikeJson(value: string): boolean {
+  if (!/^\s*[[{]/.test(value)) return false;
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    return parsed !== null && typeof parsed === "object";
+  } catch {
+    return false;
+  }
+}
+
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }

@@ -44,7 +44,9 @@ export type ErrorCode =
   | "GIT_COMMIT_NOT_FOUND"
   | "INCOMPATIBLE"
   | "ANALYTICS_CONFLICT"
-  | "ANALYTICS_INVALID";
+  | "ANALYTICS_INVALID"
+  | "PORT_IN_USE"
+  | "PORT_DENIED";
 
 export class PromptSyncError extends Error {
   readonly code: ErrorCode;

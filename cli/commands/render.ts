@@ -1,13 +1,16 @@
+import { UsageError } from "../../src/errors.ts";
 import { configRenderLimits } from "../../src/project/config.ts";
 import { materializePrompt } from "../../src/template/render-prompt.ts";
 import { selectVariant } from "../../src/template/variants.ts";
 import { defineCommand } from "../define-command.ts";
 import { loadPrompt } from "../load-prompt.ts";
 import { promptReferenceOptions, type PromptReferenceOptions } from "../options/prompt-reference.ts";
-import { collectVar, parseTags, readVarsFile, versionRef } from "../parse-options.ts";
+import { collectVar, collectVarJson, looksLikeJson, parseTags, readVarsFile, versionRef } from "../parse-options.ts";
+import { terminalSafe } from "../terminal-safe.ts";
 
 interface RenderOptions extends PromptReferenceOptions {
   var?: Record<string, string>;
+  varJson?: Record<string, unknown>;
   varsFile?: string;
   lenient?: boolean;
 }
@@ -18,13 +21,27 @@ export const registerRender = defineCommand({
   options: [
     (command) =>
       command
-        .option("--var <name=value>", "a variable (repeatable)", collectVar)
-        .option("--vars-file <file.json>", "variables from a JSON object (--var wins)")
+        .option("--var <name=value>", "a variable, always text (repeatable)", collectVar)
+        .option("--var-json <name=json>", 'a variable given as JSON: a list, dict, number, true/false/null or "text" (repeatable)', collectVarJson)
+        .option("--vars-file <file.json>", "variables from a JSON object (--var and --var-json win)")
         .option("--lenient", "render missing variables as empty instead of failing"),
     promptReferenceOptions,
   ],
+  parse: (options: RenderOptions, _name: string) => {
+    const twice = Object.keys(options.var ?? {}).filter((name) => Object.hasOwn(options.varJson ?? {}, name));
+    if (twice.length > 0) throw new UsageError(`${twice.join(", ")}: given with both --var and --var-json`, "Give each variable once.");
+    return options;
+  },
   run: async (ctx, options: RenderOptions, name: string) => {
-    const values = { ...(options.varsFile ? await readVarsFile(options.varsFile) : {}), ...options.var };
+    if (!options.json) {
+      // A list or dict written with --var reaches the template as text: say so, as the output may look fine.
+      for (const [variable, value] of Object.entries(options.var ?? {})) {
+        if (looksLikeJson(value)) {
+          process.stderr.write(`${terminalSafe(`note: --var ${variable} is passed as text; for a list or dict, use --var-json ${variable}=…`)}\n`);
+        }
+      }
+    }
+    const values = { ...(options.varsFile ? await readVarsFile(options.varsFile) : {}), ...options.var, ...options.varJson };
     const loaded = await loadPrompt(ctx, name, versionRef(options), options.path);
     const variant = selectVariant(loaded.prompt.variants, parseTags(options.tags));
     const bodies = materializePrompt(loaded.prompt, {

@@ -1,3 +1,4 @@
+import { stringify } from "yaml";
 import type { CompiledPrompt, CompiledVariant } from "../../src/formats/types.ts";
 import { selectVariant } from "../../src/template/variants.ts";
 import { defineCommand } from "../define-command.ts";
@@ -27,11 +28,30 @@ function describe(prompt: CompiledPrompt, version: string, variant: CompiledVari
     `kind: ${prompt.kind}${prompt.template ? "" : " (plain text, not a template)"}`,
     `variables: ${variables || "(none)"}`,
     ...(prompt.variants.length ? [`variants: ${prompt.variants.map((v) => v.id).join(", ")}`] : []),
-    ...(prompt.model !== undefined ? [`model: ${JSON.stringify(prompt.model)}`] : []),
+    ...field("model", prompt.model),
+    ...field("config", prompt.config),
+    ...field("inputs", prompt.inputs),
+    `source: ${prompt.source.path}${provenance(prompt)}`,
     `hash: ${prompt.hash}`,
     "",
   ];
   if (body.messages) for (const m of body.messages) lines.push(`[${m.role}]`, m.content);
   else lines.push(body.content ?? "");
   return lines.join("\n").replace(/\n$/, "");
+}
+
+/** A metadata field as it would read in the prompt's YAML: a scalar on its line, a dict or list as a block below it. */
+function field(name: string, value: unknown): string[] {
+  if (value === undefined) return [];
+  if (value === null || typeof value !== "object") return [`${name}: ${String(value)}`];
+  return stringify({ [name]: value }, { lineWidth: 0, blockQuote: false }).replace(/\n$/, "").split("\n");
+}
+
+/** The `version` and `git_commit` a prompt file declared, when it did. */
+function provenance(prompt: CompiledPrompt): string {
+  const parts = [
+    ...(prompt.sourceVersion !== undefined ? [`version ${prompt.sourceVersion}`] : []),
+    ...(prompt.sourceGitCommit !== undefined ? [`commit ${prompt.sourceGitCommit}`] : []),
+  ];
+  return parts.length > 0 ? ` (${parts.join(", ")})` : "";
 }

@@ -8,6 +8,18 @@ import type { RegistryReader } from "../storage/types.ts";
 interface OriginOptions {
   /** Where a failure is described in full; the client gets only its status. @default stderr */
   log?: (line: string) => void;
+  /** Called once per request, when its response is done or the client went away. @default none */
+  onRequest?: (request: ServedRequest) => void;
+}
+
+/** One request, for an access log. `path` is the request's path as sent, without its query string. */
+export interface ServedRequest {
+  method: string;
+  path: string;
+  status: number;
+  /** Body bytes sent. */
+  bytes: number;
+  ms: number;
 }
 
 /**
@@ -16,45 +28,60 @@ interface OriginOptions {
  */
 export function originHandler(reader: RegistryReader, options: OriginOptions = {}): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const { onRequest } = options;
   return async (req, res) => {
-    res.setHeader("Access-Control-Allow-Origin", "*");
-    res.setHeader("Access-Control-Expose-Headers", "ETag, Cache-Control, Content-Length");
-    if (req.method === "OPTIONS") {
-      res.writeHead(204, { "Access-Control-Allow-Methods": "GET, HEAD", "Access-Control-Allow-Headers": "If-None-Match", "Access-Control-Max-Age": "86400" }).end();
-      return;
+    const started = performance.now();
+    const bytes = await respond(reader, log, req, res);
+    if (onRequest) {
+      const url = req.url ?? "";
+      const end = url.search(/[?#]/);
+      onRequest({ method: req.method ?? "", path: end < 0 ? url : url.slice(0, end), status: res.statusCode, bytes, ms: performance.now() - started });
     }
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      res.writeHead(405, { Allow: "GET, HEAD, OPTIONS" }).end();
-      return;
-    }
-    const key = keyOf(req.url ?? "/");
-    let object;
-    try {
-      object = key === undefined ? undefined : await reader.get(key);
-    } catch (error) {
-      // A key the driver refuses cannot exist; any other failure is described to the log, never to the client,
-      // which would otherwise learn the bucket, the endpoint or the upstream's address.
-      if (!(error instanceof InvalidNameError)) {
-        const failure = failureOf(error);
-        log(`promptsync serve: ${req.method} /${key} answered ${failure.status}: ${describe(error)}`);
-        res.writeHead(failure.status, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" }).end(`${failure.text}\n`);
-        return;
-      }
-    }
-    if (!object) {
-      // Short, so that an object published right after a miss shows up quickly behind a CDN.
-      res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "public, max-age=1" }).end("Not found\n");
-      return;
-    }
-    const headers = headersFor(key!);
-    const common = { ETag: object.etag, "Cache-Control": headers.cacheControl, "Content-Type": headers.contentType };
-    if (etagMatches(req.headers["if-none-match"], object.etag)) {
-      res.writeHead(304, common).end();
-      return;
-    }
-    res.writeHead(200, { ...common, "Content-Length": object.body.byteLength });
-    res.end(req.method === "HEAD" ? undefined : object.body);
   };
+}
+
+/** Answers one request; returns the number of body bytes sent. */
+async function respond(reader: RegistryReader, log: (line: string) => void, req: IncomingMessage, res: ServerResponse): Promise<number> {
+  res.setHeader("Access-Control-Allow-Origin", "*");
+  res.setHeader("Access-Control-Expose-Headers", "ETag, Cache-Control, Content-Length");
+  const text = (status: number, headers: Record<string, string>, body: string): number => {
+    res.writeHead(status, headers).end(req.method === "HEAD" ? undefined : body);
+    return req.method === "HEAD" ? 0 : Buffer.byteLength(body);
+  };
+  if (req.method === "OPTIONS") {
+    res.writeHead(204, { "Access-Control-Allow-Methods": "GET, HEAD", "Access-Control-Allow-Headers": "If-None-Match", "Access-Control-Max-Age": "86400" }).end();
+    return 0;
+  }
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    res.writeHead(405, { Allow: "GET, HEAD, OPTIONS" }).end();
+    return 0;
+  }
+  const key = keyOf(req.url ?? "/");
+  let object;
+  try {
+    object = key === undefined ? undefined : await reader.get(key);
+  } catch (error) {
+    // A key the driver refuses cannot exist; any other failure is described to the log, never to the client,
+    // which would otherwise learn the bucket, the endpoint or the upstream's address.
+    if (!(error instanceof InvalidNameError)) {
+      const failure = failureOf(error);
+      log(`promptsync serve: ${req.method} /${key} answered ${failure.status}: ${describe(error)}`);
+      return text(failure.status, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" }, `${failure.text}\n`);
+    }
+  }
+  if (!object) {
+    // Short, so that an object published right after a miss shows up quickly behind a CDN.
+    return text(404, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "public, max-age=1" }, "Not found\n");
+  }
+  const headers = headersFor(key!);
+  const common = { ETag: object.etag, "Cache-Control": headers.cacheControl, "Content-Type": headers.contentType };
+  if (etagMatches(req.headers["if-none-match"], object.etag)) {
+    res.writeHead(304, common).end();
+    return 0;
+  }
+  res.writeHead(200, { ...common, "Content-Length": object.body.byteLength });
+  res.end(req.method === "HEAD" ? undefined : object.body);
+  return req.method === "HEAD" ? 0 : object.body.byteLength;
 }
 
 /**

@@ -51,7 +51,8 @@ class GuardedCompiler extends Compiler {
         this._emit(", ");
         this._compileExpression(key[field] as TemplateNode, frame);
       }
-      this._emit(`, ${line(node)})`);
+      const subject = describeExpression(node.target as TemplateNode, false);
+      this._emit(`, ${line(node)}${subject === undefined ? "" : `, ${JSON.stringify(subject)}`})`);
       return;
     }
     this._emit("runtime.member(");
@@ -62,15 +63,27 @@ class GuardedCompiler extends Compiler {
   }
 
   compileFunCall(node: TemplateNode, frame: Frame): void {
+    const callee = node.name as TemplateNode;
     this._emit(`(lineno = ${node.lineno}, colno = ${node.colno}, runtime.call(`);
-    this._compileExpression(node.name as TemplateNode, frame);
-    this._emit(`, ${JSON.stringify(this._getNodeName(node.name as TemplateNode))}, context, `);
+    const key = callee.typename === "LookupVal" ? (callee.val as TemplateNode) : undefined;
+    if (key?.typename === "Literal" && typeof key.value === "string") {
+      // `value.name(…)`: the same guarded member read, which also says what `value` was when it has no such member.
+      this._emit("runtime.method(");
+      this._compileExpression(callee.target as TemplateNode, frame);
+      this._emit(", ");
+      this._compileExpression(key, frame);
+      const subject = describeExpression(callee.target as TemplateNode, false);
+      this._emit(`, ${line(callee)}${subject === undefined ? "" : `, ${JSON.stringify(subject)}`})`);
+    } else this._compileExpression(callee, frame);
+    this._emit(`, ${JSON.stringify(describeExpression(callee, true) ?? this._getNodeName(callee))}, context, `);
     this._compileAggregate(node.args as TemplateNode, frame, "[", "]");
     this._emit(`, ${line(node)}))`);
   }
 
   compileFilter(node: TemplateNode, frame: Frame): void {
-    this._emit(`runtime.filter(${JSON.stringify((node.name as TemplateNode).value)}, ${line(node)}).call(context, `);
+    const subject = describeExpression((node.args as TemplateNode).children?.[0], false);
+    const named = subject === undefined ? "" : `, ${JSON.stringify(subject)}`;
+    this._emit(`runtime.filter(${JSON.stringify((node.name as TemplateNode).value)}, ${line(node)}${named}).call(context, `);
     this._compileAggregate(node.args as TemplateNode, frame);
     this._emit(")");
   }
@@ -132,7 +145,8 @@ class GuardedCompiler extends Compiler {
       }
       this._emit(`${this.buffer} += runtime.${out}(${this.buffer}.length, `);
       this.compile(child, frame);
-      this._emitLine(`, ${line(child)});`);
+      const expression = this.throwOnUndefined ? describeExpression(child, true) : undefined;
+      this._emitLine(`, ${line(child)}${expression === undefined ? "" : `, ${JSON.stringify(expression)}`});`);
     }
   }
 
@@ -147,6 +161,40 @@ class GuardedCompiler extends Compiler {
 
 const Truthy = internals.nodes.Node.extend("PyTruthy", { fields: ["target"] });
 installPythonTruthiness(GuardedCompiler.prototype as never, Truthy as never);
+
+/**
+ * How an expression reads in the template, for messages: a variable and its members (`user.tags`, `items[0]`)
+ * and, with `calls`, the filters and calls applied to one (`items | first`, `name.upper()`). Undefined for
+ * anything else. Only ever emitted as a JSON string literal.
+ */
+function describeExpression(node: TemplateNode | undefined, calls: boolean): string | undefined {
+  switch (node?.typename) {
+    case "Symbol":
+      return String(node.value);
+    case "LookupVal": {
+      const inner = describeExpression(node.target as TemplateNode, calls);
+      const key = node.val as TemplateNode;
+      if (inner === undefined || key.typename !== "Literal") return undefined;
+      const target = (node.target as TemplateNode).typename === "Filter" ? `(${inner})` : inner;
+      if (typeof key.value === "number") return `${target}[${key.value}]`;
+      if (typeof key.value !== "string") return undefined;
+      return IDENTIFIER.test(key.value) ? `${target}.${key.value}` : `${target}[${JSON.stringify(key.value)}]`;
+    }
+    case "Filter": {
+      if (!calls) return undefined;
+      const [input, ...rest] = (node.args as TemplateNode).children ?? [];
+      const subject = describeExpression(input, calls);
+      return subject === undefined ? undefined : `${subject} | ${String((node.name as TemplateNode).value)}${rest.length > 0 ? "(…)" : ""}`;
+    }
+    case "FunCall": {
+      if (!calls) return undefined;
+      const callee = describeExpression(node.name as TemplateNode, calls);
+      return callee === undefined ? undefined : `${callee}(${(node.args as TemplateNode).children?.length ? "…" : ""})`;
+    }
+    default:
+      return undefined;
+  }
+}
 
 /** Node types a prompt template may contain; anything else (include, extends, blocks, extensions, async tags) is refused. */
 const ALLOWED_NODES = new Set([

@@ -1,6 +1,6 @@
 import { bind, keywords } from "./arguments.ts";
 import { activeBudget } from "./budget.ts";
-import { renderFailure } from "./fault.ts";
+import { renderFailure, wrongType } from "./fault.ts";
 import { attributeGetter } from "./guard.ts";
 import { SafeString } from "./safe-string.ts";
 import { textOf } from "./text.ts";
@@ -18,8 +18,11 @@ interface FilterContext {
   };
 }
 
-/** A list, or a string's characters, or a dict's keys: what Python iterates. A string's characters are paid for before they are made. */
-function iterate(value: unknown): unknown[] {
+/**
+ * A list, or a string's characters, or a dict's keys: what Python iterates. A string's characters are paid for
+ * before they are made. `filter` names the filter in the message for anything else.
+ */
+function iterate(value: unknown, filter: string): unknown[] {
   if (Array.isArray(value)) return value;
   if (value === null || value === undefined) return [];
   if (typeof value === "string" || value instanceof SafeString) {
@@ -28,7 +31,7 @@ function iterate(value: unknown): unknown[] {
     return Array.from(text);
   }
   if (typeof value === "object") return Object.keys(value);
-  throw renderFailure(`${typeof value} is not iterable`);
+  throw wrongType(filter, "a list, a string or a dict", value);
 }
 
 function keyOf(attribute: unknown, caseSensitive: boolean): (item: unknown) => unknown {
@@ -52,7 +55,7 @@ function unique(value: unknown, ...args: unknown[]): unknown[] {
   const key = keyOf(attribute, Boolean(case_sensitive));
   const seen = new Set<unknown>();
   const result: unknown[] = [];
-  for (const item of iterate(value)) {
+  for (const item of iterate(value, "unique")) {
     const k = key(item);
     if (seen.has(k)) continue;
     seen.add(k);
@@ -61,12 +64,12 @@ function unique(value: unknown, ...args: unknown[]): unknown[] {
   return result;
 }
 
-function extreme(pick: (a: number) => boolean) {
+function extreme(name: string, pick: (a: number) => boolean) {
   return (value: unknown, ...args: unknown[]): unknown => {
     const { case_sensitive, attribute } = bind(args, ["case_sensitive", "attribute"]);
     const key = keyOf(attribute, Boolean(case_sensitive));
     let best: unknown;
-    for (const item of iterate(value)) {
+    for (const item of iterate(value, name)) {
       if (best === undefined || pick(compare(key(item), key(best)))) best = item;
     }
     return best;
@@ -76,7 +79,7 @@ function extreme(pick: (a: number) => boolean) {
 function sort(value: unknown, ...args: unknown[]): unknown[] {
   const { reverse, case_sensitive, attribute } = bind(args, ["reverse", "case_sensitive", "attribute"]);
   const key = keyOf(attribute, Boolean(case_sensitive));
-  const keyed = iterate(value).map((item) => ({ item, key: key(item) }));
+  const keyed = iterate(value, "sort").map((item) => ({ item, key: key(item) }));
   keyed.sort((a, b) => (reverse ? -compare(a.key, b.key) : compare(a.key, b.key)));
   return keyed.map((entry) => entry.item);
 }
@@ -84,7 +87,7 @@ function sort(value: unknown, ...args: unknown[]): unknown[] {
 /** `map(attribute="name", default=…)`, or `map("upper")` with the name of a filter. */
 function map(this: FilterContext, value: unknown, ...args: unknown[]): unknown[] {
   const { positional, kw } = keywords(args);
-  const list = iterate(value);
+  const list = iterate(value, "map");
   if (kw.attribute !== undefined) {
     const get = attributeGetter(kw.attribute);
     return list.map((item) => get(item) ?? kw.default);
@@ -101,7 +104,7 @@ function join(value: unknown, ...args: unknown[]): string {
   const separator = textOf(d);
   const room = activeBudget().limits.maxOutputLength;
   let total = 0;
-  const parts = iterate(value).map((item, i) => {
+  const parts = iterate(value, "join").map((item, i) => {
     const part = textOf(get ? get(item) : item, room - total);
     total += part.length + (i > 0 ? separator.length : 0);
     activeBudget().checkLength(total, "join's result");
@@ -113,7 +116,7 @@ function join(value: unknown, ...args: unknown[]): string {
 function sum(value: unknown, ...args: unknown[]): unknown {
   const { attribute, start = 0 } = bind(args, ["attribute", "start"]);
   const get = attribute === undefined || attribute === null ? (item: unknown) => item : attributeGetter(attribute);
-  return iterate(value).reduce<unknown>((total, item) => (total as number) + (get(item) as number), start);
+  return iterate(value, "sum").reduce<unknown>((total, item) => (total as number) + (get(item) as number), start);
 }
 
 /** nunjucks' groupby: an object from each group's key to its items, which `for key, items in …` reads. */
@@ -121,7 +124,7 @@ function groupby(value: unknown, ...args: unknown[]): Record<string, unknown[]> 
   const { attribute } = bind(args, ["attribute"]);
   const get = attributeGetter(attribute);
   const groups: Record<string, unknown[]> = {};
-  for (const item of iterate(value)) {
+  for (const item of iterate(value, "groupby")) {
     const key = textOf(get(item));
     if (!Object.hasOwn(groups, key)) Object.defineProperty(groups, key, { value: [], enumerable: true, writable: true, configurable: true });
     groups[key]!.push(item);
@@ -130,12 +133,12 @@ function groupby(value: unknown, ...args: unknown[]): Record<string, unknown[]> 
 }
 
 /** Jinja2's selectattr/rejectattr: the attribute's truthiness, or a named test on it. */
-function byAttribute(keep: boolean) {
+function byAttribute(name: string, keep: boolean) {
   return function (this: FilterContext, value: unknown, ...args: unknown[]): unknown[] {
     const [attribute, testName, ...testArgs] = keywords(args).positional;
     const get = attributeGetter(attribute);
     const test = testName === undefined ? undefined : this.env.getTest(String(testName));
-    return iterate(value).filter((item) => {
+    return iterate(value, name).filter((item) => {
       const attributeValue = get(item);
       const passed = test ? test.call(this, attributeValue, ...testArgs) === true : isTruthy(attributeValue);
       return passed === keep;
@@ -152,7 +155,7 @@ function positiveInteger(value: unknown, what: string): number {
 function batch(value: unknown, ...args: unknown[]): unknown[][] {
   const { linecount, fill_with } = bind(args, ["linecount", "fill_with"]);
   const size = positiveInteger(linecount, "batch's size");
-  const items = iterate(value);
+  const items = iterate(value, "batch");
   if (fill_with !== undefined && fill_with !== null) activeBudget().checkRange(size, `batch(${size})`);
   const rows: unknown[][] = [];
   for (let i = 0; i < items.length; i += size) rows.push(items.slice(i, i + size));
@@ -166,7 +169,7 @@ function slice(value: unknown, ...args: unknown[]): unknown[][] {
   const count = positiveInteger(slices, "slice's count");
   activeBudget().checkRange(count, `slice(${count})`);
   activeBudget().charge(count);
-  const items = iterate(value);
+  const items = iterate(value, "slice");
   const perSlice = Math.floor(items.length / count);
   const extra = items.length % count;
   const result: unknown[][] = [];
@@ -183,18 +186,18 @@ function slice(value: unknown, ...args: unknown[]): unknown[][] {
 
 /** Jinja2's list: a string's characters, a dict's keys, a list's items. */
 function list(value: unknown): unknown[] {
-  return [...iterate(value)];
+  return [...iterate(value, "list")];
 }
 
 function reverse(value: unknown): unknown {
-  if (typeof value === "string" || value instanceof SafeString) return iterate(value).reverse().join("");
-  return [...iterate(value)].reverse();
+  if (typeof value === "string" || value instanceof SafeString) return iterate(value, "reverse").reverse().join("");
+  return [...iterate(value, "reverse")].reverse();
 }
 
 /** A dict's own items as (key, value) pairs, sorted by key or value. */
 function dictsort(value: unknown, ...args: unknown[]): [string, unknown][] {
   const { case_sensitive, by = "key", reverse: descending } = bind(args, ["case_sensitive", "by", "reverse"]);
-  if (value === null || typeof value !== "object" || Array.isArray(value)) throw renderFailure("dictsort needs a dict");
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw wrongType("dictsort", "a dict", value);
   if (by !== "key" && by !== "value") throw renderFailure('dictsort sorts by "key" or "value"');
   const index = by === "key" ? 0 : 1;
   const fold = (v: unknown) => (!case_sensitive && typeof v === "string" ? v.toLowerCase() : v);
@@ -205,15 +208,15 @@ function dictsort(value: unknown, ...args: unknown[]): [string, unknown][] {
 
 export const listFilters: Record<string, (...args: never[]) => unknown> = {
   unique,
-  min: extreme((c) => c < 0),
-  max: extreme((c) => c > 0),
+  min: extreme("min", (c) => c < 0),
+  max: extreme("max", (c) => c > 0),
   sort,
   map,
   join,
   sum,
   groupby,
-  selectattr: byAttribute(true),
-  rejectattr: byAttribute(false),
+  selectattr: byAttribute("selectattr", true),
+  rejectattr: byAttribute("rejectattr", false),
   batch,
   slice,
   list,

@@ -2,7 +2,7 @@ import nunjucks from "nunjucks";
 import { isKeywordArgs, makeKeywordArgs } from "./arguments.ts";
 import { activeBudget } from "./budget.ts";
 import { filterNamed, testNamed } from "./builtins.ts";
-import { RenderFault, renderFailure, unsafe } from "./fault.ts";
+import { RenderFault, renderFailure, typeOf, unsafe } from "./fault.ts";
 import { templateGlobals } from "./globals.ts";
 import { BoundMethod } from "./bound-method.ts";
 import { isTrustedFunction, member, trustFunction } from "./guard.ts";
@@ -33,12 +33,6 @@ export interface RenderContext {
 const base = (nunjucks as unknown as { runtime: Record<string, unknown> }).runtime;
 
 const PYTHON_CONSTANTS: Record<string, unknown> = Object.assign(Object.create(null), { True: true, False: false, None: null });
-
-function describe(value: unknown): string {
-  if (value === undefined) return "undefined";
-  if (value === null) return "None";
-  return Array.isArray(value) ? "a list" : `a ${typeof value}`;
-}
 
 export const guardedRuntime: Readonly<Record<string, unknown>> = Object.freeze({
   Frame: base.Frame,
@@ -96,11 +90,23 @@ export const guardedRuntime: Readonly<Record<string, unknown>> = Object.freeze({
 
   member,
 
+  /**
+   * `value.name` read to be called (`name.upper()`): the member, or, when there is none, a note of what was
+   * read, which `call` turns into "name is a number, which has no method upper". The note is only ever passed to
+   * `call`: compiler.ts emits this read as `call`'s callee and nowhere else.
+   */
+  method(obj: unknown, key: unknown, line: number, subject?: string): unknown {
+    const value = member(obj, key, line);
+    return value === undefined ? new MissingMethod(obj, key, subject) : value;
+  },
+
   /** Python's slice semantics: `items[1:]`, `text[::-1]`. */
-  slice(value: unknown, start: unknown, stop: unknown, step: unknown, line: number): unknown {
+  slice(value: unknown, start: unknown, stop: unknown, step: unknown, line: number, subject?: string): unknown {
     const budget = activeBudget();
     const source = value instanceof SafeString ? value.val : value;
-    if (typeof source !== "string" && !Array.isArray(source)) throw renderFailure(`${describe(source)} cannot be sliced`, line);
+    if (typeof source !== "string" && !Array.isArray(source)) {
+      throw renderFailure(subject === undefined ? `${typeOf(source)} cannot be sliced` : `${subject} is ${typeOf(source)}, which cannot be sliced`, line);
+    }
     const stride = step === null || step === undefined ? 1 : Number(step);
     if (!Number.isInteger(stride) || stride === 0) throw renderFailure("a slice step must be a non-zero integer", line);
     const length = source.length;
@@ -123,7 +129,8 @@ export const guardedRuntime: Readonly<Record<string, unknown>> = Object.freeze({
   call(callee: unknown, name: string, context: RenderContext, args: unknown[], line: number): unknown {
     const budget = activeBudget();
     if (BoundMethod.is(callee)) return callee.invoke(args, budget, line);
-    if (typeof callee !== "function") throw renderFailure(`"${name}" is ${describe(callee)}, not something that can be called`, line);
+    if (callee instanceof MissingMethod) throw renderFailure(callee.describe(), line);
+    if (typeof callee !== "function") throw renderFailure(`"${name}" is ${typeOf(callee)}, not something that can be called`, line);
     if (!isTrustedFunction(callee)) {
       throw unsafe(`"${name}" is not a function templates may call: only macros, caller, range, cycler, joiner and the methods of strings, lists and dicts`, line);
     }
@@ -131,9 +138,14 @@ export const guardedRuntime: Readonly<Record<string, unknown>> = Object.freeze({
     return callee.apply(context, args);
   },
 
-  filter(name: string, line: number) {
+  /**
+   * A filter. `subject` is the variable its input is read from (`keywords` in `keywords | join(", ")`), when the
+   * input is one: a fault about the input then names it.
+   */
+  filter(name: string, line: number, subject?: string) {
     activeBudget().line = line;
-    return filterNamed(name, line);
+    const filter = filterNamed(name, line);
+    return subject === undefined ? filter : namingInput(filter, name, subject, line);
   },
 
   test(name: string, line: number) {
@@ -141,9 +153,11 @@ export const guardedRuntime: Readonly<Record<string, unknown>> = Object.freeze({
     return testNamed(name, line);
   },
 
-  /** `{{ value }}` under StrictUndefined: undefined is an error. */
-  out(written: number, value: unknown, line: number): string {
-    if (value === undefined || value === null) throw renderFailure("attempted to output null or undefined value", line);
+  /** `{{ value }}` under StrictUndefined: undefined is an error, naming the expression when compiler.ts could. */
+  out(written: number, value: unknown, line: number, expression?: string): string {
+    if (value === undefined || value === null) {
+      throw renderFailure(`attempted to output null or undefined value${expression === undefined ? "" : `: {{ ${expression} }} is ${typeOf(value)}`}`, line);
+    }
     return printable(written, value, line);
   },
 
@@ -189,12 +203,12 @@ export const guardedRuntime: Readonly<Record<string, unknown>> = Object.freeze({
     budget.chargeSize(haystack, line);
     if (typeof haystack === "string") {
       const needle = item instanceof SafeString ? item.val : item;
-      if (typeof needle !== "string") throw renderFailure(`"in" a string needs a string on its left, not ${describe(needle)}`, line);
+      if (typeof needle !== "string") throw renderFailure(`"in" a string needs a string on its left, not ${typeOf(needle)}`, line);
       return haystack.includes(needle);
     }
     if (Array.isArray(haystack)) return haystack.includes(item);
     if (haystack !== null && typeof haystack === "object" && (typeof item === "string" || typeof item === "number")) return Object.hasOwn(haystack, item);
-    throw renderFailure(`"in" needs a string, list or dict on its right, not ${describe(haystack)}`, line);
+    throw renderFailure(`"in" needs a string, list or dict on its right, not ${typeOf(haystack)}`, line);
   },
 
   /** Each iteration of a for: one operation, and the `loop` variable. */
@@ -229,6 +243,49 @@ export const guardedRuntime: Readonly<Record<string, unknown>> = Object.freeze({
   },
 });
 
+/** What `runtime.method` read when the value has no such member: for `call`'s message, never for templates. */
+class MissingMethod {
+  readonly #obj: unknown;
+  readonly #key: unknown;
+  readonly #subject: string | undefined;
+
+  constructor(obj: unknown, key: unknown, subject: string | undefined) {
+    this.#obj = obj;
+    this.#key = key;
+    this.#subject = subject;
+  }
+
+  describe(): string {
+    const type = typeOf(this.#obj);
+    const key = String(this.#key);
+    return this.#subject === undefined ? `${type} has no method ${key}()` : `${this.#subject} is ${type}, which has no method ${key}()`;
+  }
+}
+
+type TemplateFunction = (this: unknown, ...args: unknown[]) => unknown;
+
+/**
+ * `filter`, with a fault about its input reworded to name the variable the input came from: "keywords is a
+ * number, join needs a list, a string or a dict". Faults about anything else, and the guard's and the budget's,
+ * pass unchanged; a JavaScript TypeError from inside a stock filter becomes a render failure that says what the
+ * input was, as handleError would have made it one anyway.
+ */
+function namingInput(filter: TemplateFunction, name: string, subject: string, line: number): TemplateFunction {
+  return function (this: unknown, ...args: unknown[]) {
+    try {
+      return filter.apply(this, args);
+    } catch (error) {
+      const input = args[0];
+      if (error instanceof RenderFault) {
+        if (error.kind !== "render" || error.mismatch === undefined || !Object.is(error.mismatch.received, input)) throw error;
+        throw renderFailure(`${subject} is ${typeOf(input)}, ${name} needs ${error.mismatch.needs}`, error.line ?? line);
+      }
+      if (error instanceof TypeError) throw renderFailure(`${subject} is ${typeOf(input)}, which the ${name} filter cannot take (${error.message})`, line);
+      throw error;
+    }
+  };
+}
+
 /** `~`: both sides as text; the longer the new text, the more it costs. */
 function concat(left: unknown, right: unknown, line: number): string {
   const head = textOf(left, undefined, line);
@@ -257,7 +314,7 @@ function compareTwo(op: string, left: unknown, right: unknown, line: number): bo
   if (isObject(a) || isObject(b)) {
     if (op === "==" || op === "===") return a === b;
     if (op === "!=" || op === "!==") return a !== b;
-    if (ORDERING.has(op)) throw renderFailure(`"${op}" cannot compare ${describe(a)} and ${describe(b)}`, line);
+    if (ORDERING.has(op)) throw renderFailure(`"${op}" cannot compare ${typeOf(a)} and ${typeOf(b)}`, line);
   }
   switch (op) {
     case "==":

@@ -1,5 +1,5 @@
 import { activeBudget } from "./budget.ts";
-import { renderFailure } from "./fault.ts";
+import { renderFailure, wrongType } from "./fault.ts";
 import { BoundMethod } from "./bound-method.ts";
 import { SafeString } from "./safe-string.ts";
 
@@ -32,12 +32,19 @@ function convert(value: unknown, room: number, line: number | undefined): string
   return parts.join(",");
 }
 
-/** A number for arithmetic filters: numbers, booleans and numeric strings; never a list turned into text. */
+/**
+ * A number for arithmetic filters: numbers, booleans and strings that spell a number (`--var n=3` passes text);
+ * never a list turned into text, nor a word turned into NaN.
+ */
 export function numberOf(value: unknown, what: string): number {
   if (typeof value === "number") return value;
   if (typeof value === "boolean") return Number(value);
-  if (typeof value === "string" || value instanceof SafeString) return Number(String(value));
-  throw renderFailure(`${what} needs a number, not ${Array.isArray(value) ? "a list" : value === null ? "None" : typeof value}`);
+  if (typeof value === "string" || value instanceof SafeString) {
+    const text = String(value).trim();
+    const n = Number(text);
+    if (text !== "" && (!Number.isNaN(n) || text === "NaN")) return n;
+  }
+  throw wrongType(what, typeof value === "string" || value instanceof SafeString ? "a number, or text that reads as one" : "a number", value);
 }
 
 /** Python's len() of a string: code points, counted without making an array of them. */
