@@ -59,6 +59,9 @@ function astroConfig(run: AstroRun): AstroInlineConfig {
 }
 
 const run = JSON.parse(process.argv[2] ?? "") as AstroRun;
+// Astro gives the pages these as import.meta.env and lets a variable of the same name override its config: a
+// BASE_URL in the user's environment (or a test runner's) would otherwise replace `run.base` in every link.
+for (const name of ["BASE_URL", "SITE", "ASSETS_PREFIX", "MODE", "DEV", "PROD", "SSR"]) delete process.env[name];
 let result: { error?: string } = {};
 try {
   await build(astroConfig(run));

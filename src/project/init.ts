@@ -7,6 +7,10 @@ export interface InitRequest {
   project: string;
   promptsPath: string;
   registry?: string;
+  /** Where apps read the registry over HTTP (an s3:// registry made public): the config's `publicUrl`. */
+  publicUrl?: string;
+  /** The S3-compatible endpoint of an s3:// registry, without credentials: the config's `s3.endpoint`. */
+  s3Endpoint?: string;
 }
 
 export interface InitResult {
@@ -38,6 +42,8 @@ export async function initProject(request: InitRequest): Promise<InitResult> {
     project: request.project,
     prompts: request.promptsPath,
     ...(request.registry !== undefined && { registry: request.registry }),
+    ...(request.publicUrl !== undefined && { publicUrl: request.publicUrl }),
+    ...(request.s3Endpoint !== undefined && { s3: { endpoint: request.s3Endpoint } }),
   };
   await write(
     "promptsync.config.yaml",

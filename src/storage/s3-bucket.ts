@@ -8,7 +8,7 @@ import {
   type BucketLocationConstraint,
 } from "@aws-sdk/client-s3";
 import { PromptSyncError } from "../errors.ts";
-import { REGISTRY_ROOT } from "../formats/layout.ts";
+import { DASHBOARD_ROOT, REGISTRY_ROOT } from "../formats/layout.ts";
 import { s3Failure, statusOf } from "./s3-errors.ts";
 import { resolveS3Settings } from "./s3-settings.ts";
 import type { S3StoreInit } from "./s3.ts";
@@ -17,8 +17,8 @@ export interface BucketSetup {
   bucket: string;
   /** false when the bucket existed and was already ours. */
   created: boolean;
-  /** The statement added to the bucket policy, with --public-read. */
-  publicRead?: { resource: string };
+  /** The statement added to the bucket policy, with --public-read; `dashboard`, the one with --public-dashboard. */
+  publicRead?: { resource: string; dashboard?: string };
 }
 
 /** One statement per registry prefix, so registries sharing a bucket keep each other's. */
@@ -28,9 +28,10 @@ function policySid(resource: string): string {
 
 /**
  * Creates the registry's bucket if needed and, with `publicRead`, lets anyone GET objects under the registry's
- * `prompts/` prefix (and nothing else: not listing, not other prefixes), so apps read it over plain HTTP.
+ * `prompts/` prefix (and nothing else: not listing, not other prefixes), so apps read it over plain HTTP; with
+ * `publicDashboard` too, under its `_dashboard/` prefix.
  */
-export async function prepareBucket(options: S3StoreInit & { publicRead?: boolean }): Promise<BucketSetup> {
+export async function prepareBucket(options: S3StoreInit & { publicRead?: boolean; publicDashboard?: boolean }): Promise<BucketSetup> {
   const settings = resolveS3Settings(options);
   const { bucket, prefix } = settings.location;
   const client = options.client ?? new S3Client(settings.clientConfig);
@@ -60,6 +61,9 @@ export async function prepareBucket(options: S3StoreInit & { publicRead?: boolea
   if (!options.publicRead) return { bucket, created };
 
   const resource = `arn:aws:s3:::${bucket}/${prefix}${REGISTRY_ROOT}*`;
+  // The dashboard `site build --upload` publishes beside prompts/: public only when asked, as its pages show
+  // analytics and the clients seen; asking without it takes an earlier statement away.
+  const dashboard = `arn:aws:s3:::${bucket}/${prefix}${DASHBOARD_ROOT}*`;
   try {
     if (settings.endpointSource === undefined) {
       // New AWS buckets block public policies; keep ACLs blocked and allow only the policy below.
@@ -72,15 +76,17 @@ export async function prepareBucket(options: S3StoreInit & { publicRead?: boolea
     }
     const policy = await currentPolicy(client, bucket);
     const sid = policySid(resource);
+    const dashboardSid = policySid(dashboard);
     policy.Statement = [
-      ...policy.Statement.filter((s) => s.Sid !== sid),
+      ...policy.Statement.filter((s) => s.Sid !== sid && s.Sid !== dashboardSid),
       { Sid: sid, Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: resource },
+      ...(options.publicDashboard ? [{ Sid: dashboardSid, Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: dashboard }] : []),
     ];
     await client.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(policy) }));
   } catch (error) {
     throw fail(error);
   }
-  return { bucket, created, publicRead: { resource } };
+  return { bucket, created, publicRead: { resource, ...(options.publicDashboard && { dashboard }) } };
 }
 
 interface Policy {
