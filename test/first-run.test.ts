@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs";
+import { chmod } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { dirname } from "node:path";
 import { describe, expect, it } from "vitest";
 import { RenderError } from "../src/errors.ts";
 import { PromptManager } from "../sdk/index.ts";
-import { cliJson, runCli } from "./helpers/cli.ts";
+import { cliJson, runCli, runCliUnprivileged } from "./helpers/cli.ts";
 import { gitRepo } from "./helpers/git.ts";
 import { serveCli } from "./helpers/serve-cli.ts";
 
@@ -35,9 +37,11 @@ describe("serve: a clear error for a port it cannot take, and one log line per r
   });
 
   const unprivileged = Number(readFileSync("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8").trim() || "1024");
-  it.skipIf(process.getuid?.() === 0 || unprivileged <= 80)("a privileged port is PORT_DENIED, exit 1, without a stack trace", async () => {
+  // Root may listen anywhere: runCliUnprivileged runs the CLI as nobody there.
+  it.skipIf(unprivileged <= 80)("a privileged port is PORT_DENIED, exit 1, without a stack trace", async () => {
     const dir = await gitRepo({ "prompts/hello.txt": "Hello\n", "promptsync.config.yaml": "project: web\n" });
-    const result = await runCli(dir, ["serve", "--port", "80"]);
+    await Promise.all([chmod(dirname(dir), 0o755), chmod(dir, 0o755)]);
+    const result = await runCliUnprivileged(dir, ["serve", "--port", "80"]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("Cannot listen on 127.0.0.1:80: permission denied");
     expect(result.stderr).not.toMatch(NO_STACK);
