@@ -2,7 +2,7 @@ import { ConfigError } from "../errors.ts";
 import type { ConfigFile } from "../formats/types.ts";
 import { describeIssues, validateConfig } from "../formats/validate.ts";
 import { gitTopLevel } from "../git/repository.ts";
-import { resolveRenderLimits, type ResolvedRenderLimits } from "../template/budget.ts";
+import { resolveRenderLimits, type ResolvedRenderLimits } from "../template/render-limits.ts";
 import { findConfig } from "./locate.ts";
 import { plainConfig } from "./plain-config.ts";
 

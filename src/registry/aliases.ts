@@ -1,5 +1,5 @@
 import { AliasNotFoundError, PromptSyncError } from "../errors.ts";
-import { decodeJson } from "../formats/codec.ts";
+import { decodeJson } from "../formats/json-codec.ts";
 import type { AliasPointer, GitInfo } from "../formats/types.ts";
 import { layout } from "../formats/layout.ts";
 import { isValidAliasName } from "../formats/names.ts";
