@@ -1,20 +1,21 @@
-// `promptsync version get <ref>` in a project without a config file, answered without commander, the YAML parser,
-// the command tree or most of the schema validators: deploy scripts call it at every step, and a start-up of
-// several times `node -e 0` was most of their wait (issue 15). It reads what the full command reads, as it reads it
-// (FolderStore: confined to the folder, bodies size-limited; pointers checked against their schemas), and prints
-// what it prints.
-// Anything else returns undefined and the full command runs: another option, a config file (YAML or package.json),
-// an http(s):// or s3:// registry, PROMPTSYNC_TELEMETRY set, and every error, which the full command then reports.
+// `promptsync version get <ref>` answered without commander, the YAML parser, the command tree or most of the schema
+// validators: deploy scripts call it at every step, and a start-up of several times `node -e 0` was most of their
+// wait (issue 15). It reads what the full command reads, as it reads it (the config search and project detection of
+// src/project/locate.ts; FolderStore: confined to the folder, bodies size-limited; the config and the pointers
+// checked against their schemas), and prints what it prints.
+// Anything else returns undefined and the full command runs: another option, a config that plainConfig cannot read
+// or that has signing settings (trusted keys make reads verify signatures), an http(s):// or s3:// registry,
+// PROMPTSYNC_TELEMETRY set, and every error, which the full command then reports.
 import { registryLocation, TELEMETRY_ENV } from "./registry-location.ts";
 import { terminalSafe } from "./terminal-safe.ts";
-import { validateAlias, validateProjectIndex, validateReleaseManifest } from "../src/generated/pointer-validators.ts";
+import { validateAlias, validateConfig, validateProjectIndex, validateReleaseManifest } from "../src/generated/quick-validators.ts";
 import { layout } from "../src/formats/layout.ts";
 import { isValidAliasName } from "../src/formats/names.ts";
 import { compareVersions, isVersion, normalizeVersion } from "../src/formats/version.ts";
-import type { AliasPointer, ProjectIndex, ReleaseManifest } from "../src/formats/types.ts";
-import { gitRemoteRepositoryName, gitTopLevel } from "../src/git/repository.ts";
-import { mayHaveConfig } from "../src/project/config-files.ts";
-import { detectProject } from "../src/project/locate.ts";
+import type { AliasPointer, ConfigFile, ProjectIndex, ReleaseManifest } from "../src/formats/types.ts";
+import { gitTopLevel } from "../src/git/repository.ts";
+import { detectProject, findConfig, type FoundConfig } from "../src/project/locate.ts";
+import { plainConfig } from "../src/project/plain-config.ts";
 import { FolderStore } from "../src/storage/folder.ts";
 
 interface Arguments {
@@ -34,14 +35,13 @@ const LATEST = "latest";
 export async function fastVersionGet(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   const parsed = parseArguments(args);
   // The full command parses PROMPTSYNC_TELEMETRY (and refuses an unsupported URL) whatever it runs.
-  // Any config, or anything that might be one, means the full command (which searches only up to the git top level).
-  if (!parsed || env[TELEMETRY_ENV] !== undefined || mayHaveConfig(cwd)) return undefined;
+  if (!parsed || env[TELEMETRY_ENV] !== undefined) return undefined;
   try {
-    const top = gitTopLevel(cwd);
-    // Asked of git alongside: the project's name comes from the remote unless --project gives one.
-    const remoteName = parsed.project ? undefined : gitRemoteRepositoryName(cwd);
-    const { project } = await detectProject(cwd, parsed.project, {}, { top, ...(remoteName && { remoteName }) });
-    const location = registryLocation(parsed.registry, env, { config: {}, file: undefined, dir: cwd }, await top, cwd);
+    const top = await gitTopLevel(cwd);
+    const config = readable(await findConfig(cwd, top));
+    if (!config) return undefined;
+    const { project } = await detectProject(cwd, parsed.project, config.config, { top: Promise.resolve(top) });
+    const location = registryLocation(parsed.registry, env, config, top, cwd);
     if (location.kind !== "folder") return undefined;
     const resolved = await resolve(new FolderStore(location.path), project, parsed.ref);
     if (!resolved) return undefined;
@@ -49,6 +49,19 @@ export async function fastVersionGet(args: readonly string[], cwd: string, env: 
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The config as loadConfig reads it (src/project/config.ts), when that needs no YAML parser and the config has no
+ * signing settings; else undefined. One that fails its schema is undefined too: the full command reports it.
+ */
+function readable(found: FoundConfig): { config: ConfigFile; file: string | undefined; dir: string } | undefined {
+  if (found.kind === "none") return { config: {}, file: undefined, dir: found.dir };
+  // loadConfig checks a package.json section as `section ?? {}`; a YAML file plainConfig cannot read needs the parser.
+  const value = found.kind === "yaml" ? plainConfig(found.text) : (found.section ?? {});
+  if (value === undefined || !validateConfig(value)) return undefined;
+  const config = value as ConfigFile;
+  return config.signing === undefined ? { config, file: found.file, dir: found.dir } : undefined;
 }
 
 /** `<ref>` with --json, --project and --registry, each at most once and in any order; anything else is undefined. */

@@ -1,9 +1,9 @@
-// CLI start-up (issue 15): `version get` without a config file is answered by cli/fast-version-get.ts without
-// commander or the YAML parser, with the full command's output byte for byte; the pieces that make it and the full
-// commands quick (the plain-config reader, the git top level read from files, the config search) agree with what
-// they stand in for. Timings are `npm run bench`'s business, never asserted here.
+// CLI start-up (issue 15): `version get` is answered by cli/fast-version-get.ts without commander or the YAML parser,
+// with the full command's output byte for byte; the pieces that make it and the full commands quick (the plain-config
+// reader, the git top level read from files) agree with what they stand in for. Timings are `npm run bench`'s
+// business, never asserted here.
 import { execFile, execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,8 +12,7 @@ import { parse as parseYaml } from "yaml";
 import { DEFAULT_REGISTRY_DIR, REGISTRY_ENV, TELEMETRY_ENV } from "../cli/context.ts";
 import { fastVersionGet } from "../cli/fast-version-get.ts";
 import { gitTopLevelFromFiles } from "../src/git/top-level.ts";
-import { CONFIG_FILES, mayHaveConfig } from "../src/project/config-files.ts";
-import { findConfig } from "../src/project/locate.ts";
+import { CONFIG_FILES } from "../src/project/locate.ts";
 import { plainConfig } from "../src/project/plain-config.ts";
 import { CLI, inheritedEnv, runCli, type CliResult } from "./helpers/cli.ts";
 import { tempDir, writeFiles } from "./helpers/fs.ts";
@@ -62,7 +61,7 @@ async function plainProject(under?: string): Promise<string> {
   return dir;
 }
 
-describe("version get without a config file: the fast path", () => {
+describe("version get: the fast path", () => {
   let dir: string;
   let kept: string;
   beforeAll(async () => {
@@ -145,57 +144,48 @@ describe("version get without a config file: the fast path", () => {
     }
   });
 
-  it("a config file, here or above, or a package.json with a promptsync section, means the full command", async () => {
-    const above = await tempDir();
-    const project = join(above, "repo");
-    await writeFiles(project, { "prompts/hello.txt": "Hello\n" });
-    git(project, "init", "-q");
-    expect(mayHaveConfig(project)).toBe(false);
-    for (const [file, text] of [
-      [join(project, CONFIG_FILES[0]!), "project: repo\n"],
-      [join(project, CONFIG_FILES[1]!), "project: repo\n"],
-      [join(above, CONFIG_FILES[0]!), "project: repo\n"],
-      [join(project, "package.json"), '{ "name": "repo", "promptsync": { "project": "repo" } }'],
-      [join(project, "package.json"), "not JSON"],
-    ] as const) {
-      await writeFile(file, text);
-      expect(mayHaveConfig(project), file).toBe(true);
-      const run = await traced(project, ["version", "get", "production"]);
-      expect(loads(run.modules, "/cli/fast-version-get.ts"), file).toBe(false);
-      expect(loads(run.modules, "/node_modules/commander/"), file).toBe(true);
-      await rm(file);
-    }
-    await writeFile(join(project, "package.json"), '{ "name": "repo" }');
-    expect(mayHaveConfig(project)).toBe(false);
-  });
-
-  it("mayHaveConfig never says no where the config search finds a config", async () => {
-    const top = await tempDir();
-    const sub = join(top, "a", "b");
-    await mkdir(sub, { recursive: true });
-    git(top, "init", "-q");
-    const cases: [string, string][] = [
-      ["a/promptsync.config.yml", "project: x\n"],
-      ["package.json", '{ "promptsync": {} }'],
-      ["a/b/package.json", '{ "promptsync": null }'],
-      ["a/package.json", '{ "name": "x" }'],
-      ["a/b/package.json", "[1, 2]"],
-      ["a/b/package.json", "null"],
+  it("reads a plain config, or a package.json section, as the full command does; other configs are the full command's", async () => {
+    const project = await plainProject();
+    const registry = join(project, DEFAULT_REGISTRY_DIR);
+    const moved = join(project, "elsewhere");
+    await rename(registry, moved);
+    const answered: [string, string][] = [
+      [CONFIG_FILES[0]!, "# settings\nproject: repo  # the ID\nregistry: elsewhere\nprompts: prompts\n"],
+      [CONFIG_FILES[1]!, "registry: file://elsewhere\n"],
+      ["package.json", JSON.stringify({ name: "repo", promptsync: { registry: "elsewhere", s3: { region: "eu-west-1" } } })],
     ];
-    for (const [path, text] of cases) {
-      await writeFile(join(top, path), text);
-      const found = await findConfig(sub, top);
-      if (found.kind !== "none") expect(mayHaveConfig(sub), path).toBe(true);
-      await rm(join(top, path));
+    const refused: [string, string][] = [
+      // Valid, but not plain: the YAML parser reads it.
+      [CONFIG_FILES[0]!, "project: repo\nregistry: 'elsewhere'\n"],
+      [CONFIG_FILES[0]!, "registry: elsewhere\nprotectedAliases: [production]\n"],
+      // Trusted keys would make the read verify signatures.
+      ["package.json", JSON.stringify({ promptsync: { registry: "elsewhere", signing: { trustedKeys: ["missing.pub"] } } })],
+      // Errors, in the full command's words.
+      [CONFIG_FILES[0]!, "project: Not_A_Project\nregistry: elsewhere\n"],
+      [CONFIG_FILES[0]!, "registry: elsewhere\nunknown: key\n"],
+      [CONFIG_FILES[0]!, "registry: [elsewhere\n"],
+      ["package.json", JSON.stringify({ promptsync: { registry: 42 } })],
+    ];
+    for (const [file, text] of [...answered, ...refused]) {
+      await writeFile(join(project, file), text);
+      for (const args of [["production"], ["latest", "--json"]]) {
+        const fast = await traced(project, ["version", "get", ...args]);
+        const slow = await traced(project, ["version", "get", ...args], full);
+        expect(loads(slow.modules, "/node_modules/commander/"), text).toBe(true);
+        expect(loads(fast.modules, "/node_modules/commander/"), text).toBe(!answered.some(([, t]) => t === text));
+        expect(loads(fast.modules, "/node_modules/yaml/"), text).toBe(loads(slow.modules, "/node_modules/yaml/"));
+        expect({ code: fast.code, stdout: fast.stdout, stderr: fast.stderr }, text).toEqual({ code: slow.code, stdout: slow.stdout, stderr: slow.stderr });
+      }
+      await rm(join(project, file));
     }
   });
 });
 
-describe("the full commands on a plain config", () => {
-  it("version get, list and alias list read promptsync.config.yaml without the YAML parser, and load no template engine", async () => {
+describe("the commands on a plain config", () => {
+  it("version get, list, alias list and alias set read promptsync.config.yaml without the YAML parser, and load no template engine", async () => {
     const dir = await gitRepo({ "promptsync.config.yaml": "# settings\nproject: plain  # the ID\nprompts: prompts\n", "prompts/hello.txt": "Hello {{ name }}\n" });
     expect((await runCli(dir, ["push", "--alias", "production"])).code).toBe(0);
-    for (const args of [["version", "get", "production"], ["list"], ["alias", "list"]]) {
+    for (const args of [["version", "get", "production"], ["list"], ["alias", "list"], ["alias", "set", "staging", "--version", "latest"]]) {
       const run = await traced(dir, args);
       expect(run.code, run.stderr).toBe(0);
       for (const heavy of HEAVY.filter((h) => !h.includes("commander"))) expect(loads(run.modules, heavy), `${args.join(" ")}: ${heavy}`).toBe(false);

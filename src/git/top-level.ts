@@ -1,5 +1,9 @@
-import { accessSync, constants, lstatSync, readFileSync, statSync, type Stats } from "node:fs";
+import type { Stats } from "node:fs";
 import { delimiter, dirname, join, resolve } from "node:path";
+
+// Not `import … from "node:fs"`: an ES module import of node:fs builds a facade of all its exports, reading
+// fs.promises among them, which is ~2 ms of a quick command's start-up.
+const { accessSync, constants, lstatSync, readFileSync, statSync } = process.getBuiltinModule("node:fs");
 
 /** git(1)'s variables that change where the repository is, or its config (and git's own test switches). */
 const WHERE_GIT_LOOKS =
@@ -17,6 +21,15 @@ const WHERE_GIT_LOOKS =
  */
 export function gitTopLevelFromFiles(cwd: string, env: NodeJS.ProcessEnv = process.env): { top: string | undefined } | undefined {
   if (process.platform === "win32" || Object.keys(env).some((name) => WHERE_GIT_LOOKS.test(name)) || !gitOnPath(env.PATH, cwd)) return undefined;
+  try {
+    return fromFiles(cwd);
+  } catch {
+    // A folder this user may not look into, or a file where a folder was expected: git decides.
+    return undefined;
+  }
+}
+
+function fromFiles(cwd: string): { top: string | undefined } | undefined {
   const uid = process.geteuid?.();
   let device: number | undefined;
   for (let dir = cwd; ; dir = dirname(dir)) {
@@ -35,6 +48,7 @@ export function gitTopLevelFromFiles(cwd: string, env: NodeJS.ProcessEnv = proce
   }
 }
 
+/** The file's stats; undefined when it is missing; other failures (no permission, …) throw. */
 function statOf(path: string): Stats | undefined {
   return statSync(path, { throwIfNoEntry: false });
 }
@@ -43,15 +57,20 @@ function lstatOf(path: string): Stats | undefined {
   return lstatSync(path, { throwIfNoEntry: false });
 }
 
-/** Whether execFile("git", …, { cwd }) finds an executable: a `git` file in a PATH folder (relative to `cwd`). */
+/**
+ * Whether execFile("git", …, { cwd }) finds a program: a `git` file this user may execute in a PATH folder
+ * (relative to `cwd`). Looked for with stat, which throws nothing for the many folders without one.
+ */
 function gitOnPath(path: string | undefined, cwd: string): boolean {
   if (!path) return false;
   return path.split(delimiter).some((dir) => {
     const file = resolve(cwd, dir, "git");
     try {
+      if (!statOf(file)?.isFile()) return false;
       accessSync(file, constants.X_OK);
-      return statSync(file).isFile();
+      return true;
     } catch {
+      // As execvp, which goes on to the next folder past one it may not read.
       return false;
     }
   });

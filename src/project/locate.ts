@@ -1,14 +1,14 @@
 // Where a project's config file is and what the project is called: no YAML parser and no schema validators, so
-// that `promptsync version get` can tell whether it needs them (config.ts parses and checks what is found here).
+// that `promptsync version get` can tell whether it needs them (config.ts parses and checks what is found here;
+// cli/fast-version-get.ts reads a plain one itself).
 import { readFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { ConfigError } from "../errors.ts";
 import type { ConfigFile } from "../formats/types.ts";
 import { gitRemoteRepositoryName, gitTopLevel } from "../git/repository.ts";
 import { isValidProjectId, toProjectId } from "../formats/names.ts";
-import { CONFIG_FILES } from "./config-files.ts";
 
-export { CONFIG_FILES } from "./config-files.ts";
+export const CONFIG_FILES = ["promptsync.config.yaml", "promptsync.config.yml"];
 
 /** A config as found, not yet parsed or checked: a YAML file's text, or package.json's "promptsync" section. */
 export type FoundConfig =
@@ -16,7 +16,13 @@ export type FoundConfig =
   | { kind: "package.json"; file: string; dir: string; section: unknown }
   | { kind: "none"; dir: string };
 
+// Not `import … from "node:fs"`: an ES module import of node:fs builds a facade of all its exports (~2 ms).
+const { existsSync } = process.getBuiltinModule("node:fs");
+
+/** The file's text; undefined when it is missing or cannot be read. */
 export async function readIfExists(path: string): Promise<string | undefined> {
+  // Most files asked for are missing: looking first spares making (and throwing away) an error for each.
+  if (!existsSync(path)) return undefined;
   return readFile(path, "utf8").catch(() => undefined);
 }
 

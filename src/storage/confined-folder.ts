@@ -1,5 +1,4 @@
-import { constants } from "node:fs";
-import { mkdir, open, realpath, type FileHandle } from "node:fs/promises";
+import { constants, mkdir, open, realpath, type FileHandle } from "node:fs/promises";
 import { dirname, sep } from "node:path";
 import { InvalidBundleError } from "../errors.ts";
 import type { BodyLimit } from "../formats/layout.ts";
