@@ -9,6 +9,7 @@ import { readPromptFolder } from "../../src/source/read-folder.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
 import { PromptManager } from "../../sdk/index.ts";
 import { measureAsync, measureSync, report } from "./measure.ts";
+import { cliStartupBench } from "./cli-startup.ts";
 import { diffValidateBench } from "./diff-validate.ts";
 import { folderPushBench } from "./folder-push.ts";
 import { peersBench } from "./peers.ts";
@@ -52,6 +53,7 @@ try {
   report("format alone", measureSync(() => prompt.format(values)));
   await pm.close();
 
+  await cliStartupBench(work);
   await sdkRuntimeBench(work);
   renderBudgetBench();
   await peersBench(work);
