@@ -107,14 +107,81 @@ export function readerContract(name: string, open: () => Promise<ReaderSubject>)
 }
 
 /**
+ * A second client of the same storage that shares no code with the driver (MinIO's client for S3): reads and
+ * writes the object a store key names, with its headers and ETag as the storage reports them.
+ */
+export interface IndependentClient {
+  read(key: string): Promise<{ body: Uint8Array; contentType?: string; cacheControl?: string; etag: string }>;
+  write(key: string, body: Uint8Array, headers: { contentType: string; cacheControl: string }): Promise<void>;
+}
+
+/** Bytes that catch any re-encoding: multi-byte UTF-8, CRLF, every byte value, a trailing NUL. */
+function awkwardBytes(): Uint8Array {
+  const start = new TextEncoder().encode("héllo 你好 🙂\r\n{{ name }}\n");
+  return new Uint8Array([...start, ...Array.from({ length: 256 }, (_, i) => i), 0]);
+}
+
+const unquote = (etag: string) => etag.replace(/^"(.*)"$/, "$1");
+
+/**
  * The contract every storage driver meets (the folder, S3 and memory stores run this same suite): the reading
  * half above, and writes: create never overwrites, swap by ETag, delete, list sorted by prefix, the key rule.
+ * With `independentClient`, what the driver writes is read back through that client byte for byte, and what the
+ * client writes is read by the driver.
  */
-export function storageContract(name: string, open: () => Promise<RegistryStore>): void {
+export function storageContract(name: string, open: () => Promise<RegistryStore>, independentClient?: (store: RegistryStore) => IndependentClient): void {
   readerContract(name, async () => {
     const store = await open();
     return { reader: store, writer: store };
   });
+
+  if (independentClient) {
+    describe(`storage contract: ${name}, cross-checked by an independent client`, () => {
+      it("what the driver writes (create and swap), the other client reads byte for byte, with its headers and ETag", async () => {
+        const store = await open();
+        const other = independentClient(store);
+        const body = awkwardBytes();
+        const keys = ["prompts/web/aliases/production.json", "prompts/web/greet/v0.1.0/default.yaml", "prompts/web/_bundles/v0.1.0.json", "prompts/web/notes.bin"];
+        const written = { contentType: "application/octet-stream", cacheControl: "public, max-age=31536000, immutable" };
+        for (const key of keys) expect(await store.create(key, body, written), key).toBe(true);
+        for (const key of keys) {
+          const seen = await other.read(key);
+          expect(seen.body, key).toEqual(body);
+          expect({ contentType: seen.contentType, cacheControl: seen.cacheControl }, key).toEqual(written);
+          expect(unquote(seen.etag), key).toBe(unquote((await store.head(key))!.etag));
+        }
+        const pointer = keys[0]!;
+        const next = bytes('{"version":"v0.1.1"}\n');
+        const swapped = await store.swap(pointer, next, (await store.head(pointer))!.etag, headers);
+        expect(swapped.ok).toBe(true);
+        const seen = await other.read(pointer);
+        expect(seen.body).toEqual(next);
+        expect(unquote(seen.etag)).toBe(unquote((swapped as { etag: string }).etag));
+        expect(seen.cacheControl).toBe(headers.cacheControl);
+      });
+
+      it("what the other client writes, the driver reads: get (bytes and ETag), head, list; its overwrite makes a held ETag stale", async () => {
+        const store = await open();
+        const other = independentClient(store);
+        const body = awkwardBytes();
+        const keys = ["prompts/web/b/v0.1.0/default.yaml", "prompts/web/a/v0.1.0/default.yaml", "prompts/web/aliases/dev.json", "prompts/webshop/x.json"];
+        for (const key of keys) await other.write(key, body, headers);
+        for (const key of keys) {
+          const object = await store.get(key);
+          expect(new Uint8Array(object!.body), key).toEqual(body);
+          expect(unquote(object!.etag), key).toBe(unquote((await other.read(key)).etag));
+          expect(await store.head(key), key).toEqual({ etag: object!.etag, size: body.length });
+        }
+        expect(await store.list("prompts/web/")).toEqual(["prompts/web/a/v0.1.0/default.yaml", "prompts/web/aliases/dev.json", "prompts/web/b/v0.1.0/default.yaml"]);
+        expect(await store.list("prompts/")).toEqual([...keys].sort());
+
+        const held = (await store.head("prompts/web/aliases/dev.json"))!.etag;
+        await other.write("prompts/web/aliases/dev.json", bytes('{"version":"v2"}'), headers);
+        expect(text((await store.get("prompts/web/aliases/dev.json"))!.body)).toBe('{"version":"v2"}');
+        expect(await store.swap("prompts/web/aliases/dev.json", bytes("{}"), held, headers)).toEqual({ ok: false });
+      });
+    });
+  }
 
   describe(`storage contract: ${name}`, () => {
     it("get and head return undefined for a missing key", async () => {
