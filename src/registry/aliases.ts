@@ -34,15 +34,7 @@ function assertAliasName(alias: string): void {
 export async function setAlias(store: RegistryStore, request: SetAliasRequest): Promise<AliasPointer> {
   assertAliasName(request.alias);
   const { version } = await new RegistryClient(store, request.project).resolve(request.ref);
-  return writeAlias(store, {
-    project: request.project,
-    alias: request.alias,
-    version,
-    now: request.now ?? new Date(),
-    ...(request.actor !== undefined && { updatedBy: request.actor }),
-    ...(request.git !== undefined && { git: request.git }),
-    ...(request.signing !== undefined && { signing: request.signing }),
-  });
+  return writeAlias(store, { ...aliasChangeFields(request), version });
 }
 
 /** Who changes which alias, and how the change is recorded and signed. */
@@ -53,6 +45,18 @@ export interface AliasRequest {
   git?: GitInfo;
   now?: Date;
   signing?: SigningSettings;
+}
+
+/** What every alias change takes from the request: where, when, by whom, at which commit, signed how. */
+export function aliasChangeFields(request: AliasRequest, now = request.now ?? new Date()) {
+  return {
+    project: request.project,
+    alias: request.alias,
+    now,
+    ...(request.actor !== undefined && { updatedBy: request.actor }),
+    ...(request.git !== undefined && { git: request.git }),
+    ...(request.signing !== undefined && { signing: request.signing }),
+  };
 }
 
 export interface DeleteAliasRequest extends AliasRequest {
@@ -67,13 +71,8 @@ export interface DeleteAliasRequest extends AliasRequest {
  */
 export function deleteAlias(store: RegistryStore, request: DeleteAliasRequest): Promise<AliasPointer> {
   return changeAlias(store, {
-    project: request.project,
-    alias: request.alias,
-    now: request.now ?? new Date(),
+    ...aliasChangeFields(request),
     action: "delete",
-    ...(request.actor !== undefined && { updatedBy: request.actor }),
-    ...(request.git !== undefined && { git: request.git }),
-    ...(request.signing !== undefined && { signing: request.signing }),
     apply: (current) => {
       if (!current || current.deleted) throw new AliasNotFoundError(request.alias, request.project);
       if (current.canary && !request.force) {
@@ -193,13 +192,8 @@ export async function rollbackAlias(store: RegistryStore, request: RollbackAlias
   }
   let from = current.version;
   const pointer = await changeAlias(store, {
-    project: request.project,
-    alias: request.alias,
-    now: request.now ?? new Date(),
+    ...aliasChangeFields(request),
     action: "set",
-    ...(request.actor !== undefined && { updatedBy: request.actor }),
-    ...(request.git !== undefined && { git: request.git }),
-    ...(request.signing !== undefined && { signing: request.signing }),
     apply: (latest) => {
       if (!latest || latest.deleted) throw new AliasNotFoundError(request.alias, request.project);
       if (latest.revision !== current.revision && rollbackTarget(latest, request) !== target) {

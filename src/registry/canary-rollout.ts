@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { AliasNotFoundError, PromptSyncError } from "../errors.ts";
 import type { AliasPointer } from "../formats/types.ts";
 import type { RegistryStore } from "../storage/types.ts";
-import type { AliasRequest } from "./aliases.ts";
+import { aliasChangeFields, type AliasRequest } from "./aliases.ts";
 import { RegistryClient } from "./read.ts";
 import { changeAlias } from "./write.ts";
 
@@ -27,7 +27,7 @@ export async function setCanary(store: RegistryStore, request: CanaryRequest & {
   await requireAlias(client, request);
   const now = request.now ?? new Date();
   return changeAlias(store, {
-    ...common(request, now),
+    ...aliasChangeFields(request, now),
     action: "canary-set",
     apply: (current) => {
       if (!current || current.deleted) throw new AliasNotFoundError(request.alias, request.project);
@@ -58,7 +58,7 @@ export function abortCanary(store: RegistryStore, request: CanaryRequest): Promi
 async function endCanary(store: RegistryStore, request: CanaryRequest, action: "canary-promote" | "canary-abort"): Promise<AliasPointer> {
   await requireAlias(new RegistryClient(store, request.project), request);
   return changeAlias(store, {
-    ...common(request, request.now ?? new Date()),
+    ...aliasChangeFields(request),
     action,
     apply: (current) => {
       if (!current || current.deleted) throw new AliasNotFoundError(request.alias, request.project);
@@ -76,15 +76,4 @@ async function requireAlias(client: RegistryClient, request: CanaryRequest): Pro
   const pointer = await client.alias(request.alias);
   if (!pointer) throw new AliasNotFoundError(request.alias, request.project);
   return pointer;
-}
-
-function common(request: CanaryRequest, now: Date) {
-  return {
-    project: request.project,
-    alias: request.alias,
-    now,
-    ...(request.actor !== undefined && { updatedBy: request.actor }),
-    ...(request.git !== undefined && { git: request.git }),
-    ...(request.signing !== undefined && { signing: request.signing }),
-  };
 }
