@@ -15,21 +15,14 @@ import type { RegistryStore } from "../src/storage/types.ts";
 import { toNdjson } from "../src/telemetry/batch.ts";
 import { PromptManager } from "../sdk/index.ts";
 import { cliJson, runCli } from "./helpers/cli.ts";
+import type { AnalyticsMetricRow } from "../src/analytics/query.ts";
 import { tempDir } from "./helpers/fs.ts";
 import { gitRepo } from "./helpers/git.ts";
 import { metricsEvent, twoCommitApp, usageEvent, writeBatch } from "./helpers/telemetry.ts";
 
-interface MetricRow {
-  day?: string;
-  version: string;
-  metric: string;
-  count: number;
-  sum: number;
-  mean: number;
-}
 interface QueryJson {
   rows: { version: string; reports: number }[];
-  metrics: MetricRow[];
+  metrics: AnalyticsMetricRow[];
   metricsDropped: number;
 }
 type BuildReport = { events: number; metrics: number; malformedLines: number; malformedLineSamples: { line: number; reason: string }[] };
@@ -51,7 +44,7 @@ class Sums {
 }
 
 /** The CLI's metric rows, with float sums compared to 9 decimals. */
-function expectMetrics(actual: readonly MetricRow[], sums: Sums): void {
+function expectMetrics(actual: readonly AnalyticsMetricRow[], sums: Sums): void {
   const expected = [...sums.byKey.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
   expect(actual.map((m) => `${m.version} ${m.metric}`)).toEqual(expected.map(([key]) => key));
   for (const [i, [, { count, sum }]] of expected.entries()) {
