@@ -1,6 +1,7 @@
 import { relative } from "node:path";
 import { PromptSyncError } from "../src/errors.ts";
-import { isRegistrySigned } from "../src/registry/aliases.ts";
+import { gitInfo } from "../src/git/repository.ts";
+import { isRegistrySigned, type AliasRequest } from "../src/registry/aliases.ts";
 import { SigningKeyError } from "../src/signing/errors.ts";
 import type { SigningSettings } from "../src/signing/pointers.ts";
 import type { CliContext } from "./context.ts";
@@ -47,4 +48,15 @@ export async function guardProtectedAliases(
     }
   }
   return signing;
+}
+
+/**
+ * Who changes the alias, signing and git, for every command that writes an alias pointer. `guard`: the command
+ * moves the alias or sends traffic somewhere new, so a protected alias needs --confirm (and the key, where the
+ * registry is signed); a way back such as canary abort passes none.
+ */
+export async function aliasChangeRequest(ctx: CliContext, alias: string, guard?: { confirm?: boolean; command: string }): Promise<AliasRequest> {
+  const signing = guard ? await guardProtectedAliases(ctx, [alias], guard) : await ctx.signing();
+  const git = await gitInfo(ctx.cwd, ctx.promptsDir());
+  return { project: await ctx.project(), alias, actor: ctx.actor(), ...(git && { git }), ...(signing && { signing }) };
 }

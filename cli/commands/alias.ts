@@ -1,5 +1,4 @@
 import { AliasNotFoundError, UsageError } from "../../src/errors.ts";
-import { gitInfo } from "../../src/git/repository.ts";
 import { deleteAlias, listAliases, refuseNearMiss, rollbackAlias, setAlias, storedAlias, wasCreated } from "../../src/registry/aliases.ts";
 import { refreshSignatures } from "../../src/registry/signing.ts";
 import type { GlobalOptions } from "../context.ts";
@@ -7,7 +6,7 @@ import { defineCommand, defineGroup } from "../define-command.ts";
 import { globalOptions, writeOptions } from "../options/global.ts";
 import { printNotice, table } from "../output.ts";
 import { aliasHistoryTable } from "../printers/alias-history.ts";
-import { confirmOption, guardProtectedAliases, protectedAliases } from "../protected-aliases.ts";
+import { aliasChangeRequest, confirmOption, protectedAliases } from "../protected-aliases.ts";
 
 interface Confirm {
   confirm?: boolean;
@@ -33,19 +32,10 @@ const set = defineCommand({
     return { ...options, ref };
   },
   run: async (ctx, options, name) => {
-    const signing = await guardProtectedAliases(ctx, [name], { confirm: options.confirm, command: "alias set" });
+    const request = await aliasChangeRequest(ctx, name, { confirm: options.confirm, command: "alias set" });
     const store = await ctx.store();
-    const project = await ctx.project();
-    if (options.create !== true) await refuseNearMiss(store, { project, alias: name, known: protectedAliases(ctx) });
-    const git = await gitInfo(ctx.cwd, ctx.promptsDir());
-    const pointer = await setAlias(store, {
-      project,
-      alias: name,
-      ref: options.ref,
-      actor: ctx.actor(),
-      ...(git && { git }),
-      ...(signing && { signing }),
-    });
+    if (options.create !== true) await refuseNearMiss(store, { project: request.project, alias: name, known: protectedAliases(ctx) });
+    const pointer = await setAlias(store, { ...request, ref: options.ref });
     const created = wasCreated(pointer);
     if (created && !ctx.json) printNotice(`notice: created the alias "${name}" (it did not exist)`);
     return { ...pointer, created };
@@ -58,16 +48,8 @@ const remove = defineCommand({
   description: "Delete an alias: writes a tombstone (signed, with a key), so its revision carries on if it comes back",
   options: [(command) => command.option("--force", "delete even while a canary runs on it"), confirmOption, writeOptions],
   run: async (ctx, options: GlobalOptions & Confirm & { force?: boolean }, name: string) => {
-    const signing = await guardProtectedAliases(ctx, [name], { confirm: options.confirm, command: "alias delete" });
-    const git = await gitInfo(ctx.cwd, ctx.promptsDir());
-    return deleteAlias(await ctx.store(), {
-      project: await ctx.project(),
-      alias: name,
-      actor: ctx.actor(),
-      force: options.force === true,
-      ...(git && { git }),
-      ...(signing && { signing }),
-    });
+    const request = await aliasChangeRequest(ctx, name, { confirm: options.confirm, command: "alias delete" });
+    return deleteAlias(await ctx.store(), { ...request, force: options.force === true });
   },
   text: (pointer) => `alias ${pointer.alias} deleted (revision ${pointer.revision})`,
 });
@@ -77,16 +59,8 @@ const rollback = defineCommand({
   description: "Move an alias back to the version it pointed to before its current one (run again, it returns)",
   options: [(command) => command.option("--force", "roll back even while a canary runs on it (the canary keeps running)"), confirmOption, writeOptions],
   run: async (ctx, options: GlobalOptions & Confirm & { force?: boolean }, name: string) => {
-    const signing = await guardProtectedAliases(ctx, [name], { confirm: options.confirm, command: "alias rollback" });
-    const git = await gitInfo(ctx.cwd, ctx.promptsDir());
-    const { pointer, from } = await rollbackAlias(await ctx.store(), {
-      project: await ctx.project(),
-      alias: name,
-      actor: ctx.actor(),
-      force: options.force === true,
-      ...(git && { git }),
-      ...(signing && { signing }),
-    });
+    const request = await aliasChangeRequest(ctx, name, { confirm: options.confirm, command: "alias rollback" });
+    const { pointer, from } = await rollbackAlias(await ctx.store(), { ...request, force: options.force === true });
     return { ...pointer, rolledBackFrom: from };
   },
   text: (pointer) => `alias ${pointer.alias} → ${pointer.version} (rolled back from ${pointer.rolledBackFrom})`,

@@ -1,26 +1,15 @@
 import { AliasNotFoundError, PromptSyncError } from "../../src/errors.ts";
 import type { AliasPointer } from "../../src/formats/types.ts";
-import { gitInfo } from "../../src/git/repository.ts";
 import { listAliases } from "../../src/registry/aliases.ts";
-import { abortCanary, promoteCanary, setCanary, type CanaryRequest } from "../../src/registry/canary-rollout.ts";
+import { abortCanary, promoteCanary, setCanary } from "../../src/registry/canary-rollout.ts";
 import { RegistryClient } from "../../src/registry/read.ts";
-import type { CliContext, GlobalOptions } from "../context.ts";
+import type { GlobalOptions } from "../context.ts";
 import { defineCommand, defineGroup } from "../define-command.ts";
 import { globalOptions, writeOptions } from "../options/global.ts";
 import { table } from "../output.ts";
-import { confirmOption, guardProtectedAliases } from "../protected-aliases.ts";
+import { aliasChangeRequest, confirmOption } from "../protected-aliases.ts";
 
 type AliasOption = GlobalOptions & { alias: string; confirm?: boolean };
-
-/**
- * Who changes the alias, signing and git. `guard`: the command sends traffic somewhere new (set, promote), so a
- * protected alias needs --confirm (and the key, where the registry is signed); abort, a way back, needs neither.
- */
-async function request(ctx: CliContext, alias: string, guard?: { confirm?: boolean; command: string }): Promise<CanaryRequest> {
-  const signing = guard ? await guardProtectedAliases(ctx, [alias], guard) : await ctx.signing();
-  const git = await gitInfo(ctx.cwd, ctx.promptsDir());
-  return { project: await ctx.project(), alias, actor: ctx.actor(), ...(git && { git }), ...(signing && { signing }) };
-}
 
 function describe(pointer: AliasPointer): string {
   return pointer.canary
@@ -52,7 +41,7 @@ const set = defineCommand({
   },
   run: async (ctx, options) =>
     setCanary(await ctx.store(), {
-      ...(await request(ctx, options.alias, { confirm: options.confirm, command: "canary set" })),
+      ...(await aliasChangeRequest(ctx, options.alias, { confirm: options.confirm, command: "canary set" })),
       version: options.version,
       percentage: options.percentage,
     }),
@@ -66,7 +55,7 @@ function endCanary(name: string, end: typeof promoteCanary, description: string,
     description,
     options: [(command) => command.requiredOption("--alias <alias>", "the alias"), ...(guarded ? [confirmOption] : []), writeOptions],
     run: async (ctx, options: AliasOption) =>
-      end(await ctx.store(), await request(ctx, options.alias, guarded ? { confirm: options.confirm, command: `canary ${name}` } : undefined)),
+      end(await ctx.store(), await aliasChangeRequest(ctx, options.alias, guarded ? { confirm: options.confirm, command: `canary ${name}` } : undefined)),
     text: describe,
   });
 }
