@@ -132,12 +132,14 @@ describe("the installed package: npm pack, npm install into a fresh app, and use
     }
     installed = await listing(join(app, "node_modules"));
     await ok("git", ["init", "-q"]);
+    // No background `git gc --auto` that outlives a command and writes into .git while the folder is removed.
+    await ok("git", ["config", "gc.auto", "0"]);
   }, 300_000);
 
   afterAll(async () => {
     if (!base) return;
     if (existsSync(join(app, "node_modules"))) await writable(join(app, "node_modules"), true);
-    await rm(base, { recursive: true, force: true });
+    await rm(base, { recursive: true, force: true, maxRetries: 5 });
   });
 
   it("the tarball holds dist/, schemas/ and site/src/ and no sources or tests", () => {
