@@ -15,6 +15,7 @@ export {
   ConfigError,
   InvalidBundleError,
   InvalidNameError,
+  InvalidMessageError,
   MissingVariableError,
   NetworkError,
   PromptNotFoundError,
@@ -30,6 +31,18 @@ export {
   type ErrorCode,
   type SourceAttempt,
 } from "../src/errors.ts";
-export type { ChatMessage, PromptKind, Tags, VariableInfo } from "../src/formats/types.ts";
+export type {
+  ChatMessage,
+  ContentPart,
+  MessagePlaceholder,
+  MessageRole,
+  MessageTemplate,
+  OutputSchema,
+  PromptKind,
+  Tags,
+  ToolDefinition,
+  VariableInfo,
+} from "../src/formats/types.ts";
+export type { Rendered, RenderedContentPart, RenderedMessage } from "../src/formats/rendered.ts";
 export type { Diagnostic } from "../src/diagnostics.ts";
 export type { PromptChange, PromptDiff } from "../src/diff/compare.ts";

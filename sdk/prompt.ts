@@ -1,5 +1,6 @@
-import type { ChatMessage, CompiledPrompt, PromptKind, Tags, VariableInfo } from "../src/formats/types.ts";
-import type { Rendered, RenderableBody } from "../src/template/render-prompt.ts";
+import type { Rendered, RenderedMessage } from "../src/formats/rendered.ts";
+import type { CompiledPrompt, MessageTemplate, OutputSchema, PromptKind, Tags, ToolDefinition, VariableInfo } from "../src/formats/types.ts";
+import type { RenderableBody } from "../src/template/render-prompt.ts";
 
 /**
  * Where this call's prompt came from: the registry over the network, this process's memory, the disk cache, a
@@ -35,8 +36,12 @@ export class Prompt {
   readonly description: string | undefined;
   /** The template text of a text prompt. */
   readonly content: string | undefined;
-  /** The message templates of a chat prompt. */
-  readonly messages: readonly ChatMessage[] | undefined;
+  /** The message templates of a chat prompt: messages (content a template or a list of parts) and placeholders. */
+  readonly messages: readonly MessageTemplate[] | undefined;
+  /** The tools the model may call (the variant's when it declares them). */
+  readonly tools: readonly ToolDefinition[] | undefined;
+  /** The JSON Schema of the response (the variant's when it declares one). */
+  readonly output: OutputSchema | undefined;
   readonly variables: readonly VariableInfo[];
   readonly model: CompiledPrompt["model"];
   readonly config: CompiledPrompt["config"];
@@ -65,6 +70,8 @@ export class Prompt {
     this.description = compiled.description;
     this.content = variant ? variant.content : compiled.content;
     this.messages = variant ? variant.messages : compiled.messages;
+    this.tools = variant?.tools ?? compiled.tools;
+    this.output = variant?.output ?? compiled.output;
     this.variables = body.variables;
     this.model = compiled.model;
     this.config = compiled.config;
@@ -88,7 +95,7 @@ export class Prompt {
   }
 
   /** Renders a chat prompt; a text prompt becomes one user message. */
-  formatMessages(variables: Record<string, unknown> = {}): ChatMessage[] {
+  formatMessages(variables: Record<string, unknown> = {}): RenderedMessage[] {
     const out = this.body.render(variables);
     return typeof out === "string" ? [{ role: "user", content: out }] : out;
   }

@@ -30,6 +30,7 @@ export type ErrorCode =
   | "RENDER_LIMIT"
   | "INVALID_NAME"
   | "MISSING_VARIABLE"
+  | "INVALID_MESSAGE"
   | "RENDER_FAILED"
   | "PROMPT_UNAVAILABLE"
   | "CANARY_INVALID"
@@ -224,6 +225,22 @@ export class MissingVariableError extends PromptSyncError {
       { suggestion: "Pass every variable (format() in the SDK, --var in the CLI), or give it a default in the template: {{ name | default('…') }}." },
     );
     this.variables = variables;
+  }
+}
+
+/** A message a placeholder was filled with breaks a rule (role, content, count or size). */
+export class InvalidMessageError extends PromptSyncError {
+  readonly placeholder: string;
+  /** 0-based index of the bad message, when one message is at fault. */
+  readonly index: number | undefined;
+  constructor(prompt: string, placeholder: string, index: number | undefined, rule: string) {
+    super(
+      "INVALID_MESSAGE",
+      `Prompt "${prompt}": placeholder "${placeholder}"${index === undefined ? ` ${rule}` : ` message [${index}]: ${rule}`}`,
+      { suggestion: `Pass "${placeholder}" a list of {role, content} messages: role one of system, developer, user, assistant, tool; content a string or a list of {type: text|image|file|audio} parts (docs/prompt-format.md#placeholders).` },
+    );
+    this.placeholder = placeholder;
+    this.index = index;
   }
 }
 

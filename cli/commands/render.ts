@@ -1,5 +1,6 @@
 import { UsageError } from "../../src/errors.ts";
 import { configRenderLimits } from "../../src/project/config.ts";
+import { messageText } from "../../src/structured/message-text.ts";
 import { materializePrompt } from "../../src/template/render-prompt.ts";
 import { selectVariant } from "../../src/template/variants.ts";
 import { defineCommand } from "../define-command.ts";
@@ -51,5 +52,5 @@ export const registerRender = defineCommand({
     });
     return { prompt: name, version: loaded.version, variant: variant?.id ?? null, output: bodies.get(variant?.id)!.render(values) };
   },
-  text: ({ output }) => (typeof output === "string" ? output.replace(/\n$/, "") : output.map((m) => `[${m.role}]\n${m.content}`)),
+  text: ({ output }) => (typeof output === "string" ? output.replace(/\n$/, "") : output.map(messageText)),
 });

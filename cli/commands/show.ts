@@ -1,5 +1,6 @@
 import { stringify } from "yaml";
 import type { CompiledPrompt, CompiledVariant } from "../../src/formats/types.ts";
+import { messageText } from "../../src/structured/message-text.ts";
 import { selectVariant } from "../../src/template/variants.ts";
 import { defineCommand } from "../define-command.ts";
 import { loadPrompt } from "../load-prompt.ts";
@@ -35,7 +36,7 @@ function describe(prompt: CompiledPrompt, version: string, variant: CompiledVari
     `hash: ${prompt.hash}`,
     "",
   ];
-  if (body.messages) for (const m of body.messages) lines.push(`[${m.role}]`, m.content);
+  if (body.messages) for (const m of body.messages) lines.push(messageText(m));
   else lines.push(body.content ?? "");
   return lines.join("\n").replace(/\n$/, "");
 }

@@ -1,9 +1,10 @@
 import { contentHash, canonicalJson } from "../formats/canonical.ts";
 import { sortDiagnostics, type Diagnostic } from "../diagnostics.ts";
-import type { ChatMessage, CompiledPrompt, CompiledVariant, PromptKind, Tags, VariableInfo } from "../formats/types.ts";
+import type { CompiledPrompt, CompiledVariant, PromptKind, Tags, VariableInfo } from "../formats/types.ts";
 import { promptNameProblem } from "../formats/names.ts";
 import { parseSource, promptNameOf, sourceFormat } from "../source/parse.ts";
 import type { ParsedSource, SourceFile, TemplateOrigin } from "../source/types.ts";
+import { compiledMessages, messageSites, placeholderVariables, usesStructuredFeatures, type SourceMessage } from "../structured/source-messages.ts";
 import { checkTemplate } from "../template/compile-template.ts";
 
 type CompileResult =
@@ -69,7 +70,7 @@ type SourceResult = { ok: true; prompt: CompiledPrompt } | { ok: false; diagnost
 
 interface TemplateBody {
   content?: string;
-  messages?: ChatMessage[];
+  messages?: SourceMessage[];
 }
 
 function compileSource(name: string, source: ParsedSource): SourceResult {
@@ -78,10 +79,8 @@ function compileSource(name: string, source: ParsedSource): SourceResult {
   const diagnostics: Diagnostic[] = [];
 
   const checkBody = (body: TemplateBody, path: (string | number)[]): VariableInfo[] => {
-    const sites: { text: string; path: (string | number)[] }[] = body.messages
-      ? body.messages.map((m, i) => ({ text: m.content, path: [...path, "messages", i, "content"] }))
-      : [{ text: body.content ?? "", path: [...path, "content"] }];
-    const lists: VariableInfo[][] = [];
+    const sites = body.messages ? messageSites(body.messages, path) : [{ text: body.content ?? "", path: [...path, "content"] }];
+    const lists: VariableInfo[][] = [placeholderVariables(body.messages ?? [])];
     for (const site of sites) {
       if (!isTemplate) continue;
       const check = checkTemplate(site.text);
@@ -143,8 +142,10 @@ function compileSource(name: string, source: ParsedSource): SourceResult {
     const body: CompiledVariant = {
       id,
       tags: variant.tags,
-      ...(variant.messages ? { messages: variant.messages } : { content: variant.content ?? "" }),
+      ...(variant.messages ? { messages: compiledMessages(variant.messages) } : { content: variant.content ?? "" }),
       variables: checkBody(variant, ["variants", index]),
+      ...(variant.tools !== undefined && { tools: variant.tools }),
+      ...(variant.output !== undefined && { output: variant.output }),
       hash: "",
     };
     body.hash = contentHash(body);
@@ -153,17 +154,19 @@ function compileSource(name: string, source: ParsedSource): SourceResult {
   if (diagnostics.length > 0) return { ok: false, diagnostics };
 
   const prompt: CompiledPrompt = {
-    format: "promptsync.prompt/v1",
+    format: usesStructuredFeatures([doc, ...(doc.variants ?? [])]) ? "promptsync.prompt/v2" : "promptsync.prompt/v1",
     name,
     ...(doc.name !== undefined && { title: doc.name }),
     ...(doc.description !== undefined && { description: doc.description }),
     kind,
     template: isTemplate,
-    ...(doc.messages ? { messages: doc.messages } : { content: doc.content ?? "" }),
+    ...(doc.messages ? { messages: compiledMessages(doc.messages) } : { content: doc.content ?? "" }),
     variables: mergeVariables([defaultVariables, ...variants.map((v) => v.variables)]),
     ...(doc.model !== undefined && { model: doc.model }),
     ...(doc.config !== undefined && { config: doc.config }),
     ...(doc.inputs !== undefined && { inputs: doc.inputs }),
+    ...(doc.tools !== undefined && { tools: doc.tools }),
+    ...(doc.output !== undefined && { output: doc.output }),
     ...(doc.version !== undefined && { sourceVersion: String(doc.version) }),
     ...(doc.git_commit !== undefined && { sourceGitCommit: doc.git_commit }),
     source: { path: source.file, format: source.format },

@@ -1,6 +1,7 @@
 import { structuredPatch } from "diff";
 import { canonicalJson } from "../formats/canonical.ts";
-import type { ChatMessage, CompiledPrompt, CompiledVariant } from "../formats/types.ts";
+import type { CompiledPrompt, CompiledVariant, MessageTemplate } from "../formats/types.ts";
+import { messageSlot, messageText } from "../structured/message-text.ts";
 import { variableFit } from "../validate/compatibility.ts";
 
 /** A unified-diff hunk of one template. */
@@ -110,13 +111,13 @@ type Body = Pick<CompiledPrompt | CompiledVariant, "content" | "messages">;
 
 function compareBodies(target: string, before: Body, after: Body): PromptChange[] {
   const changes: PromptChange[] = [];
-  const roles = (m: ChatMessage[] | undefined) => (m ?? []).map((x) => x.role);
+  const roles = (m: MessageTemplate[] | undefined) => (m ?? []).map(messageSlot);
   if (before.messages || after.messages) {
     if (canonicalJson(roles(before.messages)) !== canonicalJson(roles(after.messages))) {
       changes.push({ kind: "messages", before: roles(before.messages), after: roles(after.messages) });
     }
   }
-  const text = (b: Body) => b.content ?? (b.messages ?? []).map((m) => `[${m.role}]\n${m.content}`).join("\n");
+  const text = (b: Body) => b.content ?? (b.messages ?? []).map(messageText).join("\n");
   const [a, b] = [text(before), text(after)];
   if (a !== b) changes.push({ kind: "template", target, before: a, after: b, hunks: hunks(a, b) });
   return changes;

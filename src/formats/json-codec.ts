@@ -57,6 +57,7 @@ export function verifyPromptHash(prompt: CompiledPrompt, key: string): CompiledP
   return prompt;
 }
 
+/** A variant's file is v2 exactly when its prompt is: older readers read v1 prompts whole. */
 export function variantFile(prompt: CompiledPrompt, variant: CompiledVariant): CompiledVariantFile {
-  return { format: "promptsync.variant/v1", prompt: prompt.name, ...variant };
+  return { format: prompt.format === "promptsync.prompt/v2" ? "promptsync.variant/v2" : "promptsync.variant/v1", prompt: prompt.name, ...variant };
 }

@@ -1,10 +1,13 @@
 import { InvalidBundleError, MissingVariableError, PromptSyncError, RenderError, RenderLimitError, UnsafeTemplateError } from "../errors.ts";
-import type { ChatMessage, CompiledPrompt, CompiledVariant, VariableInfo } from "../formats/types.ts";
+import type { Rendered } from "../formats/rendered.ts";
+import type { CompiledPrompt, CompiledVariant, MessageTemplate, VariableInfo } from "../formats/types.ts";
+import { compileMessages } from "../structured/render-messages.ts";
+import { DEFAULT_RENDER_LIMITS } from "./render-limits.ts";
 import type { ResolvedRenderLimits } from "./budget.ts";
 import { checkAndCompile, literalTemplate, type CompiledTemplate } from "./compile-template.ts";
 import { RenderFault } from "./fault.ts";
 
-export type Rendered = string | ChatMessage[];
+export type { Rendered } from "../formats/rendered.ts";
 
 /** One renderable body of a prompt (the default, or a variant), with its templates compiled once. */
 export interface RenderableBody {
@@ -47,7 +50,7 @@ export function materializePrompt(prompt: CompiledPrompt, options: MaterializeOp
 
 function materializeBody(
   prompt: CompiledPrompt,
-  body: { content?: string; messages?: ChatMessage[]; variables: VariableInfo[] },
+  body: { content?: string; messages?: MessageTemplate[]; variables: VariableInfo[] },
   variant: CompiledVariant | undefined,
   options: MaterializeOptions,
 ): RenderableBody {
@@ -85,13 +88,15 @@ function materializeBody(
     }
   };
   if (body.messages) {
-    const templates = body.messages.map((m) => ({ role: m.role, template: compile(m.content) }));
+    const renderMessages = compileMessages(body.messages, {
+      prompt: prompt.name, strict, maxLength: (options.limits ?? DEFAULT_RENDER_LIMITS).maxOutputLength, compile, run,
+    });
     return {
       variant,
       variables: body.variables,
       render(values) {
         checkValues(values);
-        return templates.map((m) => ({ role: m.role, content: run(m.template, values) }));
+        return renderMessages(values);
       },
     };
   }
