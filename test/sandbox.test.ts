@@ -40,9 +40,11 @@ describe("templates cannot run code (nunjucks is not a sandbox)", () => {
   });
 
   it.each(ESCAPES)("rejects %s at compile time", (template) => {
-    const problems = checkTemplate(template).problems;
-    expect(problems.length).toBeGreaterThan(0);
-    expect(["UNSAFE_TEMPLATE", "UNSUPPORTED_TAG"]).toContain(problems[0]!.code);
+    const { problems, composition } = checkTemplate(template);
+    const found = [...problems, ...composition];
+    expect(found.length).toBeGreaterThan(0);
+    // A file path is not a partial name: partials are resolved, from the prompts folder, when the prompt is built.
+    expect(["UNSAFE_TEMPLATE", "UNSUPPORTED_TAG", "INVALID_PARTIAL"]).toContain(found[0]!.code);
   });
 
   it("accepts what prompt templates do", () => {

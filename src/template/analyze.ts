@@ -81,8 +81,15 @@ export function analyzeTemplate(root: TemplateNode, allowedFilters: ReadonlySet<
     problems.push({ code, line: node.lineno + 1, column: node.colno + 1, message });
   };
 
+  let recording = true;
   const recordVariable = (name: string, guarded: boolean) => {
-    required.set(name, (required.get(name) ?? false) || !guarded);
+    if (recording) required.set(name, (required.get(name) ?? false) || !guarded);
+  };
+  const unrecorded = (walkBody: () => void) => {
+    const was = recording;
+    recording = false;
+    walkBody();
+    recording = was;
   };
 
   const forbiddenKey = (node: TemplateNode, key: string) =>
@@ -138,7 +145,8 @@ export function analyzeTemplate(root: TemplateNode, allowedFilters: ReadonlySet<
     if (callee.typename === "Symbol") {
       const name = String(callee.value);
       if (isForbiddenMember(name)) return forbiddenKey(callee, name);
-      if (inScope(scope, name) || CALLABLE_GLOBALS.has(name)) return;
+      // `super()` in a block: compose.ts checks where it is and replaces it with the parent's block.
+      if (inScope(scope, name) || CALLABLE_GLOBALS.has(name) || name === "super") return;
       return problem(callee, "UNSAFE_TEMPLATE", `"${name}" is not a function a template may call: the app's variables are data; macros, caller, range, cycler and joiner can be called`);
     }
     if (callee.typename === "LookupVal") {
@@ -249,13 +257,26 @@ export function analyzeTemplate(root: TemplateNode, allowedFilters: ReadonlySet<
       case "Literal":
         if (node.value instanceof RegExp) problem(node, "UNSAFE_TEMPLATE", "regular expression literals are not supported in prompt templates");
         return;
+      // A template on its own, as written: which partials it names is compose.ts's to check.
       case "Extends":
       case "Include":
+        return;
       case "Import":
+        return declare(node.target as TemplateNode, scope, "an import name");
       case "FromImport":
+        for (const name of (node.names as TemplateNode).children ?? []) declare(name.typename === "Pair" ? (name.value as TemplateNode) : name, scope, "an import name");
+        return;
       case "Block":
-      case "Super":
-        return problem(node, "UNSUPPORTED_TAG", `{% ${node.typename.toLowerCase()} %} is not supported: a prompt is one self-contained template`);
+        return walk(node.body as TemplateNode, newScope(scope), guards);
+      // Composed with its partials: an include or a block reads the variables around it; a partial included or
+      // imported without context reads none of the prompt's, so what it reads is not a variable of the prompt.
+      case "PartialScope":
+        return node.isolated === true ? unrecorded(() => walk(node.body as TemplateNode, newScope(undefined), new Set())) : walk(node.body as TemplateNode, newScope(scope), guards);
+      case "PartialImport":
+        if (node.withContext === true) walk(node.body as TemplateNode, newScope(scope), guards);
+        else unrecorded(() => walk(node.body as TemplateNode, newScope(undefined), new Set()));
+        for (const target of node.targets as TemplateNode[]) declare(target, scope, "an import name");
+        return;
       case "AsyncEach":
       case "AsyncAll":
         return problem(node, "UNSUPPORTED_TAG", `{% ${node.typename === "AsyncEach" ? "asyncEach" : "asyncAll"} %} is not supported: use {% for %}`);

@@ -3,16 +3,24 @@ import { analyzeTemplate, type TemplateProblem } from "./analyze.ts";
 import { DEFAULT_RENDER_LIMITS, RenderBudget, withBudget, type ResolvedRenderLimits } from "./budget.ts";
 import { filterNames, templateEnvironment, testNames } from "./builtins.ts";
 import { compileTree, type RootRender } from "./compiler.ts";
+import { composeTemplate, type CompositionProblem, type PartialLookup } from "./compose.ts";
 import { RenderFault } from "./fault.ts";
 import { toTemplateData } from "./guard.ts";
 import { nunjucks, parseTemplate, templateErrorPosition } from "./nunjucks.ts";
 import { guardedRuntime, type RenderContext } from "./runtime.ts";
 
 interface TemplateCheck {
+  /** What the template reads, through its partials too. */
   variables: VariableInfo[];
   /** Syntax errors and safety violations, 1-based positions relative to the template. */
   problems: (TemplateProblem | SyntaxProblem)[];
+  /** Partials that are missing, in a cycle or misused, each with the template or partial whose tag it is. */
+  composition: CompositionProblem[];
+  /** Every partial the template reaches, sorted. */
+  partials: string[];
 }
+
+const NO_PARTIALS: PartialLookup = () => undefined;
 
 interface SyntaxProblem {
   code: "TEMPLATE_SYNTAX";
@@ -30,7 +38,7 @@ export function toJinjaSource(source: string): string {
   return normalized.endsWith("\n") ? normalized.slice(0, -1) : normalized;
 }
 
-type Parsed = { root: ReturnType<typeof parseTemplate>; problem?: undefined } | { root?: undefined; problem: SyntaxProblem };
+export type Parsed = { root: ReturnType<typeof parseTemplate>; problem?: undefined } | { root?: undefined; problem: SyntaxProblem };
 
 function parse(jinja: string): Parsed {
   try {
@@ -47,14 +55,34 @@ function parse(jinja: string): Parsed {
   }
 }
 
+/** Parses a partial's text (Jinja's newline rules apply to it as to a prompt). */
+export function parsePartial(source: string): Parsed {
+  return parse(toJinjaSource(source));
+}
+
+/**
+ * The static check of a template as written, then of the template composed with its partials: its variables
+ * (through the partials), its own problems, and the composition's. Returns the composed tree when all is well.
+ */
+function checkParsed(root: NonNullable<Parsed["root"]>, partials: PartialLookup): TemplateCheck & { composed?: NonNullable<Parsed["root"]> } {
+  const own = analyzeTemplate(root, filterNames, testNames);
+  const composition = composeTemplate(root, partials);
+  const whole = analyzeTemplate(composition.root, filterNames, testNames);
+  // The partials' own problems are their files' (compile-prompts.ts) or the loader's (partial-loader.ts).
+  const result = { variables: whole.variables, problems: own.problems, composition: composition.problems, partials: composition.partials };
+  return own.problems.length === 0 && composition.problems.length === 0 ? { ...result, composed: composition.root } : result;
+}
+
 /**
  * Parses a template and checks it statically: its variables, and the early, friendly errors (unknown filters
- * and tests, unsupported tags, names that reach JavaScript internals). Rendering is guarded whatever this misses.
+ * and tests, names that reach JavaScript internals, partials missing or misused). Rendering is guarded whatever
+ * this misses.
  */
-export function checkTemplate(source: string): TemplateCheck {
+export function checkTemplate(source: string, partials: PartialLookup = NO_PARTIALS): TemplateCheck {
   const { root, problem } = parse(toJinjaSource(source));
-  if (problem) return { variables: [], problems: [problem] };
-  return analyzeTemplate(root, filterNames, testNames);
+  if (problem) return { variables: [], problems: [problem], composition: [], partials: [] };
+  const { composed: _, ...check } = checkParsed(root, partials);
+  return check;
 }
 
 interface RenderOptions {
@@ -62,6 +90,8 @@ interface RenderOptions {
   strict?: boolean;
   /** What one render may spend. @default DEFAULT_RENDER_LIMITS */
   limits?: ResolvedRenderLimits;
+  /** The partials the template may include, import or extend: a prompt's own frozen ones. @default none */
+  partials?: PartialLookup;
 }
 
 /** A template compiled once to a render function; rendering never parses again. */
@@ -112,7 +142,10 @@ function run(root: RootRender, variables: Record<string, unknown>, limits: Resol
 export function compileTemplate(source: string, options: RenderOptions = {}): CompiledTemplate {
   const { root, problem } = parse(toJinjaSource(source));
   if (problem) throw new RenderFault("render", problem.message, problem.line);
-  return compiled(root, options);
+  const composition = composeTemplate(root, options.partials ?? NO_PARTIALS);
+  const first = composition.problems[0];
+  if (first) throw new RenderFault("render", `${first.partial === undefined ? "" : `partial "${first.partial}": `}${first.message}`, first.line);
+  return compiled(composition.root, options);
 }
 
 /**
@@ -121,9 +154,9 @@ export function compileTemplate(source: string, options: RenderOptions = {}): Co
  */
 export function checkAndCompile(source: string, options: RenderOptions = {}): TemplateCheck & { template?: CompiledTemplate } {
   const { root, problem } = parse(toJinjaSource(source));
-  if (problem) return { variables: [], problems: [problem] };
-  const check = analyzeTemplate(root, filterNames, testNames);
-  return check.problems.length > 0 ? check : { ...check, template: compiled(root, options) };
+  if (problem) return { variables: [], problems: [problem], composition: [], partials: [] };
+  const { composed, ...check } = checkParsed(root, options.partials ?? NO_PARTIALS);
+  return composed ? { ...check, template: compiled(composed, options) } : check;
 }
 
 function compiled(root: NonNullable<Parsed["root"]>, options: RenderOptions): CompiledTemplate {

@@ -11,6 +11,7 @@ import { installPythonTruthiness } from "./truthiness.ts";
 
 interface Frame {
   lookup(name: string): string | undefined;
+  push(isolateWrites?: boolean): Frame;
 }
 
 interface CompilerBase {
@@ -21,6 +22,8 @@ interface CompilerBase {
   _compileExpression(node: TemplateNode, frame: Frame): void;
   _compileAggregate(node: TemplateNode, frame: Frame, start?: string, end?: string): void;
   _getNodeName(node: TemplateNode): string;
+  _tmpid(): string;
+  compileSet(node: TemplateNode, frame: Frame): void;
   compile(node: TemplateNode, frame?: Frame): void;
   getCode(): string;
 }
@@ -29,9 +32,15 @@ type CompilerClass = new (name: string | undefined, throwOnUndefined: boolean) =
 
 const internals = nunjucks as unknown as {
   compiler: { Compiler: CompilerClass };
-  nodes: { Node: { extend(name: string, props: object): new (lineno: number, colno: number, target: unknown) => TemplateNode } };
+  nodes: {
+    Node: { extend(name: string, props: object): new (lineno: number, colno: number, target: unknown) => TemplateNode };
+    Set: new (lineno: number, colno: number, targets: TemplateNode[], value: TemplateNode) => TemplateNode;
+    Capture: new (lineno: number, colno: number, body: TemplateNode) => TemplateNode;
+  };
+  runtime: { Frame: new () => Frame };
 };
 const { Compiler } = internals.compiler;
+const CompileFrame = internals.runtime.Frame;
 
 const line = (node: TemplateNode) => node.lineno + 1;
 
@@ -121,6 +130,53 @@ class GuardedCompiler extends Compiler {
     this.binary("concat", node, frame);
   }
 
+  /** `*`, with Python's repetition of a string or list by an integer. */
+  compileMul(node: TemplateNode, frame: Frame): void {
+    this.binary("mul", node, frame);
+  }
+
+  /**
+   * An included partial or a block rendered in place (compose.ts): its own scope, as in Jinja, so its `set`s and
+   * macros stay inside. With context it reads the variables around it; without, only the globals.
+   */
+  compilePartialScope(node: TemplateNode): void {
+    const isolated = node.isolated === true;
+    this._emitLine("(function (context, frame) {");
+    // A fresh compile-time frame: the partial's names never reuse the JavaScript variables of the template around it.
+    this.compile(node.body as TemplateNode, new CompileFrame().push(true));
+    this._emitLine(`})(${isolated ? "runtime.partialContext(context, frame, false)" : "context"}, ${isolated ? "new runtime.Frame()" : "frame.push(true)"});`);
+  }
+
+  /** `{% import %}` / `{% from … import %}`: the partial runs once as a module; its exports are bound like a `set`. */
+  compilePartialImport(node: TemplateNode, frame: Frame): void {
+    const module = this._tmpid();
+    const buffer = this.buffer;
+    this._emitLine(`var ${module} = (function (context, frame) {`);
+    this.buffer = this._tmpid();
+    this._emitLine(`var ${this.buffer} = "";`);
+    // A top-level compile frame: the module's macros and sets are its exports, as in the partial on its own.
+    this.compile(node.body as TemplateNode, new CompileFrame());
+    this._emitLine("return runtime.exportsOf(context);");
+    this.buffer = buffer;
+    this._emitLine(`})(runtime.partialContext(context, frame, ${node.withContext === true}), runtime.moduleFrame());`);
+    const exports = node.exports as (string | null)[];
+    (node.targets as TemplateNode[]).forEach((target, i) => {
+      const value = new PartialExport(node.lineno, node.colno, null);
+      Object.assign(value, { module, name: exports[i] });
+      this.compileSet(new internals.nodes.Set(node.lineno, node.colno, [target], value), frame);
+    });
+  }
+
+  assertType(node: TemplateNode, ...types: unknown[]): void {
+    if ((node as object) instanceof PartialExport || (node as object) instanceof internals.nodes.Capture) return;
+    (Compiler.prototype as unknown as { assertType(node: TemplateNode, ...types: unknown[]): void }).assertType.call(this, node, ...types);
+  }
+
+  compilePartialExport(node: TemplateNode): void {
+    const name = node.name as string | null;
+    this._emit(name === null ? String(node.module) : `runtime.imported(${String(node.module)}, ${JSON.stringify(name)}, ${line(node)})`);
+  }
+
   private binary(operation: string, node: TemplateNode, frame: Frame): void {
     this._emit(`runtime.${operation}(`);
     this.compile(node.left as TemplateNode, frame);
@@ -160,6 +216,8 @@ class GuardedCompiler extends Compiler {
 }
 
 const Truthy = internals.nodes.Node.extend("PyTruthy", { fields: ["target"] });
+/** An import's module or one of its exports, by the JavaScript variable the module is in; made by compilePartialImport only. */
+const PartialExport = internals.nodes.Node.extend("PartialExport", { fields: [] });
 installPythonTruthiness(GuardedCompiler.prototype as never, Truthy as never);
 
 /**
@@ -196,12 +254,15 @@ function describeExpression(node: TemplateNode | undefined, calls: boolean): str
   }
 }
 
-/** Node types a prompt template may contain; anything else (include, extends, blocks, extensions, async tags) is refused. */
+/**
+ * Node types a prompt template may contain once composed with its partials (compose.ts turns include, import,
+ * extends and blocks into PartialScope and PartialImport); anything else (extensions, async tags) is refused.
+ */
 const ALLOWED_NODES = new Set([
   "Root", "NodeList", "Output", "TemplateData", "Literal", "Symbol", "Group", "Array", "Dict", "Pair", "LookupVal",
   "Slice", "If", "InlineIf", "For", "Macro", "Caller", "FunCall", "Filter", "KeywordArgs", "Set", "Switch", "Case",
   "Capture", "In", "Is", "Or", "And", "Not", "Add", "Concat", "Sub", "Mul", "Div", "FloorDiv", "Mod", "Pow", "Neg",
-  "Pos", "Compare", "CompareOperand",
+  "Pos", "Compare", "CompareOperand", "PartialScope", "PartialImport",
 ]);
 
 /** nunjucks writes names into the JavaScript it generates: a name must be a plain identifier. */

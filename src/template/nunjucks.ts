@@ -27,6 +27,29 @@ nunjucks.installJinjaCompat();
 
 const parser = (nunjucks as unknown as { parser: ParserModule }).parser;
 
+interface ParserState {
+  peekToken(): { value: string; lineno: number; colno: number };
+  skipSymbol(name: string): boolean;
+  parseExpression(): TemplateNode;
+  parseWithContext(): boolean | null;
+  advanceAfterBlockEnd(name?: string): void;
+}
+
+const nodeClasses = (nunjucks as unknown as { nodes: Record<string, new (lineno: number, colno: number) => TemplateNode> }).nodes;
+
+// Jinja's `{% include "x" ignore missing with context %}` / `without context`: nunjucks' include takes neither
+// context form (its import and from do), so a real Jinja template would not parse. Same grammar as Jinja's.
+(parser as unknown as { Parser: { prototype: Record<string, unknown> } }).Parser.prototype.parseInclude = function (this: ParserState) {
+  const tag = this.peekToken();
+  this.skipSymbol("include");
+  const node = new nodeClasses.Include!(tag.lineno, tag.colno);
+  node.template = this.parseExpression();
+  if (this.skipSymbol("ignore") && this.skipSymbol("missing")) node.ignoreMissing = true;
+  node.withContext = this.parseWithContext();
+  this.advanceAfterBlockEnd(tag.value);
+  return node;
+};
+
 /** Parses a template into nunjucks' AST; a syntax error throws with 1-based lineno/colno. */
 export function parseTemplate(source: string): TemplateNode {
   return parser.parse(source);

@@ -7,6 +7,7 @@ import { templateGlobals } from "./globals.ts";
 import { BoundMethod } from "./bound-method.ts";
 import { isTrustedFunction, member, trustFunction } from "./guard.ts";
 import { LoopContext } from "./loop.ts";
+import { exportsOf, imported, moduleFrame, mul, partialContext } from "./partial-runtime.ts";
 import { SafeString } from "./safe-string.ts";
 import { textOf } from "./text.ts";
 import { isTruthy } from "./truthiness.ts";
@@ -166,6 +167,11 @@ export const guardedRuntime: Readonly<Record<string, unknown>> = Object.freeze({
   },
 
   concat,
+  mul,
+  partialContext,
+  moduleFrame,
+  exportsOf,
+  imported,
 
   /** Python's `+`: lists concatenate; numbers add; JavaScript joins anything else with a string, as nunjucks did. */
   add(left: unknown, right: unknown, line: number): unknown {

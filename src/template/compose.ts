@@ -1,0 +1,298 @@
+import { nunjucks, type TemplateNode } from "./nunjucks.ts";
+import { isPartialName } from "../formats/partial-name.ts";
+
+/**
+ * Composes a template with its partials into one tree, before it is compiled: `include` and the blocks of a
+ * template that extends nothing become scopes, `import` and `from` modules, `extends` the base template with the
+ * child's blocks put in place and `super()` the parent's block. The tree then compiles to one function
+ * (compiler.ts), so a prompt made of partials renders as fast as the same prompt written inline, and the guard
+ * and the budget cover the partials' code as they cover the prompt's.
+ */
+
+/** A partial's parsed tree; null when it exists but does not parse (reported by its own check). */
+export type PartialLookup = (name: string) => TemplateNode | null | undefined;
+
+export interface CompositionProblem {
+  code: "MISSING_PARTIAL" | "PARTIAL_CYCLE" | "INVALID_PARTIAL";
+  /** The partial whose text holds the tag, or undefined for the template being composed. */
+  partial: string | undefined;
+  /** 1-based, relative to that template. */
+  line: number;
+  column: number;
+  message: string;
+}
+
+interface Composition {
+  root: TemplateNode;
+  /** Every partial reached, directly or through another, sorted. */
+  partials: string[];
+  problems: CompositionProblem[];
+}
+
+/** Partials nested deeper than this are refused (a chain this long is a mistake or an attack). */
+const MAX_PARTIAL_DEPTH = 32;
+/** Nodes a composed template may have: partials included many times over must not multiply without bound. */
+const MAX_COMPOSED_NODES = 500_000;
+
+type NodeClass = new (lineno: number, colno: number, ...fields: unknown[]) => TemplateNode;
+const nodes = (nunjucks as unknown as { nodes: Record<string, NodeClass & { extend(name: string, props: object): NodeClass }> }).nodes;
+
+/** An include with context, or a block rendered in place: its own scope; `isolated` when it gets no context. */
+export const PartialScope = nodes.Node!.extend("PartialScope", { fields: ["body", "isolated"] });
+/** `import` / `from … import`: the partial run as a module, its exports bound to `targets` (`exports` null: the module). */
+export const PartialImport = nodes.Node!.extend("PartialImport", { fields: ["body", "withContext", "exports", "targets"] });
+
+interface Block {
+  node: TemplateNode;
+  /** The template the block is written in. */
+  where: string | undefined;
+}
+
+class Composer {
+  readonly problems: CompositionProblem[] = [];
+  readonly reached = new Set<string>();
+  private size = 0;
+
+  private readonly lookup: PartialLookup;
+
+  constructor(lookup: PartialLookup) {
+    this.lookup = lookup;
+  }
+
+  problem(code: CompositionProblem["code"], where: string | undefined, node: TemplateNode, message: string): void {
+    this.problems.push({ code, partial: where, line: node.lineno + 1, column: node.colno + 1, message });
+  }
+
+  /** A template as a list of statements, with everything it extends resolved. */
+  template(root: TemplateNode, where: string | undefined, stack: readonly string[]): TemplateNode {
+    const children = root.children ?? [];
+    const extendsAt = children.findIndex((c) => c.typename === "Extends");
+    if (extendsAt < 0) return this.list(root, children.map((c) => this.node(c, { where, stack, chains: this.chainsOf([{ root, where }]) })));
+    return this.extended(root, where, stack);
+  }
+
+  /** A template that extends another: the chain up to the base, its blocks overridden from the most derived. */
+  private extended(root: TemplateNode, where: string | undefined, stack: readonly string[]): TemplateNode {
+    const levels: { root: TemplateNode; where: string | undefined; stack: readonly string[] }[] = [{ root, where, stack }];
+    for (;;) {
+      const level = levels.at(-1)!;
+      const children = level.root.children ?? [];
+      const extendsNodes = children.filter((c) => c.typename === "Extends");
+      if (extendsNodes.length === 0) break;
+      if (extendsNodes.length > 1) this.problem("INVALID_PARTIAL", level.where, extendsNodes[1]!, "a template extends one template: remove the second {% extends %}");
+      const parent = this.load(extendsNodes[0]!, level.where, level.stack, "extends");
+      if (!parent) return this.list(root, []);
+      levels.push({ root: parent.root, where: parent.name, stack: [...level.stack, parent.name] });
+    }
+    const chains = this.chainsOf(levels);
+    const statements: TemplateNode[] = [];
+    for (const level of levels.slice(0, -1)) {
+      const scope = { where: level.where, stack: level.stack, chains };
+      const children = level.root.children ?? [];
+      const at = children.findIndex((c) => c.typename === "Extends");
+      // As in Jinja: what precedes {% extends %} renders; after it, only definitions run, and blocks come from the base.
+      children.forEach((child, i) => {
+        if (i < at || DEFINITIONS.has(child.typename)) statements.push(this.node(child, scope));
+        else if (child.typename !== "Extends") this.nestedExtends(child, level.where);
+      });
+    }
+    const base = levels.at(-1)!;
+    const scope = { where: base.where, stack: base.stack, chains };
+    statements.push(...(base.root.children ?? []).map((c) => this.node(c, scope)));
+    return this.list(root, statements);
+  }
+
+  private nestedExtends(node: TemplateNode, where: string | undefined): void {
+    for (const found of findAll(node, "Extends")) this.problem("INVALID_PARTIAL", where, found, "{% extends %} must be at the top level of a template, not inside another tag");
+  }
+
+  /** Every block of every level, by name: the most derived first, each next one what its super() renders. */
+  private chainsOf(levels: readonly { root: TemplateNode; where: string | undefined }[]): Map<string, Block[]> {
+    const chains = new Map<string, Block[]>();
+    for (const level of levels) {
+      const seen = new Set<string>();
+      for (const block of findAll(level.root, "Block")) {
+        const name = String((block.name as TemplateNode).value);
+        if (seen.has(name)) {
+          this.problem("INVALID_PARTIAL", level.where, block, `block "${name}" is defined twice in this template`);
+          continue;
+        }
+        seen.add(name);
+        chains.set(name, [...(chains.get(name) ?? []), { node: block, where: level.where }]);
+      }
+    }
+    return chains;
+  }
+
+  private load(tag: TemplateNode, where: string | undefined, stack: readonly string[], what: string): { root: TemplateNode; name: string } | undefined {
+    const ref = tag.template as TemplateNode;
+    if (ref.typename !== "Literal" || typeof ref.value !== "string") {
+      this.problem("INVALID_PARTIAL", where, tag, `the partial a {% ${what} %} names must be a literal string: partials are resolved when the prompt is built`);
+      return undefined;
+    }
+    const name = ref.value;
+    if (!isPartialName(name)) {
+      const extension = /\.[A-Za-z0-9]+$/.test(name) ? ` (drop the extension: "${name.replace(/\.[A-Za-z0-9]+$/, "")}")` : "";
+      this.problem("INVALID_PARTIAL", where, tag, `"${name}" is not a partial name${extension}: a partial is a file or folder of the prompts folder whose name starts with _, named by its path without the extension, such as "_shared/safety" (no "..", no leading /)`);
+      return undefined;
+    }
+    if (stack.includes(name) || name === where) {
+      this.problem("PARTIAL_CYCLE", where, tag, `partials include each other in a cycle: ${[...stack, name].join(" → ")}`);
+      return undefined;
+    }
+    if (stack.length >= MAX_PARTIAL_DEPTH) {
+      this.problem("INVALID_PARTIAL", where, tag, `partials are nested more than ${MAX_PARTIAL_DEPTH} deep`);
+      return undefined;
+    }
+    const root = this.lookup(name);
+    if (root === undefined) {
+      if (tag.ignoreMissing !== true) this.problem("MISSING_PARTIAL", where, tag, `partial "${name}" does not exist: add ${name}.txt or ${name}.md to the prompts folder`);
+      return undefined;
+    }
+    this.reached.add(name);
+    return root === null ? undefined : { root, name };
+  }
+
+  private node(node: TemplateNode, scope: Scope): TemplateNode {
+    switch (node.typename) {
+      case "Include": {
+        const partial = this.load(node, scope.where, scope.stack, "include");
+        if (!partial) return this.list(node, []);
+        const body = this.template(partial.root, partial.name, [...scope.stack, partial.name]);
+        return this.made(new PartialScope(node.lineno, node.colno, body, node.withContext === false));
+      }
+      case "Import":
+      case "FromImport": {
+        const partial = this.load(node, scope.where, scope.stack, node.typename === "Import" ? "import" : "from");
+        const imports = node.typename === "Import" ? [{ name: null, target: node.target as TemplateNode }] : importedNames(node);
+        const body = partial ? this.template(partial.root, partial.name, [...scope.stack, partial.name]) : this.list(node, []);
+        const targets = imports.map((i) => this.copy(i.target));
+        return this.made(new PartialImport(node.lineno, node.colno, body, node.withContext === true, imports.map((i) => i.name), targets));
+      }
+      case "Extends":
+        this.problem("INVALID_PARTIAL", scope.where, node, "{% extends %} must be at the top level of a template, not inside another tag");
+        return this.list(node, []);
+      case "Block":
+        return this.block(node, scope);
+      case "FunCall":
+        if (isSuperCall(node)) return this.superCall(node, scope);
+        return this.copyWith(node, scope);
+      default:
+        return this.copyWith(node, scope);
+    }
+  }
+
+  /** A block renders its most derived version in place, in its own scope. */
+  private block(node: TemplateNode, scope: Scope): TemplateNode {
+    const name = String((node.name as TemplateNode).value);
+    const chain = scope.chains.get(name) ?? [{ node, where: scope.where }];
+    if (scope.rendering?.includes(name)) {
+      this.problem("INVALID_PARTIAL", scope.where, node, `block "${name}" contains itself`);
+      return this.list(node, []);
+    }
+    return this.blockAt(chain, 0, scope, name);
+  }
+
+  private blockAt(chain: readonly Block[], index: number, scope: Scope, name: string): TemplateNode {
+    const block = chain[index]!;
+    const inner: Scope = { ...scope, where: block.where, superOf: { chain, index }, rendering: [...(scope.rendering ?? []), name] };
+    const body = this.node(block.node.body as TemplateNode, inner);
+    return this.made(new PartialScope(block.node.lineno, block.node.colno, body, false));
+  }
+
+  /** `super()`: the next block up the chain, captured as text. */
+  private superCall(node: TemplateNode, scope: Scope): TemplateNode {
+    const next = scope.superOf && scope.superOf.index + 1 < scope.superOf.chain.length ? scope.superOf : undefined;
+    if (!next) {
+      this.problem("INVALID_PARTIAL", scope.where, node, "super() is only valid inside a block that overrides a block of the template it extends");
+      return this.made(new nodes.Literal!(node.lineno, node.colno, ""));
+    }
+    const name = String((next.chain[next.index]!.node.name as TemplateNode).value);
+    const body = this.blockAt(next.chain, next.index + 1, { ...scope, rendering: scope.rendering?.slice(0, -1) }, name);
+    return this.made(new nodes.Capture!(node.lineno, node.colno, body));
+  }
+
+  private copyWith(node: TemplateNode, scope: Scope): TemplateNode {
+    const copy = this.made(Object.assign(Object.create(Object.getPrototypeOf(node) as object) as TemplateNode, node));
+    for (const field of node.fields) {
+      const value = node[field];
+      if (Array.isArray(value)) copy[field] = value.map((child: unknown) => (isNode(child) ? this.node(child, scope) : child));
+      else if (isNode(value)) copy[field] = this.node(value, scope);
+    }
+    return copy;
+  }
+
+  private copy(node: TemplateNode): TemplateNode {
+    return this.copyWith(node, { where: undefined, stack: [], chains: new Map() });
+  }
+
+  private list(at: TemplateNode, children: TemplateNode[]): TemplateNode {
+    return this.made(new nodes.NodeList!(at.lineno, at.colno, children));
+  }
+
+  private made(node: TemplateNode): TemplateNode {
+    this.size += 1;
+    if (this.size === MAX_COMPOSED_NODES) {
+      this.problems.push({ code: "INVALID_PARTIAL", partial: undefined, line: 1, column: 1, message: `the template and its partials make more than ${MAX_COMPOSED_NODES} nodes: a partial is included too many times over` });
+    }
+    return node;
+  }
+
+  get oversized(): boolean {
+    return this.size >= MAX_COMPOSED_NODES;
+  }
+}
+
+interface Scope {
+  where: string | undefined;
+  stack: readonly string[];
+  chains: Map<string, Block[]>;
+  /** Inside a block: its chain and position, for super(). */
+  superOf?: { chain: readonly Block[]; index: number };
+  /** Names of the blocks being rendered, outermost first. */
+  rendering?: readonly string[];
+}
+
+/** Statements that still run after {% extends %}: they define names the blocks may use. */
+const DEFINITIONS = new Set(["Set", "Macro", "Import", "FromImport"]);
+
+function isNode(value: unknown): value is TemplateNode {
+  return value !== null && typeof value === "object" && typeof (value as TemplateNode).typename === "string";
+}
+
+function isSuperCall(node: TemplateNode): boolean {
+  const callee = node.name as TemplateNode;
+  return callee.typename === "Symbol" && callee.value === "super";
+}
+
+function importedNames(node: TemplateNode): { name: string; target: TemplateNode }[] {
+  return ((node.names as TemplateNode).children ?? []).map((child) =>
+    child.typename === "Pair" ? { name: String((child.key as TemplateNode).value), target: child.value as TemplateNode } : { name: String(child.value), target: child },
+  );
+}
+
+/** Nodes of a type anywhere in a tree, in order; the bodies of included partials are not part of it. */
+function findAll(root: TemplateNode, typename: string): TemplateNode[] {
+  const found: TemplateNode[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (!isNode(node)) return;
+    if (node.typename === typename) found.push(node);
+    for (const field of node.fields) visit(node[field]);
+  };
+  visit(root);
+  return found;
+}
+
+/** Composes a parsed template with its partials; problems name the template (or partial) and line of each tag. */
+export function composeTemplate(root: TemplateNode, lookup: PartialLookup): Composition {
+  const composer = new Composer(lookup);
+  const composed = composer.template(root, undefined, []);
+  const result = { root: new nodes.Root!(root.lineno, root.colno, composed.children ?? []), partials: [...composer.reached].sort(), problems: composer.problems };
+  return composer.oversized ? { ...result, root: new nodes.Root!(0, 0, []) } : result;
+}
+
+/** Whether a parsed template uses any partial or block (otherwise it compiles as it is). */
+export function usesPartials(root: TemplateNode): boolean {
+  return ["Include", "Import", "FromImport", "Extends", "Block"].some((type) => findAll(root, type).length > 0);
+}
