@@ -1,6 +1,5 @@
-import type { Command } from "commander";
-
-type Register = (program: Command) => void;
+import type { Register } from "../define-command.ts";
+import type { QuickInvocation } from "../quick-command-line.ts";
 
 /**
  * Every command, loaded only when it runs (as changesets does): `promptsync version get` imports the version
@@ -32,4 +31,12 @@ export async function commandsFor(argv: readonly string[]): Promise<Register[]> 
   const name = argv.find((arg) => !arg.startsWith("-"));
   const one = name !== undefined && Object.hasOwn(COMMANDS, name) ? [COMMANDS[name]!] : Object.values(COMMANDS);
   return Promise.all(one.map((load) => load()));
+}
+
+/** The invocation when a known command's line can be read without commander (cli/quick-command-line.ts). */
+export async function quickInvocationOf(argv: readonly string[]): Promise<QuickInvocation | undefined> {
+  const name = argv[0];
+  if (name === undefined || !Object.hasOwn(COMMANDS, name)) return undefined;
+  const [register, { quickInvocation }] = await Promise.all([COMMANDS[name]!(), import("../quick-command-line.ts")]);
+  return quickInvocation(register, argv);
 }
