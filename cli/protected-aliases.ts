@@ -56,7 +56,8 @@ export async function guardProtectedAliases(
  * registry is signed); a way back such as canary abort passes none.
  */
 export async function aliasChangeRequest(ctx: CliContext, alias: string, guard?: { confirm?: boolean; command: string }): Promise<AliasRequest> {
+  const gitRuns = gitInfo(ctx.cwd, ctx.promptsDir());
   const signing = guard ? await guardProtectedAliases(ctx, [alias], guard) : await ctx.signing();
-  const git = await gitInfo(ctx.cwd, ctx.promptsDir());
+  const git = await gitRuns;
   return { project: await ctx.project(), alias, actor: ctx.actor(), ...(git && { git }), ...(signing && { signing }) };
 }

@@ -18,19 +18,26 @@ export function gitTopLevel(cwd: string): Promise<string | undefined> {
   return known ? Promise.resolve(known.top) : git(cwd, ["rev-parse", "--show-toplevel"]);
 }
 
-/** Commit, branch, author, subject and time of HEAD, and whether `path` has uncommitted changes. */
+/**
+ * Commit, branch, author, subject and time of HEAD, and whether `path` has uncommitted changes: two git runs at
+ * once (the branch comes with the status), as a command that records them waits for both.
+ */
 export async function gitInfo(cwd: string, path: string): Promise<GitInfo | undefined> {
-  const head = await git(cwd, ["log", "-1", "--format=%H%x00%an <%ae>%x00%s%x00%cI"]);
+  const [head, status] = await Promise.all([
+    git(cwd, ["log", "-1", "--format=%H%x00%an <%ae>%x00%s%x00%cI"]),
+    git(cwd, ["status", "--porcelain=v2", "--branch", "--no-ahead-behind", "--", path]),
+  ]);
   if (!head) return undefined;
   const [commit = "", author, subject, timestamp] = head.split("\0");
-  const [branch, status] = await Promise.all([
-    git(cwd, ["symbolic-ref", "--quiet", "--short", "HEAD"]),
-    git(cwd, ["status", "--porcelain", "--", path]),
-  ]);
+  const lines = (status ?? "").split("\n").filter(Boolean);
+  // A prompts folder outside the repository fails the status; the branch is still HEAD's.
+  const branch = status === undefined
+    ? await git(cwd, ["symbolic-ref", "--quiet", "--short", "HEAD"])
+    : lines.find((line) => line.startsWith("# branch.head "))?.slice("# branch.head ".length);
   return {
     commit,
-    ...(branch && { branch }),
-    dirty: (status ?? "") !== "",
+    ...(branch && branch !== "(detached)" && { branch }),
+    dirty: lines.some((line) => !line.startsWith("# ")),
     ...(author && { author }),
     ...(subject !== undefined && { subject }),
     ...(timestamp && { timestamp }),
