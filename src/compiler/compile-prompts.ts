@@ -5,14 +5,7 @@ import { promptNameProblem } from "../formats/names.ts";
 import { parseSource, promptNameOf, sourceFormat } from "../source/parse.ts";
 import type { ParsedSource, SourceFile, TemplateOrigin } from "../source/types.ts";
 import { compiledMessages, messageSites, placeholderVariables, usesStructuredFeatures, type SourceMessage } from "../structured/source-messages.ts";
-import type { SchemaCheck } from "../structured/schema-problems.ts";
-import { toolDiagnostics } from "../structured/tool-checks.ts";
 import { checkTemplate } from "../template/compile-template.ts";
-
-export interface CompileOptions {
-  /** Checks tool and output schemas against the JSON Schema meta-schema (the CLI's, with ajv); none in the SDK. */
-  checkSchema?: SchemaCheck;
-}
 
 type CompileResult =
   | { ok: true; prompts: CompiledPrompt[] }
@@ -22,7 +15,7 @@ const RAW_HINT =
   "If the braces are literal text, wrap that part in {% raw %}…{% endraw %}, or mark the whole file as plain with `template: false` (front matter in .md files).";
 
 /** Compiles every prompt file; all problems of all files are reported together. Pure: no I/O. */
-export function compilePrompts(files: readonly SourceFile[], options: CompileOptions = {}): CompileResult {
+export function compilePrompts(files: readonly SourceFile[]): CompileResult {
   const diagnostics: Diagnostic[] = [];
   const prompts: CompiledPrompt[] = [];
   const promptFiles = files.filter((f) => sourceFormat(f.path) !== undefined);
@@ -33,7 +26,7 @@ export function compilePrompts(files: readonly SourceFile[], options: CompileOpt
       diagnostics.push(...parsed.diagnostics);
       continue;
     }
-    const result = compileSource(promptNameOf(file.path), parsed.source, options);
+    const result = compileSource(promptNameOf(file.path), parsed.source);
     if (result.ok) prompts.push(result.prompt);
     else diagnostics.push(...result.diagnostics);
   }
@@ -80,7 +73,7 @@ interface TemplateBody {
   messages?: SourceMessage[];
 }
 
-function compileSource(name: string, source: ParsedSource, options: CompileOptions): SourceResult {
+function compileSource(name: string, source: ParsedSource): SourceResult {
   const doc = source.document;
   const isTemplate = doc.template !== false;
   const diagnostics: Diagnostic[] = [];
@@ -158,8 +151,6 @@ function compileSource(name: string, source: ParsedSource, options: CompileOptio
     body.hash = contentHash(body);
     variants.push(body);
   });
-  diagnostics.push(...toolDiagnostics(doc, [], source, options.checkSchema));
-  (doc.variants ?? []).forEach((variant, index) => diagnostics.push(...toolDiagnostics(variant, ["variants", index], source, options.checkSchema)));
   if (diagnostics.length > 0) return { ok: false, diagnostics };
 
   const prompt: CompiledPrompt = {
