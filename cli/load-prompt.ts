@@ -2,6 +2,7 @@ import { compileFolder } from "../src/compiler/folder.ts";
 import { PromptNotFoundError } from "../src/errors.ts";
 import type { CompiledPrompt } from "../src/formats/types.ts";
 import { RegistryClient } from "../src/registry/read.ts";
+import { metaSchemaCheck } from "../src/structured/meta-schema.ts";
 import type { CliContext } from "./context.ts";
 
 export interface LoadedPrompt {
@@ -15,7 +16,7 @@ export interface LoadedPrompt {
 export async function loadPrompt(ctx: CliContext, name: string, ref: string | undefined, path: string | undefined): Promise<LoadedPrompt> {
   if (ref === undefined) {
     const dir = ctx.promptsDir(path);
-    const prompts = await compileFolder(dir);
+    const prompts = await compileFolder(dir, { checkSchema: metaSchemaCheck() });
     const prompt = prompts.find((p) => p.name === name);
     if (!prompt) {
       const known = prompts.map((p) => p.name);

@@ -2,9 +2,16 @@ import { readFileSync } from "node:fs";
 
 let version: string | undefined;
 
-/** The promptsync package's version, read once from its package.json (next to src/ here, above dist/src/ when built). */
+/**
+ * The package's top folder, where package.json and site/ are: above src/ in the repository, above dist/src/,
+ * dist/sdk/ or dist/cli/ (the bundled CLI, whose chunks hold this module) when built.
+ */
+export function packageRoot(): URL {
+  return new URL(/\/dist\/(src|cli|sdk)\//.test(import.meta.url) ? "../../" : "../", import.meta.url);
+}
+
+/** The promptsync package's version, read once from its package.json. */
 export function packageVersion(): string {
-  const file = new URL(/\/dist\/(src|cli|sdk)\//.test(import.meta.url) ? "../../package.json" : "../package.json", import.meta.url);
-  version ??= (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+  version ??= (JSON.parse(readFileSync(new URL("package.json", packageRoot()), "utf8")) as { version: string }).version;
   return version;
 }

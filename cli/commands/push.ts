@@ -4,6 +4,7 @@ import type { Bump } from "../../src/formats/version.ts";
 import { gitInfo } from "../../src/git/repository.ts";
 import { setAlias } from "../../src/registry/aliases.ts";
 import { pushRelease } from "../../src/registry/push.ts";
+import { metaSchemaCheck } from "../../src/structured/meta-schema.ts";
 import type { GlobalOptions } from "../context.ts";
 import { defineCommand } from "../define-command.ts";
 import { writeOptions } from "../options/global.ts";
@@ -42,7 +43,7 @@ export const registerPush = defineCommand({
   },
   run: async (ctx, options) => {
     const promptsDir = ctx.promptsDir(options.path);
-    const prompts = await compileFolder(promptsDir);
+    const prompts = await compileFolder(promptsDir, { checkSchema: metaSchemaCheck() });
     // Before anything is published: a protected --alias needs --confirm (and, on a signed registry, the key).
     const signing = await guardProtectedAliases(ctx, options.alias ?? [], { confirm: options.confirm, command: "push --alias" });
     const store = await ctx.store();

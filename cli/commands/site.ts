@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../../src/errors.ts";
+import { packageRoot } from "../../src/package-info.ts";
 import { DASHBOARD_ROOT } from "../../src/formats/layout.ts";
 import { redactUrl } from "../../src/redact.ts";
 import { publicUrlOfSettings } from "../../src/storage/s3-public-url.ts";
@@ -12,8 +13,7 @@ import type { CliContext, GlobalOptions } from "../context.ts";
 import { defineCommand, defineGroup } from "../define-command.ts";
 import { globalOptions, telemetryOption, trustOption } from "../options/global.ts";
 
-// cli/commands/site.ts in the repository, dist/cli/commands/site.js in the package; site/ sits at the top of both.
-const SITE_DIR = fileURLToPath(new URL(import.meta.url.includes("/dist/cli/") ? "../../../site/" : "../../site/", import.meta.url));
+const SITE_DIR = fileURLToPath(new URL("site/", packageRoot()));
 
 const build = defineCommand({
   command: "build",

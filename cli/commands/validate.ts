@@ -3,6 +3,7 @@ import { loadPromptSet, type PromptSetContext } from "../../src/diff/sources.ts"
 import { PromptSyncError, UsageError } from "../../src/errors.ts";
 import { RegistryClient } from "../../src/registry/read.ts";
 import { interfaceOf, type PromptInterface } from "../../src/formats/commit-interface.ts";
+import { metaSchemaCheck } from "../../src/structured/meta-schema.ts";
 import { checkCompatibility, type CompatibilityReport } from "../../src/validate/compatibility.ts";
 import type { GlobalOptions } from "../context.ts";
 import { defineCommand } from "../define-command.ts";
@@ -46,7 +47,7 @@ export const registerValidate = defineCommand({
   run: async (ctx, options): Promise<LocalCheck | CompatibilityCheck> => {
     if (!options.alias && !options.version) {
       if (options.gitCommit) throw new UsageError("--git-commit needs --alias or --version: what should the commit be checked against?");
-      return { ok: true, prompts: (await compileFolder(ctx.promptsDir(options.path))).length };
+      return { ok: true, prompts: (await compileFolder(ctx.promptsDir(options.path), { checkSchema: metaSchemaCheck() })).length };
     }
     const sources = promptSetContext(ctx, options.path);
     const [contract, served] = await Promise.all([

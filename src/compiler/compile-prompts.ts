@@ -5,7 +5,14 @@ import { promptNameProblem } from "../formats/names.ts";
 import { parseSource, promptNameOf, sourceFormat } from "../source/parse.ts";
 import type { ParsedSource, SourceFile, TemplateOrigin } from "../source/types.ts";
 import { compiledMessages, messageSites, placeholderVariables, usesStructuredFeatures, type SourceMessage } from "../structured/source-messages.ts";
+import type { SchemaCheck } from "../structured/schema-problems.ts";
+import { toolDiagnostics } from "../structured/tool-checks.ts";
 import { checkTemplate } from "../template/compile-template.ts";
+
+export interface CompileOptions {
+  /** Checks tool and output schemas against the JSON Schema meta-schema (the CLI's, with ajv); none in the SDK. */
+  checkSchema?: SchemaCheck;
+}
 
 type CompileResult =
   | { ok: true; prompts: CompiledPrompt[] }
@@ -15,7 +22,7 @@ const RAW_HINT =
   "If the braces are literal text, wrap that part in {% raw %}…{% endraw %}, or mark the whole file as plain with `template: false` (front matter in .md files).";
 
 /** Compiles every prompt file; all problems of all files are reported together. Pure: no I/O. */
-export function compilePrompts(files: readonly SourceFile[]): CompileResult {
+export function compilePrompts(files: readonly SourceFile[], options: CompileOptions = {}): CompileResult {
   const diagnostics: Diagnostic[] = [];
   const prompts: CompiledPrompt[] = [];
   const promptFiles = files.filter((f) => sourceFormat(f.path) !== undefined);
@@ -26,7 +33,7 @@ export function compilePrompts(files: readonly SourceFile[]): CompileResult {
       diagnostics.push(...parsed.diagnostics);
       continue;
     }
-    const result = compileSource(promptNameOf(file.path), parsed.source);
+    const result = compileSource(promptNameOf(file.path), parsed.source, options);
     if (result.ok) prompts.push(result.prompt);
     else diagnostics.push(...result.diagnostics);
   }
@@ -73,7 +80,7 @@ interface TemplateBody {
   messages?: SourceMessage[];
 }
 
-function compileSource(name: string, source: ParsedSource): SourceResult {
+function compileSource(name: string, source: ParsedSource, options: CompileOptions): SourceResult {
   const doc = source.document;
   const isTemplate = doc.template !== false;
   const diagnostics: Diagnostic[] = [];
@@ -151,6 +158,8 @@ function compileSource(name: string, source: ParsedSource): SourceResult {
     body.hash = contentHash(body);
     variants.push(body);
   });
+  diagnostics.push(...toolDiagnostics(doc, [], source, options.checkSchema));
+  (doc.variants ?? []).forEach((variant, index) => diagnostics.push(...toolDiagnostics(variant, ["variants", index], source, options.checkSchema)));
   if (diagnostics.length > 0) return { ok: false, diagnostics };
 
   const prompt: CompiledPrompt = {

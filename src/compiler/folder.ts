@@ -1,10 +1,10 @@
 import { CompileError } from "../errors.ts";
 import type { CompiledPrompt } from "../formats/types.ts";
 import { readPromptFolder } from "../source/read-folder.ts";
-import { compilePrompts } from "./compile-prompts.ts";
+import { compilePrompts, type CompileOptions } from "./compile-prompts.ts";
 
 /** Reads and compiles a prompts folder; throws a CompileError listing every problem. */
-export async function compileFolder(dir: string): Promise<CompiledPrompt[]> {
+export async function compileFolder(dir: string, options: CompileOptions = {}): Promise<CompiledPrompt[]> {
   const files = await readPromptFolder(dir);
   if (files.length === 0) {
     throw new CompileError([{
@@ -13,7 +13,7 @@ export async function compileFolder(dir: string): Promise<CompiledPrompt[]> {
       suggestion: "Add a prompt file, or point --path at the folder that holds them.",
     }]);
   }
-  const result = compilePrompts(files);
+  const result = compilePrompts(files, options);
   if (!result.ok) throw new CompileError(result.diagnostics);
   return result.prompts;
 }

@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
 import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, extname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MissingDependencyError } from "../errors.ts";
+import { packageRoot } from "../package-info.ts";
 import type { TrustedKeys } from "../signing/keys.ts";
 import type { RegistryReader, RegistryStore } from "../storage/types.ts";
 import type { AstroRun } from "./run-astro.ts";
@@ -30,8 +31,12 @@ export interface SiteBuildResult {
   versions: number;
 }
 
-/** This module's siblings as they are here: .ts in the repository, .js in dist/. */
-const sibling = (name: string) => fileURLToPath(new URL(`./${name}${extname(import.meta.url)}`, import.meta.url));
+/**
+ * The modules beside this one that run apart from it (Astro's child process, the site's view), as they are here:
+ * .ts in the repository, .js in dist/src/, also when this module is bundled into the CLI (dist/cli/).
+ */
+const sibling = (name: string) =>
+  fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? `src/dashboard/${name}.ts` : `dist/src/dashboard/${name}.js`, packageRoot()));
 
 /**
  * Snapshots the registry into a data file, then runs Astro's static build on it: pages read the snapshot, never

@@ -119,7 +119,7 @@ function schemaDiagnostics(
   return result.issues.map((issue) => schemaDiagnostic(file, issue, positionOf));
 }
 
-const KNOWN_KEYS = ["name", "description", "version", "git_commit", "template", "content", "messages", "model", "config", "inputs", "variants"];
+const KNOWN_KEYS = ["name", "description", "version", "git_commit", "template", "content", "messages", "model", "config", "inputs", "tools", "output", "variants"];
 
 function schemaDiagnostic(file: string, issue: SchemaIssue, positionOf: ParsedSource["positionOf"]): Diagnostic {
   const path = issue.instancePath
@@ -143,6 +143,13 @@ function schemaDiagnostic(file: string, issue: SchemaIssue, positionOf: ParsedSo
       file, ...positionOf(path), code: "SCHEMA_VIOLATION",
       message: `${where} is missing "${String(params.missingProperty)}"`,
       suggestion: `Add \`${String(params.missingProperty)}:\`.`,
+    };
+  }
+  if (issue.keyword === "pattern" && path.at(-1) === "name" && (path.at(-3) === "tools" || path.at(-2) === "output")) {
+    return {
+      file, ...positionOf(path), code: "SCHEMA_VIOLATION",
+      message: `${where} must be 1 to 64 letters, digits, _ or - (the providers' limit for tool and schema names)`,
+      suggestion: "Rename it, e.g. lookup_order.",
     };
   }
   if (issue.keyword === "enum") {
