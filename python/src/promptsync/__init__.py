@@ -1,0 +1,66 @@
+"""PromptSync for Python: read, verify and render prompts from a PromptSync registry.
+
+    from promptsync import PromptManager
+    pm = PromptManager(registry="https://cdn.example.com/reg", cache_dir="./prompt_cache", refresh_interval=300)
+    prompt = pm.get_prompt("customer_support", version_or_alias="stable", tags={"locale": "en", "tone": "formal"})
+    prompt.format(company_name="Acme", customer_name="John", issue="password reset")
+"""
+
+from .canary import canary_bucket, in_canary
+from .errors import (
+    AliasNotFoundError,
+    CompileError,
+    ConfigError,
+    Diagnostic,
+    InvalidBundleError,
+    InvalidNameError,
+    MissingVariableError,
+    NetworkError,
+    PromptNotFoundError,
+    PromptSyncError,
+    PromptUnavailableError,
+    RenderError,
+    RenderLimitError,
+    SignatureInvalidError,
+    SourceAttempt,
+    SourcesUnavailableError,
+    UnsafeTemplateError,
+    UsageError,
+    VersionNotFoundError,
+)
+from .manager import LocalModeWarning, PromptManager
+from .prompt import Prompt
+from .render import RenderLimits
+from .variants import locale_fallbacks, select_variant
+
+__version__ = "0.2.0"
+
+__all__ = [
+    "AliasNotFoundError",
+    "CompileError",
+    "ConfigError",
+    "Diagnostic",
+    "InvalidBundleError",
+    "InvalidNameError",
+    "LocalModeWarning",
+    "MissingVariableError",
+    "NetworkError",
+    "Prompt",
+    "PromptManager",
+    "PromptNotFoundError",
+    "PromptSyncError",
+    "PromptUnavailableError",
+    "RenderError",
+    "RenderLimitError",
+    "RenderLimits",
+    "SignatureInvalidError",
+    "SourceAttempt",
+    "SourcesUnavailableError",
+    "UnsafeTemplateError",
+    "UsageError",
+    "VersionNotFoundError",
+    "canary_bucket",
+    "in_canary",
+    "locale_fallbacks",
+    "select_variant",
+]

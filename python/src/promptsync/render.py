@@ -1,0 +1,815 @@
+"""Rendering with Jinja2 itself, in an ImmutableSandboxedEnvironment narrowed to what the TypeScript guard allows
+(src/template/guard.ts, methods.ts, builtins.ts), under the same render budget (src/template/budget.ts,
+render-limits.ts) with the same limits and error codes.
+
+How the budget reaches into Jinja2:
+
+- Code-generator hooks (`_BudgetCodeGenerator`): every `{% for %}` iterates through `environment.ps_iter`, which
+  charges one operation per item, and every `~` concatenation goes through `environment.ps_concat`, which checks
+  the length before the string is made.
+- `environment.concat`, which Jinja2's generated code uses for every buffer (the output, macro bodies, `{% set %}`
+  blocks, `{% call %}`), checks the length before joining.
+- `environment.call` (every call a template makes): only functions the template defined (macros, `caller`, `loop`),
+  `range`/`cycler`/`joiner` and allowlisted methods of strings, lists and dicts are called; macros count 2 and
+  nest at most `max_depth`; methods that could make a large string are checked before.
+- `call_binop` for `+`, `*`, `**` and `%`: sizes checked before the value is made.
+- Every filter is wrapped: one operation plus one per item or 64 characters of its input, its result checked,
+  and the filters that can make large values (`indent`, `center`, `replace`, `join`, `tojson`, `batch`, `slice`)
+  checked before.
+- `range()` refuses more than `max_range` items; the clock is read every 256 operations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import enum
+import json
+import math
+import re
+import sys
+import time
+import types
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
+from typing import Any, cast
+
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.exceptions import SecurityError, TemplateAssertionError, TemplateSyntaxError, UndefinedError
+from jinja2.runtime import ChainableUndefined, LoopContext, Macro, Undefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import Cycler, Joiner
+from markupsafe import Markup
+
+from .errors import ConfigError, InvalidBundleError, MissingVariableError, PromptSyncError, RenderError, RenderLimitError, UnsafeTemplateError
+
+# --- limits ------------------------------------------------------------------------------------------------------
+
+LIMIT_NAMES = ("maxOperations", "maxOutputLength", "maxRange", "maxDepth", "timeoutMs")
+_SNAKE = {"max_operations": "maxOperations", "max_output_length": "maxOutputLength", "max_range": "maxRange", "max_depth": "maxDepth", "timeout_ms": "timeoutMs"}
+
+
+@dataclasses.dataclass(frozen=True)
+class RenderLimits:
+    max_operations: int = 1_000_000
+    max_output_length: int = 4 * 1024 * 1024
+    max_range: int = 100_000
+    max_depth: int = 100
+    timeout_ms: int = 1_000
+
+
+DEFAULT_LIMITS = RenderLimits()
+
+
+def resolve_limits(limits: Mapping[str, int] | RenderLimits | None) -> RenderLimits:
+    """Fills in the defaults. Keys in Python's spelling (`max_operations`) or the TypeScript one (`maxOperations`)."""
+    if limits is None:
+        return DEFAULT_LIMITS
+    if isinstance(limits, RenderLimits):
+        return limits
+    if not isinstance(limits, Mapping):
+        raise ConfigError("PromptManager option `render_limits` must be a dict")
+    values: dict[str, int] = {}
+    camel_to_snake = {v: k for k, v in _SNAKE.items()}
+    for key, value in limits.items():
+        snake = key if key in _SNAKE else camel_to_snake.get(key)
+        if snake is None:
+            raise ConfigError(f"PromptManager option `render_limits`: unknown field {key!r} (known: {', '.join(_SNAKE)})")
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1 or value > 2**53 - 1:
+            raise ConfigError(f"PromptManager option `render_limits`: {key} must be a positive integer")
+        values[snake] = value
+    return dataclasses.replace(DEFAULT_LIMITS, **values)
+
+
+# --- the budget --------------------------------------------------------------------------------------------------
+
+CLOCK_INTERVAL = 256
+
+
+class RenderFault(Exception):
+    """Raised inside a render; turned into the PromptSync error of its kind with the template line."""
+
+    def __init__(self, kind: str, message: str, limit: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.limit = limit
+
+
+class Budget:
+    __slots__ = ("limits", "operations", "next_check", "depth", "deadline")
+
+    def __init__(self, limits: RenderLimits) -> None:
+        self.limits = limits
+        self.operations = 0
+        self.next_check = min(CLOCK_INTERVAL, limits.max_operations)
+        self.depth = 0
+        self.deadline = time.perf_counter() + limits.timeout_ms / 1000
+
+    def charge(self, cost: int) -> None:
+        self.operations += cost
+        if self.operations >= self.next_check:
+            self._checkpoint()
+
+    def charge_size(self, value: object) -> None:
+        self.charge(1 + size_units(value))
+
+    def _checkpoint(self) -> None:
+        if self.operations > self.limits.max_operations:
+            raise RenderFault("limit", f"the render went over {self.limits.max_operations} operations (loop iterations, calls, filtered items)", "maxOperations")
+        if time.perf_counter() > self.deadline:
+            raise RenderFault("limit", f"the render took longer than {self.limits.timeout_ms} ms", "timeoutMs")
+        self.next_check = min(self.operations + CLOCK_INTERVAL, self.limits.max_operations + 1)
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > self.limits.max_depth:
+            self.depth -= 1
+            raise RenderFault("limit", f"macro calls nested deeper than {self.limits.max_depth}", "maxDepth")
+
+    def leave(self) -> None:
+        self.depth -= 1
+
+    def check_length(self, length: int, what: str = "a string") -> None:
+        if length > self.limits.max_output_length:
+            raise RenderFault("limit", f"{what} would be {length} characters long, over {self.limits.max_output_length}", "maxOutputLength")
+
+    def check_range(self, count: int, what: str) -> None:
+        if count > self.limits.max_range:
+            raise RenderFault("limit", f"{what} would have {count} items, over {self.limits.max_range}", "maxRange")
+
+
+def size_units(value: object) -> int:
+    if isinstance(value, str):
+        return len(value) >> 6
+    if isinstance(value, list | tuple | dict | range):
+        return len(value)
+    return 0
+
+
+_active: ContextVar[Budget | None] = ContextVar("promptsync_budget", default=None)
+
+
+def active_budget() -> Budget:
+    budget = _active.get()
+    if budget is None:
+        raise RenderFault("render", "a template function was called outside a render")
+    return budget
+
+
+# --- what a template may reach -----------------------------------------------------------------------------------
+
+STR_METHODS = frozenset(
+    "upper lower strip lstrip rstrip capitalize title startswith endswith split splitlines replace join count find "
+    "isdigit isalpha isalnum isspace islower isupper".split()
+)
+LIST_METHODS = frozenset({"count", "index"})
+DICT_METHODS = frozenset({"items", "keys", "values", "get"})
+LOOP_ATTRS = frozenset("index index0 revindex revindex0 first last length cycle depth depth0 previtem nextitem changed".split())
+CYCLER_ATTRS = frozenset({"next", "reset", "current"})
+
+ALLOWED_FILTERS = (
+    "abs batch capitalize center count d default dictsort e escape first float forceescape groupby indent int items join last "
+    "length list lower map max min random reject rejectattr replace reverse round safe select selectattr slice sort string "
+    "striptags sum title tojson trim truncate unique upper urlencode urlize wordcount"
+).split()
+ALLOWED_TESTS = (
+    "callable defined divisibleby eq equalto escaped even ge greaterthan gt iterable le lessthan lower lt mapping ne none "
+    "number odd sameas string undefined upper"
+).split()
+UNSUPPORTED_NODES: dict[type[nodes.Node], str] = {
+    nodes.Extends: "extends",
+    nodes.Include: "include",
+    nodes.Import: "import",
+    nodes.FromImport: "from … import",
+    nodes.Block: "block",
+}
+
+
+def _bounded_range(*args: Any) -> range:
+    budget = active_budget()
+    for a in args:
+        if not isinstance(a, int) or isinstance(a, bool):
+            raise RenderFault("render", "range() takes integers")
+    r = range(*args)
+    try:
+        count = len(r)
+    except OverflowError:
+        count = sys.maxsize
+    budget.check_range(count, "range()")
+    budget.charge(1 + count)
+    return r
+
+
+class BudgetIterator:
+    """What a `{% for %}` iterates: one operation per item."""
+
+    __slots__ = ("_it", "_len", "_budget")
+
+    def __init__(self, iterable: Any, budget: Budget) -> None:
+        self._budget = budget
+        try:
+            self._len: int | None = len(iterable)
+        except TypeError:
+            self._len = None
+        self._it = iter(iterable)
+
+    def __iter__(self) -> BudgetIterator:
+        return self
+
+    def __next__(self) -> Any:
+        item = next(self._it)
+        self._budget.charge(1)
+        return item
+
+    def __len__(self) -> int:
+        if self._len is None:
+            raise TypeError("no length")
+        return self._len
+
+
+def _checked_join(parts: Any) -> str:
+    budget = _active.get()
+    if budget is None:
+        return "".join(parts)
+    items = list(parts)
+    total = 0
+    limit = budget.limits.max_output_length
+    for item in items:
+        total += len(item)
+        if total > limit:
+            budget.check_length(total, "the text")
+    return "".join(items)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else str(value)
+
+
+class _StrictUndefined(Undefined):
+    """Undefined as the TypeScript SDK's strict mode treats it: falsy, iterable as empty, testable with `is defined`
+    and `default`, but an error when output."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        name = self._undefined_name
+        what = f"{{{{ {name} }}}} is undefined" if name is not None else "the value is undefined"
+        raise UndefinedError(f"attempted to output null or undefined value: {what}")
+
+
+ITER_FILTER = "\x00budget_iter"
+
+
+class _BudgetCodeGenerator(CodeGenerator):
+    """The code-generator hook for `~` (its length is checked first); loops are wrapped before code generation
+    (SandboxEnvironment._generate), since the generator collects the filters it needs ahead of the code."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.ps_concat((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+
+def _is_allowed_method(obj: Any) -> bool:
+    if isinstance(obj, types.BuiltinMethodType):
+        owner = obj.__self__
+        name = obj.__name__
+        if isinstance(owner, str):
+            return name in STR_METHODS
+        if isinstance(owner, list | tuple):
+            return name in LIST_METHODS
+        if isinstance(owner, dict):
+            return name in DICT_METHODS
+        return False
+    if isinstance(obj, types.MethodType):
+        owner = obj.__self__
+        name = obj.__func__.__name__
+        if isinstance(owner, LoopContext):
+            return name in ("cycle", "changed")
+        if isinstance(owner, Cycler):
+            return name in ("next", "reset")
+    return False
+
+
+_FORMAT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?[diouxXeEfFgGcrsa%]")
+
+
+class SandboxEnvironment(ImmutableSandboxedEnvironment):
+    intercepted_binops = frozenset({"+", "*", "**", "%"})
+    code_generator_class = _BudgetCodeGenerator
+    concat = staticmethod(_checked_join)  # type: ignore[assignment]
+
+    def __init__(self, strict: bool) -> None:
+        super().__init__(
+            autoescape=False,
+            keep_trailing_newline=False,
+            undefined=_StrictUndefined if strict else ChainableUndefined,
+            finalize=self._finalize_strict if strict else self._finalize_lenient,
+        )
+        base_filters = dict(self.filters)
+        self.filters = {name: _wrap_filter(name, base_filters[name]) for name in ALLOWED_FILTERS}
+        self.filters[ITER_FILTER] = self.ps_iter
+        base_tests = dict(self.tests)
+        self.tests = {name: base_tests[name] for name in ALLOWED_TESTS}
+        self.globals = {"range": _bounded_range, "cycler": Cycler, "joiner": Joiner}
+
+    def _generate(self, source: nodes.Template, name: str | None, filename: str | None, defer_init: bool = False) -> str:
+        for loop in source.find_all(nodes.For):
+            if not (isinstance(loop.iter, nodes.Filter) and loop.iter.name == ITER_FILTER):
+                loop.iter = nodes.Filter(loop.iter, ITER_FILTER, [], [], None, None, lineno=loop.lineno)
+        return super()._generate(source, name, filename, defer_init)  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _finalize_strict(value: Any) -> Any:
+        if value is None:
+            raise UndefinedError("attempted to output null or undefined value: the value is none")
+        return value
+
+    @staticmethod
+    def _finalize_lenient(value: Any) -> Any:
+        return "" if value is None else value
+
+    # loops and concatenation (the code generator's hooks)
+    def ps_iter(self, iterable: Any) -> BudgetIterator:
+        budget = active_budget()
+        if isinstance(iterable, Undefined):
+            iterable = ()
+        return BudgetIterator(iterable, budget)
+
+    def ps_concat(self, parts: Sequence[Any]) -> str:
+        budget = active_budget()
+        texts = []
+        total = 0
+        for part in parts:
+            text = _text(part)
+            total += len(text)
+            budget.check_length(total, "a string made with ~")
+            texts.append(text)
+        budget.charge(1 + (total >> 6))
+        return "".join(texts)
+
+    # member reads
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if attr.startswith("_"):
+            return False
+        if isinstance(obj, str):
+            return attr in STR_METHODS
+        if isinstance(obj, list | tuple):
+            return attr in LIST_METHODS
+        if isinstance(obj, dict):
+            return attr in DICT_METHODS
+        if isinstance(obj, LoopContext):
+            return attr in LOOP_ATTRS
+        if isinstance(obj, Cycler):
+            return attr in CYCLER_ATTRS
+        return False
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Undefined:
+        raise SecurityError(f"reading {attribute!r} of a {type(obj).__name__} is refused")
+
+    def wrap_str_format(self, value: Any) -> None:
+        return None
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, Macro | Joiner | types.FunctionType | types.BuiltinFunctionType | type):
+            raise SecurityError(f"reading {attribute!r} of a {type(obj).__name__} is refused")
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(obj, Macro | Joiner | types.FunctionType | types.BuiltinFunctionType | type):
+            raise SecurityError(f"reading {str(argument)[:64]!r} of a {type(obj).__name__} is refused")
+        if isinstance(obj, str | list | tuple) and isinstance(argument, slice):
+            active_budget().charge_size(obj)
+        return super().getitem(obj, argument)
+
+    # calls
+    def is_safe_callable(self, obj: Any) -> bool:
+        if isinstance(obj, Macro | LoopContext | Joiner):
+            return True
+        if obj is _bounded_range or obj is Cycler or obj is Joiner:
+            return True
+        return _is_allowed_method(obj)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        if not __self.is_safe_callable(__obj):
+            raise SecurityError(f"calling {getattr(__obj, '__name__', type(__obj).__name__)!r} is refused: a template calls only its own macros, range, cycler, joiner and the listed methods")
+        budget = active_budget()
+        if isinstance(__obj, Macro | LoopContext):
+            budget.charge(2)
+            if isinstance(__obj, LoopContext) and args:
+                args = (__self.ps_iter(args[0]), *args[1:])
+            budget.enter()
+            try:
+                result = __context.call(__obj, *args, **kwargs)
+            finally:
+                budget.leave()
+            if isinstance(result, str):
+                budget.check_length(len(result), "a macro's output")
+            return result
+        budget.charge(1)
+        if isinstance(__obj, types.BuiltinMethodType) and isinstance(__obj.__self__, str):
+            _precheck_str_method(budget, __obj.__self__, __obj.__name__, args)
+        for arg in args:
+            if isinstance(arg, str | list | tuple | dict):
+                budget.charge(size_units(arg))
+        result = __context.call(__obj, *args, **kwargs)
+        if isinstance(result, str):
+            budget.check_length(len(result))
+        return result
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        budget = active_budget()
+        if operator == "+":
+            if isinstance(left, str) and isinstance(right, str):
+                budget.check_length(len(left) + len(right))
+            elif isinstance(left, list | tuple) and isinstance(right, list | tuple):
+                budget.check_range(len(left) + len(right), "a list made with +")
+            budget.charge(1 + size_units(left) + size_units(right))
+        elif operator == "*":
+            seq, count = (left, right) if isinstance(left, str | list | tuple) else (right, left)
+            if isinstance(seq, str | list | tuple) and isinstance(count, int):
+                n = len(seq) * max(count, 0)
+                if isinstance(seq, str):
+                    budget.check_length(n, "a repeated string")
+                else:
+                    budget.check_range(n, "a repeated list")
+                budget.charge(1 + (n >> 6))
+        elif operator == "**":
+            if isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and right > 0:
+                bits = right * math.log2(abs(left))
+                if bits > budget.limits.max_output_length:
+                    budget.check_length(int(bits / 3.3), "a number's digits")
+                budget.charge(1 + int(bits) // 4096)
+        elif operator == "%" and isinstance(left, str):
+            room = len(left)
+            for m in _FORMAT_SPEC.finditer(left):
+                for part in (m.group(1), m.group(2)):
+                    if part == "*":
+                        raise RenderFault("render", "a * width in % formatting is not supported")
+                    if part:
+                        room += int(part) if len(part) < 12 else budget.limits.max_output_length + 1
+            budget.check_length(room, "a %-formatted string")
+            result = self.binop_table[operator](left, right)
+            budget.check_length(len(result))
+            return result
+        result = self.binop_table[operator](left, right)
+        if isinstance(result, str):
+            budget.check_length(len(result))
+        return result
+
+
+def _precheck_str_method(budget: Budget, text: str, name: str, args: tuple[Any, ...]) -> None:
+    budget.charge_size(text)
+    if name == "replace" and len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
+        old, new = args[0], args[1]
+        count = len(text) + 1 if old == "" else text.count(old)
+        if len(args) >= 3 and isinstance(args[2], int) and args[2] >= 0:
+            count = min(count, args[2])
+        budget.check_length(len(text) + count * (len(new) - len(old)), "the result of replace()")
+    elif name == "join" and args:
+        items = args[0]
+        if isinstance(items, list | tuple):
+            budget.charge(len(items))
+            total = len(text) * max(len(items) - 1, 0) + sum(len(i) for i in items if isinstance(i, str))
+            budget.check_length(total, "the result of join()")
+
+
+def _wrap_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+    pass_arg = getattr(func, "jinja_pass_arg", None)
+    precheck = _FILTER_PRECHECKS.get(name)
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        budget = active_budget()
+        value_index = 1 if pass_arg is not None else 0
+        value = args[value_index] if len(args) > value_index else None
+        budget.charge(1 + size_units(value))
+        for extra in args[value_index + 1 :]:
+            if callable(extra) and not isinstance(extra, Markup | str):
+                raise SecurityError(f"the {name} filter takes no function")
+        if precheck is not None:
+            precheck(budget, value, args[value_index + 1 :], kwargs)
+        result = func(*args, **kwargs)
+        if isinstance(result, str):
+            budget.check_length(len(result), f"the result of {name}")
+        return result
+
+    if pass_arg is not None:
+        run.jinja_pass_arg = pass_arg  # type: ignore[attr-defined]
+    run.__name__ = f"filter_{name}"
+    return run
+
+
+def _arg(args: Sequence[Any], kwargs: Mapping[str, Any], index: int, name: str, default: Any) -> Any:
+    if len(args) > index:
+        return args[index]
+    return kwargs.get(name, default)
+
+
+def _pre_indent(budget: Budget, value: Any, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+    width = _arg(args, kwargs, 0, "width", 4)
+    text = _text(value) if not isinstance(value, Undefined) else ""
+    pad = len(width) if isinstance(width, str) else width if isinstance(width, int) else 0
+    budget.check_length(len(text) + (text.count("\n") + 1) * max(pad, 0), "the result of indent")
+
+
+def _pre_center(budget: Budget, value: Any, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+    width = _arg(args, kwargs, 0, "width", 80)
+    if isinstance(width, int):
+        budget.check_length(width, "the result of center")
+
+
+def _pre_replace(budget: Budget, value: Any, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+    old, new = _arg(args, kwargs, 0, "old", None), _arg(args, kwargs, 1, "new", None)
+    text = _text(value) if not isinstance(value, Undefined) else ""
+    if isinstance(old, str) and isinstance(new, str):
+        count = len(text) + 1 if old == "" else text.count(old)
+        budget.check_length(len(text) + count * (len(new) - len(old)), "the result of replace")
+
+
+def _pre_join(budget: Budget, value: Any, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+    sep = _arg(args, kwargs, 0, "d", "")
+    if isinstance(value, list | tuple):
+        total = len(_text(sep)) * max(len(value) - 1, 0)
+        for item in value:
+            total += len(item) if isinstance(item, str) else 16
+            if total > budget.limits.max_output_length:
+                break
+        budget.check_length(total, "the result of join")
+
+
+def _pre_tojson(budget: Budget, value: Any, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+    indent = _arg(args, kwargs, 0, "indent", None)
+    if isinstance(indent, int) and indent > 0:
+        budget.check_length(indent, "the indentation of tojson")
+        try:
+            compact = len(json.dumps(value, default=str))
+        except (TypeError, ValueError, RecursionError):
+            return
+        budget.check_length(compact + compact * indent // 2, "the result of tojson")
+
+
+def _pre_batch(budget: Budget, value: Any, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+    size = _arg(args, kwargs, 0, "linecount", 1)
+    if isinstance(size, int) and size <= 0:
+        raise RenderFault("render", "batch needs a positive size")
+    if isinstance(size, int) and isinstance(value, list | tuple | str):
+        budget.check_range(-(-len(value) // size), "batch")
+
+
+def _pre_slice(budget: Budget, value: Any, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+    slices = _arg(args, kwargs, 0, "slices", 1)
+    if isinstance(slices, int):
+        budget.check_range(slices, "slice")
+
+
+_FILTER_PRECHECKS: dict[str, Callable[[Budget, Any, Sequence[Any], Mapping[str, Any]], None]] = {
+    "indent": _pre_indent,
+    "center": _pre_center,
+    "replace": _pre_replace,
+    "join": _pre_join,
+    "tojson": _pre_tojson,
+    "batch": _pre_batch,
+    "slice": _pre_slice,
+}
+
+
+_ENVIRONMENTS: dict[bool, SandboxEnvironment] = {}
+
+
+def environment(strict: bool) -> SandboxEnvironment:
+    env = _ENVIRONMENTS.get(strict)
+    if env is None:
+        env = _ENVIRONMENTS[strict] = SandboxEnvironment(strict)
+    return env
+
+
+# --- checking and compiling --------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class TemplateProblem:
+    code: str  # TEMPLATE_SYNTAX, UNSAFE_TEMPLATE, UNSUPPORTED_TAG
+    message: str
+    line: int
+    column: int = 1
+
+
+def parse_template(text: str, strict: bool = True) -> tuple[nodes.Template | None, list[TemplateProblem]]:
+    """Parses a template and checks what can be named without running it."""
+    env = environment(strict)
+    try:
+        tree = env.parse(text)
+    except TemplateSyntaxError as e:
+        message = e.message or "syntax error"
+        code = "UNSUPPORTED_TAG" if re.search(r"Encountered unknown tag '(\w+)'", message) and _unknown_tag_is_unsupported(message) else "TEMPLATE_SYNTAX"
+        return None, [TemplateProblem(code, message, e.lineno or 1)]
+    problems: list[TemplateProblem] = []
+    for node in tree.find_all(nodes.Node):
+        line = getattr(node, "lineno", 1) or 1
+        kind = UNSUPPORTED_NODES.get(type(node))
+        if kind is not None:
+            problems.append(TemplateProblem("UNSUPPORTED_TAG", f"{{% {kind} %}} is not supported: a prompt is one self-contained template", line))
+        elif isinstance(node, nodes.With | nodes.ScopedEvalContextModifier | nodes.EvalContextModifier):
+            problems.append(TemplateProblem("TEMPLATE_SYNTAX", f"the {type(node).__name__.lower()} tag is not supported", line))
+        elif isinstance(node, nodes.Filter | nodes.Test) and node.name not in (env.filters if isinstance(node, nodes.Filter) else env.tests):
+            what = "filter" if isinstance(node, nodes.Filter) else "test"
+            problems.append(TemplateProblem("UNSAFE_TEMPLATE", f"unknown {what} {node.name[:64]!r}", line))
+        elif isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
+            problems.append(TemplateProblem("UNSAFE_TEMPLATE", f"{node.attr[:64]!r} cannot be read: names starting with _ are Python internals", line))
+        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) and node.arg.value.startswith("_"):
+            problems.append(TemplateProblem("UNSAFE_TEMPLATE", f"{node.arg.value[:64]!r} cannot be read: names starting with _ are Python internals", line))
+        elif isinstance(node, nodes.Name) and node.name.startswith("__"):
+            problems.append(TemplateProblem("UNSAFE_TEMPLATE", f"{node.name[:64]!r} cannot be read: names starting with __ are Python internals", line))
+    return tree, problems
+
+
+def _unknown_tag_is_unsupported(message: str) -> bool:
+    m = re.search(r"Encountered unknown tag '(\w+)'", message)
+    return m is not None and m.group(1) in ("include", "extends", "import", "from", "block")
+
+
+class CompiledTemplate:
+    """A template compiled once; render() runs it under a fresh budget."""
+
+    __slots__ = ("template", "literal", "env")
+
+    def __init__(self, text: str, *, template: bool, strict: bool) -> None:
+        self.env = environment(strict)
+        self.literal: str | None = None if template else text
+        self.template: Any = None
+        if template:
+            self.template = self.env.from_string(text)
+
+    def render(self, data: dict[str, Any], limits: RenderLimits) -> str:
+        if self.literal is not None:
+            return self.literal
+        budget = Budget(limits)
+        token = _active.set(budget)
+        try:
+            template = self.template
+            ctx = template.new_context(data)
+            parts: list[str] = []
+            total = 0
+            limit = limits.max_output_length
+            for chunk in template.root_render_func(ctx):
+                total += len(chunk)
+                if total > limit:
+                    budget.check_length(total, "the output")
+                parts.append(chunk)
+            return "".join(parts)
+        finally:
+            _active.reset(token)
+
+
+def template_line(tb: types.TracebackType | None) -> int | None:
+    """The template line of the innermost frame of generated template code."""
+    line: int | None = None
+    while tb is not None:
+        template = tb.tb_frame.f_globals.get("__jinja_template__")
+        if template is not None:
+            try:
+                line = template.get_corresponding_lineno(tb.tb_lineno)
+            except Exception:  # noqa: BLE001
+                line = None
+        tb = tb.tb_next
+    return line
+
+
+def error_of(prompt: str, error: BaseException, origin: str | None = None) -> PromptSyncError:
+    """A failure raised while rendering, as the PromptSync error of its kind, naming the prompt and the line."""
+    line = template_line(error.__traceback__)
+    where = f" line {line}" if line is not None else ""
+    if isinstance(error, RenderFault):
+        if error.kind == "limit":
+            return RenderLimitError(error.limit or "maxOperations", f'prompt "{prompt}"{where}: {error}', line)
+        if error.kind == "unsafe":
+            return UnsafeTemplateError(f'prompt "{prompt}"{where}: {error}')
+        return RenderError(prompt, f"{'line ' + str(line) + ': ' if line else ''}{error}")
+    if isinstance(error, SecurityError):
+        return UnsafeTemplateError(f'{origin + ": " if origin else ""}prompt "{prompt}"{where}: {error}')
+    if isinstance(error, RecursionError):
+        return RenderLimitError("maxDepth", f'prompt "{prompt}"{where}: nested too deeply', line)
+    if isinstance(error, MemoryError):
+        return RenderLimitError("maxOutputLength", f'prompt "{prompt}"{where}: out of memory', line)
+    message = str(error).splitlines()[0][:500] if str(error) else type(error).__name__
+    return RenderError(prompt, f"{'line ' + str(line) + ': ' if line else ''}{message}")
+
+
+# --- the app's values --------------------------------------------------------------------------------------------
+
+
+def to_template_data(value: Any, max_depth: int, depth: int = 0) -> Any:
+    """A copy of an app value as plain data (what JSON would see): dicts, lists, strings, numbers, booleans, None.
+    Functions are left out, objects give their public data and none of their methods, so a template can neither
+    call the app's code nor change its objects. Nesting deeper than max_depth (a cycle) is a RENDER_LIMIT."""
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if depth >= max_depth:
+        raise RenderLimitError("maxDepth", f"the variables passed in are nested deeper than {max_depth} (a cycle?)")
+    d = depth + 1
+    if isinstance(value, Markup):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): to_template_data(v, max_depth, d) for k, v in value.items() if not callable(v) or isinstance(v, Mapping)}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=repr) if isinstance(value, set | frozenset) else value
+        return [to_template_data(v, max_depth, d) for v in items if not _is_function(v)]
+    if isinstance(value, _dt.datetime | _dt.date | _dt.time):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return to_template_data(value.value, max_depth, d)
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).decode("utf-8", "replace")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_template_data(getattr(value, f.name), max_depth, d) for f in dataclasses.fields(value)}
+    if _is_function(value) or isinstance(value, type):
+        return None
+    attrs = getattr(value, "__dict__", None)
+    if isinstance(attrs, dict):
+        return {str(k): to_template_data(v, max_depth, d) for k, v in attrs.items() if not str(k).startswith("_") and not _is_function(v)}
+    return str(value)
+
+
+def _is_function(value: Any) -> bool:
+    return callable(value) and not isinstance(value, type | Mapping)
+
+
+# --- prompt bodies -----------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class RenderSettings:
+    strict: bool = True
+    limits: RenderLimits = DEFAULT_LIMITS
+
+
+class RenderableBody:
+    """One body of a prompt (the default or a variant), its templates compiled once."""
+
+    def __init__(self, prompt: Mapping[str, Any], body: Mapping[str, Any], variant: Mapping[str, Any] | None, settings: RenderSettings, origin: str) -> None:
+        self.prompt_name = str(prompt.get("name"))
+        self.variant = variant
+        self.variables: list[dict[str, Any]] = list(body.get("variables", []))
+        self.required = [v["name"] for v in self.variables if v.get("required")]
+        self.settings = settings
+        is_template = prompt.get("template", True) is not False
+        self.messages: list[tuple[str, CompiledTemplate]] | None = None
+        self.text: CompiledTemplate | None = None
+        if body.get("messages") is not None:
+            self.messages = [(str(m.get("role")), self._compile(str(m.get("content", "")), is_template, origin)) for m in body["messages"]]
+        else:
+            self.text = self._compile(str(body.get("content") or ""), is_template, origin)
+
+    def _compile(self, text: str, is_template: bool, origin: str) -> CompiledTemplate:
+        if not is_template:
+            return CompiledTemplate(text, template=False, strict=self.settings.strict)
+        _, problems = parse_template(text, self.settings.strict)
+        for problem in problems:
+            if problem.code == "UNSAFE_TEMPLATE":
+                raise UnsafeTemplateError(f'{origin}: prompt "{self.prompt_name}" line {problem.line}: {problem.message}')
+        if problems:
+            raise InvalidBundleError(origin, f'prompt "{self.prompt_name}": {problems[0].message}')
+        try:
+            return CompiledTemplate(text, template=True, strict=self.settings.strict)
+        except TemplateAssertionError as e:
+            raise UnsafeTemplateError(f'{origin}: prompt "{self.prompt_name}" line {e.lineno}: {e.message}') from None
+        except TemplateSyntaxError as e:
+            raise InvalidBundleError(origin, f'prompt "{self.prompt_name}": {e.message}') from None
+
+    def render(self, values: Mapping[str, Any]) -> str | list[dict[str, str]]:
+        if self.settings.strict:
+            missing = [name for name in self.required if name not in values or isinstance(values[name], Undefined)]
+            if missing:
+                raise MissingVariableError(self.prompt_name, missing)
+        limits = self.settings.limits
+        data = {str(k): to_template_data(v, limits.max_depth) for k, v in values.items() if not _is_function(v)}
+        try:
+            if self.messages is not None:
+                return [{"role": role, "content": template.render(data, limits)} for role, template in self.messages]
+            assert self.text is not None
+            return self.text.render(data, limits)
+        except PromptSyncError:
+            raise
+        except Exception as error:  # noqa: BLE001 - every failure of a render becomes a PromptSync error
+            raise error_of(self.prompt_name, error) from None
+
+
+def materialize(prompt: Mapping[str, Any], settings: RenderSettings, origin: str) -> dict[str | None, RenderableBody]:
+    """Checks every template of a compiled prompt (a registry may have been tampered with) and compiles it once."""
+    bodies: dict[str | None, RenderableBody] = {None: RenderableBody(prompt, prompt, None, settings, origin)}
+    for variant in prompt.get("variants", []):
+        bodies[str(variant["id"])] = RenderableBody(prompt, variant, variant, settings, origin)
+    return bodies
+
+
+def render_template_text(text: str, values: Mapping[str, Any], *, strict: bool = True, limits: RenderLimits = DEFAULT_LIMITS) -> str:
+    """Renders one template (for tests and tools): the same checks, guard and budget as a prompt."""
+    body = RenderableBody({"name": "template", "template": True}, {"content": text, "variables": []}, None, RenderSettings(strict, limits), "template")
+    return cast(str, body.render(values))
+
+
+def _unused(_: Iterator[Any]) -> None:  # keeps the import of Iterator used for typing in older checkers
+    return None
