@@ -44,5 +44,7 @@ export type {
   VariableInfo,
 } from "../src/formats/types.ts";
 export type { Rendered, RenderedContentPart, RenderedMessage } from "../src/formats/rendered.ts";
+export type { OpenAIApi, OpenAIChatRequest, OpenAIRequestOptions, OpenAIResponsesRequest } from "./providers/openai.ts";
+export type { AnthropicMessagesRequest } from "./providers/anthropic.ts";
 export type { Diagnostic } from "../src/diagnostics.ts";
 export type { PromptChange, PromptDiff } from "../src/diff/compare.ts";

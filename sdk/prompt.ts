@@ -1,6 +1,9 @@
 import type { Rendered, RenderedMessage } from "../src/formats/rendered.ts";
 import type { CompiledPrompt, MessageTemplate, OutputSchema, PromptKind, Tags, ToolDefinition, VariableInfo } from "../src/formats/types.ts";
 import type { RenderableBody } from "../src/template/render-prompt.ts";
+import { anthropicRequest, type AnthropicMessagesRequest } from "./providers/anthropic.ts";
+import { openAIRequest, type OpenAIChatRequest, type OpenAIRequestOptions, type OpenAIResponsesRequest } from "./providers/openai.ts";
+import type { PromptRequestInput } from "./providers/request-input.ts";
 
 /**
  * Where this call's prompt came from: the registry over the network, this process's memory, the disk cache, a
@@ -98,5 +101,26 @@ export class Prompt {
   formatMessages(variables: Record<string, unknown> = {}): RenderedMessage[] {
     const out = this.body.render(variables);
     return typeof out === "string" ? [{ role: "user", content: out }] : out;
+  }
+
+  /**
+   * The request body for OpenAI's Responses API, or Chat Completions with `{ api: "chat" }`: the rendered messages,
+   * the model and its settings, the tools and the output schema. Plain data, to send with the official client
+   * (docs/providers.md).
+   */
+  toOpenAI(variables?: Record<string, unknown>, options?: { api?: "responses" }): OpenAIResponsesRequest;
+  toOpenAI(variables: Record<string, unknown>, options: { api: "chat" }): OpenAIChatRequest;
+  toOpenAI(variables: Record<string, unknown>, options: OpenAIRequestOptions): OpenAIResponsesRequest | OpenAIChatRequest;
+  toOpenAI(variables: Record<string, unknown> = {}, options: OpenAIRequestOptions = {}): OpenAIResponsesRequest | OpenAIChatRequest {
+    return openAIRequest(this.requestInput(variables), options);
+  }
+
+  /** The request body for Anthropic's Messages API (docs/providers.md). */
+  toAnthropic(variables: Record<string, unknown> = {}): AnthropicMessagesRequest {
+    return anthropicRequest(this.requestInput(variables));
+  }
+
+  private requestInput(variables: Record<string, unknown>): PromptRequestInput {
+    return { prompt: this.name, messages: this.formatMessages(variables), model: this.model, config: this.config, tools: this.tools, output: this.output };
   }
 }
