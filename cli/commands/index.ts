@@ -1,5 +1,5 @@
 import type { Register } from "../define-command.ts";
-import type { QuickInvocation } from "../quick-command-line.ts";
+import { quickInvocation, type QuickInvocation } from "../quick-command-line.ts";
 
 /**
  * Every command, loaded only when it runs (as changesets does): `promptsync version get` imports the version
@@ -37,6 +37,5 @@ export async function commandsFor(argv: readonly string[]): Promise<Register[]> 
 export async function quickInvocationOf(argv: readonly string[]): Promise<QuickInvocation | undefined> {
   const name = argv[0];
   if (name === undefined || !Object.hasOwn(COMMANDS, name)) return undefined;
-  const [register, { quickInvocation }] = await Promise.all([COMMANDS[name]!(), import("../quick-command-line.ts")]);
-  return quickInvocation(register, argv);
+  return quickInvocation(await COMMANDS[name]!(), argv);
 }
