@@ -7,7 +7,7 @@ import { gitRepo } from "./helpers/git.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TRACE = fileURLToPath(new URL("fixtures/trace-imports.mjs", import.meta.url));
-const FORBIDDEN = ["@aws-sdk", "commander", "ajv", "astro"];
+const FORBIDDEN = ["@aws-sdk", "commander", "ajv", "astro", "openai", "@anthropic-ai"];
 
 function trace(entry: string, scenario?: object): { afterImport: string[]; afterGetPrompt?: string[]; afterFlush?: string[] } {
   const out = execFileSync(process.execPath, [TRACE, entry, ...(scenario ? [JSON.stringify(scenario)] : [])], { cwd: ROOT, encoding: "utf8" });
@@ -28,7 +28,7 @@ describe("importing the SDK (the built package entry, `import … from \"prompts
     expect(version.trim()).toBe((JSON.parse(readFileSync(`${ROOT}/package.json`, "utf8")) as { version: string }).version);
   });
 
-  it("loads none of @aws-sdk, commander, ajv or astro, and not the compiler", () => {
+  it("loads none of @aws-sdk, commander, ajv, astro or the provider SDKs (openai, @anthropic-ai), and not the compiler", () => {
     const { afterImport } = trace("promptsync");
     expect(afterImport.some((u) => u.endsWith("/dist/sdk/index.js"))).toBe(true);
     const packages = packagesIn(afterImport);
