@@ -1,0 +1,87 @@
+"""The conformance table (test/fixtures/conformance/cases.json), also run by test/conformance.test.ts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from promptsync import PromptManager, PromptSyncError, PromptUnavailableError
+
+from .conftest import CONFORMANCE
+
+TABLE = json.loads((CONFORMANCE / "cases.json").read_text("utf-8"))
+CANARY = json.loads((CONFORMANCE / "canary-expected.json").read_text("utf-8"))
+
+
+def manager(case: dict[str, Any]) -> PromptManager:
+    return PromptManager(
+        registry=str(CONFORMANCE / TABLE["registry"]),
+        project=TABLE["project"],
+        trusted_keys=[str(CONFORMANCE / k) for k in case["trustedKeys"]] if "trustedKeys" in case else None,
+        render_limits=case.get("renderLimits"),
+        respect_canary=case.get("respectCanary", True),
+        refresh_interval=0,
+    )
+
+
+def app_values(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: (lambda: "called") if v == "__FUNCTION__" else v for k, v in values.items()}
+
+
+@pytest.mark.parametrize("case", TABLE["cases"], ids=[c["name"] for c in TABLE["cases"]])
+def test_case(case: dict[str, Any]) -> None:
+    expect = case["expect"]
+    pm = manager(case)
+    try:
+        get = lambda: pm.get_prompt(case["prompt"], version_or_alias=case.get("versionOrAlias"), tags=case.get("tags"))  # noqa: E731
+        if expect.get("stage") == "get":
+            with pytest.raises(PromptSyncError) as info:
+                get()
+            assert info.value.code == expect["error"], str(info.value)
+            if "cause" in expect:
+                assert isinstance(info.value, PromptUnavailableError)
+                assert getattr(info.value.cause, "code", None) == expect["cause"]
+            return
+        prompt = get()
+        for field in ("version", "alias", "variant", "kind", "canary", "variables"):
+            if field in expect:
+                assert getattr(prompt, field) == expect[field], field
+        values = app_values(case.get("vars", {}))
+        if expect.get("stage") == "format":
+            with pytest.raises(PromptSyncError) as info:
+                prompt.format(**values)
+            assert info.value.code == expect["error"], str(info.value)
+            if "limit" in expect:
+                assert getattr(info.value, "limit", None) == expect["limit"]
+            if "missing" in expect:
+                assert list(getattr(info.value, "variables", [])) == expect["missing"]
+            return
+        if "render" in expect:
+            assert prompt.format(**values) == expect["render"]
+    finally:
+        pm.close()
+
+
+def test_canary_sides_of_1000_keys() -> None:
+    pm = PromptManager(registry=str(CONFORMANCE / "registry"), project="conformance", refresh_interval=0)
+    counts = {True: 0, False: 0}
+    for key, in_canary in CANARY["keys"].items():
+        prompt = pm.get_prompt("greeting", version_or_alias=CANARY["alias"], canary_key=key)
+        assert prompt.canary is in_canary, key
+        assert prompt.version == (CANARY["canary"] if in_canary else CANARY["stable"]), key
+        counts[in_canary] += 1
+    assert counts[True] == sum(CANARY["keys"].values())
+    pm.close()
+
+
+def test_canary_vectors() -> None:
+    from promptsync import canary_bucket, in_canary
+
+    vectors = json.loads((CONFORMANCE.parent / "canary-vectors.json").read_text("utf-8"))["vectors"]
+    assert len(vectors) > 0
+    for v in vectors:
+        assert canary_bucket(v["salt"], v["key"]) == pytest.approx(v["bucket"], abs=0, rel=1e-15)
+        for pct, expected in v["inCanaryAt"].items():
+            assert in_canary(v["salt"], v["key"], float(pct)) is expected, (v["key"], pct)

@@ -1,0 +1,89 @@
+// The conformance table (test/fixtures/conformance/cases.json) that the Python SDK's suite also runs
+// (python/tests/test_conformance.py), against the same registry written by this repository's CLI
+// (test/fixtures/conformance/build.sh regenerates it). Semantic results: versions, variants, canary sides,
+// renders and error codes.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { PromptManager } from "../sdk/index.ts";
+
+const DIR = new URL("./fixtures/conformance/", import.meta.url).pathname;
+
+interface Case {
+  name: string;
+  prompt: string;
+  versionOrAlias?: string;
+  tags?: Record<string, string>;
+  vars?: Record<string, unknown>;
+  trustedKeys?: string[];
+  renderLimits?: Record<string, number>;
+  respectCanary?: boolean;
+  expect: Record<string, unknown> & { error?: string; stage?: "get" | "format"; render?: unknown };
+}
+
+const table = JSON.parse(readFileSync(join(DIR, "cases.json"), "utf8")) as { registry: string; project: string; cases: Case[] };
+const canary = JSON.parse(readFileSync(join(DIR, "canary-expected.json"), "utf8")) as {
+  alias: string;
+  stable: string;
+  canary: string;
+  keys: Record<string, boolean>;
+};
+
+function manager(c: Partial<Case> = {}): PromptManager {
+  return new PromptManager({
+    registry: join(DIR, table.registry),
+    project: table.project,
+    cwd: DIR,
+    refreshInterval: 0,
+    ...(c.trustedKeys && { trustedKeys: c.trustedKeys.map((k) => join(DIR, k)) }),
+    ...(c.renderLimits && { renderLimits: c.renderLimits }),
+    ...(c.respectCanary !== undefined && { respectCanary: c.respectCanary }),
+  });
+}
+
+function appValues(values: Record<string, unknown> = {}): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v === "__FUNCTION__" ? () => "called" : v]));
+}
+
+describe("conformance table", () => {
+  for (const c of table.cases) {
+    it(c.name, async () => {
+      const pm = manager(c);
+      const get = () => pm.getPrompt(c.prompt, { ...(c.versionOrAlias !== undefined && { versionOrAlias: c.versionOrAlias }), ...(c.tags && { tags: c.tags }) });
+      const e = c.expect;
+      if (e.stage === "get") {
+        const error = (await get().then(() => undefined, (err: unknown) => err)) as { code?: string; cause?: { code?: string } } | undefined;
+        expect(error?.code).toBe(e.error);
+        if (e.cause) expect(error?.cause?.code).toBe(e.cause);
+        return;
+      }
+      const prompt = await get();
+      for (const field of ["version", "alias", "variant", "kind", "canary", "variables"] as const) {
+        if (field in e) expect((prompt as unknown as Record<string, unknown>)[field] ?? null, field).toEqual(e[field]);
+      }
+      const values = appValues(c.vars);
+      if (e.stage === "format") {
+        let error: { code?: string; limit?: string; variables?: string[] } | undefined;
+        try {
+          prompt.format(values);
+        } catch (err) {
+          error = err as typeof error;
+        }
+        expect(error?.code).toBe(e.error);
+        if (e.limit) expect(error?.limit).toBe(e.limit);
+        if (e.missing) expect(error?.variables).toEqual(e.missing);
+        return;
+      }
+      if ("render" in e) expect(prompt.format(values)).toEqual(e.render);
+    });
+  }
+
+  it("puts each of 1,000 keys on the canary side canary-expected.json gives", async () => {
+    const pm = manager();
+    for (const [key, inCanary] of Object.entries(canary.keys)) {
+      const prompt = await pm.getPrompt("greeting", { versionOrAlias: canary.alias, canaryKey: key });
+      expect(prompt.canary, key).toBe(inCanary);
+      expect(prompt.version, key).toBe(inCanary ? canary.canary : canary.stable);
+    }
+  });
+});
