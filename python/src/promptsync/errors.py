@@ -157,6 +157,7 @@ class SourcesUnavailableError(PromptSyncError):
             f"{what} could not be served: " + "; ".join(f"{a.source}: {a.error}" for a in self.attempts),
             suggestion="Check the registry URL and the network; ship a snapshot (promptsync pull, snapshot_dir) or pass fallback_to_local.",
         )
+        self.cause = cause
         self.__cause__ = cause
 
 

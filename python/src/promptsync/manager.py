@@ -410,15 +410,14 @@ class PromptManager:
         except Exception as error:
             if not is_unavailable(error):
                 raise
-            tried = isinstance(error, SourcesUnavailableError)
             attempts = list(error.attempts) if isinstance(error, SourcesUnavailableError) else [SourceAttempt("network", str(error))]
-            cause = error.__cause__ if tried else error
+            cause = error.cause if isinstance(error, SourcesUnavailableError) else error
             if fallback_to_local:
                 try:
                     return self._local_prompt(name, tags)
                 except PromptSyncError as local_error:
                     attempts.append(SourceAttempt("local", str(local_error).splitlines()[0]))
-            raise PromptUnavailableError(name, ref, attempts, cause) from None
+            raise PromptUnavailableError(name, ref, attempts, cause) from cause
 
     def _chooses_canary(self, target: Target, canary_key: str | None, respect: bool | None) -> bool:
         canary = target.canary
