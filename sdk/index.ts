@@ -13,6 +13,7 @@ export {
   AliasNotFoundError,
   CompileError,
   ConfigError,
+  InputValidationError,
   InvalidBundleError,
   InvalidNameError,
   InvalidMessageError,
@@ -29,6 +30,7 @@ export {
   UsageError,
   VersionNotFoundError,
   type ErrorCode,
+  type InputViolation,
   type SourceAttempt,
 } from "../src/errors.ts";
 export type {

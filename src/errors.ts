@@ -30,6 +30,7 @@ export type ErrorCode =
   | "RENDER_LIMIT"
   | "INVALID_NAME"
   | "MISSING_VARIABLE"
+  | "INPUT_INVALID"
   | "INVALID_MESSAGE"
   | "RENDER_FAILED"
   | "PROMPT_UNAVAILABLE"
@@ -241,6 +242,32 @@ export class InvalidMessageError extends PromptSyncError {
     );
     this.placeholder = placeholder;
     this.index = index;
+  }
+}
+
+/** One way the variables break a prompt's `inputs` schema. */
+export interface InputViolation {
+  /** The variable, or undefined when the rule is about the variables as a whole. */
+  readonly variable: string | undefined;
+  /** Where, from the variable down: `age`, `user.address.zip`, `tags[2]`; "" for the variables as a whole. */
+  readonly path: string;
+  /** The schema keyword broken: `minimum`, `required`, `pattern`, `type`… */
+  readonly rule: string;
+  readonly message: string;
+}
+
+/** format() was given variables that the prompt's `inputs` schema does not allow; nothing was rendered. */
+export class InputValidationError extends PromptSyncError {
+  readonly prompt: string;
+  /** The first violations found (at most 20). */
+  readonly violations: readonly InputViolation[];
+  constructor(prompt: string, violations: readonly InputViolation[], more: boolean) {
+    const listed = violations.map((v) => `${v.path === "" ? "the variables" : `variable "${v.path}"`}: ${v.message} (${v.rule})`);
+    super("INPUT_INVALID", `Prompt "${prompt}" got variables its inputs schema does not allow: ${listed.join("; ")}${more ? "; and more" : ""}`, {
+      suggestion: "Pass values that fit the prompt's `inputs` schema (`promptsync show <prompt>` prints it).",
+    });
+    this.prompt = prompt;
+    this.violations = violations;
   }
 }
 

@@ -2,6 +2,7 @@ import { contentHash, canonicalJson } from "../formats/canonical.ts";
 import { sortDiagnostics, type Diagnostic } from "../diagnostics.ts";
 import type { CompiledPrompt, CompiledVariant, PromptKind, Tags, VariableInfo } from "../formats/types.ts";
 import { promptNameProblem } from "../formats/names.ts";
+import { inputsDiagnostics } from "../json-schema/check-inputs.ts";
 import { parseSource, promptNameOf, sourceFormat } from "../source/parse.ts";
 import type { ParsedSource, SourceFile, TemplateOrigin } from "../source/types.ts";
 import { compiledMessages, messageSites, placeholderVariables, usesStructuredFeatures, type SourceMessage } from "../structured/source-messages.ts";
@@ -83,7 +84,7 @@ interface TemplateBody {
 function compileSource(name: string, source: ParsedSource, options: CompileOptions): SourceResult {
   const doc = source.document;
   const isTemplate = doc.template !== false;
-  const diagnostics: Diagnostic[] = [];
+  const diagnostics: Diagnostic[] = inputsDiagnostics(source);
 
   const checkBody = (body: TemplateBody, path: (string | number)[]): VariableInfo[] => {
     const sites = body.messages ? messageSites(body.messages, path) : [{ text: body.content ?? "", path: [...path, "content"] }];

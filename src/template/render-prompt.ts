@@ -1,6 +1,7 @@
 import { InvalidBundleError, MissingVariableError, PromptSyncError, RenderError, RenderLimitError, UnsafeTemplateError } from "../errors.ts";
 import type { Rendered } from "../formats/rendered.ts";
 import type { CompiledPrompt, CompiledVariant, MessageTemplate, VariableInfo } from "../formats/types.ts";
+import { inputsCheck } from "../json-schema/enforce-inputs.ts";
 import { compileMessages } from "../structured/render-messages.ts";
 import { DEFAULT_RENDER_LIMITS } from "./render-limits.ts";
 import type { ResolvedRenderLimits } from "./budget.ts";
@@ -27,6 +28,8 @@ export interface RenderSettings {
 interface MaterializeOptions extends RenderSettings {
   /** Where the prompt came from, for error messages. */
   origin: string;
+  /** The prompt's `inputs` check, compiled once for all its bodies. */
+  checkInputs?: (values: Record<string, unknown>) => void;
 }
 
 /** A guard or budget fault as the PromptSync error of its kind, naming the prompt and the template line. */
@@ -43,8 +46,9 @@ function renderErrorOf(prompt: string, fault: RenderFault, origin?: string): Pro
  */
 export function materializePrompt(prompt: CompiledPrompt, options: MaterializeOptions): Map<string | undefined, RenderableBody> {
   const bodies = new Map<string | undefined, RenderableBody>();
-  bodies.set(undefined, materializeBody(prompt, prompt, undefined, options));
-  for (const variant of prompt.variants) bodies.set(variant.id, materializeBody(prompt, variant, variant, options));
+  const checked = { ...options, checkInputs: inputsCheck(prompt, options.origin) };
+  bodies.set(undefined, materializeBody(prompt, prompt, undefined, checked));
+  for (const variant of prompt.variants) bodies.set(variant.id, materializeBody(prompt, variant, variant, checked));
   return bodies;
 }
 
@@ -75,6 +79,7 @@ function materializeBody(
   const required = body.variables.filter((v) => v.required).map((v) => v.name);
   const checkValues = (values: Record<string, unknown>) => {
     if (!strict) return;
+    options.checkInputs?.(values);
     const missing = required.filter((name) => values[name] === undefined);
     if (missing.length > 0) throw new MissingVariableError(prompt.name, missing);
   };
