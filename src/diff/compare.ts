@@ -1,7 +1,9 @@
 import { structuredPatch } from "diff";
 import { canonicalJson } from "../formats/canonical.ts";
 import type { CompiledPrompt, CompiledVariant, MessageTemplate } from "../formats/types.ts";
+import { compareStructure, type StructureChange } from "../structured/compare-structure.ts";
 import { messageSlot, messageText } from "../structured/message-text.ts";
+import { placeholdersOf } from "../structured/messages.ts";
 import { variableFit } from "../validate/compatibility.ts";
 
 /** A unified-diff hunk of one template. */
@@ -31,7 +33,8 @@ export type PromptChange =
       breaking: string[];
     }
   | { kind: "variant"; change: "added" | "removed" | "changed"; id: string; tags: Record<string, string> }
-  | { kind: "metadata"; field: string; before: unknown; after: unknown };
+  | { kind: "metadata"; field: string; before: unknown; after: unknown }
+  | StructureChange;
 
 export interface PromptDiff {
   name: string;
@@ -58,6 +61,7 @@ export function comparePrompts(name: string, before: CompiledPrompt | undefined,
   const variables = compareVariables(before, after);
   if (variables) changes.push(variables);
   changes.push(...compareBodies("default", before, after));
+  changes.push(...compareStructure("default", before, after));
   const beforeVariants = new Map(before.variants.map((v) => [canonicalJson(v.tags), v]));
   const afterVariants = new Map(after.variants.map((v) => [canonicalJson(v.tags), v]));
   for (const [tags, variant] of beforeVariants) {
@@ -66,6 +70,7 @@ export function comparePrompts(name: string, before: CompiledPrompt | undefined,
     else if (next.hash !== variant.hash) {
       changes.push({ kind: "variant", change: "changed", id: next.id, tags: next.tags });
       changes.push(...compareBodies(`variant ${next.id}`, variant, next));
+      changes.push(...compareStructure(`variant ${next.id}`, variant, next));
     }
   }
   for (const [tags, variant] of afterVariants) {
@@ -104,7 +109,10 @@ function compareVariables(before: CompiledPrompt, after: CompiledPrompt): Prompt
   const nowRequired = [...now].filter(([n, r]) => r && was.get(n) === false).map(([n]) => n);
   const nowOptional = [...now].filter(([n, r]) => !r && was.get(n) === true).map(([n]) => n);
   if (!added.length && !removed.length && !nowRequired.length && !nowOptional.length) return undefined;
-  return { kind: "variables", added, removed, nowRequired, nowOptional, breaking: variableFit(before.variables, after.variables).newlyRequired };
+  // A placeholder's name is a variable too; its changes are judged as a placeholder's (compareStructure).
+  const placeholders = new Set([before, after, ...before.variants, ...after.variants].flatMap((b) => placeholdersOf(b.messages).map((p) => p.placeholder)));
+  const breaking = variableFit(before.variables, after.variables).newlyRequired.filter((name) => !placeholders.has(name));
+  return { kind: "variables", added, removed, nowRequired, nowOptional, breaking };
 }
 
 type Body = Pick<CompiledPrompt | CompiledVariant, "content" | "messages">;

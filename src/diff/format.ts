@@ -36,6 +36,10 @@ function describeChangeQuoted(change: PromptChange, quote: Quote): string | unde
       return `message roles: ${list(change.before)} → ${list(change.after)}`;
     case "metadata":
       return `${change.field}: ${quote(JSON.stringify(change.before ?? null))} → ${quote(JSON.stringify(change.after ?? null))}`;
+    case "structure": {
+      const where = change.target === "default" ? "" : ` in ${quote(change.target)}`;
+      return `${change.what} ${change.change}: ${quote(change.name)}${change.detail ? ` (${quote(change.detail)})` : ""}${where}`;
+    }
     case "template":
       return undefined;
   }
@@ -50,6 +54,7 @@ export function describeBreaking(change: PromptChange): string | undefined {
 }
 
 function describeBreakingQuoted(change: PromptChange, quote: Quote): string | undefined {
+  if (change.kind === "structure") return change.breaking?.map(quote).join("; ");
   if (change.kind !== "variables" || change.breaking.length === 0) return undefined;
   return `${newRequiredVariables(change.breaking.map(quote))} (give a default, or update the code)`;
 }

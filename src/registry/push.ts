@@ -4,7 +4,6 @@ import { canonicalJson } from "../formats/canonical.ts";
 import { decodeJson, encodeJson, encodeYaml, variantFile } from "../formats/codec.ts";
 import { releaseHash } from "../formats/release-hash.ts";
 import type {
-  CommitInterface,
   CompiledPrompt,
   GitInfo,
   ProjectIndex,
@@ -13,7 +12,7 @@ import type {
   ReleaseClaim,
   ReleaseManifest,
 } from "../formats/types.ts";
-import { interfaceOf } from "../formats/commit-interface.ts";
+import { commitInterface } from "../formats/commit-interface.ts";
 import { validatePromptMetadata, validateReleaseClaim, validateReleaseManifest } from "../formats/validate.ts";
 import { headersFor, layout, versionFromKey } from "../formats/layout.ts";
 import type { SigningSettings } from "../signing/pointers.ts";
@@ -70,7 +69,7 @@ export async function pushRelease(store: RegistryStore, request: PushRequest): P
  */
 async function recordCommitInterface(store: RegistryStore, project: string, commit: string, prompts: readonly CompiledPrompt[]) {
   const key = layout.commitInterface(project, commit);
-  const record: CommitInterface = { format: "promptsync.interface/v1", project, commit, prompts: prompts.map(interfaceOf) };
+  const record = commitInterface(project, commit, prompts);
   // Already recorded by an earlier push of the same commit: the same files, the same interface.
   await store.create(key, encodeJson(record), headersFor(key));
 }

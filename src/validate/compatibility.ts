@@ -1,6 +1,7 @@
 import { canonicalJson } from "../formats/canonical.ts";
 import type { PromptInterface } from "../formats/commit-interface.ts";
 import type { VariableInfo } from "../formats/types.ts";
+import { structuredCompatibility } from "../structured/compatibility.ts";
 
 interface CompatibilityFinding {
   prompt: string;
@@ -46,7 +47,8 @@ export function variableFit(code: readonly VariableInfo[], served: readonly Vari
 /**
  * Checks the registry side against the code's contract: the prompts as the code's commit has them. `validate` and
  * `status` both judge by it. Errors break the code: a prompt gone, a variable the served side newly requires (see
- * variableFit), another kind, an incompatible inputs schema. Warnings do not: a variable the served side no longer
+ * variableFit), another kind, an incompatible inputs schema, and the placeholder, tool and output rules of
+ * structuredCompatibility. Warnings do not: a variable the served side no longer
  * reads (the reason says whether the code passes it for sure, being required on its side, or may leave it to the
  * template's default), a variant the code's files defined that is gone.
  */
@@ -58,7 +60,11 @@ export function checkCompatibility(contract: readonly PromptInterface[], registr
     const errors: string[] = [];
     const warnings: string[] = [];
     if (actual.kind !== wanted.kind) errors.push(`kind changed from ${wanted.kind} to ${actual.kind}`);
-    const fit = variableFit(wanted.variables, actual.variables);
+    const structured = structuredCompatibility(wanted, actual);
+    // A placeholder is a variable too: the placeholder rules judge it, in their own words.
+    const fit = withoutNames(variableFit(wanted.variables, actual.variables), structured.placeholderNames);
+    errors.push(...structured.errors);
+    warnings.push(...structured.warnings);
     if (fit.newlyRequired.length) errors.push(`${newRequiredVariables(fit.newlyRequired)} (give a default, or update the code)`);
     if (fit.droppedRequired.length) warnings.push(`no longer reads ${fit.droppedRequired.join(", ")} (the code passes ${fit.droppedRequired.length > 1 ? "them" : "it"}, now ignored)`);
     if (fit.droppedOptional.length) warnings.push(`no longer reads ${fit.droppedOptional.join(", ")} (optional in the code, which may not pass ${fit.droppedOptional.length > 1 ? "them" : "it"})`);
@@ -71,6 +77,11 @@ export function checkCompatibility(contract: readonly PromptInterface[], registr
     return { prompt: wanted.name, status, reasons: [...errors, ...warnings] };
   });
   return { compatible: findings.every((f) => f.status !== "error"), findings };
+}
+
+function withoutNames(fit: VariableFit, names: ReadonlySet<string>): VariableFit {
+  const keep = (list: string[]) => list.filter((name) => !names.has(name));
+  return { newlyRequired: keep(fit.newlyRequired), droppedRequired: keep(fit.droppedRequired), droppedOptional: keep(fit.droppedOptional) };
 }
 
 /** `new required variable a` / `new required variables a, b`: how validate, status and diff name them. */
