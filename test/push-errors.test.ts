@@ -106,7 +106,7 @@ describe("push: bad input is reported with file, line and a hint, and nothing is
         "prompts/c.txt": "{{ foo() }}\n",
         "prompts/d.txt": "{% include 'other.txt' %}\n",
       },
-      codes: [["a.txt", 1, "UNSAFE_TEMPLATE"], ["a.txt", 1, "UNSAFE_TEMPLATE"], ["b.txt", 1, "UNSAFE_TEMPLATE"], ["c.txt", 1, "UNSAFE_TEMPLATE"], ["d.txt", 1, "UNSUPPORTED_TAG"]],
+      codes: [["a.txt", 1, "UNSAFE_TEMPLATE"], ["a.txt", 1, "UNSAFE_TEMPLATE"], ["b.txt", 1, "UNSAFE_TEMPLATE"], ["c.txt", 1, "UNSAFE_TEMPLATE"], ["d.txt", 1, "INVALID_PARTIAL"]],
     },
   ];
 

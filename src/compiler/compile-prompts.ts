@@ -2,6 +2,7 @@ import { contentHash, canonicalJson } from "../formats/canonical.ts";
 import { sortDiagnostics, type Diagnostic } from "../diagnostics.ts";
 import type { CompiledPrompt, CompiledVariant, PromptKind, Tags, VariableInfo } from "../formats/types.ts";
 import { promptNameProblem } from "../formats/names.ts";
+import { isPartialPath } from "../formats/partial-name.ts";
 import { inputsDiagnostics } from "../json-schema/check-inputs.ts";
 import { parseSource, promptNameOf, sourceFormat } from "../source/parse.ts";
 import type { ParsedSource, SourceFile, TemplateOrigin } from "../source/types.ts";
@@ -9,6 +10,7 @@ import { compiledMessages, messageSites, placeholderVariables, usesStructuredFea
 import type { SchemaCheck } from "../structured/schema-problems.ts";
 import { toolDiagnostics } from "../structured/tool-checks.ts";
 import { checkTemplate } from "../template/compile-template.ts";
+import { FolderPartials } from "./partials.ts";
 
 export interface CompileOptions {
   /** Checks tool and output schemas against the JSON Schema meta-schema (the CLI's, with ajv); none in the SDK. */
@@ -26,7 +28,8 @@ const RAW_HINT =
 export function compilePrompts(files: readonly SourceFile[], options: CompileOptions = {}): CompileResult {
   const diagnostics: Diagnostic[] = [];
   const prompts: CompiledPrompt[] = [];
-  const promptFiles = files.filter((f) => sourceFormat(f.path) !== undefined);
+  const promptFiles = files.filter((f) => sourceFormat(f.path) !== undefined && !isPartialPath(f.path));
+  const partials = new FolderPartials(files.filter((f) => sourceFormat(f.path) !== undefined && isPartialPath(f.path)));
   diagnostics.push(...nameDiagnostics(promptFiles.map((f) => f.path)));
   for (const file of promptFiles) {
     const parsed = parseSource(file);
@@ -34,10 +37,11 @@ export function compilePrompts(files: readonly SourceFile[], options: CompileOpt
       diagnostics.push(...parsed.diagnostics);
       continue;
     }
-    const result = compileSource(promptNameOf(file.path), parsed.source, options);
+    const result = compileSource(promptNameOf(file.path), parsed.source, options, partials);
     if (result.ok) prompts.push(result.prompt);
     else diagnostics.push(...result.diagnostics);
   }
+  diagnostics.push(...partials.diagnostics);
   if (diagnostics.length > 0) return { ok: false, diagnostics: sortDiagnostics(diagnostics) };
   prompts.sort((a, b) => (a.name < b.name ? -1 : 1));
   return { ok: true, prompts };
@@ -81,9 +85,10 @@ interface TemplateBody {
   messages?: SourceMessage[];
 }
 
-function compileSource(name: string, source: ParsedSource, options: CompileOptions): SourceResult {
+function compileSource(name: string, source: ParsedSource, options: CompileOptions, partials: FolderPartials): SourceResult {
   const doc = source.document;
   const isTemplate = doc.template !== false;
+  const usedPartials = new Set<string>();
   const diagnostics: Diagnostic[] = inputsDiagnostics(source);
 
   const checkBody = (body: TemplateBody, path: (string | number)[]): VariableInfo[] => {
@@ -91,8 +96,10 @@ function compileSource(name: string, source: ParsedSource, options: CompileOptio
     const lists: VariableInfo[][] = [placeholderVariables(body.messages ?? [])];
     for (const site of sites) {
       if (!isTemplate) continue;
-      const check = checkTemplate(site.text);
+      const check = checkTemplate(site.text, partials.lookup);
       const origin = source.originOf(site.path);
+      partials.composition(check.composition, source.file, (line, column) => filePosition(origin, line, column));
+      for (const partial of check.partials) usedPartials.add(partial);
       for (const p of check.problems) {
         diagnostics.push({
           file: source.file,
@@ -164,7 +171,7 @@ function compileSource(name: string, source: ParsedSource, options: CompileOptio
   if (diagnostics.length > 0) return { ok: false, diagnostics };
 
   const prompt: CompiledPrompt = {
-    format: usesStructuredFeatures([doc, ...(doc.variants ?? [])]) ? "promptsync.prompt/v2" : "promptsync.prompt/v1",
+    format: usesStructuredFeatures([doc, ...(doc.variants ?? [])]) || usedPartials.size > 0 ? "promptsync.prompt/v2" : "promptsync.prompt/v1",
     name,
     ...(doc.name !== undefined && { title: doc.name }),
     ...(doc.description !== undefined && { description: doc.description }),
@@ -181,6 +188,7 @@ function compileSource(name: string, source: ParsedSource, options: CompileOptio
     ...(doc.git_commit !== undefined && { sourceGitCommit: doc.git_commit }),
     source: { path: source.file, format: source.format },
     variants,
+    ...(usedPartials.size > 0 && { partials: partials.frozen(usedPartials) }),
     hash: "",
   };
   prompt.hash = contentHash(prompt);

@@ -1,20 +1,13 @@
-import { structuredPatch } from "diff";
 import { canonicalJson } from "../formats/canonical.ts";
 import type { CompiledPrompt, CompiledVariant, MessageTemplate } from "../formats/types.ts";
 import { compareStructure, type StructureChange } from "../structured/compare-structure.ts";
 import { messageSlot, messageText } from "../structured/message-text.ts";
 import { placeholdersOf } from "../structured/messages.ts";
 import { variableFit } from "../validate/compatibility.ts";
+import { textHunks, type TextHunk } from "./hunks.ts";
+import { comparePartials, type PartialChange } from "./partials.ts";
 
-/** A unified-diff hunk of one template. */
-export interface TextHunk {
-  oldStart: number;
-  oldLines: number;
-  newStart: number;
-  newLines: number;
-  /** Lines prefixed with " ", "-" or "+". */
-  lines: string[];
-}
+export type { TextHunk } from "./hunks.ts";
 
 export type PromptChange =
   | { kind: "kind"; before: string; after: string }
@@ -34,7 +27,8 @@ export type PromptChange =
     }
   | { kind: "variant"; change: "added" | "removed" | "changed"; id: string; tags: Record<string, string> }
   | { kind: "metadata"; field: string; before: unknown; after: unknown }
-  | StructureChange;
+  | StructureChange
+  | PartialChange;
 
 export interface PromptDiff {
   name: string;
@@ -76,6 +70,7 @@ export function comparePrompts(name: string, before: CompiledPrompt | undefined,
   for (const [tags, variant] of afterVariants) {
     if (!beforeVariants.has(tags)) changes.push({ kind: "variant", change: "added", id: variant.id, tags: variant.tags });
   }
+  changes.push(...comparePartials(before, after));
   for (const field of METADATA) {
     if (canonicalJson(before[field] ?? null) !== canonicalJson(after[field] ?? null)) {
       changes.push({ kind: "metadata", field, before: before[field], after: after[field] });
@@ -127,15 +122,6 @@ function compareBodies(target: string, before: Body, after: Body): PromptChange[
   }
   const text = (b: Body) => b.content ?? (b.messages ?? []).map(messageText).join("\n");
   const [a, b] = [text(before), text(after)];
-  if (a !== b) changes.push({ kind: "template", target, before: a, after: b, hunks: hunks(a, b) });
+  if (a !== b) changes.push({ kind: "template", target, before: a, after: b, hunks: textHunks(a, b) });
   return changes;
-}
-
-function hunks(before: string, after: string): TextHunk[] {
-  const patch = structuredPatch("before", "after", ensureNewline(before), ensureNewline(after), "", "", { context: 3 });
-  return patch.hunks.map((h) => ({ oldStart: h.oldStart, oldLines: h.oldLines, newStart: h.newStart, newLines: h.newLines, lines: h.lines }));
-}
-
-function ensureNewline(text: string): string {
-  return text.endsWith("\n") ? text : `${text}\n`;
 }

@@ -40,6 +40,8 @@ function describeChangeQuoted(change: PromptChange, quote: Quote): string | unde
       const where = change.target === "default" ? "" : ` in ${quote(change.target)}`;
       return `${change.what} ${change.change}: ${quote(change.name)}${change.detail ? ` (${quote(change.detail)})` : ""}${where}`;
     }
+    case "partial":
+      return change.change === "changed" && change.through ? `changed through ${quote(change.name)}` : `partial ${change.change}: ${quote(change.name)}`;
     case "template":
       return undefined;
   }

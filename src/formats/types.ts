@@ -22,6 +22,7 @@ export type {
   MessagePlaceholder,
   MessageRole,
   MessageTemplate,
+  CompiledPartials,
   OutputSchema,
   ProjectIndex,
   ProjectIndexVersion,

@@ -115,7 +115,8 @@ async function publishRelease(store: RegistryStore, request: PushRequest): Promi
   });
 
   const manifest: ReleaseManifest = {
-    format: "promptsync.release/v1",
+    // v2 only when a prompt uses partials, so older readers keep reading every other release.
+    format: request.prompts.some((p) => p.partials) ? "promptsync.release/v2" : "promptsync.release/v1",
     project: request.project,
     version,
     createdAt: now.toISOString(),
@@ -141,7 +142,10 @@ async function publishRelease(store: RegistryStore, request: PushRequest): Promi
 
 function manifestEntries(prompts: readonly CompiledPrompt[]): ReleaseManifest["prompts"] {
   return Object.fromEntries(
-    prompts.map((p) => [p.name, { hash: p.hash, kind: p.kind, variants: p.variants.map((v) => ({ id: v.id, tags: v.tags, hash: v.hash })) }]),
+    prompts.map((p) => [p.name, {
+      hash: p.hash, kind: p.kind, variants: p.variants.map((v) => ({ id: v.id, tags: v.tags, hash: v.hash })),
+      ...(p.partials && { partials: Object.fromEntries(Object.entries(p.partials).map(([name, partial]) => [name, partial.hash])) }),
+    }]),
   );
 }
 

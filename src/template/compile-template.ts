@@ -63,10 +63,11 @@ export function parsePartial(source: string): Parsed {
 /**
  * The static check of a template as written, then of the template composed with its partials: its variables
  * (through the partials), its own problems, and the composition's. Returns the composed tree when all is well.
+ * `self`: the partial's name when the template is one (its own tags are then reported as that partial's).
  */
-function checkParsed(root: NonNullable<Parsed["root"]>, partials: PartialLookup): TemplateCheck & { composed?: NonNullable<Parsed["root"]> } {
+function checkParsed(root: NonNullable<Parsed["root"]>, partials: PartialLookup, self?: string): TemplateCheck & { composed?: NonNullable<Parsed["root"]> } {
   const own = analyzeTemplate(root, filterNames, testNames);
-  const composition = composeTemplate(root, partials);
+  const composition = composeTemplate(root, partials, self);
   const whole = analyzeTemplate(composition.root, filterNames, testNames);
   // The partials' own problems are their files' (compile-prompts.ts) or the loader's (partial-loader.ts).
   const result = { variables: whole.variables, problems: own.problems, composition: composition.problems, partials: composition.partials };
@@ -78,10 +79,15 @@ function checkParsed(root: NonNullable<Parsed["root"]>, partials: PartialLookup)
  * and tests, names that reach JavaScript internals, partials missing or misused). Rendering is guarded whatever
  * this misses.
  */
-export function checkTemplate(source: string, partials: PartialLookup = NO_PARTIALS): TemplateCheck {
+export function checkTemplate(source: string, partials: PartialLookup = NO_PARTIALS, self?: string): TemplateCheck {
   const { root, problem } = parse(toJinjaSource(source));
   if (problem) return { variables: [], problems: [problem], composition: [], partials: [] };
-  const { composed: _, ...check } = checkParsed(root, partials);
+  return checkParsedTemplate(root, partials, self);
+}
+
+/** checkTemplate on a template already parsed (a partial the SDK loaded). */
+export function checkParsedTemplate(root: NonNullable<Parsed["root"]>, partials: PartialLookup, self?: string): TemplateCheck {
+  const { composed: _, ...check } = checkParsed(root, partials, self);
   return check;
 }
 

@@ -284,15 +284,13 @@ function findAll(root: TemplateNode, typename: string): TemplateNode[] {
   return found;
 }
 
-/** Composes a parsed template with its partials; problems name the template (or partial) and line of each tag. */
-export function composeTemplate(root: TemplateNode, lookup: PartialLookup): Composition {
+/**
+ * Composes a parsed template with its partials; problems name the template (or partial) and line of each tag.
+ * `self` is the template's own name when it is a partial checked on its own.
+ */
+export function composeTemplate(root: TemplateNode, lookup: PartialLookup, self?: string): Composition {
   const composer = new Composer(lookup);
-  const composed = composer.template(root, undefined, []);
+  const composed = composer.template(root, self, self === undefined ? [] : [self]);
   const result = { root: new nodes.Root!(root.lineno, root.colno, composed.children ?? []), partials: [...composer.reached].sort(), problems: composer.problems };
   return composer.oversized ? { ...result, root: new nodes.Root!(0, 0, []) } : result;
-}
-
-/** Whether a parsed template uses any partial or block (otherwise it compiles as it is). */
-export function usesPartials(root: TemplateNode): boolean {
-  return ["Include", "Import", "FromImport", "Extends", "Block"].some((type) => findAll(root, type).length > 0);
 }

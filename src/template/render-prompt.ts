@@ -7,6 +7,7 @@ import { DEFAULT_RENDER_LIMITS } from "./render-limits.ts";
 import type { ResolvedRenderLimits } from "./budget.ts";
 import { checkAndCompile, literalTemplate, type CompiledTemplate } from "./compile-template.ts";
 import { RenderFault } from "./fault.ts";
+import { frozenPartials } from "./partial-loader.ts";
 
 export type { Rendered } from "../formats/rendered.ts";
 
@@ -63,12 +64,12 @@ function materializeBody(
     if (!prompt.template) return literalTemplate(text);
     let checked;
     try {
-      checked = checkAndCompile(text, { strict, limits: options.limits });
+      checked = checkAndCompile(text, { strict, limits: options.limits, partials: frozenPartials(prompt, options.origin) });
     } catch (error) {
       if (error instanceof RenderFault) throw renderErrorOf(prompt.name, error, options.origin);
       throw error;
     }
-    const problem = checked.problems[0];
+    const problem = checked.problems[0] ?? checked.composition[0];
     if (problem?.code === "UNSAFE_TEMPLATE") {
       throw new UnsafeTemplateError(`${options.origin}: prompt "${prompt.name}" line ${problem.line}: ${problem.message}`);
     }
