@@ -32,6 +32,9 @@ function describe(prompt: CompiledPrompt, version: string, variant: CompiledVari
     ...field("model", prompt.model),
     ...field("config", prompt.config),
     ...field("inputs", prompt.inputs),
+    // A variant's tools and output replace the prompt's.
+    ...field("tools", variant?.tools ?? prompt.tools),
+    ...field("output", variant?.output ?? prompt.output),
     `source: ${prompt.source.path}${provenance(prompt)}`,
     `hash: ${prompt.hash}`,
     "",

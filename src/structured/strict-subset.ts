@@ -18,11 +18,13 @@ const MAX_DEPTH = 64;
 
 type Path = (string | number)[];
 
-/** Everything in a `strict: true` schema that OpenAI's strict mode would refuse, with where it is. */
+/**
+ * Everything in a `strict: true` schema that OpenAI's strict mode would refuse, with where it is. The caller has
+ * checked that the schema is an object schema (`type: object` at the top, as strict mode needs).
+ */
 export function strictSubsetProblems(schema: Record<string, unknown>): SchemaProblem[] {
   const problems: SchemaProblem[] = [];
   const totals = { properties: 0, enumValues: 0 };
-  if (schema.type !== "object") problems.push({ path: [], message: "strict mode needs `type: object` at the top (not anyOf or another type)" });
   const walk = (node: unknown, path: Path, depth: number, objectDepth: number): void => {
     if (depth > MAX_DEPTH) {
       problems.push({ path, message: `is nested deeper than ${MAX_DEPTH} levels` });

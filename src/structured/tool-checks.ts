@@ -29,6 +29,7 @@ export function toolDiagnostics(body: ToolBody, at: Path, source: ParsedSource, 
     if (problems.length > 0) return;
     if (schema.type !== "object") {
       report(path, "INVALID_SCHEMA", `${what} must be an object schema (type: object), as providers take named arguments and JSON objects`, "Write `type: object` with `properties:` for the fields.", "type");
+      return;
     }
     if (strict !== true) return;
     for (const p of strictSubsetProblems(schema)) {
