@@ -320,11 +320,15 @@ describe("toOpenAI and toAnthropic: images, files and audio given as data: URLs"
     expect(chat.message).toBe('Prompt "support/agent": toOpenAI (Chat Completions API): message 2 (user) part 1 is a file by URL, which Chat Completions does not take');
   });
 
-  it("an inline image: a data URL for OpenAI (detail auto when unset), a base64 source for Anthropic", () => {
+  it("an inline image: a base64 data URL for OpenAI (detail auto when unset; percent-encoded data re-encoded), a base64 source for Anthropic", () => {
     const vars = withHistory({ type: "image", url: PNG });
     expect(agent.toOpenAI(vars).input[1]).toEqual({ role: "user", content: [{ type: "input_image", image_url: PNG, detail: "auto" }] });
     expect(agent.toOpenAI(vars, { api: "chat" }).messages[1]).toEqual({ role: "user", content: [{ type: "image_url", image_url: { url: PNG } }] });
     expect(agent.toAnthropic(vars).messages[0]).toEqual({ role: "user", content: [{ type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } }] });
+    const encoded = withHistory({ type: "image", url: "data:image/svg+xml,%3Csvg%3E" });
+    expect(agent.toOpenAI(encoded, { api: "chat" }).messages[1]).toEqual({ role: "user", content: [{ type: "image_url", image_url: { url: "data:image/svg+xml;base64,PHN2Zz4=" } }] });
+    const malformed = thrown(() => agent.toOpenAI(withHistory({ type: "image", url: "data:image/png;base64,not base64!" })));
+    expect(malformed.message).toContain("message 2 (user) part 1 is a data: URL whose data is not valid base64");
     const svg = thrown(() => agent.toAnthropic(withHistory({ type: "image", url: "data:image/svg+xml;base64,PHN2Zz4=" })));
     expect(svg.message).toContain('part 1 is an image of type "image/svg+xml"; Anthropic takes image/jpeg, image/png, image/gif and image/webp');
   });

@@ -179,7 +179,7 @@ function responsesPart(input: PromptRequestInput, message: RenderedMessage, inde
   const place = partPlace(index, message, p);
   switch (part.type) {
     case "text": return { type: "input_text", text: part.text };
-    case "image": return { type: "input_image", image_url: part.url, detail: part.detail ?? "auto" };
+    case "image": return { type: "input_image", image_url: imageUrl(input, RESPONSES, place, part.url), detail: part.detail ?? "auto" };
     case "file": {
       if (parseDataUrl(part.url) === undefined) return { type: "input_file", file_url: part.url, ...(part.filename !== undefined && { filename: part.filename }) };
       return { type: "input_file", file_data: checkedFileData(input, RESPONSES, place, part), filename: part.filename! };
@@ -200,7 +200,7 @@ function chatPart(input: PromptRequestInput, message: RenderedMessage, index: nu
   const place = partPlace(index, message, p);
   switch (part.type) {
     case "text": return { type: "text", text: part.text };
-    case "image": return { type: "image_url", image_url: { url: part.url, ...(part.detail !== undefined && { detail: part.detail }) } };
+    case "image": return { type: "image_url", image_url: { url: imageUrl(input, CHAT, place, part.url), ...(part.detail !== undefined && { detail: part.detail }) } };
     case "file": {
       if (parseDataUrl(part.url) === undefined) {
         return requestError(input, CHAT, `${place} is a file by URL, which Chat Completions does not take`, "Use toOpenAI(variables) (the Responses API), or pass the file as a data: URL.");
@@ -220,12 +220,22 @@ function chatPart(input: PromptRequestInput, message: RenderedMessage, index: nu
 
 const AUDIO_FORMATS = new Map<string, "wav" | "mp3">([["audio/wav", "wav"], ["audio/x-wav", "wav"], ["audio/wave", "wav"], ["audio/mpeg", "mp3"], ["audio/mp3", "mp3"]]);
 
-/** An inline file goes as its data: URL, which OpenAI reads only with a filename. */
+/** An inline file goes as a base64 data: URL, which OpenAI reads only with a filename. */
 function checkedFileData(input: PromptRequestInput, api: string, place: string, part: RenderedContentPart & { type: "file" }): string {
-  const data = parseDataUrl(part.url);
-  if (typeof data === "string") requestError(input, api, `${place} ${data}`, "Fix the file part's url.");
   if (part.filename === undefined) requestError(input, api, `${place} is an inline file without a filename, which OpenAI requires`, "Add `filename` to the file part in the prompt file.");
-  return part.url;
+  return base64DataUrl(input, api, place, part.url);
+}
+
+/** An image URL as sent: a data: URL in its base64 form, any other URL as it is. */
+function imageUrl(input: PromptRequestInput, api: string, place: string, url: string): string {
+  return parseDataUrl(url) === undefined ? url : base64DataUrl(input, api, place, url);
+}
+
+/** OpenAI decodes inline data as base64: a percent-encoded data: URL is re-encoded, a malformed one refused. */
+function base64DataUrl(input: PromptRequestInput, api: string, place: string, url: string): string {
+  const data = parseDataUrl(url);
+  if (typeof data !== "object") return requestError(input, api, `${place} ${data ?? "is not a data: URL"}`, "Fix the part's url.");
+  return `data:${data.mediaType};base64,${data.base64}`;
 }
 
 /** The body for the API `options.api` names (the Responses API by default). */
