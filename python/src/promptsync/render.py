@@ -90,10 +90,11 @@ CLOCK_INTERVAL = 256
 class RenderFault(Exception):
     """Raised inside a render; turned into the PromptSync error of its kind with the template line."""
 
-    def __init__(self, kind: str, message: str, limit: str | None = None) -> None:
+    def __init__(self, kind: str, message: str, limit: str | None = None, line: int | None = None) -> None:
         super().__init__(message)
         self.kind = kind
         self.limit = limit
+        self.line = line
 
 
 class Budget:
@@ -374,6 +375,8 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
         return None
 
     def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, Undefined) and not attribute.startswith("_"):
+            return getattr(obj, attribute)
         if isinstance(obj, Macro | Joiner | types.FunctionType | types.BuiltinFunctionType | type):
             raise SecurityError(f"reading {attribute!r} of a {type(obj).__name__} is refused")
         return super().getattr(obj, attribute)
@@ -425,7 +428,7 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
         if operator == "+":
             if isinstance(left, str) and isinstance(right, str):
                 budget.check_length(len(left) + len(right))
-            elif isinstance(left, list | tuple) and isinstance(right, list | tuple):
+            elif isinstance(left, list | tuple | range) and isinstance(right, list | tuple | range):
                 budget.check_range(len(left) + len(right), "a list made with +")
             budget.charge(1 + size_units(left) + size_units(right))
         elif operator == "*":
@@ -485,6 +488,9 @@ def _wrap_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
         budget = active_budget()
         value_index = 1 if pass_arg is not None else 0
         value = args[value_index] if len(args) > value_index else None
+        if isinstance(value, range | BudgetIterator) or (hasattr(value, "__next__") and not isinstance(value, str | Markup)):
+            value = _bounded_list(value, budget)
+            args = (*args[:value_index], value, *args[value_index + 1 :])
         budget.charge(1 + size_units(value))
         for extra in args[value_index + 1 :]:
             if callable(extra) and not isinstance(extra, Markup | str):
@@ -500,6 +506,19 @@ def _wrap_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
         run.jinja_pass_arg = pass_arg  # type: ignore[attr-defined]
     run.__name__ = f"filter_{name}"
     return run
+
+
+def _bounded_list(iterable: Any, budget: Budget) -> list[Any]:
+    """An iterator or range a filter goes through, as a list of at most max_range items."""
+    if isinstance(iterable, range):
+        budget.check_range(len(iterable), "a range")
+        return list(iterable)
+    items: list[Any] = []
+    for item in iterable:
+        items.append(item)
+        if len(items) > budget.limits.max_range:
+            budget.check_range(len(items), "a sequence a filter goes through")
+    return items
 
 
 def _arg(args: Sequence[Any], kwargs: Mapping[str, Any], index: int, name: str, default: Any) -> Any:
@@ -555,6 +574,8 @@ def _pre_batch(budget: Budget, value: Any, args: Sequence[Any], kwargs: Mapping[
     size = _arg(args, kwargs, 0, "linecount", 1)
     if isinstance(size, int) and size <= 0:
         raise RenderFault("render", "batch needs a positive size")
+    if isinstance(size, int):
+        budget.check_range(size, "a batch's row")
     if isinstance(size, int) and isinstance(value, list | tuple | str):
         budget.check_range(-(-len(value) // size), "batch")
 
@@ -654,10 +675,13 @@ class CompiledTemplate:
             parts: list[str] = []
             total = 0
             limit = limits.max_output_length
-            for chunk in template.root_render_func(ctx):
+            stream = template.root_render_func(ctx)
+            for chunk in stream:
                 total += len(chunk)
                 if total > limit:
-                    budget.check_length(total, "the output")
+                    frame = getattr(stream, "gi_frame", None)
+                    line = template.get_corresponding_lineno(frame.f_lineno) if frame is not None else None
+                    raise RenderFault("limit", f"the output would be over {limit} characters", "maxOutputLength", line)
                 parts.append(chunk)
             return "".join(parts)
         finally:
@@ -681,6 +705,8 @@ def template_line(tb: types.TracebackType | None) -> int | None:
 def error_of(prompt: str, error: BaseException, origin: str | None = None) -> PromptSyncError:
     """A failure raised while rendering, as the PromptSync error of its kind, naming the prompt and the line."""
     line = template_line(error.__traceback__)
+    if isinstance(error, RenderFault) and error.line is not None:
+        line = error.line
     where = f" line {line}" if line is not None else ""
     if isinstance(error, RenderFault):
         if error.kind == "limit":

@@ -164,11 +164,24 @@ class ConfinedFolder:
             return read_capped(stream, key, limit)
 
     def prepare_folder(self, folder: str) -> bool:
-        """Creates `folder` below the root; False when it would leave the root through a link."""
-        root = self.real_root()
+        """Creates `folder` below the root one segment at a time; False when a segment leads out of the root
+        through a link (nothing is created there)."""
         os.makedirs(self.root, exist_ok=True)
-        os.makedirs(folder, exist_ok=True)
-        return _inside(os.path.realpath(folder), os.path.realpath(self.root) or root)
+        root = self.real_root()
+        rel = os.path.relpath(folder, self.root)
+        if rel.startswith(".."):
+            return False
+        current = self.root
+        for part in [] if rel == "." else rel.split(os.sep):
+            current = os.path.join(current, part)
+            if not os.path.lexists(current):
+                try:
+                    os.mkdir(current)
+                except FileExistsError:
+                    pass
+            if not _inside(os.path.realpath(current), root) or not os.path.isdir(current):
+                return False
+        return True
 
 
 class FolderReader:
