@@ -1,5 +1,7 @@
+import { execFileSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
 import { describe, expect, it } from "vitest";
 import { contentHash } from "../src/formats/canonical.ts";
@@ -52,8 +54,8 @@ function thrown(run: () => unknown): InputValidationError {
   throw new Error("format() did not throw");
 }
 
-async function published(files: Record<string, string>): Promise<string> {
-  const dir = await gitRepo({ "promptsync.config.yaml": "project: inputs\n", ...files });
+async function published(files: Record<string, string>, project = "inputs"): Promise<string> {
+  const dir = await gitRepo({ "promptsync.config.yaml": `project: ${project}\n`, ...files });
   await cliJson(dir, ["push", "--alias", "production"]);
   return dir;
 }
@@ -61,6 +63,18 @@ async function published(files: Record<string, string>): Promise<string> {
 function manager(dir: string): PromptManager {
   return new PromptManager({ registry: join(dir, REGISTRY), project: "inputs", refreshStrategy: "none" } as never);
 }
+
+describe("the SDK enforces inputs without ajv", () => {
+  it("loading a prompt with inputs (the built package) compiles its check and loads no ajv", async () => {
+    const dir = await published({ "prompts/greeting.yaml": 'inputs: { properties: { name: { pattern: "^[A-Z]" } } }\ncontent: Hi {{ name }}\n' }, "trace");
+    const trace = fileURLToPath(new URL("fixtures/trace-imports.mjs", import.meta.url));
+    const root = fileURLToPath(new URL("..", import.meta.url));
+    const scenario = JSON.stringify({ registry: join(dir, REGISTRY), cwd: dir });
+    const { afterGetPrompt } = JSON.parse(execFileSync(process.execPath, [trace, "promptsync", scenario], { cwd: root, encoding: "utf8" })) as { afterGetPrompt: string[] };
+    expect(afterGetPrompt.some((url) => url.endsWith("/dist/src/json-schema/pike-vm.js"))).toBe(true);
+    expect(afterGetPrompt.filter((url) => /\/node_modules\/ajv/.test(url))).toEqual([]);
+  });
+});
 
 describe("push refuses an inputs schema format() could not enforce, at file:line, every problem in one run", () => {
   it("names each keyword, value and pattern outside the subset", async () => {

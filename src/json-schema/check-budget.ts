@@ -3,7 +3,7 @@
  * one per thread per character in a pattern search. Bounds the time of a check whatever the schema (a `$ref` graph
  * that fans out, a pattern run on a long string, `uniqueItems` on a long list).
  */
-export const CHECK_BUDGET = 10_000_000;
+export const CHECK_BUDGET = 5_000_000;
 
 export class BudgetExhausted extends Error {}
 

@@ -136,7 +136,11 @@ class Checker {
     }
 
     const next = depth + 1;
-    for (const sub of [...(node.ref ? [node.ref] : []), ...(node.allOf ?? [])]) {
+    if (node.ref && !this.check(node.ref, raw, at, collect, next)) {
+      ok = false;
+      if (!collect) return false;
+    }
+    for (const sub of node.allOf ?? []) {
       if (!this.check(sub, raw, at, collect, next)) {
         ok = false;
         if (!collect) return false;
@@ -178,14 +182,13 @@ class Checker {
   }
 
   private checkNumber(node: SchemaNode, n: number, fail: (rule: string, message: string) => boolean): boolean {
-    const checks: [boolean, string, string][] = [
-      [node.minimum !== undefined && !(n >= node.minimum), "minimum", `must be >= ${node.minimum}`],
-      [node.maximum !== undefined && !(n <= node.maximum), "maximum", `must be <= ${node.maximum}`],
-      [node.exclusiveMinimum !== undefined && !(n > node.exclusiveMinimum), "exclusiveMinimum", `must be > ${node.exclusiveMinimum}`],
-      [node.exclusiveMaximum !== undefined && !(n < node.exclusiveMaximum), "exclusiveMaximum", `must be < ${node.exclusiveMaximum}`],
-      [node.multipleOf !== undefined && !isMultiple(n, node.multipleOf), "multipleOf", `must be a multiple of ${node.multipleOf}`],
-    ];
-    for (const [broken, rule, message] of checks) if (broken && fail(rule, message)) return false;
+    const { minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf } = node;
+    // `!(n >= minimum)` rather than `n < minimum`: NaN fits no bound.
+    if (minimum !== undefined && !(n >= minimum) && fail("minimum", `must be >= ${minimum}`)) return false;
+    if (maximum !== undefined && !(n <= maximum) && fail("maximum", `must be <= ${maximum}`)) return false;
+    if (exclusiveMinimum !== undefined && !(n > exclusiveMinimum) && fail("exclusiveMinimum", `must be > ${exclusiveMinimum}`)) return false;
+    if (exclusiveMaximum !== undefined && !(n < exclusiveMaximum) && fail("exclusiveMaximum", `must be < ${exclusiveMaximum}`)) return false;
+    if (multipleOf !== undefined && !isMultiple(n, multipleOf) && fail("multipleOf", `must be a multiple of ${multipleOf}`)) return false;
     return true;
   }
 
