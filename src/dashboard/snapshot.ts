@@ -29,6 +29,8 @@ export interface SitePrompt {
   latest: string;
   aliases: string[];
   variantTags: Record<string, string>[];
+  /** The partials the latest version uses (each version's own are in its `contents`). */
+  partials: string[];
   versions: SitePromptVersion[];
   contents: Record<string, CompiledPrompt>;
 }
@@ -101,7 +103,7 @@ export async function snapshotRegistry(reader: RegistryReader, project: string, 
     for (const prompt of compiled) {
       let site = prompts.get(prompt.name);
       if (!site) {
-        site = { name: prompt.name, kind: prompt.kind, latest: entry.version, aliases: [], variantTags: [], versions: [], contents: {} };
+        site = { name: prompt.name, kind: prompt.kind, latest: entry.version, aliases: [], variantTags: [], partials: [], versions: [], contents: {} };
         prompts.set(prompt.name, site);
       }
       const before = previous.get(prompt.name);
@@ -117,6 +119,7 @@ export async function snapshotRegistry(reader: RegistryReader, project: string, 
         latest: entry.version,
         kind: prompt.kind,
         variantTags: prompt.variants.map((v) => v.tags),
+        partials: Object.keys(prompt.partials ?? {}),
         ...(prompt.title !== undefined && { title: prompt.title }),
         ...(prompt.description !== undefined && { description: prompt.description }),
       });
