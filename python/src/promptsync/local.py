@@ -35,7 +35,8 @@ def _root(node: nodes.Node) -> str | None:
 
 
 def _cond_names(test: nodes.Node) -> frozenset[str]:
-    return frozenset(n.name for n in test.find_all(nodes.Name) if n.ctx == "load")
+    found = [test, *test.find_all(nodes.Name)]
+    return frozenset(n.name for n in found if isinstance(n, nodes.Name) and n.ctx == "load")
 
 
 def _targets(node: nodes.Node) -> Iterable[str]:

@@ -1,0 +1,103 @@
+"""Local mode: the prompts folder compiled in-process, with the CLI's hashes and error codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+from promptsync import CompileError, LocalModeWarning, PromptManager, PromptNotFoundError, UsageError
+from promptsync.local import compile_folder
+
+from .conftest import CONFORMANCE, EXAMPLES, REPO
+
+
+def test_seed_local_example_runs_as_written(tmp_path: Path) -> None:
+    # The design's "Test locally" step, verbatim, in a repository before any push.
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "customer_support.txt").write_text("You are a helpful assistant for {{ company_name }}.\n")
+    code = "from promptsync import PromptManager; pm = PromptManager(); print(pm.get_prompt('customer_support').format(company_name='Acme Inc'))"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PROMPTSYNC_")}
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env, check=True)
+    assert out.stdout == "You are a helpful assistant for Acme Inc.\n"
+
+
+def test_local_hashes_equal_the_cli_compiled_ones() -> None:
+    compiled = compile_folder(str(CONFORMANCE / "src" / "v2"))
+    manifest = json.loads((CONFORMANCE / "registry/prompts/conformance/_releases/v0.2.0.json").read_text())
+    assert {name: p["hash"] for name, p in compiled.items()} == {name: e["hash"] for name, e in manifest["prompts"].items()}
+
+
+def test_local_mode_serves_every_prompt_as_version_local(tmp_path: Path) -> None:
+    with PromptManager(cwd=str(tmp_path), prompts_dir=str(EXAMPLES)) as pm:
+        prompt = pm.get_prompt("customer_support", tags={"locale": "cn", "tone": "friendly"})
+        assert (prompt.version, prompt.source, prompt.variant) == ("local", "local", "cn_friendly")
+        chat = pm.get_prompt("support/triage")
+        assert chat.format_messages(company_name="A", categories=["x"], ticket="t")[1] == {"role": "user", "content": "t"}
+        with pytest.raises(PromptNotFoundError):
+            pm.get_prompt("nope")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pm.get_prompt("greeting", version_or_alias="production")
+            pm.get_prompt("greeting", version_or_alias="production")
+        assert [w.category for w in caught] == [LocalModeWarning]
+    with PromptManager(cwd=str(tmp_path), prompts_dir=str(EXAMPLES), strict_local_mode=True) as pm, pytest.raises(UsageError):
+        pm.get_prompt("greeting", version_or_alias="production")
+
+
+def test_config_file_names_the_registry(tmp_path: Path) -> None:
+    (tmp_path / "promptsync.config.yaml").write_text(f"project: conformance\nregistry: {CONFORMANCE / 'registry'}\n")
+    with PromptManager(cwd=str(tmp_path)) as pm:
+        assert pm.get_prompt("greeting", version_or_alias="dev").version == "v0.2.0"
+
+
+CASES = {
+    "INVALID_YAML": ("a.yaml", "content: [unclosed\n"),
+    "SCHEMA_VIOLATION": ("a.yaml", "contnt: hi\n"),
+    "TEMPLATE_SYNTAX": ("a.txt", "{% if x %}never closed\n"),
+    "UNSUPPORTED_TAG": ("a.txt", "{% include 'x' %}\n"),
+    "UNSAFE_TEMPLATE": ("a.txt", "{{ x | nosuch }}\n"),
+    "INVALID_NAME": ("v1.2.txt", "hi\n"),
+    "DUPLICATE_VARIANT": ("a.yaml", "content: a\nvariants:\n  - tags: {l: x}\n    content: b\n  - tags: {l: x}\n    content: c\n"),
+}
+
+
+@pytest.mark.parametrize("code", list(CASES))
+def test_compile_errors_have_the_cli_codes(code: str, tmp_path: Path) -> None:
+    name, text = CASES[code]
+    (tmp_path / name).write_text(text)
+    with pytest.raises(CompileError) as info:
+        compile_folder(str(tmp_path))
+    assert code in [d.code for d in info.value.diagnostics], info.value.diagnostics
+
+
+def test_more_compile_errors(tmp_path: Path) -> None:
+    with pytest.raises(CompileError) as info:
+        compile_folder(str(tmp_path))
+    assert [d.code for d in info.value.diagnostics] == ["EMPTY_FOLDER"]
+    (tmp_path / "Intro.txt").write_text("a")
+    (tmp_path / "intro.md").write_text("b")
+    (tmp_path / "dup.yaml").write_text("content: a\ncontent: b\n")
+    (tmp_path / "md.md").write_text("---\ncontent: x\n---\nbody\n")
+    with pytest.raises(CompileError) as info:
+        compile_folder(str(tmp_path))
+    codes = sorted(d.code for d in info.value.diagnostics)
+    assert codes == ["DUPLICATE_NAME", "DUPLICATE_NAME", "INVALID_YAML", "SCHEMA_VIOLATION"]
+
+
+def test_yaml_is_read_as_yaml_1_2(tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text("content: hi\nversion: 1.0\nvariants:\n  - tags: {flag: 'yes'}\n    content: yes\n")
+    prompt = compile_folder(str(tmp_path))["p"]
+    assert prompt["sourceVersion"] == "1"
+    assert prompt["variants"][0]["content"] == "yes"
+
+
+def test_the_repository_examples_match_the_documented_hashes() -> None:
+    doc = (REPO / "docs" / "registry-format.md").read_text()
+    for name, prompt in compile_folder(str(EXAMPLES)).items():
+        assert prompt["hash"].split(":")[1][:8] in doc, name
