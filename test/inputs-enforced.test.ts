@@ -106,6 +106,8 @@ describe("push refuses an inputs schema format() could not enforce, at file:line
     ]);
     const text = await runCli(dir, ["push"]);
     expect(text.stderr).toMatch(/a\.yaml:5:\d+: INVALID_INPUTS: inputs\/properties\/code\/pattern/);
+    // validate without a version (the pre-commit check) reports the same problems.
+    expect((await failing(dir, ["validate"])).diagnostics).toEqual(error.diagnostics);
   });
 });
 
