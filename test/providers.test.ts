@@ -88,6 +88,7 @@ const FILES = {
   "prompts/errors/typo.yaml": "model: { name: gpt-4o, temprature: 0.1 }\ncontent: Hi\n",
   "prompts/errors/bad_value.yaml": "model: { name: gpt-4o, max_tokens: \"500\" }\ncontent: Hi\n",
   "prompts/errors/effort.yaml": "model: { name: claude-sonnet-5, max_tokens: 10, reasoning_effort: minimal }\ncontent: Hi\n",
+  "prompts/errors/checked_inputs.yaml": "model: { name: gpt-4o, max_tokens: 10 }\ninputs:\n  type: object\n  properties:\n    order_id: { type: string, pattern: \"^[0-9]+$\" }\ncontent: Order {{ order_id }}\n",
   "prompts/errors/system_only.yaml": "model: { name: claude-sonnet-5, max_tokens: 10 }\nmessages:\n  - role: system\n    content: Be brief.\n",
 };
 
@@ -284,6 +285,18 @@ describe("toOpenAI and toAnthropic: text prompts and model settings", () => {
       expect(error.suggestion, name).toContain(suggestion);
     }
     expect(thrown(() => agent.toOpenAI(VARIABLES, { api: "completions" as "chat" })).message).toBe('toOpenAI: api must be "responses" or "chat", got "completions"');
+  });
+
+  it("the requests render with formatMessages(): a missing variable, a bad placeholder message and inputs violations throw as there", () => {
+    const checked = prompts.get("errors/checked_inputs")!;
+    expect(checked.toOpenAI({ order_id: "42" }).input).toEqual([{ role: "user", content: "Order 42" }]);
+    const cases: [() => unknown, string][] = [
+      [() => agent.toOpenAI({ ...VARIABLES, company: undefined }), "MISSING_VARIABLE"],
+      [() => agent.toAnthropic({ ...VARIABLES, history: [{ role: "robot", content: "hi" }] }), "INVALID_MESSAGE"],
+      [() => checked.toOpenAI({ order_id: "42; drop" }, { api: "chat" }), "INPUT_INVALID"],
+      [() => checked.toAnthropic({ order_id: "x" }), "INPUT_INVALID"],
+    ];
+    for (const [run, code] of cases) expect(run).toThrow(expect.objectContaining({ code }));
   });
 
   it("a tool whose parameters are no object schema (the build refuses it; a registry written otherwise may hold one) is refused for Anthropic", () => {
