@@ -35,7 +35,10 @@ def test_case(case: dict[str, Any]) -> None:
     expect = case["expect"]
     pm = manager(case)
     try:
-        get = lambda: pm.get_prompt(case["prompt"], version_or_alias=case.get("versionOrAlias"), tags=case.get("tags"))  # noqa: E731
+
+        def get() -> Any:
+            return pm.get_prompt(case["prompt"], version_or_alias=case.get("versionOrAlias"), tags=case.get("tags"))
+
         if expect.get("stage") == "get":
             with pytest.raises(PromptSyncError) as info:
                 get()

@@ -49,7 +49,9 @@ def test_canonical_json_matches_javascript(values: list[object]) -> None:
 
 
 def test_canonical_json_quirks() -> None:
-    assert canonical_json({"10": 1, "9": 2, "a": 3, "b": [1e-7, 1e21, 0.000015, -0.0]}) == '{"9":2,"10":1,"a":3,"b":[1e-7,1e+21,0.000015,0]}'
+    assert (
+        canonical_json({"10": 1, "9": 2, "a": 3, "b": [1e-7, 1e21, 0.000015, -0.0]}) == '{"9":2,"10":1,"a":3,"b":[1e-7,1e+21,0.000015,0]}'
+    )
     assert canonical_json("\x00\u2028é/") == '"\\u0000\u2028é/"'
     assert js_number(5e-324) == "5e-324" and js_number(123456789012345680000.0) == "123456789012345680000"
     assert not math.isnan(1.0)
@@ -57,7 +59,19 @@ def test_canonical_json_quirks() -> None:
 
 def test_yaml_1_2_core_schema() -> None:
     value = load_yaml12("a: yes\nb: on\nc: 2024-01-01\nd: 010\ne: 0o10\nf: 0x1F\ng: ~\nh: true\ni: 1_000\nj: .inf\nk: 1e3\n")
-    assert value == {"a": "yes", "b": "on", "c": "2024-01-01", "d": 10, "e": 8, "f": 31, "g": None, "h": True, "i": "1_000", "j": math.inf, "k": 1000.0}
+    assert value == {
+        "a": "yes",
+        "b": "on",
+        "c": "2024-01-01",
+        "d": 10,
+        "e": 8,
+        "f": 31,
+        "g": None,
+        "h": True,
+        "i": "1_000",
+        "j": math.inf,
+        "k": 1000.0,
+    }
     for bad in ("a: &x 1\nb: *x\n", "a: 1\na: 2\n", "a: !!binary aGk=\n", "a: !!python/object/apply:os.system [id]\n"):
         with pytest.raises(Exception):  # noqa: B017
             load_yaml12(bad)
@@ -80,7 +94,19 @@ def test_names() -> None:
 
 
 def test_versions() -> None:
-    ordered = ["v0.1.0", "v1.0.0-alpha", "v1.0.0-alpha.1", "v1.0.0-alpha.beta", "v1.0.0-beta", "v1.0.0-beta.2", "v1.0.0-beta.11", "v1.0.0-rc.1", "v1.0.0", "v1.2.0", "v1.10.0"]
+    ordered = [
+        "v0.1.0",
+        "v1.0.0-alpha",
+        "v1.0.0-alpha.1",
+        "v1.0.0-alpha.beta",
+        "v1.0.0-beta",
+        "v1.0.0-beta.2",
+        "v1.0.0-beta.11",
+        "v1.0.0-rc.1",
+        "v1.0.0",
+        "v1.2.0",
+        "v1.10.0",
+    ]
     for a, b in zip(ordered, ordered[1:], strict=False):
         assert compare_versions(a, b) < 0 and compare_versions(b, a) > 0
     assert normalize_version(" 1.2.3 ") == "v1.2.3"
@@ -91,7 +117,17 @@ def test_locale_fallbacks() -> None:
 
 
 def test_byte_bounded_memory_cache() -> None:
-    compiled = {"format": "promptsync.prompt/v1", "name": "p", "kind": "text", "template": True, "content": "x", "variables": [], "variants": [], "hash": "", "source": {"path": "p.txt", "format": "text"}}
+    compiled = {
+        "format": "promptsync.prompt/v1",
+        "name": "p",
+        "kind": "text",
+        "template": True,
+        "content": "x",
+        "variables": [],
+        "variants": [],
+        "hash": "",
+        "source": {"path": "p.txt", "format": "text"},
+    }
     lru = ByteLru(1000)
     for i in range(10):
         lru.set((f"v{i}", "p"), LoadedPrompt(compiled, 100, RenderSettings(), "k"))

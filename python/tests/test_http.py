@@ -98,7 +98,9 @@ def test_single_flight(origin: Origin) -> None:
     origin.delay = 0.2
     with manager(origin.url) as pm:
         results: list[str] = []
-        threads = [threading.Thread(target=lambda: results.append(pm.get_prompt("greeting", version_or_alias="dev").version)) for _ in range(12)]
+        threads = [
+            threading.Thread(target=lambda: results.append(pm.get_prompt("greeting", version_or_alias="dev").version)) for _ in range(12)
+        ]
         for t in threads:
             t.start()
         for t in threads:

@@ -100,7 +100,10 @@ BUDGET = {
     "center_huge": ('{{ "x" | center(300000000) }}', "maxOutputLength"),
     "range_length": ("{{ range(0, 200000000, 1) | length }}", "maxRange"),
     "recursion": ("{% macro m(n) %}{{ m(n + 1) }}{% endmacro %}{{ m(0) }}", "maxDepth"),
-    "fan_out": ("{% macro m(n) %}{% if n < 60 %}{{ m(n + 1) }}{{ m(n + 1) }}{% endif %}{% endmacro %}{{ m(0) }}", ("maxOperations", "timeoutMs")),
+    "fan_out": (
+        "{% macro m(n) %}{% if n < 60 %}{{ m(n + 1) }}{{ m(n + 1) }}{% endif %}{% endmacro %}{{ m(0) }}",
+        ("maxOperations", "timeoutMs"),
+    ),
     "batch_fill": ('{{ [1] | batch(1000000000, "x") | length }}', "maxRange"),
     "slice_count": ("{{ [1] | slice(1000000000) | length }}", "maxRange"),
     "tojson_indent": ("{{ [[[[1]]]] | tojson(indent=100000000) }}", "maxOutputLength"),
@@ -109,12 +112,30 @@ BUDGET = {
     "list_concat": ("{% set xs = range(100000) %}{{ (xs + xs) | length }}", "maxRange"),
     # Jinja2 scopes {% set %} to one loop iteration, so the doubling templates of the TypeScript suite stay small
     # here; the same growth written as recursion, or unrolled, reaches the limit.
-    "doubling_macro": ('{% macro d(s, n) %}{% if n %}{{ d(s ~ s, n - 1) }}{% else %}{{ s | length }}{% endif %}{% endmacro %}{{ d("x", 64) }}', "maxOutputLength"),
-    "doubling_plus_macro": ('{% macro d(s, n) %}{% if n %}{{ d(s + s, n - 1) }}{% endif %}{% endmacro %}{{ d("x", 64) }}', "maxOutputLength"),
-    "replace_growth": ('{% macro d(s, n) %}{% if n %}{{ d(s | replace("", s), n - 1) }}{% endif %}{% endmacro %}{{ d("abcdefgh", 30) }}', "maxOutputLength"),
-    "replace_method": ('{% macro d(s, n) %}{% if n %}{{ d(s.replace("", s), n - 1) }}{% endif %}{% endmacro %}{{ d("abcdefgh", 30) }}', "maxOutputLength"),
-    "set_block": ('{% set s = "x" | center(100000) %}{% set x %}{% for i in range(990) %}{{ s }}{% endfor %}{% endset %}done', "maxOutputLength"),
-    "call_block": ('{% macro a() %}{% for i in range(1000) %}{{ caller() }}{% endfor %}{% endmacro %}{% call a() %}{{ "x" | center(100000) }}{% endcall %}', "maxOutputLength"),
+    "doubling_macro": (
+        '{% macro d(s, n) %}{% if n %}{{ d(s ~ s, n - 1) }}{% else %}{{ s | length }}{% endif %}{% endmacro %}{{ d("x", 64) }}',
+        "maxOutputLength",
+    ),
+    "doubling_plus_macro": (
+        '{% macro d(s, n) %}{% if n %}{{ d(s + s, n - 1) }}{% endif %}{% endmacro %}{{ d("x", 64) }}',
+        "maxOutputLength",
+    ),
+    "replace_growth": (
+        '{% macro d(s, n) %}{% if n %}{{ d(s | replace("", s), n - 1) }}{% endif %}{% endmacro %}{{ d("abcdefgh", 30) }}',
+        "maxOutputLength",
+    ),
+    "replace_method": (
+        '{% macro d(s, n) %}{% if n %}{{ d(s.replace("", s), n - 1) }}{% endif %}{% endmacro %}{{ d("abcdefgh", 30) }}',
+        "maxOutputLength",
+    ),
+    "set_block": (
+        '{% set s = "x" | center(100000) %}{% set x %}{% for i in range(990) %}{{ s }}{% endfor %}{% endset %}done',
+        "maxOutputLength",
+    ),
+    "call_block": (
+        '{% macro a() %}{% for i in range(1000) %}{{ caller() }}{% endfor %}{% endmacro %}{% call a() %}{{ "x" | center(100000) }}{% endcall %}',
+        "maxOutputLength",
+    ),
     "string_repeat": ('{{ "ab" * 1000000000 }}', "maxOutputLength"),
     "power": ("{{ 9 ** 999999999 }}", "maxOutputLength"),
     "percent_width": ("{{ '%900000000s' % 'a' }}", "maxOutputLength"),
@@ -235,7 +256,14 @@ TRUSTED = [str(CONFORMANCE / "keys" / "promptsync.pub")]
 
 def test_rollback_to_an_older_signed_pointer_is_refused(registry_copy: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
-    with PromptManager(registry=str(registry_copy), project="conformance", trusted_keys=TRUSTED, cache_dir=str(cache), respect_canary=False, refresh_interval=0) as pm:
+    with PromptManager(
+        registry=str(registry_copy),
+        project="conformance",
+        trusted_keys=TRUSTED,
+        cache_dir=str(cache),
+        respect_canary=False,
+        refresh_interval=0,
+    ) as pm:
         assert pm.get_prompt("greeting", version_or_alias="production").version == "v0.1.0"
         shutil.copyfile(CONFORMANCE / "replay" / "production-r1.json", registry_copy / "prompts/conformance/aliases/production.json")
         pm.refresh()
@@ -243,7 +271,13 @@ def test_rollback_to_an_older_signed_pointer_is_refused(registry_copy: Path, tmp
         assert prompt.stale is True
         assert pm.cache_stats()["signature_refusals"] >= 1
     # A new process with the same cache_dir remembers the highest revision verified.
-    with PromptManager(registry=str(registry_copy), project="conformance", trusted_keys=TRUSTED, cache_dir=str(cache), cache_strategy={"startup_revalidation_timeout": 5}) as pm:
+    with PromptManager(
+        registry=str(registry_copy),
+        project="conformance",
+        trusted_keys=TRUSTED,
+        cache_dir=str(cache),
+        cache_strategy={"startup_revalidation_timeout": 5},
+    ) as pm:
         prompt = pm.get_prompt("greeting", version_or_alias="production", canary_key="user-0")
         # The pointer served is revision 3 from the disk cache (it has the canary; revision 1 had none).
         assert prompt.version == "v0.2.0" and prompt.canary is True
@@ -261,7 +295,10 @@ def test_unsigned_or_forged_pointers_are_refused(registry_copy: Path) -> None:
     pointer = json.loads(path.read_text())
     pointer["version"] = "v0.1.0"
     path.write_text(json.dumps(pointer))
-    with PromptManager(registry=str(registry_copy), project="conformance", trusted_keys=TRUSTED) as pm, pytest.raises(PromptUnavailableError) as info:
+    with (
+        PromptManager(registry=str(registry_copy), project="conformance", trusted_keys=TRUSTED) as pm,
+        pytest.raises(PromptUnavailableError) as info,
+    ):
         pm.get_prompt("greeting", version_or_alias="dev")
     assert getattr(info.value.cause, "code", None) == "SIGNATURE_INVALID"
     with PromptManager(registry=str(registry_copy), project="conformance") as pm:
@@ -280,7 +317,10 @@ def test_a_404_is_not_a_deletion_when_verifying(registry_copy: Path) -> None:
 def test_content_moved_between_versions_is_refused(registry_copy: Path) -> None:
     base = registry_copy / "prompts/conformance/greeting"
     shutil.copyfile(base / "v0.1.0/default.yaml", base / "v0.2.0/default.yaml")
-    with PromptManager(registry=str(registry_copy), project="conformance", trusted_keys=TRUSTED) as pm, pytest.raises(PromptUnavailableError) as info:
+    with (
+        PromptManager(registry=str(registry_copy), project="conformance", trusted_keys=TRUSTED) as pm,
+        pytest.raises(PromptUnavailableError) as info,
+    ):
         pm.get_prompt("greeting", version_or_alias="dev")
     assert getattr(info.value.cause, "code", None) in ("SIGNATURE_INVALID", "INVALID_BUNDLE")
 

@@ -1,9 +1,9 @@
 """PromptSync for Python: read, verify and render prompts from a PromptSync registry.
 
-    from promptsync import PromptManager
-    pm = PromptManager(registry="https://cdn.example.com/reg", cache_dir="./prompt_cache", refresh_interval=300)
-    prompt = pm.get_prompt("customer_support", version_or_alias="stable", tags={"locale": "en", "tone": "formal"})
-    prompt.format(company_name="Acme", customer_name="John", issue="password reset")
+from promptsync import PromptManager
+pm = PromptManager(registry="https://cdn.example.com/reg", cache_dir="./prompt_cache", refresh_interval=300)
+prompt = pm.get_prompt("customer_support", version_or_alias="stable", tags={"locale": "en", "tone": "formal"})
+prompt.format(company_name="Acme", customer_name="John", issue="password reset")
 """
 
 from .canary import canary_bucket, in_canary

@@ -20,13 +20,13 @@ SCHEMA_BASE = "https://promptsync.dev/schemas/"
 
 
 @cache
-def _registry() -> Registry:  # type: ignore[type-arg]
+def _registry() -> Registry:
     resources_list = []
     for entry in resources.files("promptsync").joinpath("schemas").iterdir():
         if entry.name.endswith(".schema.json"):
             schema = json.loads(entry.read_text("utf-8"))
             resources_list.append((SCHEMA_BASE + entry.name, Resource.from_contents(schema, default_specification=_spec())))
-    return Registry().with_resources(resources_list)  # type: ignore[no-any-return]
+    return Registry().with_resources(resources_list)
 
 
 def _spec() -> Any:
@@ -42,7 +42,7 @@ def validator(schema_name: str) -> Draft7Validator:
     from jsonschema.validators import validator_for
 
     cls = validator_for(schema, default=Draft7Validator)
-    return cls(schema, registry=_registry())  # type: ignore[no-any-return]
+    return cls(schema, registry=_registry())
 
 
 def schema_problem(value: Any, schema_name: str) -> str | None:

@@ -48,7 +48,9 @@ class VersionNotFoundError(PromptSyncError):
     code = "VERSION_NOT_FOUND"
 
     def __init__(self, version: str, project: str) -> None:
-        super().__init__(f'Version {shown(version)} does not exist in project "{project}"', suggestion="Run `promptsync list` to see the versions.")
+        super().__init__(
+            f'Version {shown(version)} does not exist in project "{project}"', suggestion="Run `promptsync list` to see the versions."
+        )
         self.version = version
 
 
@@ -184,7 +186,9 @@ class CompileError(PromptSyncError):
         self.diagnostics = tuple(diagnostics)
         files = len({d.file for d in diagnostics})
         lines = "".join(f"\n{d.file}:{d.line}:{d.column}: {d.code}: {d.message}" for d in diagnostics)
-        super().__init__(f"{len(diagnostics)} problem{'s' if len(diagnostics) != 1 else ''} in {files} file{'s' if files != 1 else ''}{lines}")
+        super().__init__(
+            f"{len(diagnostics)} problem{'s' if len(diagnostics) != 1 else ''} in {files} file{'s' if files != 1 else ''}{lines}"
+        )
 
 
 def is_unavailable(error: BaseException) -> bool:

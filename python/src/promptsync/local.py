@@ -20,7 +20,9 @@ from .yaml12 import load_yaml12
 EXTENSIONS = {".txt": "text", ".md": "markdown", ".yaml": "yaml", ".yml": "yaml"}
 FRONT_MATTER = re.compile(r"^---[ \t]*\r?\n(?:([\s\S]*?)\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|$)")
 RAW_HINT = "If the braces are literal text, wrap that part in {% raw %}…{% endraw %}, or mark the whole file as plain with `template: false` (front matter in .md files)."
-NOT_VARIABLES = frozenset({"loop", "caller", "range", "cycler", "joiner", "True", "False", "None", "true", "false", "none", "varargs", "kwargs"})
+NOT_VARIABLES = frozenset(
+    {"loop", "caller", "range", "cycler", "joiner", "True", "False", "None", "true", "false", "none", "varargs", "kwargs"}
+)
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_FILES = 100_000
 
@@ -29,9 +31,10 @@ MAX_FILES = 100_000
 
 
 def _root(node: nodes.Node) -> str | None:
-    while isinstance(node, nodes.Getattr | nodes.Getitem):
-        node = node.node
-    return node.name if isinstance(node, nodes.Name) else None
+    current: nodes.Node = node
+    while isinstance(current, nodes.Getattr | nodes.Getitem):
+        current = current.node
+    return current.name if isinstance(current, nodes.Name) else None
 
 
 def _cond_names(test: nodes.Node) -> frozenset[str]:
@@ -50,7 +53,7 @@ def _targets(node: nodes.Node) -> Iterable[str]:
 def template_variables(tree: nodes.Template) -> list[dict[str, Any]]:
     """Free names the template reads, each required unless every read is guarded (default, is defined, if)."""
     bound: set[str] = set(NOT_VARIABLES)
-    for node in tree.find_all(nodes.Assign | nodes.AssignBlock | nodes.For | nodes.Macro | nodes.CallBlock):
+    for node in tree.find_all((nodes.Assign, nodes.AssignBlock, nodes.For, nodes.Macro, nodes.CallBlock)):
         if isinstance(node, nodes.Macro):
             bound.add(node.name)
             for arg in node.args:
@@ -58,11 +61,11 @@ def template_variables(tree: nodes.Template) -> list[dict[str, Any]]:
         elif isinstance(node, nodes.CallBlock):
             for arg in node.args:
                 bound.add(arg.name)
-        else:
+        elif isinstance(node, nodes.Assign | nodes.AssignBlock | nodes.For):
             bound.update(_targets(node.target))
     reads: dict[str, bool] = {}
 
-    def visit(node: nodes.Node, guarded: frozenset[str]) -> None:
+    def visit(node: Any, guarded: frozenset[str]) -> None:
         if isinstance(node, nodes.Name):
             if node.ctx == "load" and node.name not in bound:
                 required = node.name not in guarded
@@ -81,12 +84,12 @@ def template_variables(tree: nodes.Template) -> list[dict[str, Any]]:
         if isinstance(node, nodes.If):
             names = _cond_names(node.test)
             visit(node.test, guarded | names)
-            for child in node.body:
-                visit(child, guarded | names)
-            for elif_ in node.elif_:
-                visit(elif_, guarded)
-            for child in node.else_:
-                visit(child, guarded)
+            for body_node in node.body:
+                visit(body_node, guarded | names)
+            for elif_node in node.elif_:
+                visit(elif_node, guarded)
+            for else_node in node.else_:
+                visit(else_node, guarded)
             return
         if isinstance(node, nodes.CondExpr):
             names = _cond_names(node.test)
@@ -120,7 +123,16 @@ def _yaml_problem_line(error: BaseException) -> int:
 
 def _schema_diagnostics(file: str, value: Any) -> list[Diagnostic]:
     if not isinstance(value, dict):
-        return [Diagnostic(file, 1, 1, "SCHEMA_VIOLATION", "a prompt file must be a YAML mapping (key: value pairs)", "Start with `content: |` followed by the indented template.")]
+        return [
+            Diagnostic(
+                file,
+                1,
+                1,
+                "SCHEMA_VIOLATION",
+                "a prompt file must be a YAML mapping (key: value pairs)",
+                "Start with `content: |` followed by the indented template.",
+            )
+        ]
     out: list[Diagnostic] = []
     for error in validator("prompt-source.schema.json").iter_errors(value):
         where = ".".join(str(p) for p in error.absolute_path) or "the document"
@@ -146,12 +158,22 @@ def parse_source(path: str, text: str) -> tuple[dict[str, Any] | None, int, list
         try:
             value = load_yaml12(m.group(1) or "") or {}
         except Exception as e:  # noqa: BLE001
-            return None, 1, [Diagnostic(path, _yaml_problem_line(e) + 1, 1, "INVALID_YAML", str(e).splitlines()[0][:300] if str(e) else "invalid YAML")]
+            return (
+                None,
+                1,
+                [
+                    Diagnostic(
+                        path, _yaml_problem_line(e) + 1, 1, "INVALID_YAML", str(e).splitlines()[0][:300] if str(e) else "invalid YAML"
+                    )
+                ],
+            )
         problems = _schema_diagnostics(path, value)
         if isinstance(value, dict):
             for key in ("content", "messages"):
                 if key in value:
-                    problems.append(Diagnostic(path, 1, 1, "SCHEMA_VIOLATION", f'front matter cannot set "{key}": the Markdown body is the content'))
+                    problems.append(
+                        Diagnostic(path, 1, 1, "SCHEMA_VIOLATION", f'front matter cannot set "{key}": the Markdown body is the content')
+                    )
         if problems:
             return None, 1, problems
         return {**value, "content": text[m.end() :]}, m.group(0).count("\n") + 1, []
@@ -159,7 +181,11 @@ def parse_source(path: str, text: str) -> tuple[dict[str, Any] | None, int, list
         try:
             value = load_yaml12(text)
         except Exception as e:  # noqa: BLE001
-            return None, 1, [Diagnostic(path, _yaml_problem_line(e), 1, "INVALID_YAML", str(e).splitlines()[0][:300] if str(e) else "invalid YAML")]
+            return (
+                None,
+                1,
+                [Diagnostic(path, _yaml_problem_line(e), 1, "INVALID_YAML", str(e).splitlines()[0][:300] if str(e) else "invalid YAML")],
+            )
         problems = _schema_diagnostics(path, value)
         if problems:
             return None, 1, problems
@@ -179,7 +205,9 @@ def compile_source(name: str, path: str, fmt: str, doc: dict[str, Any], body_lin
     diagnostics: list[Diagnostic] = []
 
     def check_body(body: dict[str, Any]) -> list[dict[str, Any]]:
-        texts = [str(m.get("content", "")) for m in body["messages"]] if body.get("messages") is not None else [str(body.get("content") or "")]
+        texts = (
+            [str(m.get("content", "")) for m in body["messages"]] if body.get("messages") is not None else [str(body.get("content") or "")]
+        )
         lists = []
         for text in texts:
             if not is_template:
@@ -187,7 +215,9 @@ def compile_source(name: str, path: str, fmt: str, doc: dict[str, Any], body_lin
             tree, problems = parse_template(text)
             for p in problems:
                 message = f"template syntax error: {p.message}" if p.code == "TEMPLATE_SYNTAX" else p.message
-                diagnostics.append(Diagnostic(path, body_line + p.line - 1, p.column, p.code, message, RAW_HINT if p.code == "TEMPLATE_SYNTAX" else None))
+                diagnostics.append(
+                    Diagnostic(path, body_line + p.line - 1, p.column, p.code, message, RAW_HINT if p.code == "TEMPLATE_SYNTAX" else None)
+                )
             if tree is not None:
                 lists.append(template_variables(tree))
         return merge_variables(lists)
@@ -203,7 +233,15 @@ def compile_source(name: str, path: str, fmt: str, doc: dict[str, Any], body_lin
             continue
         variant_kind = "chat" if variant.get("messages") is not None else "text" if variant.get("content") is not None else None
         if variant_kind != kind:
-            diagnostics.append(Diagnostic(path, 1, 1, "SCHEMA_VIOLATION", f"variant {index + 1} must have {'`messages`' if kind == 'chat' else '`content`'} (the prompt is a {kind} prompt)"))
+            diagnostics.append(
+                Diagnostic(
+                    path,
+                    1,
+                    1,
+                    "SCHEMA_VIOLATION",
+                    f"variant {index + 1} must have {'`messages`' if kind == 'chat' else '`content`'} (the prompt is a {kind} prompt)",
+                )
+            )
             continue
         vid = variant.get("id") or _variant_id(variant["tags"])
         tag_key = canonical_json(variant["tags"])
@@ -278,7 +316,9 @@ def compile_folder(folder: str) -> dict[str, dict[str, Any]]:
         if len(group) > 1:
             for path in group:
                 others = ", ".join(p for p in group if p != path)
-                diagnostics.append(Diagnostic(path, 1, 1, "DUPLICATE_NAME", f'prompt "{path[: path.rfind(".")]}" is also defined by {others}'))
+                diagnostics.append(
+                    Diagnostic(path, 1, 1, "DUPLICATE_NAME", f'prompt "{path[: path.rfind(".")]}" is also defined by {others}')
+                )
     prompts: dict[str, dict[str, Any]] = {}
     for path in files:
         full = os.path.join(root, *path.split("/"))

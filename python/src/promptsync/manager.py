@@ -67,7 +67,9 @@ def parse_size(size: int | float | str) -> int:
         return int(size)
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMG]i?B|B)?\s*", str(size), re.IGNORECASE)
     if not m:
-        raise ConfigError(f'PromptManager option `cache_strategy["max_cache_size"]` must be a number of bytes or a size such as "100MB", not {size!r}')
+        raise ConfigError(
+            f'PromptManager option `cache_strategy["max_cache_size"]` must be a number of bytes or a size such as "100MB", not {size!r}'
+        )
     return int(float(m.group(1)) * UNITS[(m.group(2) or "B").upper()])
 
 
@@ -215,7 +217,9 @@ def to_project_id(raw: str) -> str:
 def detect_project(cwd: str, config: Mapping[str, Any]) -> str:
     candidates: list[Callable[[], str | None]] = [
         lambda: config.get("project") if isinstance(config.get("project"), str) else None,
-        lambda: (lambda url: re.sub(r"\.git$", "", re.split(r"[/:]", url.rstrip("/"))[-1]) if url else None)(_git(cwd, "remote", "get-url", "origin")),
+        lambda: (lambda url: re.sub(r"\.git$", "", re.split(r"[/:]", url.rstrip("/"))[-1]) if url else None)(
+            _git(cwd, "remote", "get-url", "origin")
+        ),
         lambda: (lambda top: os.path.basename(top) if top else None)(_git_top(cwd)),
     ]
     for candidate in candidates:
@@ -362,7 +366,12 @@ class PromptManager:
                 continue
 
     def cache_stats(self) -> dict[str, int]:
-        return {"prompts": len(self._memory), "bytes": self._memory.bytes, "max_bytes": self._max_bytes, "signature_refusals": self.verifier.refusals if self.verifier else 0}
+        return {
+            "prompts": len(self._memory),
+            "bytes": self._memory.bytes,
+            "max_bytes": self._max_bytes,
+            "signature_refusals": self.verifier.refusals if self.verifier else 0,
+        }
 
     def close(self) -> None:
         """Stops the background refresh."""
@@ -389,7 +398,9 @@ class PromptManager:
     ) -> Prompt:
         assert_prompt_name(name)
         assert_version_or_alias(ref)
-        if tags is not None and (not isinstance(tags, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in tags.items())):
+        if tags is not None and (
+            not isinstance(tags, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in tags.items())
+        ):
             raise UsageError("tags must be a dict of strings")
         mode = self._detect()
         if mode == "local":
@@ -406,7 +417,9 @@ class PromptManager:
             if hit is not None:
                 return hit.prompt(PromptInfo(self._project, version, target.alias, "memory", target.stale, canary), tags)
             loaded, source = self._load(version, name)
-            return loaded.prompt(PromptInfo(self._project, version, target.alias, source, target.stale or source == "snapshot", canary), tags)
+            return loaded.prompt(
+                PromptInfo(self._project, version, target.alias, source, target.stale or source == "snapshot", canary), tags
+            )
         except Exception as error:
             if not is_unavailable(error):
                 raise
@@ -571,8 +584,14 @@ class PromptManager:
                 self._forget(ref, key)
             assert nxt is not None
             if ref == LATEST and current is not None and compare_versions(nxt.version, current.version) < 0 and self.verifier:
-                raise self.verifier.refuse(key, f"its newest version {nxt.version} is older than {current.version}, already verified: a replayed index")
-            moved = current is None or nxt.version != current.version or (nxt.canary or {}).get("version") != (current.canary or {}).get("version")
+                raise self.verifier.refuse(
+                    key, f"its newest version {nxt.version} is older than {current.version}, already verified: a replayed index"
+                )
+            moved = (
+                current is None
+                or nxt.version != current.version
+                or (nxt.canary or {}).get("version") != (current.canary or {}).get("version")
+            )
             if ref in self._pointers and moved:
                 self._prepare(ref, [nxt.version, *([nxt.canary["version"]] if nxt.canary else [])])
             return self._keep(ref, nxt, persist=True)
@@ -614,7 +633,9 @@ class PromptManager:
                 state = self._read_pointer(ref, key, obj.body, obj.etag, 0) if obj else None
                 if state is not None:
                     return self._keep(ref, PointerState(**{**state.__dict__, "stale": True}))
-                attempts.append(SourceAttempt("snapshot", f"{ref} was deleted when the snapshot was taken" if obj else f"{ref} is not in the snapshot"))
+                attempts.append(
+                    SourceAttempt("snapshot", f"{ref} was deleted when the snapshot was taken" if obj else f"{ref} is not in the snapshot")
+                )
             except PromptSyncError as e:
                 attempts.append(SourceAttempt("snapshot", str(e).splitlines()[0]))
         raise SourcesUnavailableError(f'"{ref}"', attempts, error)
@@ -707,7 +728,7 @@ class PromptManager:
         (manifest, index), source, body, side = served
         if source == "network" and self._disk:
             if index is not None and side[index] is not None:
-                self._disk.write(signature_keys[index], side[index])  # type: ignore[arg-type]
+                self._disk.write(signature_keys[index], side[index])
             self._disk.write(key, body)
         return manifest, source
 
@@ -870,7 +891,11 @@ class PromptManager:
     def _local_prompt(self, name: str, tags: Mapping[str, str] | None) -> Prompt:
         loaded = self._compile_local().get(name)
         if loaded is None:
-            raise PromptNotFoundError(name, f"the local prompts folder {self._prompts_dir}", "The name is the file's path below the prompts folder, without extension.")
+            raise PromptNotFoundError(
+                name,
+                f"the local prompts folder {self._prompts_dir}",
+                "The name is the file's path below the prompts folder, without extension.",
+            )
         return loaded.prompt(PromptInfo(self._project, "local", None, "local", False, False), tags)
 
     def _ignored_in_local_mode(self, asked: str | None) -> None:
@@ -878,7 +903,9 @@ class PromptManager:
         if ref is None:
             return
         message = f'No registry is configured, so PromptManager serves the local prompt files in {self._prompts_dir}: "{ref}" is ignored'
-        suggestion = "Set the `registry` option, PROMPTSYNC_REGISTRY, or publicUrl/registry in promptsync.config.yaml to read versions and aliases"
+        suggestion = (
+            "Set the `registry` option, PROMPTSYNC_REGISTRY, or publicUrl/registry in promptsync.config.yaml to read versions and aliases"
+        )
         if self._strict_local:
             raise UsageError(message, suggestion=suggestion)
         if not self._warned_local:

@@ -106,7 +106,11 @@ def assert_prompt_name(name: object) -> str:
 def assert_project_id(value: object) -> str:
     if isinstance(value, str) and is_valid_project_id(value):
         return value
-    raise InvalidNameError("project", value, f'a project ID has 1-{MAX_SHORT_NAME} lowercase letters, digits, ".", "_" and "-", starting with a letter or digit')
+    raise InvalidNameError(
+        "project",
+        value,
+        f'a project ID has 1-{MAX_SHORT_NAME} lowercase letters, digits, ".", "_" and "-", starting with a letter or digit',
+    )
 
 
 def assert_version_or_alias(ref: object) -> str:
@@ -114,7 +118,9 @@ def assert_version_or_alias(ref: object) -> str:
         return ref
     kind = "version" if isinstance(ref, str) and re.match(r"v?\d", ref) else "alias"
     raise InvalidNameError(
-        kind, ref, 'expected a version such as v1.2.0, "latest", or an alias name: lowercase letters, digits, "_" and "-", starting with a letter'
+        kind,
+        ref,
+        'expected a version such as v1.2.0, "latest", or an alias name: lowercase letters, digits, "_" and "-", starting with a letter',
     )
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import UsageError
 from .errors import SourceName as PromptSource
+from .errors import UsageError
 
 if TYPE_CHECKING:
     from .render import RenderableBody
@@ -27,8 +27,27 @@ class Prompt:
     `{"role", "content"}` for a chat prompt."""
 
     __slots__ = (
-        "id", "name", "project", "version", "alias", "variant", "tags", "kind", "title", "description", "content",
-        "messages", "variables", "model", "config", "inputs", "hash", "source", "stale", "canary", "_body",
+        "id",
+        "name",
+        "project",
+        "version",
+        "alias",
+        "variant",
+        "tags",
+        "kind",
+        "title",
+        "description",
+        "content",
+        "messages",
+        "variables",
+        "model",
+        "config",
+        "inputs",
+        "hash",
+        "source",
+        "stale",
+        "canary",
+        "_body",
     )
 
     def __init__(self, compiled: dict[str, Any], body: RenderableBody, info: PromptInfo) -> None:

@@ -42,12 +42,26 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Cycler, Joiner
 from markupsafe import Markup
 
-from .errors import ConfigError, InvalidBundleError, MissingVariableError, PromptSyncError, RenderError, RenderLimitError, UnsafeTemplateError
+from .errors import (
+    ConfigError,
+    InvalidBundleError,
+    MissingVariableError,
+    PromptSyncError,
+    RenderError,
+    RenderLimitError,
+    UnsafeTemplateError,
+)
 
 # --- limits ------------------------------------------------------------------------------------------------------
 
 LIMIT_NAMES = ("maxOperations", "maxOutputLength", "maxRange", "maxDepth", "timeoutMs")
-_SNAKE = {"max_operations": "maxOperations", "max_output_length": "maxOutputLength", "max_range": "maxRange", "max_depth": "maxDepth", "timeout_ms": "timeoutMs"}
+_SNAKE = {
+    "max_operations": "maxOperations",
+    "max_output_length": "maxOutputLength",
+    "max_range": "maxRange",
+    "max_depth": "maxDepth",
+    "timeout_ms": "timeoutMs",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,7 +131,11 @@ class Budget:
 
     def _checkpoint(self) -> None:
         if self.operations > self.limits.max_operations:
-            raise RenderFault("limit", f"the render went over {self.limits.max_operations} operations (loop iterations, calls, filtered items)", "maxOperations")
+            raise RenderFault(
+                "limit",
+                f"the render went over {self.limits.max_operations} operations (loop iterations, calls, filtered items)",
+                "maxOperations",
+            )
         if time.perf_counter() > self.deadline:
             raise RenderFault("limit", f"the render took longer than {self.limits.timeout_ms} ms", "timeoutMs")
         self.next_check = min(self.operations + CLOCK_INTERVAL, self.limits.max_operations + 1)
@@ -161,23 +179,113 @@ def active_budget() -> Budget:
 # --- what a template may reach -----------------------------------------------------------------------------------
 
 STR_METHODS = frozenset(
-    "upper lower strip lstrip rstrip capitalize title startswith endswith split splitlines replace join count find "
-    "isdigit isalpha isalnum isspace islower isupper".split()
+    [
+        "upper",
+        "lower",
+        "strip",
+        "lstrip",
+        "rstrip",
+        "capitalize",
+        "title",
+        "startswith",
+        "endswith",
+        "split",
+        "splitlines",
+        "replace",
+        "join",
+        "count",
+        "find",
+        "isdigit",
+        "isalpha",
+        "isalnum",
+        "isspace",
+        "islower",
+        "isupper",
+    ]
 )
 LIST_METHODS = frozenset({"count", "index"})
 DICT_METHODS = frozenset({"items", "keys", "values", "get"})
-LOOP_ATTRS = frozenset("index index0 revindex revindex0 first last length cycle depth depth0 previtem nextitem changed".split())
+LOOP_ATTRS = frozenset(
+    ["index", "index0", "revindex", "revindex0", "first", "last", "length", "cycle", "depth", "depth0", "previtem", "nextitem", "changed"]
+)
 CYCLER_ATTRS = frozenset({"next", "reset", "current"})
 
-ALLOWED_FILTERS = (
-    "abs batch capitalize center count d default dictsort e escape first float forceescape groupby indent int items join last "
-    "length list lower map max min random reject rejectattr replace reverse round safe select selectattr slice sort string "
-    "striptags sum title tojson trim truncate unique upper urlencode urlize wordcount"
-).split()
-ALLOWED_TESTS = (
-    "callable defined divisibleby eq equalto escaped even ge greaterthan gt iterable le lessthan lower lt mapping ne none "
-    "number odd sameas string undefined upper"
-).split()
+ALLOWED_FILTERS = [
+    "abs",
+    "batch",
+    "capitalize",
+    "center",
+    "count",
+    "d",
+    "default",
+    "dictsort",
+    "e",
+    "escape",
+    "first",
+    "float",
+    "forceescape",
+    "groupby",
+    "indent",
+    "int",
+    "items",
+    "join",
+    "last",
+    "length",
+    "list",
+    "lower",
+    "map",
+    "max",
+    "min",
+    "random",
+    "reject",
+    "rejectattr",
+    "replace",
+    "reverse",
+    "round",
+    "safe",
+    "select",
+    "selectattr",
+    "slice",
+    "sort",
+    "string",
+    "striptags",
+    "sum",
+    "title",
+    "tojson",
+    "trim",
+    "truncate",
+    "unique",
+    "upper",
+    "urlencode",
+    "urlize",
+    "wordcount",
+]
+ALLOWED_TESTS = [
+    "callable",
+    "defined",
+    "divisibleby",
+    "eq",
+    "equalto",
+    "escaped",
+    "even",
+    "ge",
+    "greaterthan",
+    "gt",
+    "iterable",
+    "le",
+    "lessthan",
+    "lower",
+    "lt",
+    "mapping",
+    "ne",
+    "none",
+    "number",
+    "odd",
+    "sameas",
+    "string",
+    "undefined",
+    "upper",
+]
 UNSUPPORTED_NODES: dict[type[nodes.Node], str] = {
     nodes.Extends: "extends",
     nodes.Include: "include",
@@ -301,7 +409,7 @@ _FORMAT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?[diou
 class SandboxEnvironment(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"+", "*", "**", "%"})
     code_generator_class = _BudgetCodeGenerator
-    concat = staticmethod(_checked_join)  # type: ignore[assignment]
+    concat = staticmethod(_checked_join)
 
     def __init__(self, strict: bool) -> None:
         super().__init__(
@@ -321,7 +429,7 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
         for loop in source.find_all(nodes.For):
             if not (isinstance(loop.iter, nodes.Filter) and loop.iter.name == ITER_FILTER):
                 loop.iter = nodes.Filter(loop.iter, ITER_FILTER, [], [], None, None, lineno=loop.lineno)
-        return super()._generate(source, name, filename, defer_init)  # type: ignore[no-any-return]
+        return super()._generate(source, name, filename, defer_init)
 
     @staticmethod
     def _finalize_strict(value: Any) -> Any:
@@ -398,7 +506,9 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         if not __self.is_safe_callable(__obj):
-            raise SecurityError(f"calling {getattr(__obj, '__name__', type(__obj).__name__)!r} is refused: a template calls only its own macros, range, cycler, joiner and the listed methods")
+            raise SecurityError(
+                f"calling {getattr(__obj, '__name__', type(__obj).__name__)!r} is refused: a template calls only its own macros, range, cycler, joiner and the listed methods"
+            )
         budget = active_budget()
         if isinstance(__obj, Macro | LoopContext):
             budget.charge(2)
@@ -625,25 +735,46 @@ def parse_template(text: str, strict: bool = True) -> tuple[nodes.Template | Non
         tree = env.parse(text)
     except TemplateSyntaxError as e:
         message = e.message or "syntax error"
-        code = "UNSUPPORTED_TAG" if re.search(r"Encountered unknown tag '(\w+)'", message) and _unknown_tag_is_unsupported(message) else "TEMPLATE_SYNTAX"
+        code = (
+            "UNSUPPORTED_TAG"
+            if re.search(r"Encountered unknown tag '(\w+)'", message) and _unknown_tag_is_unsupported(message)
+            else "TEMPLATE_SYNTAX"
+        )
         return None, [TemplateProblem(code, message, e.lineno or 1)]
     problems: list[TemplateProblem] = []
     for node in tree.find_all(nodes.Node):
         line = getattr(node, "lineno", 1) or 1
         kind = UNSUPPORTED_NODES.get(type(node))
         if kind is not None:
-            problems.append(TemplateProblem("UNSUPPORTED_TAG", f"{{% {kind} %}} is not supported: a prompt is one self-contained template", line))
+            problems.append(
+                TemplateProblem("UNSUPPORTED_TAG", f"{{% {kind} %}} is not supported: a prompt is one self-contained template", line)
+            )
         elif isinstance(node, nodes.With | nodes.ScopedEvalContextModifier | nodes.EvalContextModifier):
             problems.append(TemplateProblem("TEMPLATE_SYNTAX", f"the {type(node).__name__.lower()} tag is not supported", line))
-        elif isinstance(node, nodes.Filter | nodes.Test) and node.name not in (env.filters if isinstance(node, nodes.Filter) else env.tests):
+        elif isinstance(node, nodes.Filter | nodes.Test) and node.name not in (
+            env.filters if isinstance(node, nodes.Filter) else env.tests
+        ):
             what = "filter" if isinstance(node, nodes.Filter) else "test"
             problems.append(TemplateProblem("UNSAFE_TEMPLATE", f"unknown {what} {node.name[:64]!r}", line))
         elif isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
-            problems.append(TemplateProblem("UNSAFE_TEMPLATE", f"{node.attr[:64]!r} cannot be read: names starting with _ are Python internals", line))
-        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) and node.arg.value.startswith("_"):
-            problems.append(TemplateProblem("UNSAFE_TEMPLATE", f"{node.arg.value[:64]!r} cannot be read: names starting with _ are Python internals", line))
+            problems.append(
+                TemplateProblem("UNSAFE_TEMPLATE", f"{node.attr[:64]!r} cannot be read: names starting with _ are Python internals", line)
+            )
+        elif (
+            isinstance(node, nodes.Getitem)
+            and isinstance(node.arg, nodes.Const)
+            and isinstance(node.arg.value, str)
+            and node.arg.value.startswith("_")
+        ):
+            problems.append(
+                TemplateProblem(
+                    "UNSAFE_TEMPLATE", f"{node.arg.value[:64]!r} cannot be read: names starting with _ are Python internals", line
+                )
+            )
         elif isinstance(node, nodes.Name) and node.name.startswith("__"):
-            problems.append(TemplateProblem("UNSAFE_TEMPLATE", f"{node.name[:64]!r} cannot be read: names starting with __ are Python internals", line))
+            problems.append(
+                TemplateProblem("UNSAFE_TEMPLATE", f"{node.name[:64]!r} cannot be read: names starting with __ are Python internals", line)
+            )
     return tree, problems
 
 
@@ -775,7 +906,9 @@ class RenderSettings:
 class RenderableBody:
     """One body of a prompt (the default or a variant), its templates compiled once."""
 
-    def __init__(self, prompt: Mapping[str, Any], body: Mapping[str, Any], variant: Mapping[str, Any] | None, settings: RenderSettings, origin: str) -> None:
+    def __init__(
+        self, prompt: Mapping[str, Any], body: Mapping[str, Any], variant: Mapping[str, Any] | None, settings: RenderSettings, origin: str
+    ) -> None:
         self.prompt_name = str(prompt.get("name"))
         self.variant = variant
         self.variables: list[dict[str, Any]] = list(body.get("variables", []))
@@ -833,7 +966,9 @@ def materialize(prompt: Mapping[str, Any], settings: RenderSettings, origin: str
 
 def render_template_text(text: str, values: Mapping[str, Any], *, strict: bool = True, limits: RenderLimits = DEFAULT_LIMITS) -> str:
     """Renders one template (for tests and tools): the same checks, guard and budget as a prompt."""
-    body = RenderableBody({"name": "template", "template": True}, {"content": text, "variables": []}, None, RenderSettings(strict, limits), "template")
+    body = RenderableBody(
+        {"name": "template", "template": True}, {"content": text, "variables": []}, None, RenderSettings(strict, limits), "template"
+    )
     return cast(str, body.render(values))
 
 

@@ -87,7 +87,9 @@ class TrustedKeys:
             return False
 
 
-def resolve_trusted_keys(trusted: Sequence[str] | None, revoked: Sequence[str] | None, env: Mapping[str, str], cwd: str) -> TrustedKeys | None:
+def resolve_trusted_keys(
+    trusted: Sequence[str] | None, revoked: Sequence[str] | None, env: Mapping[str, str], cwd: str
+) -> TrustedKeys | None:
     trusted_option = "PROMPTSYNC_TRUSTED_KEYS" if trusted is None else "trusted_keys"
     revoked_option = "PROMPTSYNC_REVOKED_KEYS" if revoked is None else "revoked_keys"
     if trusted is None and env.get("PROMPTSYNC_TRUSTED_KEYS"):
@@ -100,7 +102,10 @@ def resolve_trusted_keys(trusted: Sequence[str] | None, revoked: Sequence[str] |
         return None
     if isinstance(trusted, str) or len(trusted) == 0:
         raise ConfigError(f"PromptManager option `{trusted_option}` must list at least one public key (a PEM or the path of a .pub file)")
-    revoked_ids = [e if isinstance(e, str) and KEY_ID.fullmatch(e) else key_id_of(_key_from_entry(e, f"{revoked_option}[{i}]", cwd)) for i, e in enumerate(revoked)]
+    revoked_ids = [
+        e if isinstance(e, str) and KEY_ID.fullmatch(e) else key_id_of(_key_from_entry(e, f"{revoked_option}[{i}]", cwd))
+        for i, e in enumerate(revoked)
+    ]
     trust = TrustedKeys((_key_from_entry(e, f"{trusted_option}[{i}]", cwd) for i, e in enumerate(trusted)), revoked_ids)
     if not trust.keys:
         raise ConfigError(f"Every key in PromptManager option `{trusted_option}` is revoked: nothing could be verified")
@@ -173,7 +178,9 @@ class Verifier:
                 self.revisions[key] = highest
             if revision < highest:
                 self.refusals += 1
-                raise SignatureInvalidError(key, f"its revision {revision} is older than revision {highest}, already verified: a replayed pointer")
+                raise SignatureInvalidError(
+                    key, f"its revision {revision} is older than revision {highest}, already verified: a replayed pointer"
+                )
             if revision > highest:
                 self.revisions[key] = revision
                 if self.disk:
@@ -203,7 +210,9 @@ class Verifier:
     def release(self, key: str, manifest: Mapping[str, Any], version: str, signatures: Sequence[bytes | None]) -> int:
         """The index of the first signature object a trusted key made of exactly this manifest."""
         if manifest.get("project") != self.project or manifest.get("version") != version:
-            raise self.refuse(key, f"it is the manifest of {manifest.get('project')} {manifest.get('version')}, not {self.project} {version}")
+            raise self.refuse(
+                key, f"it is the manifest of {manifest.get('project')} {manifest.get('version')}, not {self.project} {version}"
+            )
         if manifest.get("releaseHash") != release_hash(manifest.get("prompts", {})):
             raise self.refuse(key, "its releaseHash does not match its prompts")
         problems: list[str] = []
@@ -225,4 +234,6 @@ class Verifier:
                 if problem is None:
                     return i
                 problems.append(f"{sig_key}: {problem}")
-        raise self.refuse(key, "; ".join(problems) if problems else f"no trusted key signed it (no {' or '.join(self.release_signature_keys(version))})")
+        raise self.refuse(
+            key, "; ".join(problems) if problems else f"no trusted key signed it (no {' or '.join(self.release_signature_keys(version))})"
+        )

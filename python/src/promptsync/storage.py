@@ -157,7 +157,7 @@ class ConfinedFolder:
             raise
         with os.fdopen(fd, "rb") as stream:
             stat = os.fstat(stream.fileno())
-            if not (stat.st_mode & 0o170000) == 0o100000:
+            if (stat.st_mode & 0o170000) != 0o100000:
                 return None
             if stat.st_size > limit.bytes:
                 raise _too_big(key, limit)
@@ -220,7 +220,9 @@ def open_reader(registry: str, cwd: str, *, timeout: float, retries: int) -> Htt
     if parsed.scheme and len(parsed.scheme) > 1:
         from .errors import ConfigError
 
-        raise ConfigError(f"Registry {registry!r}: the Python SDK reads http(s)://, file:// and folders (s3:// comes with the s3 extra, a later issue)")
+        raise ConfigError(
+            f"Registry {registry!r}: the Python SDK reads http(s)://, file:// and folders (s3:// comes with the s3 extra, a later issue)"
+        )
     return FolderReader(os.path.join(cwd, registry))
 
 

@@ -8,13 +8,12 @@ import re
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode
-from yaml.resolver import BaseResolver
-
-from yaml.composer import Composer
 from yaml.parser import Parser
 from yaml.reader import Reader
+from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
 try:
@@ -54,7 +53,7 @@ class _Constructor12(SafeConstructor):
             raise ConstructorError(None, None, "anchors and aliases are not allowed", node.start_mark)
         return super().construct_object(node, deep)
 
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:  # type: ignore[override]
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         if not isinstance(node, MappingNode):
             raise ConstructorError(None, None, "expected a mapping", node.start_mark)
         mapping: dict[Any, Any] = {}
@@ -67,15 +66,15 @@ class _Constructor12(SafeConstructor):
             mapping[key] = self.construct_object(value_node, deep=deep)
         return mapping
 
-    def construct_yaml_map(self, node: MappingNode) -> Any:  # type: ignore[override]
+    def construct_yaml_map(self, node: MappingNode) -> Any:
         data: dict[Any, Any] = {}
         yield data
         data.update(self.construct_mapping(node))
 
-    def construct_yaml_bool(self, node: ScalarNode) -> bool:  # type: ignore[override]
+    def construct_yaml_bool(self, node: ScalarNode) -> bool:
         return str(self.construct_scalar(node)).lower() == "true"
 
-    def construct_yaml_int(self, node: ScalarNode) -> int:  # type: ignore[override]
+    def construct_yaml_int(self, node: ScalarNode) -> int:
         text = str(self.construct_scalar(node))
         if text.startswith("0o"):
             return int(text[2:], 8)
@@ -83,7 +82,7 @@ class _Constructor12(SafeConstructor):
             return int(text[2:], 16)
         return int(text, 10)
 
-    def construct_yaml_float(self, node: ScalarNode) -> float:  # type: ignore[override]
+    def construct_yaml_float(self, node: ScalarNode) -> float:
         text = str(self.construct_scalar(node)).lower()
         if text.endswith(".inf"):
             return float("-inf") if text.startswith("-") else float("inf")
@@ -107,7 +106,7 @@ for _tag in ("binary", "set", "omap", "pairs"):
 
 if _HAVE_LIBYAML:
 
-    class Loader12(_FastParser, _Constructor12, _Resolver12):  # type: ignore[misc]
+    class Loader12(_FastParser, _Constructor12, _Resolver12):
         def __init__(self, stream: Any) -> None:
             _FastParser.__init__(self, stream)
             _Constructor12.__init__(self)
