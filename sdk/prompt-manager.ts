@@ -18,6 +18,7 @@ import { LoadedPrompt } from "./loaded-prompt.ts";
 import { resolveOptions, type PromptManagerOptions, type ResolvedOptions } from "./options.ts";
 import { PointerCache } from "./pointers.ts";
 import type { Prompt } from "./prompt.ts";
+import type { PromptCatalog, UntypedCatalog } from "./typed-prompts.ts";
 import type { TelemetryConnection } from "./telemetry/connect.ts";
 import { servedOf, TelemetryRecorder, type TelemetryStats } from "./telemetry/recorder.ts";
 import { Verifier } from "./verifier.ts";
@@ -68,11 +69,16 @@ interface Target {
   canary?: { version: string; percentage: number; salt: string } | undefined;
 }
 
+/** getPrompt's options, with the variant tags a typed prompt declares. */
+export type PromptOptions<Tagged extends { tags: object }> = Omit<GetPromptOptions, "tags"> & { tags?: Tagged["tags"] };
+
 /**
  * Reads prompts from a registry (HTTP, CDN or folder) with no server in between, or compiles the local prompts
  * folder when no registry is configured. Serving order: memory, disk cache, registry, snapshot, local files.
+ * `P` is the `Prompts` interface `promptsync types` writes: getPrompt then takes only its prompt names and tags,
+ * and each prompt's methods its variables (sdk/typed-prompts.ts).
  */
-export class PromptManager {
+export class PromptManager<P extends PromptCatalog<P> = UntypedCatalog> {
   private readonly options: ResolvedOptions;
   private mode: RegistryMode | LocalMode | undefined;
   private detecting: Promise<RegistryMode | LocalMode> | undefined;
@@ -101,10 +107,10 @@ export class PromptManager {
   }
 
   /** A prompt at a version or alias, with a variant selected by tags. */
-  getPrompt(name: string, options: GetPromptOptions = {}): Promise<Prompt> {
+  getPrompt<Name extends keyof P & string>(name: Name, options: PromptOptions<P[Name]> = {}): Promise<Prompt<P[Name]>> {
     // The hot path stays synchronous: no async state machine when everything is in memory.
-    const cached = this.fromMemory(name, options);
-    return cached ? Promise.resolve(cached) : this.load(name, options);
+    const cached = this.fromMemory(name, options as GetPromptOptions);
+    return (cached ? Promise.resolve(cached) : this.load(name, options as GetPromptOptions)) as unknown as Promise<Prompt<P[Name]>>;
   }
 
   private fromMemory(name: string, options: GetPromptOptions): Prompt | undefined {

@@ -1,9 +1,10 @@
-import type { Rendered, RenderedMessage } from "../src/formats/rendered.ts";
+import type { RenderedMessage } from "../src/formats/rendered.ts";
 import type { CompiledPrompt, MessageTemplate, OutputSchema, PromptKind, Tags, ToolDefinition, VariableInfo } from "../src/formats/types.ts";
 import type { RenderableBody } from "../src/template/render-prompt.ts";
 import { anthropicRequest, type AnthropicMessagesRequest } from "./providers/anthropic.ts";
 import { openAIRequest, type OpenAIChatRequest, type OpenAIRequestOptions, type OpenAIResponsesRequest } from "./providers/openai.ts";
 import type { PromptRequestInput } from "./providers/request-input.ts";
+import type { FormatResult, PromptShape, UntypedPrompt, VariablesArgument, VariablesThen } from "./typed-prompts.ts";
 
 /**
  * Where this call's prompt came from: the registry over the network, this process's memory, the disk cache, a
@@ -20,8 +21,11 @@ export interface PromptInfo {
   canary: boolean;
 }
 
-/** A prompt at one version with one variant selected, ready to render. Immutable; shared between calls. */
-export class Prompt {
+/**
+ * A prompt at one version with one variant selected, ready to render. Immutable; shared between calls. `S`, from
+ * the generated `Prompts` of a typed manager, types the variables and what format() returns (sdk/typed-prompts.ts).
+ */
+export class Prompt<S extends PromptShape = UntypedPrompt> {
   /** `name@version`, plus `#variant` when a variant was selected. */
   readonly id: string;
   readonly name: string;
@@ -86,20 +90,20 @@ export class Prompt {
   }
 
   /** Renders the template: a string for text prompts, messages for chat prompts. */
-  format(variables: Record<string, unknown> = {}): Rendered {
-    return this.body.render(variables);
+  format(...[variables]: VariablesArgument<S>): FormatResult<S> {
+    return this.body.render(valuesOf(variables)) as FormatResult<S>;
   }
 
   /** Renders a text prompt; throws a TypeError for a chat prompt. */
-  formatText(variables: Record<string, unknown> = {}): string {
-    const out = this.body.render(variables);
+  formatText(...[variables]: VariablesArgument<S>): string {
+    const out = this.body.render(valuesOf(variables));
     if (typeof out !== "string") throw new TypeError(`Prompt "${this.name}" is a chat prompt: use format() or formatMessages()`);
     return out;
   }
 
   /** Renders a chat prompt; a text prompt becomes one user message. */
-  formatMessages(variables: Record<string, unknown> = {}): RenderedMessage[] {
-    const out = this.body.render(variables);
+  formatMessages(...[variables]: VariablesArgument<S>): RenderedMessage[] {
+    const out = this.body.render(valuesOf(variables));
     return typeof out === "string" ? [{ role: "user", content: out }] : out;
   }
 
@@ -108,19 +112,24 @@ export class Prompt {
    * the model and its settings, the tools and the output schema. Plain data, to send with the official client
    * (docs/providers.md).
    */
-  toOpenAI(variables?: Record<string, unknown>, options?: { api?: "responses" }): OpenAIResponsesRequest;
-  toOpenAI(variables: Record<string, unknown>, options: { api: "chat" }): OpenAIChatRequest;
-  toOpenAI(variables: Record<string, unknown>, options: OpenAIRequestOptions): OpenAIResponsesRequest | OpenAIChatRequest;
-  toOpenAI(variables: Record<string, unknown> = {}, options: OpenAIRequestOptions = {}): OpenAIResponsesRequest | OpenAIChatRequest {
-    return openAIRequest(this.requestInput(variables), options);
+  toOpenAI(...args: VariablesThen<S, { api?: "responses" }>): OpenAIResponsesRequest;
+  toOpenAI(variables: S["variables"], options: { api: "chat" }): OpenAIChatRequest;
+  toOpenAI(variables: S["variables"], options: OpenAIRequestOptions): OpenAIResponsesRequest | OpenAIChatRequest;
+  toOpenAI(variables?: S["variables"], options: OpenAIRequestOptions = {}): OpenAIResponsesRequest | OpenAIChatRequest {
+    return openAIRequest(this.requestInput(valuesOf(variables)), options);
   }
 
   /** The request body for Anthropic's Messages API (docs/providers.md). */
-  toAnthropic(variables: Record<string, unknown> = {}): AnthropicMessagesRequest {
-    return anthropicRequest(this.requestInput(variables));
+  toAnthropic(...[variables]: VariablesArgument<S>): AnthropicMessagesRequest {
+    return anthropicRequest(this.requestInput(valuesOf(variables)));
   }
 
   private requestInput(variables: Record<string, unknown>): PromptRequestInput {
-    return { prompt: this.name, messages: this.formatMessages(variables), model: this.model, config: this.config, tools: this.tools, output: this.output };
+    return { prompt: this.name, messages: (this as Prompt).formatMessages(variables), model: this.model, config: this.config, tools: this.tools, output: this.output };
   }
+}
+
+/** The variables as the renderer takes them: the typed forms are objects too. */
+function valuesOf(variables: object | undefined): Record<string, unknown> {
+  return (variables ?? {}) as Record<string, unknown>;
 }

@@ -48,7 +48,9 @@ export type ErrorCode =
   | "ANALYTICS_CONFLICT"
   | "ANALYTICS_INVALID"
   | "PORT_IN_USE"
-  | "PORT_DENIED";
+  | "PORT_DENIED"
+  | "TYPES_UNSUPPORTED"
+  | "TYPES_STALE";
 
 export class PromptSyncError extends Error {
   readonly code: ErrorCode;

@@ -24,6 +24,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   keys: async () => (await import("./keys.ts")).registerKeys,
   verify: async () => (await import("./verify.ts")).registerVerify,
   gc: async () => (await import("./gc.ts")).registerGc,
+  types: async () => (await import("./types.ts")).registerTypes,
 };
 
 /** The commands to register for these arguments: the one named first, or all of them (help, an unknown name). */
