@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { SetDiff } from "../src/diff/compare.ts";
@@ -136,5 +137,26 @@ describe("diff: placeholders, tools and output", () => {
       { kind: "structure", target: "default", what: "tool", change: "added", name: "escalate" },
       { kind: "structure", target: "default", what: "output", change: "changed", name: "reply", detail: "schema" },
     ]);
+  });
+});
+
+describe("dashboard: placeholders, tools and output on the prompt page", () => {
+  it("lists each version's placeholders, tools and output schema, and the timeline names their changes", { timeout: 120_000 }, async () => {
+    const { dir } = await agentHistory();
+    const out = await mkdtemp(join(tmpdir(), "promptsync-structured-site-"));
+    try {
+      await cliJson(dir, ["site", "build", "--out", out]);
+      const page = await readFile(join(out, "prompts/agent/index.html"), "utf8");
+      const text = page.replace(/<script[\s\S]*?<\/script>/g, "").replace(/<[^>]+>/g, " ").replace(/&quot;/g, '"').replace(/\s+/g, " ");
+      expect(text).toContain("Placeholder history required: the app's messages");
+      expect(text).toContain("Placeholder notes optional: the app's messages");
+      expect(text).toMatch(/tool lookup .*tool refund .*output reply/);
+      expect(text).toContain('"score": { "type": "number" }');
+      expect(text).toContain("tool removed: refund");
+      expect(text).toContain("placeholder added: context (required)");
+      expect(text).toContain("tool added: escalate");
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
   });
 });
