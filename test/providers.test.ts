@@ -3,6 +3,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PromptManager, UsageError, type Prompt } from "../sdk/index.ts";
 import { anthropicRequest } from "../sdk/providers/anthropic.ts";
+import { openAIChatRequest } from "../sdk/providers/openai.ts";
 import { cliJson } from "./helpers/cli.ts";
 import { gitRepo } from "./helpers/git.ts";
 import { providerStub, type ProviderStub } from "./helpers/provider-stub.ts";
@@ -297,6 +298,18 @@ describe("toOpenAI and toAnthropic: text prompts and model settings", () => {
       [() => checked.toAnthropic({ order_id: "x" }), "INPUT_INVALID"],
     ];
     for (const [run, code] of cases) expect(run).toThrow(expect.objectContaining({ code }));
+  });
+
+  it("schemas are copied as JSON data: a \"__proto__\" key stays a key, and nesting deeper than 256 levels is refused", () => {
+    const input = { prompt: "hand/written", messages: [{ role: "user" as const, content: "Hi" }], model: { name: "m", max_tokens: 10 }, config: undefined, output: undefined };
+    const parameters = JSON.parse('{"type":"object","properties":{"__proto__":{"type":"string"}}}') as Record<string, unknown>;
+    const copied = openAIChatRequest({ ...input, tools: [{ name: "t", parameters }] }).tools![0]!.function.parameters.properties as object;
+    expect(Object.keys(copied)).toEqual(["__proto__"]);
+    expect(Object.getPrototypeOf(copied)).toBe(Object.prototype);
+    let deep: Record<string, unknown> = { type: "object" };
+    for (let i = 0; i < 200; i++) deep = { type: "object", properties: { a: deep } };
+    const error = thrown(() => anthropicRequest({ ...input, tools: [{ name: "t", parameters: deep }] }));
+    expect(error.message).toBe('Prompt "hand/written": toAnthropic (Messages API): a schema nests deeper than 256 levels');
   });
 
   it("a tool whose parameters are no object schema (the build refuses it; a registry written otherwise may hold one) is refused for Anthropic", () => {

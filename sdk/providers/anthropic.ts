@@ -75,7 +75,7 @@ export function anthropicRequest(input: PromptRequestInput): AnthropicMessagesRe
   if (settings.stop !== undefined) body.stop_sequences = settings.stop;
   if (input.output || effort !== undefined) {
     body.output_config = {
-      ...(input.output && { format: { type: "json_schema", schema: schemaCopy(input.output.schema) } }),
+      ...(input.output && { format: { type: "json_schema", schema: schemaCopy(input, API, input.output.schema) } }),
       ...(effort !== undefined && { effort }),
     };
   }
@@ -83,7 +83,7 @@ export function anthropicRequest(input: PromptRequestInput): AnthropicMessagesRe
 }
 
 function anthropicTool(input: PromptRequestInput, tool: NonNullable<PromptRequestInput["tools"]>[number]): AnthropicTool {
-  const schema = schemaCopy(tool.parameters);
+  const schema = schemaCopy(input, API, tool.parameters);
   if (schema.type !== "object") {
     requestError(input, API, `tool "${tool.name}": its parameters schema must have type: object`, "Declare the tool's parameters as an object schema.");
   }

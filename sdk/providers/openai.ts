@@ -104,12 +104,12 @@ export function openAIResponsesRequest(input: PromptRequestInput): OpenAIRespons
       type: "function",
       name: t.name,
       ...(t.description !== undefined && { description: t.description }),
-      parameters: schemaCopy(t.parameters),
+      parameters: schemaCopy(input, RESPONSES, t.parameters),
       // The Responses API would read an absent strict as true; the prompt format's default is false.
       strict: t.strict ?? false,
     }));
   }
-  if (input.output) body.text = { format: { type: "json_schema", ...jsonSchemaFormat(input) } };
+  if (input.output) body.text = { format: { type: "json_schema", ...jsonSchemaFormat(input, RESPONSES) } };
   if (settings.max_tokens !== undefined) body.max_output_tokens = settings.max_tokens;
   if (settings.temperature !== undefined) body.temperature = settings.temperature;
   if (settings.top_p !== undefined) body.top_p = settings.top_p;
@@ -128,12 +128,12 @@ export function openAIChatRequest(input: PromptRequestInput): OpenAIChatRequest 
       function: {
         name: t.name,
         ...(t.description !== undefined && { description: t.description }),
-        parameters: schemaCopy(t.parameters),
+        parameters: schemaCopy(input, CHAT, t.parameters),
         ...(t.strict !== undefined && { strict: t.strict }),
       },
     }));
   }
-  if (input.output) body.response_format = { type: "json_schema", json_schema: jsonSchemaFormat(input) };
+  if (input.output) body.response_format = { type: "json_schema", json_schema: jsonSchemaFormat(input, CHAT) };
   if (settings.max_tokens !== undefined) body.max_completion_tokens = settings.max_tokens;
   for (const key of ["temperature", "top_p", "seed", "presence_penalty", "frequency_penalty"] as const) {
     if (settings[key] !== undefined) body[key] = settings[key];
@@ -143,12 +143,12 @@ export function openAIChatRequest(input: PromptRequestInput): OpenAIChatRequest 
   return body;
 }
 
-function jsonSchemaFormat(input: PromptRequestInput): OpenAIJsonSchemaFormat {
+function jsonSchemaFormat(input: PromptRequestInput, api: string): OpenAIJsonSchemaFormat {
   const output = input.output!;
   return {
     name: output.name,
     ...(output.description !== undefined && { description: output.description }),
-    schema: schemaCopy(output.schema),
+    schema: schemaCopy(input, api, output.schema),
     ...(output.strict !== undefined && { strict: output.strict }),
   };
 }

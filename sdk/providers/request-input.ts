@@ -44,7 +44,24 @@ function article(part: RenderedContentPart): string {
   return part.type === "image" ? "an image" : part.type === "audio" ? "an audio" : `a ${part.type}`;
 }
 
-/** A deep copy of a JSON Schema from the prompt, so an app that edits the request cannot change the shared prompt. */
-export function schemaCopy(schema: Record<string, unknown>): Record<string, unknown> {
-  return structuredClone(schema);
+/** Deeper JSON Schemas are refused rather than copied by a recursion this deep. */
+const MAX_SCHEMA_DEPTH = 256;
+
+/**
+ * A deep copy of a JSON Schema from the prompt, so an app that edits the request cannot change the shared prompt.
+ * A schema is JSON data: plain objects, arrays and scalars (a copy by hand is several times faster than
+ * structuredClone here). Keys are defined, never assigned, so a "__proto__" key stays a key.
+ */
+export function schemaCopy(input: PromptRequestInput, api: string, schema: Record<string, unknown>): Record<string, unknown> {
+  const copy = (value: unknown, depth: number): unknown => {
+    if (value === null || typeof value !== "object") return value;
+    if (depth > MAX_SCHEMA_DEPTH) requestError(input, api, `a schema nests deeper than ${MAX_SCHEMA_DEPTH} levels`, "Flatten the schema.");
+    if (Array.isArray(value)) return value.map((item) => copy(item, depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      Object.defineProperty(out, key, { value: copy(item, depth + 1), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  };
+  return copy(schema, 0) as Record<string, unknown>;
 }
