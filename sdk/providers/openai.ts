@@ -105,7 +105,7 @@ export function openAIResponsesRequest(input: PromptRequestInput): OpenAIRespons
       name: t.name,
       ...(t.description !== undefined && { description: t.description }),
       parameters: schemaCopy(input, RESPONSES, t.parameters),
-      // The Responses API would read an absent strict as true; the prompt format's default is false.
+      // The Responses API reads an absent strict as true: a prompt that says nothing gets Chat Completions' false.
       strict: t.strict ?? false,
     }));
   }
