@@ -302,7 +302,7 @@ describe("placeholders and content parts through push and the SDK", () => {
 });
 
 describe("show and render print placeholders, parts, tools and output", () => {
-  it("show lists them; render prints rendered parts, a data URL by its size", async () => {
+  it("show lists them; render prints rendered parts (a data URL by its size), the tools' names and the output schema's", async () => {
     const { dir } = await pushedChat();
     const show = await runCli(dir, ["show", "chat"]);
     expect(show.code).toBe(0);
@@ -311,7 +311,9 @@ describe("show and render print placeholders, parts, tools and output", () => {
     expect(show.stdout).toMatch(/^output:\n {2}name: reply$/m);
     const render = await runCli(dir, ["render", "chat", "--var", "user=Ann", "--var", "what=it", "--var", "image=data:image/png;base64,AAAA", "--var", "doc=d", "--var", "clip=data:audio/mpeg;base64,AA", "--var-json", 'history=[{"role":"user","content":"hi"}]']);
     expect(render.stderr).toBe("");
-    expect(render.stdout).toBe("[system]\nYou help Ann.\n[user]\nhi\n[user]\n(text) Look at it\n(image, detail high) data:image/png;base64,… (26 characters)\n(file report.pdf) https://files.example/d.pdf\n(audio) data:audio/mpeg;base64,… (25 characters)\n");
+    expect(render.stdout).toBe("[system]\nYou help Ann.\n[user]\nhi\n[user]\n(text) Look at it\n(image, detail high) data:image/png;base64,… (26 characters)\n(file report.pdf) https://files.example/d.pdf\n(audio) data:audio/mpeg;base64,… (25 characters)\n[tools] lookup_order\n[output schema] reply\n");
+    const json = await cliJson<{ tools: unknown[]; outputSchema: { name: string } }>(dir, ["render", "chat", "--tags", "tier=pro", "--var", "what=w"]);
+    expect(json).toMatchObject({ variant: "pro", tools: [], outputSchema: { name: "pro_reply" } });
     const bad = await runCli(dir, ["render", "chat", "--var", "user=A", "--var", "what=w", "--var", "image=https://i", "--var", "doc=d", "--var", "clip=data:audio/wav;base64,", "--var-json", 'history=[{"role":"boss","content":"hi"}]']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('error: Prompt "chat": placeholder "history" message [0]: role must be one of system, developer, user, assistant, tool, got "boss"');

@@ -50,7 +50,15 @@ export const registerRender = defineCommand({
       limits: configRenderLimits(ctx.config.config),
       origin: ctx.registry.display,
     });
-    return { prompt: name, version: loaded.version, variant: variant?.id ?? null, output: bodies.get(variant?.id)!.render(values) };
+    const output = bodies.get(variant?.id)!.render(values);
+    // A variant's tools and output schema replace the prompt's; they are not templates, so shown as they are.
+    const tools = variant?.tools ?? loaded.prompt.tools;
+    const outputSchema = variant?.output ?? loaded.prompt.output;
+    return { prompt: name, version: loaded.version, variant: variant?.id ?? null, output, ...(tools && { tools }), ...(outputSchema && { outputSchema }) };
   },
-  text: ({ output }) => (typeof output === "string" ? output.replace(/\n$/, "") : output.map(messageText)),
+  text: ({ output, tools, outputSchema }) => [
+    ...(typeof output === "string" ? [output.replace(/\n$/, "")] : output.map(messageText)),
+    ...(tools?.length ? [`[tools] ${tools.map((t) => t.name).join(", ")}`] : []),
+    ...(outputSchema ? [`[output schema] ${outputSchema.name}${outputSchema.strict ? " (strict)" : ""}`] : []),
+  ],
 });
