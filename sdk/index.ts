@@ -19,6 +19,7 @@ export {
   InvalidNameError,
   InvalidMessageError,
   MissingVariableError,
+  OutputValidationError,
   NetworkError,
   PromptNotFoundError,
   PromptUnavailableError,
@@ -32,6 +33,7 @@ export {
   VersionNotFoundError,
   type ErrorCode,
   type InputViolation,
+  type OutputViolation,
   type SourceAttempt,
 } from "../src/errors.ts";
 export type {

@@ -4,6 +4,8 @@ import type { RenderableBody } from "../src/template/render-prompt.ts";
 import { anthropicRequest, type AnthropicMessagesRequest } from "./providers/anthropic.ts";
 import { openAIRequest, type OpenAIChatRequest, type OpenAIRequestOptions, type OpenAIResponsesRequest } from "./providers/openai.ts";
 import type { PromptRequestInput } from "./providers/request-input.ts";
+import { UsageError } from "../src/errors.ts";
+import { outputParser } from "../src/json-schema/parse-output.ts";
 import type { FormatResult, PromptShape, UntypedPrompt, VariablesArgument, VariablesThen } from "./typed-prompts.ts";
 
 /**
@@ -62,6 +64,7 @@ export class Prompt<S extends PromptShape = UntypedPrompt> {
   /** True when a canary on the alias chose this version for this call's canary key. */
   readonly canary: boolean;
   private readonly body: RenderableBody;
+  private parse: ((text: string) => unknown) | undefined;
 
   constructor(compiled: CompiledPrompt, body: RenderableBody, info: PromptInfo) {
     const variant = body.variant;
@@ -122,6 +125,16 @@ export class Prompt<S extends PromptShape = UntypedPrompt> {
   /** The request body for Anthropic's Messages API (docs/providers.md). */
   toAnthropic(...[variables]: VariablesArgument<S>): AnthropicMessagesRequest {
     return anthropicRequest(this.requestInput(valuesOf(variables)));
+  }
+
+  /**
+   * A response parsed as JSON and checked against the output schema: the value, typed by the generated `Prompts`
+   * of a typed manager. Throws OutputValidationError naming each violation's JSON path and rule.
+   */
+  parseOutput(text: string): S["output"] {
+    if (!this.output) throw new UsageError(`Prompt "${this.name}" declares no output schema`, "Give it an `output:` block (docs/prompt-format.md#output).");
+    this.parse ??= outputParser(this.name, this.output);
+    return this.parse(text);
   }
 
   private requestInput(variables: Record<string, unknown>): PromptRequestInput {

@@ -49,6 +49,7 @@ export type ErrorCode =
   | "ANALYTICS_INVALID"
   | "PORT_IN_USE"
   | "PORT_DENIED"
+  | "OUTPUT_INVALID"
   | "TYPES_UNSUPPORTED"
   | "TYPES_STALE";
 
@@ -267,6 +268,28 @@ export class InputValidationError extends PromptSyncError {
     const listed = violations.map((v) => `${v.path === "" ? "the variables" : `variable "${v.path}"`}: ${v.message} (${v.rule})`);
     super("INPUT_INVALID", `Prompt "${prompt}" got variables its inputs schema does not allow: ${listed.join("; ")}${more ? "; and more" : ""}`, {
       suggestion: "Pass values that fit the prompt's `inputs` schema (`promptsync show <prompt>` prints it).",
+    });
+    this.prompt = prompt;
+    this.violations = violations;
+  }
+}
+
+/** One way a response breaks the prompt's output schema. */
+export interface OutputViolation {
+  /** The JSON path: `$`, `$.answer`, `$.sources[2]`. */
+  path: string;
+  rule: string;
+  message: string;
+}
+
+export class OutputValidationError extends PromptSyncError {
+  readonly prompt: string;
+  /** The first violations found (at most 20). */
+  readonly violations: readonly OutputViolation[];
+  constructor(prompt: string, violations: readonly OutputViolation[], more: boolean) {
+    const listed = violations.map((v) => `${v.path}: ${v.message} (${v.rule})`);
+    super("OUTPUT_INVALID", `The response to "${prompt}" does not fit its output schema: ${listed.join("; ")}${more ? "; and more" : ""}`, {
+      suggestion: "Ask the model for structured output with the prompt's schema (toOpenAI and toAnthropic send it), or handle the error and retry.",
     });
     this.prompt = prompt;
     this.violations = violations;

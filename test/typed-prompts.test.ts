@@ -11,6 +11,7 @@ import { runCli } from "./helpers/cli.ts";
 import { tempDir } from "./helpers/fs.ts";
 import { gitRepo } from "./helpers/git.ts";
 import { jsonSchemaType } from "../src/typegen/json-schema-type.ts";
+import { OutputValidationError, PromptManager } from "../sdk/index.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TSC = join(ROOT, "node_modules/typescript/bin/tsc");
@@ -136,6 +137,34 @@ describe("promptsync types", () => {
     expect(typed.code, typed.stderr).toBe(0);
     expect(typed.stdout).toContain('"*/ x`${y}"?: string;');
     expect(typed.stdout).toContain("children?: readonly unknown[];");
+  });
+});
+
+describe("prompt.parseOutput", () => {
+  it("returns a response that fits the output schema, and names the JSON path and rule of each violation", async () => {
+    const repo = await gitRepo(PROMPTS);
+    expect((await runCli(repo, ["push", "--alias", "production"])).code).toBe(0);
+    const pm = new PromptManager({ registry: join(repo, ".promptsync/registry"), project: "repo" });
+    const agent = await pm.getPrompt("support/agent");
+    expect(agent.parseOutput('{"answer": "Reset it.", "confidence": 0.9, "sources": ["kb/12"]}')).toEqual({ answer: "Reset it.", confidence: 0.9, sources: ["kb/12"] });
+    const violations = (text: string) => {
+      try {
+        agent.parseOutput(text);
+      } catch (error) {
+        expect(error).toBeInstanceOf(OutputValidationError);
+        return (error as OutputValidationError).violations.map((v) => `${v.path} ${v.rule}`);
+      }
+      throw new Error("parsed");
+    };
+    expect(violations("Sure! Here it is")).toEqual(["$ json"]);
+    expect(violations('{"confidence": 1}')).toEqual(["$.answer required"]);
+    expect(violations('{"answer": 42}')).toEqual(["$.answer type"]);
+    expect(violations('{"answer": "a", "sources": ["x", 2]}')).toEqual(["$.sources[1] type"]);
+    expect(violations('{"answer": "a", "extra": true}')).toEqual(["$.extra additionalProperties"]);
+    expect(violations("[]")).toEqual(["$ type"]);
+    const greet = await pm.getPrompt("greet");
+    expect(() => greet.parseOutput("{}")).toThrow(/declares no output schema/);
+    pm.close();
   });
 });
 
