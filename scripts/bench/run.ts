@@ -13,6 +13,7 @@ import { cliStartupBench } from "./cli-startup.ts";
 import { diffValidateBench } from "./diff-validate.ts";
 import { folderPushBench } from "./folder-push.ts";
 import { peersBench } from "./peers.ts";
+import { pythonBench } from "./python.ts";
 import { renderBudgetBench } from "./render-budget.ts";
 import { s3PushBench } from "./s3-push.ts";
 import { sdkRuntimeBench } from "./sdk-runtime.ts";
@@ -57,6 +58,7 @@ try {
   await sdkRuntimeBench(work);
   renderBudgetBench();
   await peersBench(work);
+  pythonBench();
   await siteBench(work);
   await telemetryBench(work);
   await s3PushBench();

@@ -87,15 +87,45 @@ class LoadedPrompt:
         self.bytes = encoded_bytes * 3
         self.bodies: dict[str | None, RenderableBody] = materialize(compiled, settings, origin)
         self._handed: dict[tuple[Any, ...], Prompt] = {}
+        self._variants: dict[frozenset[tuple[str, str]], str | None] = {}
+        self._has_variants = bool(compiled["variants"])
 
-    def prompt(self, info: PromptInfo, tags: Mapping[str, str] | None) -> Prompt:
+    def variant_of(self, tags: Mapping[str, str] | None) -> str | None:
+        """The selected variant's id, remembered per tag set (at most 1,024 tag sets per prompt)."""
+        if not tags or not self._has_variants:
+            return None
+        key = frozenset(tags.items())
+        try:
+            return self._variants[key]
+        except KeyError:
+            pass
         variant = select_variant(self.compiled["variants"], tags)
         vid = None if variant is None else str(variant["id"])
-        key = (info.alias, vid, info.source, info.stale, info.canary, info.project, info.version)
+        if len(self._variants) < 1024:
+            self._variants[key] = vid
+        return vid
+
+    def prompt(self, info: PromptInfo, tags: Mapping[str, str] | None) -> Prompt:
+        return self.handed(info.project, info.version, info.alias, info.source, info.stale, info.canary, tags)
+
+    def handed(
+        self,
+        project: str | None,
+        version: str,
+        alias: str | None,
+        source: SourceName,
+        stale: bool,
+        canary: bool,
+        tags: Mapping[str, str] | None,
+    ) -> Prompt:
+        """One Prompt object per alias, variant, source, staleness and canary side: the hot path allocates nothing."""
+        vid = self.variant_of(tags)
+        key = (alias, vid, source, stale, canary, version)
         prompt = self._handed.get(key)
         if prompt is None:
-            prompt = Prompt(self.compiled, self.bodies[vid], info)
-            self._handed[key] = prompt
+            prompt = Prompt(self.compiled, self.bodies[vid], PromptInfo(project, version, alias, source, stale, canary))
+            if len(self._handed) < 4096:
+                self._handed[key] = prompt
         return prompt
 
 
@@ -327,17 +357,19 @@ class PromptManager:
         ref = version_or_alias if version_or_alias is not None else self._default_ref
         # The hot path: everything in memory, no lock, no validation beyond dictionary hits of checked names.
         if self._mode == "registry":
-            target = self._known_versions.get(ref)
+            target: Target | PointerState | None = self._known_versions.get(ref)
             if target is None:
                 state = self._pointers.get(ref)
-                if state is not None and self._fresh(ref, state):
-                    target = Target(state.version, state.alias, state.stale, state.canary)
+                if state is not None and (
+                    self._strategy == "none" or self._now() - state.checked_at < self._memory_ttl or self._fresh(ref, state)
+                ):
+                    target = state
             if target is not None:
-                canary = self._chooses_canary(target, canary_key, respect_canary)
+                canary = target.canary is not None and self._chooses_canary(target, canary_key, respect_canary)
                 version = target.canary["version"] if canary and target.canary else target.version
                 hit = self._memory.get((version, name))
                 if hit is not None:
-                    return hit.prompt(PromptInfo(self._project, version, target.alias, "memory", target.stale, canary), tags)
+                    return hit.handed(self._project, version, target.alias, "memory", target.stale, canary, tags)
         return self._resolve(name, ref, version_or_alias, fallback_to_local, tags, canary_key, respect_canary)
 
     def preload(self, version_or_alias: str | None = None) -> dict[str, Any]:
@@ -432,7 +464,7 @@ class PromptManager:
                     attempts.append(SourceAttempt("local", str(local_error).splitlines()[0]))
             raise PromptUnavailableError(name, ref, attempts, cause) from cause
 
-    def _chooses_canary(self, target: Target, canary_key: str | None, respect: bool | None) -> bool:
+    def _chooses_canary(self, target: Target | PointerState, canary_key: str | None, respect: bool | None) -> bool:
         canary = target.canary
         if not canary or not (self._respect_canary if respect is None else respect):
             return False

@@ -802,7 +802,9 @@ class CompiledTemplate:
         token = _active.set(budget)
         try:
             template = self.template
-            ctx = template.new_context(data)
+            # Shared: the data (with the three globals, already in it) is the context's parent, as Template.render
+            # would build it, without copying a ChainMap of globals on every call.
+            ctx = template.new_context(data, shared=True)
             parts: list[str] = []
             total = 0
             limit = limits.max_output_length
@@ -890,6 +892,10 @@ def to_template_data(value: Any, max_depth: int, depth: int = 0) -> Any:
     return str(value)
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_GLOBALS = {"range": _bounded_range, "cycler": Cycler, "joiner": Joiner}
+
+
 def _is_function(value: Any) -> bool:
     return callable(value) and not isinstance(value, type | Mapping)
 
@@ -940,11 +946,16 @@ class RenderableBody:
 
     def render(self, values: Mapping[str, Any]) -> str | list[dict[str, str]]:
         if self.settings.strict:
-            missing = [name for name in self.required if name not in values or isinstance(values[name], Undefined)]
+            missing = [name for name in self.required if name not in values]
             if missing:
                 raise MissingVariableError(self.prompt_name, missing)
         limits = self.settings.limits
-        data = {str(k): to_template_data(v, limits.max_depth) for k, v in values.items() if not _is_function(v)}
+        data: dict[str, Any] = dict(_GLOBALS)
+        for key, value in values.items():
+            if type(value) in _PLAIN:
+                data[key] = value
+            elif not _is_function(value):
+                data[key] = to_template_data(value, limits.max_depth)
         try:
             if self.messages is not None:
                 return [{"role": role, "content": template.render(data, limits)} for role, template in self.messages]
