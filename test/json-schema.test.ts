@@ -199,6 +199,14 @@ describe("$ref: local, recursive and cycle-safe", () => {
     expect(rulesOf({ enum: [1] }, cyclic)).toEqual(["depth"]);
   });
 
+  it("a chain of 600 in-place $ref stops at 500 nested schema checks, not a stack overflow", () => {
+    const $defs: Record<string, unknown> = { d0: { type: "string" } };
+    for (let i = 1; i <= 600; i++) $defs[`d${i}`] = { allOf: [{ $ref: `#/$defs/d${i - 1}` }] };
+    expect(violations({ properties: { v: { $ref: "#/$defs/d600" } }, $defs }, { v: 1 })).toEqual([
+      { path: ["v"], rule: "depth", message: "needs more than 500 nested schema checks" },
+    ]);
+  });
+
   it("a $ref graph that fans out exponentially stops at the check budget", () => {
     const $defs: Record<string, unknown> = { d0: { type: "string" } };
     for (let i = 1; i <= 40; i++) $defs[`d${i}`] = { anyOf: [{ $ref: `#/$defs/d${i - 1}` }, { $ref: `#/$defs/d${i - 1}` }, { not: true }] };

@@ -12,6 +12,7 @@ import { measureAsync, measureSync, report } from "./measure.ts";
 import { cliStartupBench } from "./cli-startup.ts";
 import { diffValidateBench } from "./diff-validate.ts";
 import { folderPushBench } from "./folder-push.ts";
+import { inputsBench } from "./inputs.ts";
 import { peersBench } from "./peers.ts";
 import { pythonBench } from "./python.ts";
 import { renderBudgetBench } from "./render-budget.ts";
@@ -57,6 +58,7 @@ try {
   await cliStartupBench(work);
   await sdkRuntimeBench(work);
   renderBudgetBench();
+  inputsBench();
   await peersBench(work);
   pythonBench();
   await siteBench(work);

@@ -3,7 +3,7 @@ import { BudgetExhausted, CheckBudget } from "./check-budget.ts";
 import { jsonKey, MAX_VALUE_DEPTH, ValueTooDeep } from "./json-key.ts";
 import { compilePattern, type CompiledPattern } from "./pattern.ts";
 import { PatternSyntaxError } from "./pattern-syntax.ts";
-import type { SchemaNode, SchemaPath, SchemaType } from "./schema-node.ts";
+import { emptyNode, type SchemaNode, type SchemaPath, type SchemaType } from "./schema-node.ts";
 
 /**
  * Compiles a JSON Schema (2020-12, with draft-07's `definitions`) of the supported subset into SchemaNodes, or
@@ -69,7 +69,7 @@ class SchemaCompiler {
     const id = JSON.stringify(path);
     const known = this.nodes.get(id);
     if (known) return known;
-    const node: SchemaNode = { path };
+    const node = emptyNode(path);
     this.nodes.set(id, node);
     if (this.nodes.size > MAX_SCHEMA_NODES) {
       if (this.nodes.size === MAX_SCHEMA_NODES + 1) this.problem(path, `the schema has more than ${MAX_SCHEMA_NODES} subschemas`);

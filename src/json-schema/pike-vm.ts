@@ -23,6 +23,8 @@ export interface PatternProgram {
   readonly a: Int32Array;
   readonly b: Int32Array;
   readonly sets: readonly (CharSet | undefined)[];
+  /** Every match starts at the beginning of the input (each path begins with ^). */
+  readonly anchored: boolean;
 }
 
 /** Throws PatternSyntaxError when the program would pass MAX_PROGRAM instructions. */
@@ -91,7 +93,22 @@ export function compileProgram(root: PatternNode): PatternProgram {
   };
   node(root);
   emit(MATCH);
-  return { size: ops.length, ops: Int32Array.from(ops), a: Int32Array.from(a), b: Int32Array.from(b), sets };
+  return { size: ops.length, ops: Int32Array.from(ops), a: Int32Array.from(a), b: Int32Array.from(b), sets, anchored: startsAnchored(root) };
+}
+
+function startsAnchored(node: PatternNode): boolean {
+  switch (node.type) {
+    case "assertion":
+      return node.kind === "start";
+    case "sequence":
+      return node.items.length > 0 && startsAnchored(node.items[0]!);
+    case "alternation":
+      return node.options.every(startsAnchored);
+    case "repeat":
+      return node.min > 0 && startsAnchored(node.node);
+    default:
+      return false;
+  }
 }
 
 /** The code point at UTF-16 index `i`, -1 past the end; a lone surrogate is itself, as with the `u` flag. */
@@ -122,63 +139,91 @@ function holds(kind: number, previous: number, next: number): boolean {
   }
 }
 
+/** The buffers of one program's searches, kept between them: a search never runs inside another. */
+interface Machine {
+  current: Int32Array;
+  next: Int32Array;
+  stack: Int32Array;
+  /** marks[pc] === generation: pc already has a thread at the position being filled. */
+  marks: Uint32Array;
+  generation: number;
+}
+
+const machines = new WeakMap<PatternProgram, Machine>();
+
+function machineFor(program: PatternProgram): Machine {
+  let machine = machines.get(program);
+  if (!machine) {
+    const size = program.size;
+    machine = { current: new Int32Array(size), next: new Int32Array(size), stack: new Int32Array(size), marks: new Uint32Array(size), generation: 0 };
+    machines.set(program, machine);
+  }
+  if (machine.generation > 0xfff00000) {
+    machine.marks.fill(0);
+    machine.generation = 0;
+  }
+  return machine;
+}
+
+/** Adds pc and everything it reaches without reading a character to `list`; returns the list's new length. */
+function addThread(program: PatternProgram, machine: Machine, list: Int32Array, length: number, start: number, previous: number, following: number): number {
+  const { ops, a, b } = program;
+  const { marks, stack, generation } = machine;
+  if (marks[start] === generation) return length;
+  marks[start] = generation;
+  stack[0] = start;
+  let top = 1;
+  while (top > 0) {
+    const pc = stack[--top]!;
+    const op = ops[pc];
+    let first = -1;
+    let second = -1;
+    if (op === JMP) first = a[pc]!;
+    else if (op === SPLIT) {
+      first = a[pc]!;
+      second = b[pc]!;
+    } else if (op === ASSERT) first = holds(a[pc]!, previous, following) ? pc + 1 : -1;
+    else list[length++] = pc;
+    if (second !== -1 && marks[second] !== generation) {
+      marks[second] = generation;
+      stack[top++] = second;
+    }
+    if (first !== -1 && marks[first] !== generation) {
+      marks[first] = generation;
+      stack[top++] = first;
+    }
+  }
+  return length;
+}
+
 /** Whether the pattern matches anywhere in `input` (JSON Schema's `pattern` is not anchored). */
 export function search(program: PatternProgram, input: string, budget: CheckBudget): boolean {
-  const { size, ops, a, b, sets } = program;
-  let current = new Int32Array(size);
-  let next = new Int32Array(size);
-  const stack = new Int32Array(size);
-  // marks[pc] === generation: pc already has a thread at the position being filled.
-  const marks = new Uint32Array(size);
-  let generation = 1;
-
-  /** Adds pc and everything it reaches without reading a character to `list`; returns the list's new length. */
-  const add = (list: Int32Array, length: number, start: number, previous: number, following: number): number => {
-    if (marks[start] === generation) return length;
-    marks[start] = generation;
-    stack[0] = start;
-    let top = 1;
-    while (top > 0) {
-      const pc = stack[--top]!;
-      const op = ops[pc];
-      let first = -1;
-      let second = -1;
-      if (op === JMP) first = a[pc]!;
-      else if (op === SPLIT) {
-        first = a[pc]!;
-        second = b[pc]!;
-      }
-      else if (op === ASSERT) first = holds(a[pc]!, previous, following) ? pc + 1 : -1;
-      else list[length++] = pc;
-      if (second !== -1 && marks[second] !== generation) {
-        marks[second] = generation;
-        stack[top++] = second;
-      }
-      if (first !== -1 && marks[first] !== generation) {
-        marks[first] = generation;
-        stack[top++] = first;
-      }
-    }
-    return length;
-  };
-
+  const { ops, sets, anchored } = program;
+  const machine = machineFor(program);
+  let current = machine.current;
+  let next = machine.next;
   let index = 0;
   let char = codePointAt(input, 0);
-  let count = add(current, 0, 0, -1, char);
+  machine.generation++;
+  let count = addThread(program, machine, current, 0, 0, -1, char);
   for (;;) {
     budget.charge(count + 1);
-    generation++;
+    machine.generation++;
     const nextIndex = char === -1 ? index : index + (char > 0xffff ? 2 : 1);
     const following = codePointAt(input, nextIndex);
     let nextCount = 0;
     for (let t = 0; t < count; t++) {
       const pc = current[t]!;
       if (ops[pc] === MATCH) return true;
-      if (char !== -1 && contains(sets[pc]!, char)) nextCount = add(next, nextCount, pc + 1, char, following);
+      if (char !== -1 && contains(sets[pc]!, char)) nextCount = addThread(program, machine, next, nextCount, pc + 1, char, following);
     }
     if (char === -1) return false;
-    nextCount = add(next, nextCount, 0, char, following);
-    [current, next] = [next, current];
+    // A pattern that starts with ^ on every path can only match from the start: no new attempt later.
+    if (!anchored) nextCount = addThread(program, machine, next, nextCount, 0, char, following);
+    else if (nextCount === 0) return false;
+    const swap = current;
+    current = next;
+    next = swap;
     count = nextCount;
     index = nextIndex;
     char = following;

@@ -2,7 +2,7 @@ import { BudgetExhausted, CheckBudget } from "./check-budget.ts";
 import { jsonKey, MAX_VALUE_DEPTH, ValueTooDeep } from "./json-key.ts";
 import { jsonValue, kindOf, membersOf, type JsonKind } from "./json-view.ts";
 import { patternMatches } from "./pattern.ts";
-import type { SchemaNode } from "./schema-node.ts";
+import type { SchemaNode, SchemaType } from "./schema-node.ts";
 
 /** One way a value breaks its schema: where (variable, then keys and indexes), the keyword, and what it needs. */
 export interface Violation {
@@ -21,7 +21,12 @@ export const MAX_VIOLATIONS = 20;
 /** Nested subschema applications (in place and into values): the JavaScript stack stays small. */
 const MAX_CHECK_DEPTH = 500;
 
-type PathLink = { parent: PathLink; key: string | number } | undefined;
+/** A place inside the variables: the chain of keys and indexes from the variable, and how deep it is. */
+type PathLink = { parent: PathLink; key: string | number; depth: number } | undefined;
+
+function child(at: PathLink, key: string | number): PathLink {
+  return { parent: at, key, depth: (at?.depth ?? 0) + 1 };
+}
 
 function pathOf(link: PathLink): (string | number)[] {
   const path: (string | number)[] = [];
@@ -30,6 +35,8 @@ function pathOf(link: PathLink): (string | number)[] {
 }
 
 class StopChecking extends Error {}
+
+class SchemaTooDeep extends Error {}
 
 /**
  * Checks the variables passed to format() against a compiled `inputs` schema; the variables object is the root
@@ -43,6 +50,7 @@ export function validateVariables(root: SchemaNode, variables: Record<string, un
     if (error instanceof StopChecking) return { violations: checker.violations, truncated: true };
     if (error instanceof BudgetExhausted) checker.add(checker.current, "budget", "is too large to check against the inputs schema (the check went over its budget)");
     else if (error instanceof ValueTooDeep) checker.add(checker.current, "depth", `is nested deeper than ${MAX_VALUE_DEPTH} levels (a cycle?)`);
+    else if (error instanceof SchemaTooDeep) checker.add(checker.current, "depth", `needs more than ${MAX_CHECK_DEPTH} nested schema checks`);
     else throw error;
   }
   return { violations: checker.violations, truncated: false };
@@ -51,6 +59,13 @@ export function validateVariables(root: SchemaNode, variables: Record<string, un
 /** What a value is called in messages: integer when it is a whole number, for `must be integer, got number`. */
 function kindName(value: unknown, kind: JsonKind): string {
   return kind === "number" && Number.isInteger(value) ? "integer" : kind;
+}
+
+function typeFits(types: readonly SchemaType[], kind: JsonKind, value: unknown): boolean {
+  for (const type of types) {
+    if (type === kind || (type === "integer" && kind === "number" && Number.isInteger(value))) return true;
+  }
+  return false;
 }
 
 function shown(value: unknown): string {
@@ -98,7 +113,8 @@ class Checker {
   check(node: SchemaNode, raw: unknown, at: PathLink, collect: boolean, depth: number): boolean {
     this.budget.charge(1);
     this.current = at;
-    if (depth > MAX_CHECK_DEPTH) throw new ValueTooDeep();
+    if (depth > MAX_CHECK_DEPTH) throw new SchemaTooDeep();
+    if (at && at.depth > MAX_VALUE_DEPTH) throw new ValueTooDeep();
     if (node.always !== undefined) {
       if (!node.always && collect) this.add(at, "false", "is not allowed (its schema is false)");
       return node.always;
@@ -112,7 +128,7 @@ class Checker {
     };
     const value = jsonValue(raw);
     const kind = kindOf(value);
-    if (node.types && !node.types.some((t) => t === kind || (t === "integer" && kind === "number" && Number.isInteger(value)) || (t === "number" && kind === "number"))) {
+    if (node.types && !typeFits(node.types, kind, value)) {
       fail("type", `must be ${node.types.join(" or ")}, got ${kindName(value, kind)}`);
       return false;
     }
@@ -208,14 +224,14 @@ class Checker {
     const checkedItems = node.items ? count : Math.min(prefix.length, count);
     for (let i = 0; i < checkedItems; i++) {
       const schema = i < prefix.length ? prefix[i]! : node.items!;
-      if (!this.check(schema, items[i], { parent: at, key: i }, collect, depth + 1)) {
+      if (!this.check(schema, items[i], child(at, i), collect, depth + 1)) {
         ok = false;
         if (!collect) return false;
       }
     }
     if (node.contains) {
       let matched = 0;
-      for (let i = 0; i < count; i++) if (this.check(node.contains, items[i], { parent: at, key: i }, false, depth + 1)) matched++;
+      for (let i = 0; i < count; i++) if (this.check(node.contains, items[i], child(at, i), false, depth + 1)) matched++;
       const min = node.minContains ?? 1;
       if (matched < min && fail("contains", `must contain at least ${min} item${min === 1 ? "" : "s"} matching the contains schema, has ${matched}`)) return false;
       if (node.maxContains !== undefined && matched > node.maxContains) {
@@ -247,9 +263,9 @@ class Checker {
   ): boolean {
     const members = membersOf(object);
     this.budget.charge(members.length);
-    const present = new Set(members.map(([key]) => key));
+    const present = node.required || node.dependentRequired ? new Set(members.map(([key]) => key)) : undefined;
     for (const name of node.required ?? []) {
-      if (!present.has(name) && fail("required", "is required", { parent: at, key: name })) return false;
+      if (!present!.has(name) && fail("required", "is required", child(at, name))) return false;
     }
     if (node.minProperties !== undefined && members.length < node.minProperties) {
       if (fail("minProperties", `must have at least ${node.minProperties} properties`)) return false;
@@ -258,9 +274,9 @@ class Checker {
       if (fail("maxProperties", `must have at most ${node.maxProperties} properties`)) return false;
     }
     for (const [name, needed] of node.dependentRequired ?? []) {
-      if (!present.has(name)) continue;
+      if (!present!.has(name)) continue;
       for (const other of needed) {
-        if (!present.has(other) && fail("dependentRequired", `is required when ${shown(name)} is given`, { parent: at, key: other })) return false;
+        if (!present!.has(other) && fail("dependentRequired", `is required when ${shown(name)} is given`, child(at, other))) return false;
       }
     }
     let ok = true;
@@ -271,7 +287,7 @@ class Checker {
       return !collect;
     };
     for (const [name, value] of members) {
-      const where = { parent: at, key: name };
+      const where = child(at, name);
       if (node.propertyNames && !this.check(node.propertyNames, name, where, false, depth + 1)) {
         if (fail("propertyNames", "is not an allowed property name", where)) return false;
       }
