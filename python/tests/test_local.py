@@ -101,3 +101,38 @@ def test_the_repository_examples_match_the_documented_hashes() -> None:
     doc = (REPO / "docs" / "registry-format.md").read_text()
     for name, prompt in compile_folder(str(EXAMPLES)).items():
         assert prompt["hash"].split(":")[1][:8] in doc, name
+
+
+CORPUS = Path(os.environ.get("PROMPTSYNC_CORPUS_DIR", str(REPO.parent / "shared" / "corpus" / "fabric-patterns")))
+TS_COMPILE = """
+import { compilePrompts } from "./src/compiler/compile-prompts.ts";
+import { readPromptFolder } from "./src/source/read-folder.ts";
+const out = {};
+for (const f of await readPromptFolder(process.argv[1])) {
+  const r = compilePrompts([f]);
+  out[f.path] = r.ok ? r.prompts[0].hash : "ERR:" + [...new Set(r.diagnostics.map((d) => d.code))].sort().join(",");
+}
+console.log(JSON.stringify(out));
+"""
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the corpus is not at {CORPUS}")
+def test_corpus_compiles_to_the_typescript_hashes_and_codes() -> None:
+    from promptsync.local import EXTENSIONS, compile_source, parse_source
+
+    node = REPO / "node_modules" / ".bin" / "node"
+    if not node.exists():
+        pytest.skip("node_modules is not installed")
+    out = subprocess.run([str(node), "--input-type=module", "-e", TS_COMPILE, str(CORPUS)], cwd=REPO, capture_output=True, text=True, check=True)
+    expected: dict[str, str] = json.loads(out.stdout)
+    assert len(expected) > 200
+    ours: dict[str, str] = {}
+    for path in expected:
+        text = (CORPUS / path).read_bytes().decode("utf-8")
+        doc, line, problems = parse_source(path, text)
+        if doc is None:
+            ours[path] = "ERR:" + ",".join(sorted({p.code for p in problems}))
+            continue
+        prompt, problems = compile_source(path[: path.rfind(".")], path, EXTENSIONS[os.path.splitext(path)[1].lower()], doc, line)
+        ours[path] = prompt["hash"] if prompt else "ERR:" + ",".join(sorted({p.code for p in problems}))
+    assert ours == expected
