@@ -2,13 +2,12 @@
 // --strict against it gets a compile error for each misuse (test/fixtures/typed-app/app.ts, one @ts-expect-error
 // per case, so a case that stops being an error fails the compile); `types --check` catches a stale file.
 import { execFile } from "node:child_process";
-import { copyFile, readFile, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.ts";
-import { tempDir } from "./helpers/fs.ts";
 import { gitRepo } from "./helpers/git.ts";
 import { jsonSchemaType } from "../src/typegen/json-schema-type.ts";
 import { OutputValidationError, PromptManager } from "../sdk/index.ts";
@@ -16,57 +15,15 @@ import { OutputValidationError, PromptManager } from "../sdk/index.ts";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TSC = join(ROOT, "node_modules/typescript/bin/tsc");
 
-const PROMPTS = {
-  "prompts/greet.txt": "Hello {{ name }}{% if title %}, {{ title }}{% endif %}!\n",
-  "prompts/plain.md": "---\ndescription: no variables\n---\nSay hello.\n",
-  "prompts/support/agent.yaml": [
-    "inputs:",
-    "  type: object",
-    "  properties:",
-    "    customer: { type: string }",
-    "    age: { type: integer, minimum: 0 }",
-    "  required: [customer]",
-    "messages:",
-    "  - role: system",
-    "    content: Help {{ customer }}{% if age is defined %} ({{ age }}){% endif %}.",
-    "  - placeholder: history",
-    "output:",
-    "  name: answer",
-    "  schema:",
-    "    type: object",
-    "    properties:",
-    "      answer: { type: string }",
-    "      confidence: { type: number }",
-    "      sources: { type: array, items: { type: string } }",
-    "    required: [answer]",
-    "    additionalProperties: false",
-    "variants:",
-    "  - tags: { locale: zh }",
-    "    messages:",
-    "      - role: system",
-    "        content: 帮助 {{ customer }}。",
-    "      - placeholder: history",
-    "  - tags: { locale: en, tone: formal }",
-    "    messages:",
-    "      - role: system",
-    "        content: Assist {{ customer }}.",
-    "      - placeholder: history",
-    "",
-  ].join("\n"),
-};
+const FIXTURE = join(ROOT, "test/fixtures/typed-app");
+
+/** The fixture's prompt files, for a repository of their own. */
+async function fixturePrompts(): Promise<Record<string, string>> {
+  const names = ["greet.txt", "plain.md", "support/agent.yaml"];
+  return Object.fromEntries(await Promise.all(names.map(async (n) => [`prompts/${n}`, await readFile(join(FIXTURE, "prompts", n), "utf8")])));
+}
 
 async function tsc(dir: string): Promise<{ code: number; output: string }> {
-  await writeFile(
-    join(dir, "tsconfig.json"),
-    JSON.stringify({
-      compilerOptions: {
-        strict: true, noEmit: true, target: "ES2023", module: "NodeNext", moduleResolution: "NodeNext",
-        allowImportingTsExtensions: true, skipLibCheck: true, types: ["node"], typeRoots: [join(ROOT, "node_modules/@types")],
-        paths: { promptsync: [join(ROOT, "sdk/index.ts")] },
-      },
-      files: ["app.ts", "prompts.ts"],
-    }),
-  );
   try {
     const { stdout } = await promisify(execFile)(process.execPath, [TSC, "-p", join(dir, "tsconfig.json")]);
     return { code: 0, output: stdout };
@@ -78,23 +35,22 @@ async function tsc(dir: string): Promise<{ code: number; output: string }> {
 
 describe("promptsync types", () => {
   it("types every prompt so that tsc --strict refuses each misuse and accepts the correct calls", async () => {
-    const repo = await gitRepo(PROMPTS);
-    const app = await tempDir();
-    const generated = await runCli(repo, ["types", "--out", join(app, "prompts.ts")]);
-    expect(generated, generated.stderr).toMatchObject({ code: 0, stdout: `Wrote ${join(app, "prompts.ts")} (3 prompts)\n` });
-    const module = await readFile(join(app, "prompts.ts"), "utf8");
+    // The committed module is what types writes for the fixture's prompts today…
+    const check = await runCli(FIXTURE, ["types", "--path", "prompts", "--out", "prompts.ts", "--check"]);
+    expect(check, check.stderr).toMatchObject({ code: 0, stdout: "prompts.ts is up to date (3 prompts)\n" });
+    const module = await readFile(join(FIXTURE, "prompts.ts"), "utf8");
     expect(module).toContain('locale?: "en" | `en-${string}` | "zh" | `zh-${string}`;');
     expect(module).toContain("history: readonly MessageInput[];");
     expect(module).toContain("age?: number;");
     expect(module).toContain("customer: string;");
-    await copyFile(join(ROOT, "test/fixtures/typed-app/app.ts"), join(app, "app.ts"));
-    const compiled = await tsc(app);
+    // …and the app beside it compiles with each misuse an error.
+    const compiled = await tsc(FIXTURE);
     expect(compiled.output).toBe("");
     expect(compiled.code).toBe(0);
   });
 
   it("writes the same bytes for the same prompts, from the files or from what an alias serves", async () => {
-    const repo = await gitRepo(PROMPTS);
+    const repo = await gitRepo(await fixturePrompts());
     const local = await runCli(repo, ["types"]);
     expect(local.code, local.stderr).toBe(0);
     expect((await runCli(repo, ["types"])).stdout).toBe(local.stdout);
@@ -107,7 +63,7 @@ describe("promptsync types", () => {
   });
 
   it("--check fails on a missing or stale file and passes on a fresh one; it writes nothing", async () => {
-    const repo = await gitRepo(PROMPTS);
+    const repo = await gitRepo(await fixturePrompts());
     const missing = await runCli(repo, ["types", "--out", "src/prompts.ts", "--check"]);
     expect(missing).toMatchObject({ code: 1, stderr: "error: src/prompts.ts is missing\nhint: Run promptsync types --out src/prompts.ts and commit the file.\n" });
     expect((await runCli(repo, ["types", "--out", "prompts.ts"])).code).toBe(0);
@@ -142,7 +98,7 @@ describe("promptsync types", () => {
 
 describe("prompt.parseOutput", () => {
   it("returns a response that fits the output schema, and names the JSON path and rule of each violation", async () => {
-    const repo = await gitRepo(PROMPTS);
+    const repo = await gitRepo(await fixturePrompts());
     expect((await runCli(repo, ["push", "--alias", "production"])).code).toBe(0);
     const pm = new PromptManager({ registry: join(repo, ".promptsync/registry"), project: "repo" });
     const agent = await pm.getPrompt("support/agent");
