@@ -85,6 +85,20 @@ variants:
         parameters: { type: object, properties: { x: { type: 7 } } }
 `;
 
+const BAD_MESSAGES = `messages:
+  - placeholder: history
+  - role: user
+    content:
+      - type: image
+        url: http://insecure.example/a.png
+      - type: audio
+        url: "https://sounds.example/a.wav"
+      - type: file
+        url: "{{ file_url }}"
+  - placeholder: history
+    required: false
+`;
+
 const BAD_NAME = `messages:
   - role: user
     content: hi
@@ -93,9 +107,9 @@ tools:
     parameters: { type: object }
 `;
 
-describe("tools and output: build checks", () => {
-  it("reports every problem of every file in one run, each at its file:line, and publishes nothing", async () => {
-    const dir = await gitRepo({ "promptsync.config.yaml": "project: shop\n", "prompts/tools.yaml": TOOLS, "prompts/named.yaml": BAD_NAME });
+describe("build checks: tools, output and messages", () => {
+  it("reports every problem of every file in one run (tools, output, literal part urls, duplicate placeholders), each at its file:line, and publishes nothing", async () => {
+    const dir = await gitRepo({ "promptsync.config.yaml": "project: shop\n", "prompts/tools.yaml": TOOLS, "prompts/named.yaml": BAD_NAME, "prompts/messages.yaml": BAD_MESSAGES });
     const result = await runCli(dir, ["push"]);
     expect(result.code).toBe(1);
     expect(result.stderr).not.toMatch(/\bat .*\.ts:\d+/); // no stack trace
@@ -116,6 +130,9 @@ describe("tools and output: build checks", () => {
       { file: "tools.yaml", line: at("type: object", "name: loose"), code: "STRICT_SCHEMA", message: 'tool "loose" parameters: strict mode needs `additionalProperties: false` on every object' },
       { file: "tools.yaml", line: at("type: object", "name: loose"), code: "STRICT_SCHEMA", message: expect.stringContaining('tool "loose" parameters: strict mode needs every property in `required`; missing: a') },
       { file: "tools.yaml", line: at("type: array"), code: "INVALID_SCHEMA", message: expect.stringContaining('output "reply" schema must be an object schema (type: object)') },
+      { file: "messages.yaml", line: lineOf(BAD_MESSAGES, "http://insecure"), code: "INVALID_CONTENT_PART", message: "message 2 part 1: an image part's url must start with https: or data:" },
+      { file: "messages.yaml", line: lineOf(BAD_MESSAGES, "sounds.example"), code: "INVALID_CONTENT_PART", message: "message 2 part 2: an audio part's url must be a data:audio/wav or data:audio/mpeg URL" },
+      { file: "messages.yaml", line: lineOf(BAD_MESSAGES, "- placeholder: history", "file_url"), code: "DUPLICATE_PLACEHOLDER", message: 'placeholder "history" appears twice: its messages would be inserted twice' },
       { file: "tools.yaml", line: at("type: 7"), code: "INVALID_SCHEMA", message: expect.stringMatching(/^tool "v_tool" parameters at properties\.x\.type: /) },
     ];
     for (const e of expected) expect(found, JSON.stringify(e.message)).toContainEqual(e);

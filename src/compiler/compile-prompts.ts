@@ -8,6 +8,7 @@ import { parseSource, promptNameOf, sourceFormat } from "../source/parse.ts";
 import type { ParsedSource, SourceFile, TemplateOrigin } from "../source/types.ts";
 import { compiledMessages, messageSites, placeholderVariables, usesStructuredFeatures, type SourceMessage } from "../structured/source-messages.ts";
 import type { SchemaCheck } from "../structured/schema-problems.ts";
+import { messageDiagnostics } from "../structured/message-checks.ts";
 import { toolDiagnostics } from "../structured/tool-checks.ts";
 import { checkTemplate } from "../template/compile-template.ts";
 import { FolderPartials } from "./partials.ts";
@@ -166,8 +167,10 @@ function compileSource(name: string, source: ParsedSource, options: CompileOptio
     body.hash = contentHash(body);
     variants.push(body);
   });
-  diagnostics.push(...toolDiagnostics(doc, [], source, options.checkSchema));
-  (doc.variants ?? []).forEach((variant, index) => diagnostics.push(...toolDiagnostics(variant, ["variants", index], source, options.checkSchema)));
+  diagnostics.push(...toolDiagnostics(doc, [], source, options.checkSchema), ...messageDiagnostics(doc.messages, [], source));
+  (doc.variants ?? []).forEach((variant, index) => {
+    diagnostics.push(...toolDiagnostics(variant, ["variants", index], source, options.checkSchema), ...messageDiagnostics(variant.messages, ["variants", index], source));
+  });
   if (diagnostics.length > 0) return { ok: false, diagnostics };
 
   const prompt: CompiledPrompt = {
