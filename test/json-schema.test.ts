@@ -226,6 +226,11 @@ describe("bounds on hostile schemas", () => {
     expect(problems({ properties })[0]?.message).toMatch(/more than 10000 subschemas/);
   });
 
+  it("patterns that compile to more than 50,000 instructions together are refused (memory)", () => {
+    const properties = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`p${i}`, { pattern: `(a{1000}){4}${i}` }]));
+    expect(problems({ properties }).map((p) => p.message)).toEqual([expect.stringMatching(/patterns compile to more than 50000 instructions together/)]);
+  });
+
   it("enum and const values nested deeper than 100 levels are refused", () => {
     let deep: unknown = 1;
     for (let i = 0; i < 150; i++) deep = [deep];

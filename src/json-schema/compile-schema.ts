@@ -13,6 +13,8 @@ import { emptyNode, type SchemaNode, type SchemaPath, type SchemaType } from "./
  */
 export const MAX_SCHEMA_NODES = 10_000;
 export const MAX_SCHEMA_DEPTH = 128;
+/** All the schema's patterns together, in matcher instructions: what the compiled schema holds in memory. */
+export const MAX_PATTERN_INSTRUCTIONS = 50_000;
 const MAX_PROBLEMS = 50;
 
 export interface SchemaProblem {
@@ -55,6 +57,7 @@ class SchemaCompiler {
   private readonly nodes = new Map<string, SchemaNode>();
   private readonly references: { node: SchemaNode; ref: string; at: SchemaPath }[] = [];
   private readonly budget = new CheckBudget();
+  private patternInstructions = 0;
   private readonly root: unknown;
 
   constructor(root: unknown) {
@@ -203,8 +206,14 @@ class SchemaCompiler {
   }
 
   private pattern(source: string, at: SchemaPath): CompiledPattern | undefined {
+    if (this.patternInstructions > MAX_PATTERN_INSTRUCTIONS) return undefined;
     try {
-      return compilePattern(source);
+      const pattern = compilePattern(source);
+      this.patternInstructions += pattern.program.size;
+      if (this.patternInstructions > MAX_PATTERN_INSTRUCTIONS) {
+        this.problem(at, `the schema's patterns compile to more than ${MAX_PATTERN_INSTRUCTIONS} instructions together`);
+      }
+      return pattern;
     } catch (error) {
       if (!(error instanceof PatternSyntaxError)) throw error;
       this.problem(at, `pattern ${JSON.stringify(source.slice(0, 100))}: ${error.message}`);

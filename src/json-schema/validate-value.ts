@@ -264,6 +264,7 @@ class Checker {
     const members = membersOf(object);
     this.budget.charge(members.length);
     const present = node.required || node.dependentRequired ? new Set(members.map(([key]) => key)) : undefined;
+    this.budget.charge(node.required?.length ?? 0);
     for (const name of node.required ?? []) {
       if (!present!.has(name) && fail("required", "is required", child(at, name))) return false;
     }
@@ -273,8 +274,10 @@ class Checker {
     if (node.maxProperties !== undefined && members.length > node.maxProperties) {
       if (fail("maxProperties", `must have at most ${node.maxProperties} properties`)) return false;
     }
+    this.budget.charge(node.dependentRequired?.size ?? 0);
     for (const [name, needed] of node.dependentRequired ?? []) {
       if (!present!.has(name)) continue;
+      this.budget.charge(needed.length);
       for (const other of needed) {
         if (!present!.has(other) && fail("dependentRequired", `is required when ${shown(name)} is given`, child(at, other))) return false;
       }
