@@ -90,7 +90,7 @@ describe("partials, resolved when the prompts are built", () => {
     expect(cli.output).toEqual([{ role: "system", content: EXPECTED_SYSTEM }, { role: "user", content: VALUES.question }]);
 
     const pm = new PromptManager({ registry: join(dir, ".promptsync/registry"), project: "acme" });
-    const prompt = await pm.getPrompt("support/agent", { alias: "production" });
+    const prompt = await pm.getPrompt("support/agent", { versionOrAlias: "production" });
     expect(prompt.format(VALUES)).toEqual([{ role: "system", content: EXPECTED_SYSTEM }, { role: "user", content: VALUES.question }]);
   });
 
@@ -192,7 +192,7 @@ async function rewritePartial(dir: string, name: string, content: string | undef
 
 describe("a hostile registry's partials", () => {
   const load = (dir: string, limits?: { timeoutMs?: number; maxOperations?: number }) =>
-    new PromptManager({ registry: join(dir, ".promptsync/registry"), project: "acme", ...(limits && { renderLimits: limits }) }).getPrompt("support/agent", { alias: "production" });
+    new PromptManager({ registry: join(dir, ".promptsync/registry"), project: "acme", ...(limits && { renderLimits: limits }) }).getPrompt("support/agent", { versionOrAlias: "production" });
 
   it("refuses a partial that names a JavaScript internal when the prompt loads", async () => {
     const dir = await published();

@@ -12,6 +12,7 @@ import { measureAsync, measureSync, report } from "./measure.ts";
 import { cliStartupBench } from "./cli-startup.ts";
 import { diffValidateBench } from "./diff-validate.ts";
 import { folderPushBench } from "./folder-push.ts";
+import { partialsBench } from "./partials.ts";
 import { inputsBench } from "./inputs.ts";
 import { peersBench } from "./peers.ts";
 import { pythonBench } from "./python.ts";
@@ -57,6 +58,7 @@ try {
 
   await cliStartupBench(work);
   await sdkRuntimeBench(work);
+  await partialsBench(work);
   renderBudgetBench();
   inputsBench();
   await peersBench(work);

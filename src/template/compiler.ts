@@ -10,7 +10,8 @@ import { installPythonTruthiness } from "./truthiness.ts";
  */
 
 interface Frame {
-  lookup(name: string): string | undefined;
+  lookup(name: string): string | undefined | null;
+  set(name: string, value: string): void;
   push(isolateWrites?: boolean): Frame;
 }
 
@@ -23,7 +24,6 @@ interface CompilerBase {
   _compileAggregate(node: TemplateNode, frame: Frame, start?: string, end?: string): void;
   _getNodeName(node: TemplateNode): string;
   _tmpid(): string;
-  compileSet(node: TemplateNode, frame: Frame): void;
   compile(node: TemplateNode, frame?: Frame): void;
   getCode(): string;
 }
@@ -34,7 +34,6 @@ const internals = nunjucks as unknown as {
   compiler: { Compiler: CompilerClass };
   nodes: {
     Node: { extend(name: string, props: object): new (lineno: number, colno: number, target: unknown) => TemplateNode };
-    Set: new (lineno: number, colno: number, targets: TemplateNode[], value: TemplateNode) => TemplateNode;
     Capture: new (lineno: number, colno: number, body: TemplateNode) => TemplateNode;
   };
   runtime: { Frame: new () => Frame };
@@ -151,31 +150,42 @@ class GuardedCompiler extends Compiler {
   compilePartialImport(node: TemplateNode, frame: Frame): void {
     const module = this._tmpid();
     const buffer = this.buffer;
-    this._emitLine(`var ${module} = (function (context, frame) {`);
+    // A module of macros alone, imported without context, is the same in every render: made once per compiled
+    // template (macros keep no state, and each call is counted against the budget of the render that makes it).
+    const once = node.withContext !== true && isMacroModule(node.body as TemplateNode);
+    this._emitLine(once ? `var ${module} = partialModules.${module} ?? (partialModules.${module} = (function (context, frame) {` : `var ${module} = (function (context, frame) {`);
     this.buffer = this._tmpid();
     this._emitLine(`var ${this.buffer} = "";`);
     // A top-level compile frame: the module's macros and sets are its exports, as in the partial on its own.
     this.compile(node.body as TemplateNode, new CompileFrame());
     this._emitLine("return runtime.exportsOf(context);");
     this.buffer = buffer;
-    this._emitLine(`})(runtime.partialContext(context, frame, ${node.withContext === true}), runtime.moduleFrame());`);
+    this._emitLine(`})(runtime.partialContext(context, frame, ${node.withContext === true}), runtime.moduleFrame())${once ? ")" : ""};`);
     const exports = node.exports as (string | null)[];
     (node.targets as TemplateNode[]).forEach((target, i) => {
-      const value = new PartialExport(node.lineno, node.colno, null);
-      Object.assign(value, { module, name: exports[i] });
-      this.compileSet(new internals.nodes.Set(node.lineno, node.colno, [target], value), frame);
+      const name = String(target.value);
+      let id = frame.lookup(name);
+      if (id === null || id === undefined) {
+        id = this._tmpid();
+        this._emitLine(`var ${id};`);
+        // Like a macro defined here, the name then compiles to its JavaScript variable wherever this scope sees
+        // it, instead of a run-time lookup through every frame: an imported macro is called as fast as an inline one.
+        frame.set(name, id);
+      }
+      const exported = exports[i];
+      this._emitLine(`${id} = ${exported === null || exported === undefined ? module : `runtime.imported(${module}, ${JSON.stringify(exported)}, ${line(node)})`};`);
+      this._emitLine(`frame.set(${JSON.stringify(name)}, ${id}, true);`);
+      this._emitLine(`if (frame.topLevel) context.setVariable(${JSON.stringify(name)}, ${id});`);
+      if (!name.startsWith("_")) this._emitLine(`if (frame.topLevel) context.addExport(${JSON.stringify(name)});`);
     });
   }
 
   assertType(node: TemplateNode, ...types: unknown[]): void {
-    if ((node as object) instanceof PartialExport || (node as object) instanceof internals.nodes.Capture) return;
+    // `super()` (compose.ts) is a Capture wherever an expression may be.
+    if ((node as object) instanceof internals.nodes.Capture) return;
     (Compiler.prototype as unknown as { assertType(node: TemplateNode, ...types: unknown[]): void }).assertType.call(this, node, ...types);
   }
 
-  compilePartialExport(node: TemplateNode): void {
-    const name = node.name as string | null;
-    this._emit(name === null ? String(node.module) : `runtime.imported(${String(node.module)}, ${JSON.stringify(name)}, ${line(node)})`);
-  }
 
   private binary(operation: string, node: TemplateNode, frame: Frame): void {
     this._emit(`runtime.${operation}(`);
@@ -216,8 +226,6 @@ class GuardedCompiler extends Compiler {
 }
 
 const Truthy = internals.nodes.Node.extend("PyTruthy", { fields: ["target"] });
-/** An import's module or one of its exports, by the JavaScript variable the module is in; made by compilePartialImport only. */
-const PartialExport = internals.nodes.Node.extend("PartialExport", { fields: [] });
 installPythonTruthiness(GuardedCompiler.prototype as never, Truthy as never);
 
 /**
@@ -252,6 +260,13 @@ function describeExpression(node: TemplateNode | undefined, calls: boolean): str
     default:
       return undefined;
   }
+}
+
+/** A composed partial that only defines macros (and has whitespace around them). */
+function isMacroModule(body: TemplateNode): boolean {
+  return (body.children ?? []).every((child) =>
+    child.typename === "Macro" || (child.typename === "Output" && (child.children ?? []).every((part) => part.typename === "TemplateData" && /^\s*$/.test(String(part.value)))),
+  );
 }
 
 /**
@@ -353,6 +368,7 @@ export function compileTree(root: TemplateNode, strict: boolean): RootRender {
     throw unsafe(`the template cannot be compiled: ${String(e.message ?? error).replace(/^\(unknown path\)(?: \[Line \d+, Column \d+\])?\s*/, "")}`, e.lineno);
   }
   // This is how nunjucks runs templates; assertCompilable checked the tree first.
-  const module = new Function(compiler.getCode())() as { root: RootRender };
+  // partialModules: the macro modules compilePartialImport makes once per compiled template.
+  const module = new Function(`var partialModules = Object.create(null);\n${compiler.getCode()}`)() as { root: RootRender };
   return module.root;
 }
