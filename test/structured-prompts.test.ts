@@ -294,6 +294,19 @@ describe("placeholders and content parts through push and the SDK", () => {
       .toThrow('placeholder "history" message [1]: the messages hold more than 1000 characters (render limit maxOutputLength)');
   });
 
+  it("one format() call's messages share the time and length limits: many messages or parts do not multiply them", async () => {
+    const loop = (n: number) => `{% for i in range(${n}) %}{{ i }}{% endfor %}`;
+    const many = (count: number, n: number) => `messages:\n${Array.from({ length: count }, () => `  - role: user\n    content:\n      - type: text\n        text: "${loop(n)}"\n`).join("")}`;
+    const dir = await gitRepo({ "prompts/many.yaml": many(3000, 20), "prompts/long.yaml": many(10, 100) });
+    const local = (renderLimits: object) => new PromptManager({ cwd: dir, promptsDir: join(dir, "prompts"), project: "local", renderLimits });
+    // Each template spends far under 256 operations, so none reads the clock: only the call's own deadline stops it.
+    const slow = await local({ timeoutMs: 1 }).getPrompt("many");
+    expect(() => slow.formatMessages()).toThrow(expect.objectContaining({ code: "RENDER_LIMIT", limit: "timeoutMs", message: 'prompt "many": rendering its messages took longer than 1 ms' }));
+    // Ten messages of 190 characters each fit alone, not together.
+    const long = await local({ maxOutputLength: 1000 }).getPrompt("long");
+    expect(() => long.formatMessages()).toThrow(expect.objectContaining({ code: "RENDER_LIMIT", limit: "maxOutputLength", message: 'prompt "long": its messages would be over 1000 characters together' }));
+  });
+
   it("a rendered image or file url must be https: or data:, audio a data:audio URL; the error names message and part", async () => {
     const { pm } = await pushedChat();
     const prompt = await pm.getPrompt("chat", { versionOrAlias: "v0.1.0" });

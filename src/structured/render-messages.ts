@@ -1,7 +1,8 @@
-import { MissingVariableError, RenderError } from "../errors.ts";
+import { MissingVariableError, RenderError, RenderLimitError } from "../errors.ts";
 import type { RenderedContentPart, RenderedMessage } from "../formats/rendered.ts";
 import type { ContentPart, MessageRole, MessageTemplate } from "../formats/types.ts";
 import type { CompiledTemplate } from "../template/compile-template.ts";
+import type { ResolvedRenderLimits } from "../template/render-limits.ts";
 import { isPlaceholder, shortValue, urlProblem } from "./messages.ts";
 import { placeholderMessages } from "./placeholder-messages.ts";
 
@@ -18,7 +19,7 @@ type CompiledMessage =
 export interface MessageRenderContext {
   prompt: string;
   strict: boolean;
-  maxLength: number;
+  limits: ResolvedRenderLimits;
   compile(text: string): CompiledTemplate;
   run(template: CompiledTemplate, values: Record<string, unknown>): string;
 }
@@ -30,6 +31,11 @@ export function compileMessages(messages: readonly MessageTemplate[], context: M
     return { role: m.role, content: typeof m.content === "string" ? context.compile(m.content) : m.content.map((p) => compilePart(p, context)) };
   });
   return (values) => {
+    const budget = new CallBudget(context.prompt, context.limits);
+    const run = (template: CompiledTemplate) => {
+      budget.beforeTemplate();
+      return budget.count(context.run(template, values));
+    };
     const out: RenderedMessage[] = [];
     compiled.forEach((m, index) => {
       if ("placeholder" in m) {
@@ -38,12 +44,14 @@ export function compileMessages(messages: readonly MessageTemplate[], context: M
           if (m.required && context.strict) throw new MissingVariableError(context.prompt, [m.placeholder]);
           return;
         }
-        out.push(...placeholderMessages(context.prompt, m.placeholder, value, context.maxLength));
+        const inserted = placeholderMessages(context.prompt, m.placeholder, value, context.limits.maxOutputLength);
+        for (const message of inserted) budget.count(message.content);
+        out.push(...inserted);
         return;
       }
       const content = Array.isArray(m.content)
-        ? m.content.map((part, p) => renderPart(part, values, context, `message ${index + 1} part ${p + 1}`))
-        : context.run(m.content, values);
+        ? m.content.map((part, p) => renderPart(part, run, context.prompt, `message ${index + 1} part ${p + 1}`))
+        : run(m.content);
       out.push({ role: m.role, content });
     });
     return out;
@@ -57,12 +65,51 @@ function compilePart(part: ContentPart, context: MessageRenderContext): Compiled
   return { type: "audio", url: context.compile(part.url) };
 }
 
-function renderPart(part: CompiledPart, values: Record<string, unknown>, context: MessageRenderContext, where: string): RenderedContentPart {
-  if (part.type === "text") return { type: "text", text: context.run(part.text, values) };
-  const url = context.run(part.url, values).trim();
+function renderPart(part: CompiledPart, run: (template: CompiledTemplate) => string, prompt: string, where: string): RenderedContentPart {
+  if (part.type === "text") return { type: "text", text: run(part.text) };
+  const url = run(part.url).trim();
   const problem = urlProblem(part.type, url);
-  if (problem) throw new RenderError(context.prompt, `${where} (${part.type}): ${problem}, got ${shortValue(url)}`);
+  if (problem) throw new RenderError(prompt, `${where} (${part.type}): ${problem}, got ${shortValue(url)}`);
   if (part.type === "image") return { type: "image", url, ...(part.detail !== undefined && { detail: part.detail }) };
   if (part.type === "file") return { type: "file", url, ...(part.filename !== undefined && { filename: part.filename }) };
   return { type: "audio", url };
+}
+
+/**
+ * What one format() call's messages spend together. Each template renders under its own budget (operations, time,
+ * length), so without this a prompt of many messages or parts would multiply the limits: here the time and the
+ * characters of all of them, placeholders' messages included, stay within one call's limits (the time checked
+ * between templates, so a call takes at most about twice timeoutMs).
+ */
+class CallBudget {
+  private readonly prompt: string;
+  private readonly limits: ResolvedRenderLimits;
+  private readonly deadline: number;
+  private length = 0;
+
+  constructor(prompt: string, limits: ResolvedRenderLimits) {
+    this.prompt = prompt;
+    this.limits = limits;
+    this.deadline = performance.now() + limits.timeoutMs;
+  }
+
+  beforeTemplate(): void {
+    if (performance.now() > this.deadline) {
+      throw new RenderLimitError("timeoutMs", `prompt "${this.prompt}": rendering its messages took longer than ${this.limits.timeoutMs} ms`);
+    }
+  }
+
+  /** Adds a rendered string (or a message's content) to the call's length; returns a string as it is. */
+  count<T extends string | RenderedContentPart[]>(content: T): T {
+    this.length += typeof content === "string" ? content.length : content.reduce((sum, part) => sum + partLength(part), 0);
+    if (this.length > this.limits.maxOutputLength) {
+      throw new RenderLimitError("maxOutputLength", `prompt "${this.prompt}": its messages would be over ${this.limits.maxOutputLength} characters together`);
+    }
+    return content;
+  }
+}
+
+function partLength(part: RenderedContentPart): number {
+  if (part.type === "text") return part.text.length;
+  return part.url.length + (part.type === "file" ? (part.filename?.length ?? 0) : 0);
 }

@@ -95,7 +95,7 @@ function materializeBody(
   };
   if (body.messages) {
     const renderMessages = compileMessages(body.messages, {
-      prompt: prompt.name, strict, maxLength: (options.limits ?? DEFAULT_RENDER_LIMITS).maxOutputLength, compile, run,
+      prompt: prompt.name, strict, limits: options.limits ?? DEFAULT_RENDER_LIMITS, compile, run,
     });
     return {
       variant,
