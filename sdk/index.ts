@@ -6,6 +6,7 @@ export type { FormatResult, JsonValue, MessageInput, PromptCatalog, PromptShape,
 export type { PromptManagerOptions, TelemetryCallback, TelemetryOptions } from "./options.ts";
 export type { PromptReference } from "./prompt-manager.ts";
 export type { TelemetryStats } from "./telemetry/recorder.ts";
+export { SPAN_ATTRIBUTES, type SpanLike } from "./telemetry/open-telemetry.ts";
 export type { HeartbeatEvent, Metrics, MetricsEvent, ServedPrompt, TelemetryEvent, UsageEvent } from "../src/formats/telemetry-events.ts";
 export { Prompt, type PromptSource } from "./prompt.ts";
 export type { CacheStrategy } from "./options.ts";

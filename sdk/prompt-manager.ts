@@ -22,6 +22,7 @@ import type { PromptCatalog, UntypedCatalog } from "./typed-prompts.ts";
 import type { TelemetryConnection } from "./telemetry/connect.ts";
 import { servedOf, TelemetryRecorder, type TelemetryStats } from "./telemetry/recorder.ts";
 import { Verifier } from "./verifier.ts";
+import { annotateSpan, loadOpenTelemetry, type SpanLike } from "./telemetry/open-telemetry.ts";
 
 /** A prompt getPrompt returned, or its `id`. */
 export type PromptReference = { prompt: Prompt } | { promptId: string };
@@ -46,6 +47,11 @@ export interface GetPromptOptions {
   canaryKey?: string;
   /** Follow a canary running on the alias. @default the manager's respectCanary */
   respectCanary?: boolean;
+  /**
+   * The OpenTelemetry span to set the prompt's attributes on (docs/telemetry.md#opentelemetry).
+   * @default the active span, when @opentelemetry/api is installed
+   */
+  span?: SpanLike;
 }
 
 interface RegistryMode {
@@ -88,6 +94,8 @@ export class PromptManager<P extends PromptCatalog<P> = UntypedCatalog> {
   private readonly knownVersions = new Map<string, Target>();
   private readonly canaryKey = randomUUID();
   private readonly telemetry: TelemetryRecorder;
+  /** Loading @opentelemetry/api, if installed: the first getPrompt waits for it, so the first format() is covered. */
+  private readonly openTelemetry = loadOpenTelemetry();
   /** Where the manager reads from, once known: the registry sink writes there. */
   private location: RegistryLocation | undefined;
   /** Set once the registry is known, when trustedKeys are. */
@@ -110,6 +118,7 @@ export class PromptManager<P extends PromptCatalog<P> = UntypedCatalog> {
   getPrompt<Name extends keyof P & string>(name: Name, options: PromptOptions<P[Name]> = {}): Promise<Prompt<P[Name]>> {
     // The hot path stays synchronous: no async state machine when everything is in memory.
     const cached = this.fromMemory(name, options as GetPromptOptions);
+    if (cached) annotateSpan(cached, options.span);
     return (cached ? Promise.resolve(cached) : this.load(name, options as GetPromptOptions)) as unknown as Promise<Prompt<P[Name]>>;
   }
 
@@ -130,8 +139,9 @@ export class PromptManager<P extends PromptCatalog<P> = UntypedCatalog> {
   }
 
   private async load(name: string, options: GetPromptOptions): Promise<Prompt> {
-    const prompt = await this.resolvePrompt(name, options);
+    const [prompt] = await Promise.all([this.resolvePrompt(name, options), this.openTelemetry]);
     this.telemetry.served(prompt);
+    annotateSpan(prompt, options.span);
     return prompt;
   }
 

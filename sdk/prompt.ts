@@ -6,6 +6,7 @@ import { openAIRequest, type OpenAIChatRequest, type OpenAIRequestOptions, type 
 import type { PromptRequestInput } from "./providers/request-input.ts";
 import { UsageError } from "../src/errors.ts";
 import { outputParser } from "../src/json-schema/parse-output.ts";
+import { annotateSpan } from "./telemetry/open-telemetry.ts";
 import type { FormatResult, PromptShape, UntypedPrompt, VariablesArgument, VariablesThen } from "./typed-prompts.ts";
 
 /**
@@ -94,11 +95,13 @@ export class Prompt<S extends PromptShape = UntypedPrompt> {
 
   /** Renders the template: a string for text prompts, messages for chat prompts. */
   format(...[variables]: VariablesArgument<S>): FormatResult<S> {
+    annotateSpan(this as Prompt);
     return this.body.render(valuesOf(variables)) as FormatResult<S>;
   }
 
   /** Renders a text prompt; throws a TypeError for a chat prompt. */
   formatText(...[variables]: VariablesArgument<S>): string {
+    annotateSpan(this as Prompt);
     const out = this.body.render(valuesOf(variables));
     if (typeof out !== "string") throw new TypeError(`Prompt "${this.name}" is a chat prompt: use format() or formatMessages()`);
     return out;
@@ -106,6 +109,7 @@ export class Prompt<S extends PromptShape = UntypedPrompt> {
 
   /** Renders a chat prompt; a text prompt becomes one user message. */
   formatMessages(...[variables]: VariablesArgument<S>): RenderedMessage[] {
+    annotateSpan(this as Prompt);
     const out = this.body.render(valuesOf(variables));
     return typeof out === "string" ? [{ role: "user", content: out }] : out;
   }

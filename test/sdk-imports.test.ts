@@ -9,9 +9,16 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TRACE = fileURLToPath(new URL("fixtures/trace-imports.mjs", import.meta.url));
 const FORBIDDEN = ["@aws-sdk", "commander", "ajv", "astro", "openai", "@anthropic-ai"];
 
-function trace(entry: string, scenario?: object): { afterImport: string[]; afterGetPrompt?: string[]; afterFlush?: string[] } {
+interface Phases {
+  afterImport: string[];
+  afterGetPrompt?: string[];
+  afterFlush?: string[];
+  rendered?: string;
+}
+
+function trace(entry: string, scenario?: object): Phases {
   const out = execFileSync(process.execPath, [TRACE, entry, ...(scenario ? [JSON.stringify(scenario)] : [])], { cwd: ROOT, encoding: "utf8" });
-  return JSON.parse(out) as { afterImport: string[]; afterGetPrompt?: string[]; afterFlush?: string[] };
+  return JSON.parse(out) as Phases;
 }
 
 function packagesIn(urls: readonly string[]): Set<string> {
@@ -53,6 +60,18 @@ describe("importing the SDK (the built package entry, `import … from \"prompts
     expect(afterFlush!.some((u) => u.endsWith("/dist/sdk/telemetry/sinks.js"))).toBe(true);
     for (const name of FORBIDDEN) expect([...packagesIn(afterFlush!)].filter((p) => p.startsWith(name)), name).toEqual([]);
     expect(readdirSync(`${registry}/telemetry/trace/clients`)).toHaveLength(1);
+  });
+
+  it("@opentelemetry/api, an optional peer, loads when a manager is created, not on import; absent, nothing of it loads and prompts render", async () => {
+    const dir = await gitRepo({ "prompts/greeting.txt": "Hi {{ name }}\n", "promptsync.config.yaml": "project: trace\n" });
+    await cliJson(dir, ["push"]);
+    const registry = `${dir}/.promptsync/registry`;
+    const installed = trace("promptsync", { registry, cwd: dir });
+    expect([...packagesIn(installed.afterImport)].filter((p) => p.startsWith("@opentelemetry"))).toEqual([]);
+    expect([...packagesIn(installed.afterGetPrompt!)].filter((p) => p.startsWith("@opentelemetry"))).toEqual(["@opentelemetry/api"]);
+    const absent = trace("promptsync", { registry, cwd: dir, withoutOpenTelemetry: true });
+    expect(absent.rendered).toBe("Hi Ann");
+    expect(absent.afterGetPrompt!.filter((u) => u.includes("@opentelemetry"))).toEqual([]);
   });
 
   it("compiling local files loads the compiler, dynamically, and still no ajv", async () => {
