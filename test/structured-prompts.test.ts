@@ -294,6 +294,17 @@ describe("placeholders and content parts through push and the SDK", () => {
       .toThrow('placeholder "history" message [1]: the messages hold more than 1000 characters (render limit maxOutputLength)');
   });
 
+  it("a template may read a placeholder's variable too", async () => {
+    const dir = await gitRepo({ "prompts/count.yaml": "messages:\n  - role: system\n    content: \"{{ history | length }} earlier messages\"\n  - placeholder: history\n" });
+    const pm = new PromptManager({ cwd: dir, promptsDir: join(dir, "prompts"), project: "local" });
+    const prompt = await pm.getPrompt("count");
+    expect(prompt.formatMessages({ history: [{ role: "user", content: "a" }, { role: "assistant", content: "b" }] })).toEqual([
+      { role: "system", content: "2 earlier messages" },
+      { role: "user", content: "a" },
+      { role: "assistant", content: "b" },
+    ]);
+  });
+
   it("one format() call's messages share the time and length limits: many messages or parts do not multiply them", async () => {
     const loop = (n: number) => `{% for i in range(${n}) %}{{ i }}{% endfor %}`;
     const many = (count: number, n: number) => `messages:\n${Array.from({ length: count }, () => `  - role: user\n    content:\n      - type: text\n        text: "${loop(n)}"\n`).join("")}`;

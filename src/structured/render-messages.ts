@@ -20,21 +20,30 @@ export interface MessageRenderContext {
   prompt: string;
   strict: boolean;
   limits: ResolvedRenderLimits;
-  compile(text: string): CompiledTemplate;
+  compile(text: string): { template: CompiledTemplate; reads: readonly string[] };
   run(template: CompiledTemplate, values: Record<string, unknown>): string;
 }
 
 /** Compiles a chat body's templates once; the returned function renders them and fills the placeholders. */
 export function compileMessages(messages: readonly MessageTemplate[], context: MessageRenderContext): (values: Record<string, unknown>) => RenderedMessage[] {
+  const reads = new Set<string>();
+  const compile = (text: string): CompiledTemplate => {
+    const { template, reads: names } = context.compile(text);
+    for (const name of names) reads.add(name);
+    return template;
+  };
   const compiled: CompiledMessage[] = messages.map((m): CompiledMessage => {
     if (isPlaceholder(m)) return { placeholder: m.placeholder, required: m.required };
-    return { role: m.role, content: typeof m.content === "string" ? context.compile(m.content) : m.content.map((p) => compilePart(p, context)) };
+    return { role: m.role, content: typeof m.content === "string" ? compile(m.content) : m.content.map((p) => compilePart(p, compile)) };
   });
+  // Each template render copies the variables it is given; a history no template reads is not copied for each.
+  const unread = [...new Set(compiled.flatMap((m) => ("placeholder" in m && !reads.has(m.placeholder) ? [m.placeholder] : [])))];
   return (values) => {
     const budget = new CallBudget(context.prompt, context.limits);
+    const templateValues = unread.some((name) => Object.hasOwn(values, name)) ? without(values, unread) : values;
     const run = (template: CompiledTemplate) => {
       budget.beforeTemplate();
-      return budget.count(context.run(template, values));
+      return budget.count(context.run(template, templateValues));
     };
     const out: RenderedMessage[] = [];
     compiled.forEach((m, index) => {
@@ -58,11 +67,18 @@ export function compileMessages(messages: readonly MessageTemplate[], context: M
   };
 }
 
-function compilePart(part: ContentPart, context: MessageRenderContext): CompiledPart {
-  if (part.type === "text") return { type: "text", text: context.compile(part.text) };
-  if (part.type === "image") return { type: "image", url: context.compile(part.url), ...(part.detail !== undefined && { detail: part.detail }) };
-  if (part.type === "file") return { type: "file", url: context.compile(part.url), ...(part.filename !== undefined && { filename: part.filename }) };
-  return { type: "audio", url: context.compile(part.url) };
+function compilePart(part: ContentPart, compile: (text: string) => CompiledTemplate): CompiledPart {
+  if (part.type === "text") return { type: "text", text: compile(part.text) };
+  if (part.type === "image") return { type: "image", url: compile(part.url), ...(part.detail !== undefined && { detail: part.detail }) };
+  if (part.type === "file") return { type: "file", url: compile(part.url), ...(part.filename !== undefined && { filename: part.filename }) };
+  return { type: "audio", url: compile(part.url) };
+}
+
+/** A shallow copy of the values without some names. */
+function without(values: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
+  const copy: Record<string, unknown> = { ...values };
+  for (const name of names) delete copy[name];
+  return copy;
 }
 
 function renderPart(part: CompiledPart, run: (template: CompiledTemplate) => string, prompt: string, where: string): RenderedContentPart {

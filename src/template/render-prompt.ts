@@ -60,8 +60,9 @@ function materializeBody(
   options: MaterializeOptions,
 ): RenderableBody {
   const strict = options.strict ?? true;
-  const compile = (text: string): CompiledTemplate => {
-    if (!prompt.template) return literalTemplate(text);
+  /** A template compiled once, with the names of the variables it reads. */
+  const compileReading = (text: string): { template: CompiledTemplate; reads: readonly string[] } => {
+    if (!prompt.template) return { template: literalTemplate(text), reads: [] };
     let checked;
     try {
       checked = checkAndCompile(text, { strict, limits: options.limits, partials: frozenPartials(prompt, options.origin) });
@@ -75,8 +76,9 @@ function materializeBody(
     }
     if (problem) throw new InvalidBundleError(options.origin, `prompt "${prompt.name}": ${problem.message}`);
     // checkAndCompile compiles whenever the check found nothing.
-    return checked.template!;
+    return { template: checked.template!, reads: checked.variables.map((v) => v.name) };
   };
+  const compile = (text: string): CompiledTemplate => compileReading(text).template;
   const required = body.variables.filter((v) => v.required).map((v) => v.name);
   const checkValues = (values: Record<string, unknown>) => {
     if (!strict) return;
@@ -95,7 +97,7 @@ function materializeBody(
   };
   if (body.messages) {
     const renderMessages = compileMessages(body.messages, {
-      prompt: prompt.name, strict, limits: options.limits ?? DEFAULT_RENDER_LIMITS, compile, run,
+      prompt: prompt.name, strict, limits: options.limits ?? DEFAULT_RENDER_LIMITS, compile: compileReading, run,
     });
     return {
       variant,
