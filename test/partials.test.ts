@@ -228,6 +228,17 @@ describe("a hostile registry's partials", () => {
     expect(() => prompt.format(VALUES)).toThrow(expect.objectContaining({ code: "RENDER_LIMIT", limit: "maxOutputLength" }) as Error);
   });
 
+  it("refuses partials that multiply without bound (each includes the next ten times) when the prompt loads", async () => {
+    const dir = await published();
+    for (let i = 0; i < 9; i++) await rewritePartial(dir, `_bomb/p${i}`, `{% include "_bomb/p${i + 1}" %}`.repeat(10));
+    await rewritePartial(dir, "_bomb/p9", "{{ customer }}", '{% include "_bomb/p0" %}');
+    const started = Date.now();
+    const error = await load(dir).catch((e: unknown) => e as Error);
+    expect((error as Error).cause).toMatchObject({ code: "INVALID_BUNDLE" });
+    expect(((error as Error).cause as Error).message).toContain("a partial is included too many times over");
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it("resolves names only from the prompt's own partials: another name, or a name that leaves the folder, is refused", async () => {
     const dir = await published();
     await rewritePartial(dir, "_shared/safety", undefined);

@@ -32,7 +32,7 @@ interface Composition {
 /** Partials nested deeper than this are refused (a chain this long is a mistake or an attack). */
 const MAX_PARTIAL_DEPTH = 32;
 /** Nodes a composed template may have: partials included many times over must not multiply without bound. */
-const MAX_COMPOSED_NODES = 500_000;
+const MAX_COMPOSED_NODES = 200_000;
 
 type NodeClass = new (lineno: number, colno: number, ...fields: unknown[]) => TemplateNode;
 const nodes = (nunjucks as unknown as { nodes: Record<string, NodeClass & { extend(name: string, props: object): NodeClass }> }).nodes;
@@ -159,7 +159,9 @@ class Composer {
         const partial = this.load(node, scope.where, scope.stack, "include");
         if (!partial) return this.list(node, []);
         const body = this.template(partial.root, partial.name, [...scope.stack, partial.name]);
-        return this.scope(node, body, node.withContext === false);
+        // A partial that extends another runs the other's statements too: it keeps its scope.
+        const binds = bindsName(partial.root) || partial.root.children?.some((c) => c.typename === "Extends") === true;
+        return this.scope(node, body, node.withContext === false, binds);
       }
       case "Import":
       case "FromImport": {
@@ -197,7 +199,7 @@ class Composer {
     const block = chain[index]!;
     const inner: Scope = { ...scope, where: block.where, superOf: { chain, index }, rendering: [...(scope.rendering ?? []), name] };
     const body = this.node(block.node.body as TemplateNode, inner);
-    return this.scope(block.node, body, false);
+    return this.scope(block.node, body, false, bindsName(block.node.body as TemplateNode));
   }
 
   /**
@@ -205,8 +207,8 @@ class Composer {
    * context, a body that binds no name (no set, macro or import) reads exactly what it would read in a scope of
    * its own and leaks nothing, so it renders in place, as fast as the same text written inline.
    */
-  private scope(at: TemplateNode, body: TemplateNode, isolated: boolean): TemplateNode {
-    if (!isolated && !BINDING_NODES.some((type) => findAll(body, type).length > 0)) return body;
+  private scope(at: TemplateNode, body: TemplateNode, isolated: boolean, binds: boolean): TemplateNode {
+    if (!isolated && !binds) return body;
     return this.made(new PartialScope(at.lineno, at.colno, body, isolated));
   }
 
@@ -242,16 +244,13 @@ class Composer {
 
   private made(node: TemplateNode): TemplateNode {
     this.size += 1;
-    if (this.size === MAX_COMPOSED_NODES) {
-      this.problems.push({ code: "INVALID_PARTIAL", partial: undefined, line: 1, column: 1, message: `the template and its partials make more than ${MAX_COMPOSED_NODES} nodes: a partial is included too many times over` });
-    }
+    if (this.size > MAX_COMPOSED_NODES) throw new Oversized();
     return node;
   }
-
-  get oversized(): boolean {
-    return this.size >= MAX_COMPOSED_NODES;
-  }
 }
+
+/** Thrown as soon as the composed tree grows past MAX_COMPOSED_NODES: composing stops there. */
+class Oversized extends Error {}
 
 interface Scope {
   where: string | undefined;
@@ -264,7 +263,12 @@ interface Scope {
 }
 
 /** Nodes that bind a name in the scope they run in. */
-const BINDING_NODES = ["Set", "Macro", "PartialImport", "Import", "FromImport"];
+const BINDING_NODES = new Set(["Set", "Macro", "Import", "FromImport"]);
+
+/** Whether a template as written (or a block's body) binds a name; an include in it becomes a scope of its own or binds nothing. */
+function bindsName(root: TemplateNode): boolean {
+  return [...BINDING_NODES].some((type) => findAll(root, type).length > 0);
+}
 
 /** Statements that still run after {% extends %}: they define names the blocks may use. */
 const DEFINITIONS = new Set(["Set", "Macro", "Import", "FromImport"]);
@@ -284,8 +288,21 @@ function importedNames(node: TemplateNode): { name: string; target: TemplateNode
   );
 }
 
-/** Nodes of a type anywhere in a tree, in order; the bodies of included partials are not part of it. */
+const searched = new WeakMap<TemplateNode, Map<string, TemplateNode[]>>();
+
+/**
+ * Nodes of a type anywhere in a parsed tree, in order; the bodies of included partials are not part of it.
+ * Remembered per tree: a partial included many times over is searched once.
+ */
 function findAll(root: TemplateNode, typename: string): TemplateNode[] {
+  let byType = searched.get(root);
+  if (!byType) searched.set(root, (byType = new Map()));
+  let nodes = byType.get(typename);
+  if (!nodes) byType.set(typename, (nodes = search(root, typename)));
+  return nodes;
+}
+
+function search(root: TemplateNode, typename: string): TemplateNode[] {
   const found: TemplateNode[] = [];
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) return node.forEach(visit);
@@ -303,7 +320,12 @@ function findAll(root: TemplateNode, typename: string): TemplateNode[] {
  */
 export function composeTemplate(root: TemplateNode, lookup: PartialLookup, self?: string): Composition {
   const composer = new Composer(lookup);
-  const composed = composer.template(root, self, self === undefined ? [] : [self]);
-  const result = { root: new nodes.Root!(root.lineno, root.colno, composed.children ?? []), partials: [...composer.reached].sort(), problems: composer.problems };
-  return composer.oversized ? { ...result, root: new nodes.Root!(0, 0, []) } : result;
+  try {
+    const composed = composer.template(root, self, self === undefined ? [] : [self]);
+    return { root: new nodes.Root!(root.lineno, root.colno, composed.children ?? []), partials: [...composer.reached].sort(), problems: composer.problems };
+  } catch (error) {
+    if (!(error instanceof Oversized)) throw error;
+    const message = `the template and its partials make more than ${MAX_COMPOSED_NODES} nodes: a partial is included too many times over`;
+    return { root: new nodes.Root!(0, 0, []), partials: [...composer.reached].sort(), problems: [{ code: "INVALID_PARTIAL", partial: self, line: 1, column: 1, message }] };
+  }
 }
