@@ -1,7 +1,7 @@
 // The SDK's types use Node.js's (node:crypto, NodeJS.ProcessEnv): they say so, so that an app's tsc finds them with
 // `types: []` (TypeScript 7's default) as long as @types/node is installed. Kept in index.d.ts by preserve="true".
 /// <reference types="node" preserve="true" />
-export { PromptManager, type GetPromptOptions, type PromptOptions } from "./prompt-manager.ts";
+export { PromptManager, type AliasChange, type GetPromptOptions, type PromptOptions } from "./prompt-manager.ts";
 export type { FormatResult, JsonValue, MessageInput, PromptCatalog, PromptShape, UntypedCatalog, UntypedPrompt } from "./typed-prompts.ts";
 export type { PromptManagerOptions, TelemetryCallback, TelemetryOptions } from "./options.ts";
 export type { PromptReference } from "./prompt-manager.ts";

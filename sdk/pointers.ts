@@ -43,6 +43,8 @@ interface PointerCacheOptions {
   prepare: (ref: string, versions: string[]) => Promise<void>;
   /** Set when pointers must be signed by a trusted key. */
   verifier: Verifier | undefined;
+  /** Called after a refresh moved a pointer in use: another version, or a canary started, moved, changed or ended. */
+  changed: (ref: string, from: PointerState, to: PointerState) => void;
 }
 
 /**
@@ -155,8 +157,11 @@ export class PointerCache {
         verifier?.refuse(key, `its newest version ${next.version} is older than ${current.version}, already verified: a replayed index`);
       }
       const moved = next.version !== current?.version || next.canary?.version !== current?.canary?.version;
-      if (this.entries.has(ref) && moved) await this.options.prepare(ref, [next.version, ...(next.canary ? [next.canary.version] : [])]);
-      return await this.keep(ref, next, true);
+      const inUse = this.entries.has(ref);
+      if (inUse && moved) await this.options.prepare(ref, [next.version, ...(next.canary ? [next.canary.version] : [])]);
+      const kept = await this.keep(ref, next, true);
+      if (inUse && current && (moved || next.canary?.percentage !== current.canary?.percentage)) this.options.changed(ref, current, next);
+      return kept;
     } catch (error) {
       if (!isUnavailable(error)) throw error;
       // A pointer from disk within fileTtl is served unmarked, as before the registry was asked.

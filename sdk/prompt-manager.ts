@@ -75,6 +75,15 @@ interface Target {
   canary?: { version: string; percentage: number; salt: string } | undefined;
 }
 
+/** What a refresh changed on an alias (or `latest`): the version it serves, or its canary. */
+export interface AliasChange {
+  alias: string;
+  from: string;
+  to: string;
+  /** The canary running after the change; undefined when none runs. */
+  canary: { version: string; percentage: number } | undefined;
+}
+
 /** getPrompt's options, with the variant tags a typed prompt declares. */
 export type PromptOptions<Tagged extends { tags: object }> = Omit<GetPromptOptions, "tags"> & { tags?: Tagged["tags"] };
 
@@ -100,6 +109,7 @@ export class PromptManager<P extends PromptCatalog<P> = UntypedCatalog> {
   private location: RegistryLocation | undefined;
   /** Set once the registry is known, when trustedKeys are. */
   private verifier: Verifier | undefined;
+  private readonly changeListeners = new Set<(change: AliasChange) => void>();
   /** The local-mode warning was emitted. */
   private warnedLocalMode = false;
 
@@ -364,6 +374,12 @@ export class PromptManager<P extends PromptCatalog<P> = UntypedCatalog> {
       startupRevalidationMs: this.options.startupRevalidationMs,
       strategy: this.options.refreshStrategy,
       verifier,
+      changed: (alias, from, to) => this.emitChange({
+        alias,
+        from: from.version,
+        to: to.version,
+        canary: to.canary && { version: to.canary.version, percentage: to.canary.percentage },
+      }),
       prepare: async (alias, versions) => {
         const names = [...(inUse.get(alias) ?? [])];
         for (const version of versions) {
@@ -386,6 +402,28 @@ export class PromptManager<P extends PromptCatalog<P> = UntypedCatalog> {
       this.timer.unref();
     }
     return (this.mode = { kind: "registry", project, pointers, contents, inUse });
+  }
+
+  /**
+   * Calls `listener` when a refresh moves an alias (or `latest`) in use to another version, or starts, moves,
+   * changes or ends its canary: after the new version's prompts in use are loaded, so a listener that logs or warms
+   * up sees what getPrompt now serves. A listener's error is its own: it never stops the refresh or the others.
+   * Returns a function that removes the listener.
+   */
+  on(event: "change", listener: (change: AliasChange) => void): () => void {
+    if (event !== "change") throw new UsageError(`PromptManager emits "change" events, not "${String(event)}"`);
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private emitChange(change: AliasChange): void {
+    for (const listener of this.changeListeners) {
+      try {
+        listener(change);
+      } catch {
+        // The listener's own failure: serving goes on.
+      }
+    }
   }
 
   /** The first flush decides where telemetry goes: loaded only then, so apps without it never load a sink. */
