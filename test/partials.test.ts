@@ -94,6 +94,17 @@ describe("partials, resolved when the prompts are built", () => {
     expect(prompt.format(VALUES)).toEqual([{ role: "system", content: EXPECTED_SYSTEM }, { role: "user", content: VALUES.question }]);
   });
 
+  it("serves no partial as a prompt, and no name that leaves the registry", async () => {
+    const dir = await published();
+    const pm = new PromptManager({ registry: join(dir, ".promptsync/registry"), project: "acme" });
+    await expect(pm.getPrompt("_shared/safety", { versionOrAlias: "production" })).rejects.toMatchObject({ code: "INVALID_NAME" });
+    await expect(pm.getPrompt("../acme/_shared/safety", { versionOrAlias: "production" })).rejects.toMatchObject({ code: "INVALID_NAME" });
+    await expect(pm.getPrompt("/etc/passwd", { versionOrAlias: "production" })).rejects.toMatchObject({ code: "INVALID_NAME" });
+    const cli = await runCli(dir, ["render", "_shared/safety", "--alias", "production", "--json"]);
+    expect(cli.code).not.toBe(0);
+    expect((JSON.parse(cli.stdout) as { error: { code: string } }).error.code).toBe("PROMPT_NOT_FOUND");
+  });
+
   it("reports every partial problem of the folder in one run, at its file and line", async () => {
     const diagnostics = await pushErrors({
       "prompts/missing.txt": 'A\n{% include "_shared/nope" %}\n',

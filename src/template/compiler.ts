@@ -337,6 +337,9 @@ function assertCompilable(node: TemplateNode | null | undefined): void {
     case "Is":
       if (testNameOf(node) === undefined) throw unsafe("a test must be a plain name (letters, digits and _)", node.lineno + 1);
       break;
+    case "PartialImport":
+      for (const target of node.targets as TemplateNode[]) requireName(target, "an import name");
+      break;
     case "Pair": {
       const key = node.key as TemplateNode;
       if (key.typename === "Symbol") requireName(key, "a dict key");
