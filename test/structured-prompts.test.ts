@@ -1,7 +1,9 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { InvalidMessageError, MissingVariableError, PromptManager, RenderError, type RenderedMessage } from "../sdk/index.ts";
+import { parse, stringify } from "yaml";
+import { contentHash } from "../src/formats/canonical.ts";
+import { InvalidMessageError, MissingVariableError, PromptManager, RenderError, UnsafeTemplateError, type RenderedMessage } from "../sdk/index.ts";
 import { cliJson, runCli } from "./helpers/cli.ts";
 import { gitRepo } from "./helpers/git.ts";
 
@@ -358,5 +360,38 @@ describe("show and render print placeholders, parts, tools and output", () => {
     const bad = await runCli(dir, ["render", "chat", "--var", "user=A", "--var", "what=w", "--var", "image=https://i", "--var", "doc=d", "--var", "clip=data:audio/wav;base64,", "--var-json", 'history=[{"role":"boss","content":"hi"}]']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('error: Prompt "chat": placeholder "history" message [0]: role must be one of system, developer, user, assistant, tool, got "boss"');
+  });
+});
+
+/** What an attacker with write access to a folder registry does: rewrites a compiled prompt's messages, hashes kept consistent. */
+async function rewriteMessages(registry: string, version: string, messages: unknown[]): Promise<void> {
+  const file = join(registry, `prompts/shop/chat/${version}/default.yaml`);
+  const prompt = parse(await readFile(file, "utf8")) as { messages: unknown[]; hash: string };
+  prompt.messages = messages;
+  prompt.hash = contentHash({ ...prompt, hash: "" });
+  await writeFile(file, stringify(prompt, { aliasDuplicateObjects: false }));
+  const manifestFile = join(registry, `prompts/shop/_releases/${version}.json`);
+  const manifest = JSON.parse(await readFile(manifestFile, "utf8")) as { prompts: Record<string, { hash: string }> };
+  manifest.prompts.chat!.hash = prompt.hash;
+  await writeFile(manifestFile, JSON.stringify(manifest));
+}
+
+describe("a hostile registry's structured prompt", () => {
+  it("a content part's template is checked by the guard like any template: the prompt is refused when it loads", async () => {
+    const { registry } = await pushedChat();
+    await rewriteMessages(registry, "v0.1.0", [{ role: "user", content: [{ type: "image", url: "{{ ''.constructor.constructor('return process')() }}" }] }]);
+    const pm = new PromptManager({ registry, project: "shop" });
+    const error = await pm.getPrompt("chat", { versionOrAlias: "v0.1.0" }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "PROMPT_UNAVAILABLE" });
+    expect((error as Error).cause).toBeInstanceOf(UnsafeTemplateError);
+  });
+
+  it("5,000 parts cannot multiply the render limits of one call", async () => {
+    const { registry } = await pushedChat();
+    const part = { type: "text", text: "{% for i in range(20) %}{{ i }}{% endfor %}" };
+    await rewriteMessages(registry, "v0.1.0", Array.from({ length: 50 }, () => ({ role: "user", content: Array.from({ length: 100 }, () => part) })));
+    const pm = new PromptManager({ registry, project: "shop", renderLimits: { timeoutMs: 1 } });
+    const prompt = await pm.getPrompt("chat", { versionOrAlias: "v0.1.0" });
+    expect(() => prompt.formatMessages(VALUES)).toThrow(expect.objectContaining({ code: "RENDER_LIMIT", limit: "timeoutMs" }));
   });
 });
