@@ -1,13 +1,9 @@
-import type { ChatMessage, MessagePlaceholder, MessageRole, MessageTemplate } from "../formats/types.ts";
+import type { MessagePlaceholder, MessageRole, MessageTemplate } from "../formats/types.ts";
 
 export const MESSAGE_ROLES: readonly MessageRole[] = ["system", "developer", "user", "assistant", "tool"];
 
 export function isPlaceholder(message: object): message is MessagePlaceholder {
   return "placeholder" in message;
-}
-
-export function isChatMessage(message: MessageTemplate): message is ChatMessage {
-  return !isPlaceholder(message);
 }
 
 /** The placeholders of a list of message templates, in order. */
@@ -25,6 +21,6 @@ export function urlProblem(type: "image" | "file" | "audio", url: string): strin
 
 /** A value for an error message: quoted, shortened, so hostile data cannot flood the message. */
 export function shortValue(value: unknown): string {
-  const text = typeof value === "string" ? JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value) : value === null ? "null" : Array.isArray(value) ? "a list" : typeof value;
-  return text;
+  if (typeof value === "string") return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  return value === null ? "null" : Array.isArray(value) ? "a list" : typeof value;
 }
