@@ -58,7 +58,7 @@ describe("conformance table", () => {
         return;
       }
       const prompt = await get();
-      for (const field of ["version", "alias", "variant", "kind", "canary", "variables"] as const) {
+      for (const field of ["version", "alias", "variant", "kind", "canary", "variables", "tools", "output"] as const) {
         if (field in e) expect((prompt as unknown as Record<string, unknown>)[field] ?? null, field).toEqual(e[field]);
       }
       const values = appValues(c.vars);

@@ -48,7 +48,7 @@ def test_case(case: dict[str, Any]) -> None:
                 assert getattr(info.value.cause, "code", None) == expect["cause"]
             return
         prompt = get()
-        for field in ("version", "alias", "variant", "kind", "canary", "variables"):
+        for field in ("version", "alias", "variant", "kind", "canary", "variables", "tools", "output"):
             if field in expect:
                 assert getattr(prompt, field) == expect[field], field
         values = app_values(case.get("vars", {}))

@@ -31,6 +31,7 @@ from .errors import (
 from .manager import LocalModeWarning, PromptManager
 from .prompt import Prompt
 from .render import RenderLimits
+from .structured import InputValidationError, InvalidMessageError, OutputValidationError
 from .variants import locale_fallbacks, select_variant
 
 __version__ = "0.2.0"
@@ -40,11 +41,14 @@ __all__ = [
     "CompileError",
     "ConfigError",
     "Diagnostic",
+    "InputValidationError",
     "InvalidBundleError",
+    "InvalidMessageError",
     "InvalidNameError",
     "LocalModeWarning",
     "MissingVariableError",
     "NetworkError",
+    "OutputValidationError",
     "Prompt",
     "PromptManager",
     "PromptNotFoundError",

@@ -43,6 +43,8 @@ class Prompt:
         "model",
         "config",
         "inputs",
+        "tools",
+        "output",
         "hash",
         "source",
         "stale",
@@ -69,6 +71,8 @@ class Prompt:
         self.model: Any = compiled.get("model")
         self.config: Any = compiled.get("config")
         self.inputs: Any = compiled.get("inputs")
+        self.tools: list[dict[str, Any]] | None = (variant.get("tools") if variant else None) or compiled.get("tools")
+        self.output: dict[str, Any] | None = (variant.get("output") if variant else None) or compiled.get("output")
         self.hash: str = variant["hash"] if variant else compiled["hash"]
         self.source: PromptSource = info.source
         self.stale = info.stale
@@ -93,34 +97,21 @@ class Prompt:
         out = self._body.render(variables)
         return [{"role": "user", "content": out}] if isinstance(out, str) else out
 
-    def to_openai(self, **variables: Any) -> dict[str, Any]:
-        """The body of an OpenAI chat.completions request: messages, and the model settings the prompt carries."""
-        request: dict[str, Any] = {"messages": self.format_messages(**variables)}
-        model = self.model
-        if isinstance(model, str):
-            request["model"] = model
-        elif isinstance(model, dict):
-            if isinstance(model.get("name"), str):
-                request["model"] = model["name"]
-            for key in ("temperature", "top_p", "max_tokens"):
-                if key in model:
-                    request[key] = model[key]
-        return request
+    def to_openai(self, api: str = "responses", **variables: Any) -> dict[str, Any]:
+        """The body of an OpenAI request (`api="responses"`, the default, or `"chat"` for Chat Completions): the
+        rendered messages with the prompt's model, settings, tools and output schema."""
+        from .providers import openai_request
+
+        return openai_request(self.name, self.format_messages(**variables), self.model, self.config, self.tools, self.output, api)
 
     def to_anthropic(self, **variables: Any) -> dict[str, Any]:
-        """The body of an Anthropic messages request: system messages joined into `system`, the rest as messages."""
-        messages = self.format_messages(**variables)
-        system = "\n\n".join(str(m["content"]) for m in messages if m["role"] in ("system", "developer"))
-        request: dict[str, Any] = {"messages": [m for m in messages if m["role"] not in ("system", "developer")]}
-        if system:
-            request["system"] = system
-        model = self.model
-        if isinstance(model, str):
-            request["model"] = model
-        elif isinstance(model, dict) and isinstance(model.get("name"), str):
-            request["model"] = model["name"]
-        if isinstance(model, dict):
-            for key in ("temperature", "top_p", "max_tokens"):
-                if key in model:
-                    request[key] = model[key]
-        return request
+        """The body of an Anthropic Messages request: system and developer messages joined into `system`."""
+        from .providers import anthropic_request
+
+        return anthropic_request(self.name, self.format_messages(**variables), self.model, self.config, self.tools, self.output)
+
+    def parse_output(self, text: str) -> Any:
+        """A model's response parsed as JSON and checked against the prompt's output schema (OUTPUT_INVALID)."""
+        from .structured import parse_output
+
+        return parse_output(self.name, self.output, text)

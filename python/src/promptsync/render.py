@@ -36,8 +36,9 @@ from typing import Any, cast
 
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
+from jinja2.environment import TemplateModule
 from jinja2.exceptions import SecurityError, TemplateAssertionError, TemplateSyntaxError, UndefinedError
-from jinja2.runtime import ChainableUndefined, LoopContext, Macro, Undefined
+from jinja2.runtime import BlockReference, ChainableUndefined, LoopContext, Macro, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Cycler, Joiner
 from markupsafe import Markup
@@ -411,8 +412,9 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
     code_generator_class = _BudgetCodeGenerator
     concat = staticmethod(_checked_join)
 
-    def __init__(self, strict: bool) -> None:
+    def __init__(self, strict: bool, loader: Any = None) -> None:
         super().__init__(
+            loader=loader,
             autoescape=False,
             keep_trailing_newline=False,
             undefined=_StrictUndefined if strict else ChainableUndefined,
@@ -474,6 +476,9 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
             return attr in LOOP_ATTRS
         if isinstance(obj, Cycler):
             return attr in CYCLER_ATTRS
+        if isinstance(obj, TemplateModule):
+            # An imported partial: its macros and exported names, which the prompt's own partials define.
+            return isinstance(value, Macro | str | int | float | bool | list | dict) or value is None
         return False
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> Undefined:
@@ -498,7 +503,7 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
 
     # calls
     def is_safe_callable(self, obj: Any) -> bool:
-        if isinstance(obj, Macro | LoopContext | Joiner):
+        if isinstance(obj, Macro | LoopContext | Joiner | BlockReference):
             return True
         if obj is _bounded_range or obj is Cycler or obj is Joiner:
             return True
@@ -510,7 +515,7 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
                 f"calling {getattr(__obj, '__name__', type(__obj).__name__)!r} is refused: a template calls only its own macros, range, cycler, joiner and the listed methods"
             )
         budget = active_budget()
-        if isinstance(__obj, Macro | LoopContext):
+        if isinstance(__obj, Macro | LoopContext | BlockReference):
             budget.charge(2)
             if isinstance(__obj, LoopContext) and args:
                 args = (__self.ps_iter(args[0]), *args[1:])
@@ -728,8 +733,11 @@ class TemplateProblem:
     column: int = 1
 
 
-def parse_template(text: str, strict: bool = True) -> tuple[nodes.Template | None, list[TemplateProblem]]:
-    """Parses a template and checks what can be named without running it."""
+def parse_template(
+    text: str, strict: bool = True, partials: Mapping[str, Any] | None = None
+) -> tuple[nodes.Template | None, list[TemplateProblem]]:
+    """Parses a template and checks what can be named without running it. With `partials` (a prompt's frozen
+    partials), include, import, from … import, extends and blocks may name them, and only them, by constant name."""
     env = environment(strict)
     try:
         tree = env.parse(text)
@@ -745,7 +753,19 @@ def parse_template(text: str, strict: bool = True) -> tuple[nodes.Template | Non
     for node in tree.find_all(nodes.Node):
         line = getattr(node, "lineno", 1) or 1
         kind = UNSUPPORTED_NODES.get(type(node))
-        if kind is not None:
+        if kind is not None and partials is not None:
+            target = getattr(node, "template", None)
+            if isinstance(node, nodes.Block):
+                continue
+            if not isinstance(target, nodes.Const) or not isinstance(target.value, str):
+                problems.append(TemplateProblem("TEMPLATE_SYNTAX", f"{{% {kind} %}} takes a partial's name as a string", line))
+            elif target.value not in partials:
+                problems.append(
+                    TemplateProblem(
+                        "MISSING_PARTIAL", f"{{% {kind} %}} names the partial {target.value[:128]!r}, which the prompt does not have", line
+                    )
+                )
+        elif kind is not None:
             problems.append(
                 TemplateProblem("UNSUPPORTED_TAG", f"{{% {kind} %}} is not supported: a prompt is one self-contained template", line)
             )
@@ -788,8 +808,8 @@ class CompiledTemplate:
 
     __slots__ = ("template", "literal", "env")
 
-    def __init__(self, text: str, *, template: bool, strict: bool) -> None:
-        self.env = environment(strict)
+    def __init__(self, text: str, *, template: bool, strict: bool, env: SandboxEnvironment | None = None) -> None:
+        self.env = env or environment(strict)
         self.literal: str | None = None if template else text
         self.template: Any = None
         if template:
@@ -910,42 +930,71 @@ class RenderSettings:
 
 
 class RenderableBody:
-    """One body of a prompt (the default or a variant), its templates compiled once."""
+    """One body of a prompt (the default or a variant), its templates compiled once: a text template, or chat
+    messages (a template or content parts each) and placeholders."""
 
     def __init__(
-        self, prompt: Mapping[str, Any], body: Mapping[str, Any], variant: Mapping[str, Any] | None, settings: RenderSettings, origin: str
+        self,
+        prompt: Mapping[str, Any],
+        body: Mapping[str, Any],
+        variant: Mapping[str, Any] | None,
+        settings: RenderSettings,
+        origin: str,
+        check_inputs: Callable[[Mapping[str, Any]], None] | None = None,
+        env: SandboxEnvironment | None = None,
     ) -> None:
         self.prompt_name = str(prompt.get("name"))
         self.variant = variant
         self.variables: list[dict[str, Any]] = list(body.get("variables", []))
         self.required = [v["name"] for v in self.variables if v.get("required")]
         self.settings = settings
-        is_template = prompt.get("template", True) is not False
-        self.messages: list[tuple[str, CompiledTemplate]] | None = None
+        self.check_inputs = check_inputs
+        self.partials: Mapping[str, Any] | None = prompt.get("partials")
+        self.env = env
+        self.origin = origin
+        self.is_template = prompt.get("template", True) is not False
+        self.messages: list[tuple[str, Any]] | None = None
         self.text: CompiledTemplate | None = None
         if body.get("messages") is not None:
-            self.messages = [(str(m.get("role")), self._compile(str(m.get("content", "")), is_template, origin)) for m in body["messages"]]
+            self.messages = [self._compile_message(m) for m in body["messages"]]
         else:
-            self.text = self._compile(str(body.get("content") or ""), is_template, origin)
+            self.text = self._compile(str(body.get("content") or ""))
 
-    def _compile(self, text: str, is_template: bool, origin: str) -> CompiledTemplate:
-        if not is_template:
+    def _compile_message(self, message: Mapping[str, Any]) -> tuple[str, Any]:
+        if "placeholder" in message:
+            return ("\x00placeholder", (str(message["placeholder"]), bool(message.get("required"))))
+        content = message.get("content", "")
+        if isinstance(content, list):
+            parts = []
+            for part in content:
+                kind = part.get("type")
+                compiled = dict(part)
+                compiled["_template"] = self._compile(str(part.get("text" if kind == "text" else "url", "")))
+                parts.append(compiled)
+            return (str(message.get("role")), parts)
+        return (str(message.get("role")), self._compile(str(content)))
+
+    def _compile(self, text: str) -> CompiledTemplate:
+        origin = self.origin
+        if not self.is_template:
             return CompiledTemplate(text, template=False, strict=self.settings.strict)
-        _, problems = parse_template(text, self.settings.strict)
+        _, problems = parse_template(text, self.settings.strict, self.partials)
         for problem in problems:
             if problem.code == "UNSAFE_TEMPLATE":
                 raise UnsafeTemplateError(f'{origin}: prompt "{self.prompt_name}" line {problem.line}: {problem.message}')
         if problems:
             raise InvalidBundleError(origin, f'prompt "{self.prompt_name}": {problems[0].message}')
         try:
-            return CompiledTemplate(text, template=True, strict=self.settings.strict)
+            return CompiledTemplate(text, template=True, strict=self.settings.strict, env=self.env)
         except TemplateAssertionError as e:
             raise UnsafeTemplateError(f'{origin}: prompt "{self.prompt_name}" line {e.lineno}: {e.message}') from None
         except TemplateSyntaxError as e:
             raise InvalidBundleError(origin, f'prompt "{self.prompt_name}": {e.message}') from None
 
-    def render(self, values: Mapping[str, Any]) -> str | list[dict[str, str]]:
+    def render(self, values: Mapping[str, Any]) -> str | list[dict[str, Any]]:
         if self.settings.strict:
+            if self.check_inputs is not None:
+                self.check_inputs(values)
             missing = [name for name in self.required if name not in values]
             if missing:
                 raise MissingVariableError(self.prompt_name, missing)
@@ -958,7 +1007,7 @@ class RenderableBody:
                 data[key] = to_template_data(value, limits.max_depth)
         try:
             if self.messages is not None:
-                return [{"role": role, "content": template.render(data, limits)} for role, template in self.messages]
+                return self._render_messages(values, data, limits)
             assert self.text is not None
             return self.text.render(data, limits)
         except PromptSyncError:
@@ -966,12 +1015,59 @@ class RenderableBody:
         except Exception as error:  # noqa: BLE001 - every failure of a render becomes a PromptSync error
             raise error_of(self.prompt_name, error) from None
 
+    def _render_messages(self, values: Mapping[str, Any], data: dict[str, Any], limits: RenderLimits) -> list[dict[str, Any]]:
+        from .structured import placeholder_messages, url_problem
+
+        out: list[dict[str, Any]] = []
+        for index, (role, content) in enumerate(self.messages or []):
+            if role == "\x00placeholder":
+                name, required = content
+                value = values.get(name)
+                if name not in values:
+                    if required and self.settings.strict:
+                        raise MissingVariableError(self.prompt_name, [name])
+                    continue
+                out.extend(
+                    placeholder_messages(self.prompt_name, name, to_template_data(value, limits.max_depth), limits.max_output_length)
+                )
+                continue
+            if isinstance(content, list):
+                parts = []
+                for p, part in enumerate(content):
+                    rendered = part["_template"].render(data, limits)
+                    kind = part.get("type")
+                    if kind == "text":
+                        parts.append({"type": "text", "text": rendered})
+                        continue
+                    url = rendered.strip()
+                    problem = url_problem(str(kind), url)
+                    if problem:
+                        from .structured import short_value
+
+                        raise RenderError(self.prompt_name, f"message {index + 1} part {p + 1} ({kind}): {problem}, got {short_value(url)}")
+                    rendered_part = {k: v for k, v in part.items() if k != "_template"}
+                    rendered_part["url"] = url
+                    parts.append(rendered_part)
+                out.append({"role": role, "content": parts})
+            else:
+                out.append({"role": role, "content": content.render(data, limits)})
+        return out
+
 
 def materialize(prompt: Mapping[str, Any], settings: RenderSettings, origin: str) -> dict[str | None, RenderableBody]:
     """Checks every template of a compiled prompt (a registry may have been tampered with) and compiles it once."""
-    bodies: dict[str | None, RenderableBody] = {None: RenderableBody(prompt, prompt, None, settings, origin)}
+    from jinja2 import DictLoader
+
+    from .structured import inputs_check
+
+    check = inputs_check(prompt, origin)
+    partials = prompt.get("partials")
+    env = None
+    if partials:
+        env = SandboxEnvironment(settings.strict, loader=DictLoader({name: str(p.get("content", "")) for name, p in partials.items()}))
+    bodies: dict[str | None, RenderableBody] = {None: RenderableBody(prompt, prompt, None, settings, origin, check, env)}
     for variant in prompt.get("variants", []):
-        bodies[str(variant["id"])] = RenderableBody(prompt, variant, variant, settings, origin)
+        bodies[str(variant["id"])] = RenderableBody(prompt, variant, variant, settings, origin, check, env)
     return bodies
 
 
