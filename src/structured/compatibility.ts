@@ -9,7 +9,8 @@ export interface StructuredFindings {
 }
 
 /**
- * The compatibility rules for placeholders, tools and output, for validate, status and diff: removing a
+ * The compatibility rules for placeholders, tools and output, for validate and status (compare-structure.ts marks
+ * the same changes breaking in diff): removing a
  * placeholder the code fills (any the code's side has) or a tool whose calls it handles, adding a required
  * placeholder, and an output schema that drops or retypes a required field are errors; a tool the code does not
  * know is a warning; added optional placeholders and output fields are fine.
