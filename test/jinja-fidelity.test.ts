@@ -347,6 +347,24 @@ const CASES: Case[] = [
     partials: { _ticket: "{% from '_macros' import greet %}#{{ t.id }} {% include '_shared/title' %} {{ greet(t.title) }}", "_shared/title": "{{ t.title | upper }}", _macros: MACROS },
   },
   {
+    name: "partials that set names and define macros keep them inside; whitespace control around include",
+    template: "{% set title = 'outer' %}{% for item in items %}[{%- include '_item' -%}]{% endfor %} {{ title }}{% block b %}{% set title = 'block' %}{{ title }}{% endblock %} {{ title }}",
+    vars: { items: ["a", "b"] },
+    partials: { _item: "  {% macro show(x) %}<{{ x }}:{{ caller() }}>{% endmacro %}{% set title = 'inner ' ~ item %}{% call show(item) %}called{% endcall %} {{ title }}  " },
+  },
+  {
+    name: "import with context sees loop variables; includes without context nested in one with context",
+    template: "{% for n in [1, 2] %}{% import '_m' as m with context %}{{ m.twice() }} {% endfor %}|{% include '_outer' %}",
+    vars: { who: "Ada" },
+    partials: { _m: "{% macro twice() %}{{ n * 2 }}{% endmacro %}", _outer: "{{ who }}/{% include '_inner' without context %}", _inner: "{{ who | default('nobody') }}" },
+  },
+  {
+    name: "extends: imports and macros of the child serve its blocks; super() twice; a block the base lacks is not rendered",
+    template: "{% extends '_base/page' %}{% import '_macros' as m %}{% macro star(x) %}*{{ x }}*{% endmacro %}{% block title %}{{ super() }}{{ super() }}{% endblock %}{% block inner %}{{ m.greet(star('x')) }}{% endblock %}{% block nowhere %}{{ super() }}{% endblock %}",
+    vars: { company: "Acme" },
+    partials: { "_base/page": BASE, _macros: MACROS },
+  },
+  {
     name: "string and list repetition with *",
     template: "{{ '=' * 3 }}|{{ 3 * 'ab' }}|{{ 'x' * 0 }}|{{ 'x' * -2 }}|{{ ([1, 2] * 2) | join(',') }}|{{ 2 * 3 }}|{{ 2 * 1.25 }}|{{ ' ' * n }}.",
     vars: { n: 4 },
