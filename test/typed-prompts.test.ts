@@ -73,6 +73,11 @@ describe("promptsync types", () => {
     expect(stale).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: prompts\.ts is out of date with the prompts\n/) });
     expect(await readFile(join(repo, "prompts.ts"), "utf8")).not.toContain("surname");
     expect((await runCli(repo, ["types", "--check"])).code).toBe(2);
+    // validate --types: the same check beside validate's own.
+    expect(await runCli(repo, ["validate", "--types", "prompts.ts"])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: prompts\.ts is out of date with the prompts\nhint: Run promptsync types --out prompts\.ts and commit the file\.\n$/) });
+    expect((await runCli(repo, ["types", "--out", "prompts.ts"])).code).toBe(0);
+    expect(await runCli(repo, ["validate", "--types", "prompts.ts"])).toMatchObject({ code: 0, stdout: "3 prompts compile and pass the checks\n" });
+    expect((await runCli(repo, ["validate", "--types", "prompts.ts", "--alias", "production"])).code).toBe(2);
   });
 
   it("types odd property names and recursive schemas", async () => {

@@ -1,11 +1,12 @@
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { rename, writeFile } from "node:fs/promises";
 import { relative, resolve } from "node:path";
 import { compileFolder } from "../../src/compiler/folder.ts";
-import { PromptSyncError, UsageError } from "../../src/errors.ts";
+import { UsageError } from "../../src/errors.ts";
 import type { CompiledPrompt } from "../../src/formats/types.ts";
 import { RegistryClient } from "../../src/registry/read.ts";
 import { metaSchemaCheck } from "../../src/structured/meta-schema.ts";
 import { promptTypesModule, type TypesOrigin } from "../../src/typegen/prompt-types.ts";
+import { staleTypesError, typesFileProblem } from "../../src/typegen/types-file.ts";
 import type { CliContext, GlobalOptions } from "../context.ts";
 import { defineCommand, Preformatted } from "../define-command.ts";
 import { globalOptions, trustOption } from "../options/global.ts";
@@ -49,21 +50,17 @@ export const registerTypes = defineCommand({
     const file = resolve(ctx.cwd, options.out);
     const below = relative(ctx.cwd, file);
     const shown = below && !below.startsWith("..") ? below : file;
-    const current = await readFile(file, "utf8").catch(() => undefined);
+    const problem = await typesFileProblem(file, module);
     if (options.check) {
-      if (current !== module) {
-        throw new PromptSyncError("TYPES_STALE", `${shown} is ${current === undefined ? "missing" : "out of date with the prompts"}`, {
-          suggestion: `Run promptsync types --out ${options.out}${options.ref ? ` --${options.alias ? "alias" : "version"} ${options.ref}` : ""} and commit the file.`,
-        });
-      }
+      if (problem) throw staleTypesError(shown, problem, `promptsync types --out ${options.out}${options.ref ? ` --${options.alias ? "alias" : "version"} ${options.ref}` : ""}`);
       return { action: "check", file: shown, prompts: prompts.length, upToDate: true };
     }
-    if (current !== module) {
+    if (problem) {
       const temporary = `${file}.${process.pid}.tmp`;
       await writeFile(temporary, module);
       await rename(temporary, file);
     }
-    return { action: "write", file: shown, prompts: prompts.length, changed: current !== module };
+    return { action: "write", file: shown, prompts: prompts.length, changed: problem !== undefined };
   },
   json: (result) => (result.action === "print" ? { module: result.module, prompts: result.prompts } : result),
   text: (result) => {

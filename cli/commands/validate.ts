@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { compileFolder } from "../../src/compiler/folder.ts";
 import { loadPromptSet, type PromptSetContext } from "../../src/diff/sources.ts";
 import { PromptSyncError, UsageError } from "../../src/errors.ts";
@@ -5,6 +6,8 @@ import { RegistryClient } from "../../src/registry/read.ts";
 import { interfaceOf, type PromptInterface } from "../../src/formats/commit-interface.ts";
 import { metaSchemaCheck } from "../../src/structured/meta-schema.ts";
 import { checkCompatibility, type CompatibilityReport } from "../../src/validate/compatibility.ts";
+import { promptTypesModule } from "../../src/typegen/prompt-types.ts";
+import { staleTypesError, typesFileProblem } from "../../src/typegen/types-file.ts";
 import type { GlobalOptions } from "../context.ts";
 import { defineCommand } from "../define-command.ts";
 import { globalOptions, trustOption } from "../options/global.ts";
@@ -25,6 +28,7 @@ interface ValidateOptions extends GlobalOptions {
   gitCommit?: string;
   alias?: string;
   version?: string;
+  types?: string;
 }
 
 export const registerValidate = defineCommand({
@@ -36,18 +40,27 @@ export const registerValidate = defineCommand({
         .option("--path <dir>", "the prompts folder")
         .option("--git-commit <commit>", "the code's commit (default: HEAD)")
         .option("--alias <alias>", "the registry side: an alias")
-        .option("--version <version>", "the registry side: a version"),
+        .option("--version <version>", "the registry side: a version")
+        .option("--types <file>", "alone: also fail (exit 1) when this promptsync types module is out of date with the prompts"),
     globalOptions,
     trustOption,
   ],
   parse: (options: ValidateOptions) => {
     if (options.alias && options.version) throw new UsageError("Give --alias or --version, not both");
+    if (options.types && (options.alias || options.version)) {
+      throw new UsageError("--types checks the local prompts: give it without --alias or --version", "promptsync validate --types src/prompts.ts");
+    }
     return options;
   },
   run: async (ctx, options): Promise<LocalCheck | CompatibilityCheck> => {
     if (!options.alias && !options.version) {
       if (options.gitCommit) throw new UsageError("--git-commit needs --alias or --version: what should the commit be checked against?");
-      return { ok: true, prompts: (await compileFolder(ctx.promptsDir(options.path), { checkSchema: metaSchemaCheck() })).length };
+      const prompts = await compileFolder(ctx.promptsDir(options.path), { checkSchema: metaSchemaCheck() });
+      if (options.types) {
+        const problem = await typesFileProblem(resolve(ctx.cwd, options.types), promptTypesModule(prompts, { kind: "local" }));
+        if (problem) throw staleTypesError(options.types, problem, `promptsync types --out ${options.types}`);
+      }
+      return { ok: true, prompts: prompts.length };
     }
     const sources = promptSetContext(ctx, options.path);
     const [contract, served] = await Promise.all([
