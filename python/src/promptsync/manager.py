@@ -244,21 +244,63 @@ def to_project_id(raw: str) -> str:
     return re.sub(r"^[._-]+|-+$", "", re.sub(r"[^a-z0-9._-]+", "-", base.lower()))
 
 
+def _package_json_name(cwd: str) -> str | None:
+    try:
+        with open(os.path.join(cwd, "package.json"), encoding="utf-8") as f:
+            name = json.loads(f.read(1 << 22)).get("name")
+        return name if isinstance(name, str) else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _pyproject_name(cwd: str) -> str | None:
+    try:
+        with open(os.path.join(cwd, "pyproject.toml"), encoding="utf-8") as f:
+            text = f.read(1 << 22)
+    except OSError:
+        return None
+    in_project = False
+    for line in text.splitlines():
+        table = re.match(r"^\s*\[([^\]]+)\]\s*$", line)
+        if table:
+            in_project = table.group(1).strip() == "project"
+        name = re.match(r"^\s*name\s*=\s*[\"']([^\"']+)[\"']", line) if in_project else None
+        if name:
+            return name.group(1)
+    return None
+
+
 def detect_project(cwd: str, config: Mapping[str, Any]) -> str:
-    candidates: list[Callable[[], str | None]] = [
-        lambda: config.get("project") if isinstance(config.get("project"), str) else None,
-        lambda: (lambda url: re.sub(r"\.git$", "", re.split(r"[/:]", url.rstrip("/"))[-1]) if url else None)(
-            _git(cwd, "remote", "get-url", "origin")
+    """As the CLI does: the config, the git remote origin's repository name, the git top-level folder's name,
+    package.json's name, pyproject.toml's [project] name."""
+    configured = config.get("project")
+    if isinstance(configured, str):
+        return assert_project_id(configured)
+    candidates: list[tuple[str, Callable[[], str | None]]] = [
+        (
+            "git remote",
+            lambda: (lambda url: re.sub(r"\.git$", "", re.split(r"[/:]", url.rstrip("/"))[-1]) if url else None)(
+                _git(cwd, "remote", "get-url", "origin")
+            ),
         ),
-        lambda: (lambda top: os.path.basename(top) if top else None)(_git_top(cwd)),
+        ("git folder", lambda: (lambda top: os.path.basename(top) if top else None)(_git_top(cwd))),
+        ("package.json", lambda: _package_json_name(cwd)),
+        ("pyproject.toml", lambda: _pyproject_name(cwd)),
     ]
-    for candidate in candidates:
+    for source, candidate in candidates:
         raw = candidate()
         if raw:
             project = to_project_id(raw)
-            if is_valid_project_id(project):
-                return project
-    raise ConfigError("Could not detect the project ID", suggestion="Pass project=… or set PROMPTSYNC_PROJECT.")
+            if not is_valid_project_id(project):
+                raise ConfigError(
+                    f'Project ID "{project}" (from {source}) is invalid',
+                    suggestion="Pass project=… or set `project:` in promptsync.config.yaml.",
+                )
+            return project
+    raise ConfigError(
+        "Cannot tell which project this is",
+        suggestion="Pass project=…, set PROMPTSYNC_PROJECT or `project:` in promptsync.config.yaml, or run inside a git repository.",
+    )
 
 
 class PromptManager:
