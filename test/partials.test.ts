@@ -228,8 +228,10 @@ describe("a hostile registry's partials", () => {
     await rewritePartial(dir, "_shared/safety", "{% for a in range(100000) %}{% for b in range(100000) %}{{ ' ' * 0 }}{% endfor %}{% endfor %}");
     const prompt = await load(dir, { timeoutMs: 2_000 });
     const started = Date.now();
+    // The error names the partial and its line, not a line of the prompt's own template.
+    expect(() => prompt.format(VALUES)).toThrow(/prompt "support\/agent": partial "_shared\/safety" line 1: /);
     expect(() => prompt.format(VALUES)).toThrow(expect.objectContaining({ code: "RENDER_LIMIT" }) as Error);
-    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(Date.now() - started).toBeLessThan(6_000);
   });
 
   it("bounds string repetition in a partial by the output limit", async () => {

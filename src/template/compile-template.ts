@@ -3,7 +3,7 @@ import { analyzeTemplate, type TemplateProblem } from "./analyze.ts";
 import { DEFAULT_RENDER_LIMITS, RenderBudget, withBudget, type ResolvedRenderLimits } from "./budget.ts";
 import { filterNames, templateEnvironment, testNames } from "./builtins.ts";
 import { compileTree, type RootRender } from "./compiler.ts";
-import { composeTemplate, type CompositionProblem, type PartialLookup } from "./compose.ts";
+import { composeTemplate, partialLine, type CompositionProblem, type PartialLookup } from "./compose.ts";
 import { RenderFault } from "./fault.ts";
 import { toTemplateData } from "./guard.ts";
 import { nunjucks, parseTemplate, templateErrorPosition } from "./nunjucks.ts";
@@ -65,13 +65,13 @@ export function parsePartial(source: string): Parsed {
  * (through the partials), its own problems, and the composition's. Returns the composed tree when all is well.
  * `self`: the partial's name when the template is one (its own tags are then reported as that partial's).
  */
-function checkParsed(root: NonNullable<Parsed["root"]>, partials: PartialLookup, self?: string): TemplateCheck & { composed?: NonNullable<Parsed["root"]> } {
+function checkParsed(root: NonNullable<Parsed["root"]>, partials: PartialLookup, self?: string): TemplateCheck & { composed?: ReturnType<typeof composeTemplate> } {
   const own = analyzeTemplate(root, filterNames, testNames);
   const composition = composeTemplate(root, partials, self);
   const whole = analyzeTemplate(composition.root, filterNames, testNames);
   // The partials' own problems are their files' (compile-prompts.ts) or the loader's (partial-loader.ts).
   const result = { variables: whole.variables, problems: own.problems, composition: composition.problems, partials: composition.partials };
-  return own.problems.length === 0 && composition.problems.length === 0 ? { ...result, composed: composition.root } : result;
+  return own.problems.length === 0 && composition.problems.length === 0 ? { ...result, composed: composition } : result;
 }
 
 /**
@@ -151,7 +151,7 @@ export function compileTemplate(source: string, options: RenderOptions = {}): Co
   const composition = composeTemplate(root, options.partials ?? NO_PARTIALS);
   const first = composition.problems[0];
   if (first) throw new RenderFault("render", `${first.partial === undefined ? "" : `partial "${first.partial}": `}${first.message}`, first.line);
-  return compiled(composition.root, options);
+  return compiled(composition.root, options, composition.lineNames);
 }
 
 /**
@@ -162,13 +162,32 @@ export function checkAndCompile(source: string, options: RenderOptions = {}): Te
   const { root, problem } = parse(toJinjaSource(source));
   if (problem) return { variables: [], problems: [problem], composition: [], partials: [] };
   const { composed, ...check } = checkParsed(root, options.partials ?? NO_PARTIALS);
-  return composed ? { ...check, template: compiled(composed, options) } : check;
+  return composed ? { ...check, template: compiled(composed.root, options, composed.lineNames) } : check;
 }
 
-function compiled(root: NonNullable<Parsed["root"]>, options: RenderOptions): CompiledTemplate {
+function compiled(root: NonNullable<Parsed["root"]>, options: RenderOptions, lineNames: readonly string[]): CompiledTemplate {
   const render = compileTree(root, options.strict ?? true);
   const limits = options.limits ?? DEFAULT_RENDER_LIMITS;
-  return { render: (variables) => run(render, variables, limits) };
+  if (lineNames.length === 0) return { render: (variables) => run(render, variables, limits) };
+  return {
+    render(variables) {
+      try {
+        return run(render, variables, limits);
+      } catch (error) {
+        throw inPartial(error, lineNames);
+      }
+    },
+  };
+}
+
+/** A fault at a line of a partial (compose.ts numbers them apart) says which partial, and the line in it. */
+function inPartial(error: unknown, lineNames: readonly string[]): unknown {
+  if (!(error instanceof RenderFault) || error.line === undefined) return error;
+  const at = partialLine(error.line, lineNames);
+  if (at.partial === undefined) return error;
+  const located = new RenderFault(error.kind, `partial "${at.partial}" line ${at.line}: ${error.message}`, undefined, error.limit);
+  located.mismatch = error.mismatch;
+  return located;
 }
 
 /** A plain prompt (template: false): its text is returned as it is. */

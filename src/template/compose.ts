@@ -26,6 +26,8 @@ interface Composition {
   root: TemplateNode;
   /** Every partial reached, directly or through another, sorted. */
   partials: string[];
+  /** The partials whose lines the composed tree numbers past PARTIAL_LINES (partialLine reads them back). */
+  lineNames: string[];
   problems: CompositionProblem[];
 }
 
@@ -48,9 +50,23 @@ interface Block {
   where: string | undefined;
 }
 
+/**
+ * Lines of a partial's text in the composed tree are numbered `index × PARTIAL_LINES + line`, so that a fault while
+ * rendering says which partial and which of its lines (a template has fewer lines than this).
+ */
+const PARTIAL_LINES = 2 ** 24;
+
+/** A 1-based line of the composed tree as the template, or the partial, and the line it is in. */
+export function partialLine(line: number, lineNames: readonly string[]): { partial?: string; line: number } {
+  const index = Math.floor((line - 1) / PARTIAL_LINES);
+  const partial = index > 0 ? lineNames[index - 1] : undefined;
+  return partial === undefined ? { line } : { partial, line: ((line - 1) % PARTIAL_LINES) + 1 };
+}
+
 class Composer {
   readonly problems: CompositionProblem[] = [];
   readonly reached = new Set<string>();
+  readonly lineNames: string[] = [];
   private size = 0;
 
   private readonly lookup: PartialLookup;
@@ -169,7 +185,7 @@ class Composer {
         const imports = node.typename === "Import" ? [{ name: null, target: node.target as TemplateNode }] : importedNames(node);
         const body = partial ? this.template(partial.root, partial.name, [...scope.stack, partial.name]) : this.list(node, []);
         const targets = imports.map((i) => this.copy(i.target));
-        return this.made(new PartialImport(node.lineno, node.colno, body, node.withContext === true, imports.map((i) => i.name), targets));
+        return this.made(new PartialImport(this.lineIn(scope.where, node.lineno), node.colno, body, node.withContext === true, imports.map((i) => i.name), targets));
       }
       case "Extends":
         this.problem("INVALID_PARTIAL", scope.where, node, "{% extends %} must be at the top level of a template, not inside another tag");
@@ -224,8 +240,17 @@ class Composer {
     return this.made(new nodes.Capture!(node.lineno, node.colno, body));
   }
 
+  /** A 0-based line of a template or partial, numbered for the composed tree (see PARTIAL_LINES). */
+  private lineIn(where: string | undefined, lineno: number): number {
+    if (where === undefined) return lineno;
+    let index = this.lineNames.indexOf(where);
+    if (index < 0) index = this.lineNames.push(where) - 1;
+    return (index + 1) * PARTIAL_LINES + lineno;
+  }
+
   private copyWith(node: TemplateNode, scope: Scope): TemplateNode {
     const copy = this.made(Object.assign(Object.create(Object.getPrototypeOf(node) as object) as TemplateNode, node));
+    copy.lineno = this.lineIn(scope.where, node.lineno);
     for (const field of node.fields) {
       const value = node[field];
       if (Array.isArray(value)) copy[field] = value.map((child: unknown) => (isNode(child) ? this.node(child, scope) : child));
@@ -322,10 +347,10 @@ export function composeTemplate(root: TemplateNode, lookup: PartialLookup, self?
   const composer = new Composer(lookup);
   try {
     const composed = composer.template(root, self, self === undefined ? [] : [self]);
-    return { root: new nodes.Root!(root.lineno, root.colno, composed.children ?? []), partials: [...composer.reached].sort(), problems: composer.problems };
+    return { root: new nodes.Root!(root.lineno, root.colno, composed.children ?? []), partials: [...composer.reached].sort(), lineNames: composer.lineNames, problems: composer.problems };
   } catch (error) {
     if (!(error instanceof Oversized)) throw error;
     const message = `the template and its partials make more than ${MAX_COMPOSED_NODES} nodes: a partial is included too many times over`;
-    return { root: new nodes.Root!(0, 0, []), partials: [...composer.reached].sort(), problems: [{ code: "INVALID_PARTIAL", partial: self, line: 1, column: 1, message }] };
+    return { root: new nodes.Root!(0, 0, []), partials: [...composer.reached].sort(), lineNames: [], problems: [{ code: "INVALID_PARTIAL", partial: self, line: 1, column: 1, message }] };
   }
 }
