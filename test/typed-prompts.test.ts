@@ -49,6 +49,11 @@ describe("promptsync types", () => {
     expect(compiled.code).toBe(0);
   });
 
+  it("the committed examples/prompt-types.ts is what types writes for examples/prompts", async () => {
+    const check = await runCli(ROOT, ["types", "--path", "examples/prompts", "--out", "examples/prompt-types.ts", "--check"]);
+    expect(check, check.stderr).toMatchObject({ code: 0, stdout: "examples/prompt-types.ts is up to date (5 prompts)\n" });
+  });
+
   it("writes the same bytes for the same prompts, from the files or from what an alias serves", async () => {
     const repo = await gitRepo(await fixturePrompts());
     const local = await runCli(repo, ["types"]);

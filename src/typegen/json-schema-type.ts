@@ -6,11 +6,11 @@ import { PromptSyncError } from "../errors.ts";
  * `$ref` met again inside itself becomes `unknown`, and depth and output size are bounded. Keywords that only
  * narrow values (pattern, minimum, not, if/then/else, patternProperties…) have no TypeScript form: the type is
  * the wider one. `readonly` types arrays as readonly, for values the app passes in; `root` is the document that
- * `$ref`s point into, when `schema` is a part of it.
+ * `$ref`s point into, when `schema` is a part of it; `indent` is that of the line the type starts on.
  */
-export function jsonSchemaType(schema: unknown, options: { readonly: boolean; where: string; root?: unknown }): string {
-  const state = { expanding: new Set<unknown>(), size: 0, ...options, root: options.root ?? schema };
-  return typeOf(schema, state, 0, "");
+export function jsonSchemaType(schema: unknown, options: { readonly: boolean; where: string; root?: unknown; indent?: string }): string {
+  const state = { expanding: new Set<unknown>(), size: 0, readonly: options.readonly, where: options.where, root: options.root ?? schema };
+  return typeOf(schema, state, 0, options.indent ?? "");
 }
 
 /** A JSON value, the type of a variable whose prompt declares no `inputs` schema for it. */

@@ -36,7 +36,7 @@ function promptEntry(prompt: CompiledPrompt): string {
     `${indent}kind: ${JSON.stringify(prompt.kind)};`,
     `${indent}variables: ${variablesType(prompt, indent)};`,
     `${indent}tags: ${tagsType(prompt, indent)};`,
-    `${indent}output: ${prompt.output ? jsonSchemaType(prompt.output.schema, { readonly: false, where: `${prompt.source.path}: output` }) : "unknown"};`,
+    `${indent}output: ${prompt.output ? jsonSchemaType(prompt.output.schema, { readonly: false, indent, where: `${prompt.source.path}: output` }) : "unknown"};`,
     "  };",
   ];
   return lines.join("\n");
@@ -70,7 +70,7 @@ function variablesType(prompt: CompiledPrompt, indent: string): string {
       const type = slots.has(name)
         ? "readonly MessageInput[]"
         : Object.hasOwn(declared, name)
-          ? jsonSchemaType(declared[name], { readonly: true, root: inputs, where: `${prompt.source.path}: inputs.properties.${name}` })
+          ? jsonSchemaType(declared[name], { readonly: true, root: inputs, indent: inner, where: `${prompt.source.path}: inputs.properties.${name}` })
           : JSON_VALUE;
       return `${inner}${propertyKey(name)}${required ? "" : "?"}: ${type};`;
     });
