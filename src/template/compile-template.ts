@@ -3,7 +3,7 @@ import { analyzeTemplate, type TemplateProblem } from "./analyze.ts";
 import { DEFAULT_RENDER_LIMITS, RenderBudget, withBudget, type ResolvedRenderLimits } from "./budget.ts";
 import { filterNames, templateEnvironment, testNames } from "./builtins.ts";
 import { compileTree, type RootRender } from "./compiler.ts";
-import { composeTemplate, partialLine, type CompositionProblem, type PartialLookup } from "./compose.ts";
+import { composeTemplate, partialLine, usesPartials, type CompositionProblem, type PartialLookup } from "./compose.ts";
 import { RenderFault } from "./fault.ts";
 import { toTemplateData } from "./guard.ts";
 import { nunjucks, parseTemplate, templateErrorPosition } from "./nunjucks.ts";
@@ -67,8 +67,9 @@ export function parsePartial(source: string): Parsed {
  */
 function checkParsed(root: NonNullable<Parsed["root"]>, partials: PartialLookup, self?: string): TemplateCheck & { composed?: ReturnType<typeof composeTemplate> } {
   const own = analyzeTemplate(root, filterNames, testNames);
-  const composition = composeTemplate(root, partials, self);
-  const whole = analyzeTemplate(composition.root, filterNames, testNames);
+  // A template that names no partial and has no block composes to itself.
+  const composition = usesPartials(root) ? composeTemplate(root, partials, self) : { root, partials: [], lineNames: [], problems: [] };
+  const whole = composition.root === root ? own : analyzeTemplate(composition.root, filterNames, testNames);
   // The partials' own problems are their files' (compile-prompts.ts) or the loader's (partial-loader.ts).
   const result = { variables: whole.variables, problems: own.problems, composition: composition.problems, partials: composition.partials };
   return own.problems.length === 0 && composition.problems.length === 0 ? { ...result, composed: composition } : result;
@@ -148,7 +149,7 @@ function run(root: RootRender, variables: Record<string, unknown>, limits: Resol
 export function compileTemplate(source: string, options: RenderOptions = {}): CompiledTemplate {
   const { root, problem } = parse(toJinjaSource(source));
   if (problem) throw new RenderFault("render", problem.message, problem.line);
-  const composition = composeTemplate(root, options.partials ?? NO_PARTIALS);
+  const composition = usesPartials(root) ? composeTemplate(root, options.partials ?? NO_PARTIALS) : { root, lineNames: [], problems: [] };
   const first = composition.problems[0];
   if (first) throw new RenderFault("render", `${first.partial === undefined ? "" : `partial "${first.partial}": `}${first.message}`, first.line);
   return compiled(composition.root, options, composition.lineNames);

@@ -354,3 +354,11 @@ export function composeTemplate(root: TemplateNode, lookup: PartialLookup, self?
     return { root: new nodes.Root!(0, 0, []), partials: [...composer.reached].sort(), lineNames: [], problems: [{ code: "INVALID_PARTIAL", partial: self, line: 1, column: 1, message }] };
   }
 }
+
+/** Tags composeTemplate resolves; `super()` is one too, an error outside a block. */
+const COMPOSED_NODES = ["Include", "Import", "FromImport", "Extends", "Block"];
+
+/** Whether a parsed template needs composing: it names a partial, has a block, or calls super(). */
+export function usesPartials(root: TemplateNode): boolean {
+  return COMPOSED_NODES.some((type) => findAll(root, type).length > 0) || findAll(root, "FunCall").some(isSuperCall);
+}
