@@ -759,6 +759,14 @@ def parse_template(
                 continue
             if not isinstance(target, nodes.Const) or not isinstance(target.value, str):
                 problems.append(TemplateProblem("TEMPLATE_SYNTAX", f"{{% {kind} %}} takes a partial's name as a string", line))
+            elif not _is_partial_name(target.value):
+                problems.append(
+                    TemplateProblem(
+                        "INVALID_PARTIAL",
+                        f"{target.value[:128]!r} is not a partial name: a partial's name has a segment starting with _",
+                        line,
+                    )
+                )
             elif target.value not in partials:
                 problems.append(
                     TemplateProblem(
@@ -796,6 +804,14 @@ def parse_template(
                 TemplateProblem("UNSAFE_TEMPLATE", f"{node.name[:64]!r} cannot be read: names starting with __ are Python internals", line)
             )
     return tree, problems
+
+
+_PARTIAL_SEGMENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
+
+
+def _is_partial_name(name: str) -> bool:
+    segments = name.split("/")
+    return 0 < len(name) <= 512 and all(_PARTIAL_SEGMENT.fullmatch(s) for s in segments) and any(s.startswith("_") for s in segments)
 
 
 def _unknown_tag_is_unsupported(message: str) -> bool:
