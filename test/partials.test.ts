@@ -118,6 +118,9 @@ describe("partials, resolved when the prompts are built", () => {
       "prompts/_broken.txt": "fine\nstill fine\n{% if x %}never closed\n",
       "prompts/escape.yaml": 'content: |\n  {% include "../secrets" %}\n  {% import "/etc/passwd" as p %}\n  {% include "greeting" %}\n',
       "prompts/greeting.txt": "Hello\n",
+      "prompts/twice.txt": "{% block a %}1{% endblock %}\n{% block a %}2{% endblock %}\n",
+      "prompts/nested.txt": "{% if x %}\n{% extends '_a' %}{% endif %}\n",
+      "prompts/_data/config.yaml": "content: not a template file\n",
     });
     const found = diagnostics.map((d) => [d.file, d.line, d.code]);
     expect(found).toEqual(expect.arrayContaining([
@@ -131,7 +134,11 @@ describe("partials, resolved when the prompts are built", () => {
       ["escape.yaml", 2, "INVALID_PARTIAL"],
       ["escape.yaml", 3, "INVALID_PARTIAL"],
       ["escape.yaml", 4, "INVALID_PARTIAL"],
+      ["twice.txt", 2, "INVALID_PARTIAL"],
+      ["nested.txt", 2, "INVALID_PARTIAL"],
+      ["_data/config.yaml", 1, "INVALID_PARTIAL"],
     ]));
+    expect(diagnostics.filter((d) => d.file === "twice.txt")).toHaveLength(1);
     expect(diagnostics.find((d) => d.code === "MISSING_PARTIAL")!.message).toContain('partial "_shared/nope" does not exist');
     expect(diagnostics.find((d) => d.file === "computed.txt")!.message).toContain("must be a literal string");
     expect(diagnostics.find((d) => d.file === "_b.txt")!.message).toContain("_a → _b → _a");

@@ -83,8 +83,9 @@ class Composer {
   template(root: TemplateNode, where: string | undefined, stack: readonly string[]): TemplateNode {
     const children = root.children ?? [];
     const extendsAt = children.findIndex((c) => c.typename === "Extends");
-    if (extendsAt < 0) return this.list(root, children.map((c) => this.node(c, { where, stack, chains: this.chainsOf([{ root, where }]) })));
-    return this.extended(root, where, stack);
+    if (extendsAt >= 0) return this.extended(root, where, stack);
+    const scope = { where, stack, chains: this.chainsOf([{ root, where }]) };
+    return this.list(root, children.map((c) => this.node(c, scope)));
   }
 
   /** A template that extends another: the chain up to the base, its blocks overridden from the most derived. */
