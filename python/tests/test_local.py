@@ -166,3 +166,28 @@ def test_corpus_compiles_to_the_typescript_hashes_and_codes() -> None:
         prompt, problems = compile_source(path[: path.rfind(".")], path, EXTENSIONS[os.path.splitext(path)[1].lower()], doc, line)
         ours[path] = prompt["hash"] if prompt else "ERR:" + ",".join(sorted({p.code for p in problems}))
     assert ours == expected
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the corpus is not at {CORPUS}")
+def test_corpus_renders_as_stock_jinja2() -> None:
+    # The sandbox and the budget change nothing a prompt may do: every templated corpus prompt renders byte for
+    # byte as a plain jinja2.Environment renders it, with every variable given.
+    import jinja2
+
+    from promptsync.local import EXTENSIONS, compile_source, parse_source
+    from promptsync.render import RenderSettings, materialize
+
+    plain = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined)
+    rendered = 0
+    for path in sorted(p.name for p in CORPUS.iterdir() if p.suffix in EXTENSIONS):
+        doc, line, _ = parse_source(path, (CORPUS / path).read_bytes().decode("utf-8"))
+        if doc is None:
+            continue
+        prompt, _ = compile_source(path[: path.rfind(".")], path, EXTENSIONS[os.path.splitext(path)[1].lower()], doc, line)
+        if prompt is None or not prompt["template"]:
+            continue
+        values = {v["name"]: f"<{v['name']}>" for v in prompt["variables"]}
+        ours = materialize(prompt, RenderSettings(), path)[None].render(values)
+        assert ours == plain.from_string(prompt["content"].replace("\r\n", "\n")).render(values), path
+        rendered += 1
+    assert rendered > 200
