@@ -23,14 +23,17 @@ if (args[0] === "version" && args[1] === "get") {
 
 /**
  * Writes to file descriptor 1 itself: process.stdout would set up a stream (for a pipe, a socket) to print a line.
- * A non-blocking pipe that is full takes the rest through process.stdout, which the exit waits for.
+ * A non-blocking pipe that is full takes the rest through process.stdout, which the exit waits for. A reader
+ * that went away (`| head`) gets nothing more; that is not an error.
  */
 async function writeOut(text: string): Promise<void> {
   let bytes = Buffer.from(text);
   try {
     while (bytes.length > 0) bytes = bytes.subarray(process.getBuiltinModule("node:fs").writeSync(1, bytes));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EPIPE") return;
+    if (code !== "EAGAIN") throw error;
     await new Promise<unknown>((written) => process.stdout.write(bytes, written));
   }
 }

@@ -1,8 +1,9 @@
+import { spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli, type CliResult } from "./helpers/cli.ts";
+import { CLI, inheritedEnv, runCli, type CliResult } from "./helpers/cli.ts";
 import { tempDir, writeFiles } from "./helpers/fs.ts";
 import { commitAll, git, gitRepo } from "./helpers/git.ts";
 
@@ -180,6 +181,28 @@ describe("URL credentials never reach the output", () => {
       expect(result.code, what).toBe(1);
       expect(`${result.stdout}${result.stderr}`, what).not.toContain("s3cr3t-pw");
       expect(`${result.stdout}${result.stderr}`, what).toContain("***@");
+    }
+  });
+});
+
+describe("a reader that stops early", () => {
+  /** Runs the CLI with its stdout a pipe whose reading end is closed at once, as `| head` does when it has enough. */
+  function runClosedPipe(cwd: string, args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, ...args], { cwd, env: inheritedEnv(), stdio: ["ignore", "pipe", "pipe"] });
+      child.stdout.destroy();
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code, stderr }));
+    });
+  }
+
+  it("ends the command quietly, with its exit code, not an EPIPE stack trace", async () => {
+    const dir = await gitRepo({ "prompts/hello.txt": "Hello {{ name }}\n", "promptsync.config.yaml": "project: pipe\n" });
+    expect((await runCli(dir, ["push", "--alias", "production"])).code).toBe(0);
+    for (const args of [["list"], ["alias", "history", "production"], ["show", "hello"], ["version", "get", "production"]]) {
+      expect(await runClosedPipe(dir, args), args.join(" ")).toEqual({ code: 0, stderr: "" });
     }
   });
 });
