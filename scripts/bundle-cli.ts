@@ -3,24 +3,25 @@
 // left to node_modules. Node resolves and links every ES module on its own, and each one cost about 0.5 ms of a
 // 70 ms command (issue 15; scripts/bench/cli-startup.ts). The SDK and the core stay one file per module in
 // dist/src and dist/sdk (tsc), for the package's types and for the dashboard's child process. The chunks sit in
-// dist/cli/ itself: src/package-info.ts finds the package's top folder two levels above them.
+// dist/cli/ itself: src/package-info.ts finds the package's top folder two levels above them. `version get`'s fast
+// path (cli/fast-version-get.ts) is one file of its own, sharing no chunk, so that it loads three modules in all.
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
 
 const ROOT = join(import.meta.dirname, "..");
 const OUT = join(ROOT, "dist/cli");
 
+/** The fast path's import, left to the file the second build writes. */
+const fastPathApart: Plugin = {
+  name: "fast-path-apart",
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /^\.\/fast-version-get\.ts$/ }, () => ({ path: "./fast-version-get.js", external: true }));
+  },
+};
+
+const common = { bundle: true, format: "esm", platform: "node", target: "node22.12", packages: "external", logLevel: "warning" } as const;
+
 rmSync(OUT, { recursive: true, force: true });
-await build({
-  entryPoints: [join(ROOT, "cli/main.ts")],
-  outdir: OUT,
-  bundle: true,
-  splitting: true,
-  format: "esm",
-  platform: "node",
-  target: "node22.12",
-  packages: "external",
-  chunkNames: "[name]-[hash]",
-  logLevel: "warning",
-});
+await build({ ...common, entryPoints: [join(ROOT, "cli/main.ts")], outdir: OUT, splitting: true, chunkNames: "[name]-[hash]", plugins: [fastPathApart] });
+await build({ ...common, entryPoints: [join(ROOT, "cli/fast-version-get.ts")], outdir: OUT });
