@@ -332,3 +332,65 @@ def test_invalid_bundle_is_an_invalid_bundle_error() -> None:
     for body in (b"\xff", b"{", b'{"format": "promptsync.alias/v9"}', b"\xef\xbb\xbf{}", b"NaN"):
         with pytest.raises(InvalidBundleError):
             decode_json(body, "prompts/p/aliases/a.json", "alias.schema.json")
+
+
+def _tamper(registry: Path, name: str, change: Any) -> None:
+    """Rewrites a compiled prompt in place with recomputed hashes (its own and its manifest's), as an attacker
+    who can write the bucket could."""
+    from promptsync.canonical import content_hash, release_hash
+    from promptsync.yaml12 import load_yaml12
+
+    path = registry / f"prompts/conformance/{name}/v0.2.0/default.yaml"
+    prompt = load_yaml12(path.read_text())
+    change(prompt)
+    prompt["hash"] = content_hash(prompt)
+    path.write_text(json.dumps(prompt))
+    manifest_path = registry / "prompts/conformance/_releases/v0.2.0.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["prompts"][name]["hash"] = prompt["hash"]
+    manifest["releaseHash"] = release_hash(manifest["prompts"])
+    manifest_path.write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        ("{{ cycler.__init__.__globals__ }}", "UNSAFE_TEMPLATE"),
+        ("{% for i in range(100000000) %}{% endfor %}", "RENDER_LIMIT"),
+        ('{% include "_shared/other" %}', "INVALID_BUNDLE"),
+        ('{% include "/etc/passwd" %}', "INVALID_BUNDLE"),
+        ("{% include name %}", "INVALID_BUNDLE"),
+    ],
+)
+def test_hostile_partials_in_a_registry(registry_copy: Path, content: str, code: str) -> None:
+    from promptsync.canonical import content_hash
+
+    def change(prompt: dict[str, Any]) -> None:
+        prompt["partials"]["_shared/safety"] = {"content": content, "hash": content_hash({"content": content})}
+
+    _tamper(registry_copy, "based", change)
+    with PromptManager(registry=str(registry_copy), project="conformance") as pm:
+        try:
+            prompt = pm.get_prompt("based", version_or_alias="dev")
+            with pytest.raises(PromptSyncError) as info:
+                prompt.format(company="A", customer="B", order_id="C-1")
+            assert info.value.code == code
+        except PromptUnavailableError as error:
+            assert getattr(error.cause, "code", None) == code
+
+
+def test_a_partial_that_does_not_match_its_hash(registry_copy: Path) -> None:
+    def change(prompt: dict[str, Any]) -> None:
+        prompt["partials"]["_shared/safety"]["content"] = "changed"
+
+    _tamper(registry_copy, "based", change)
+    with PromptManager(registry=str(registry_copy), project="conformance") as pm, pytest.raises(PromptUnavailableError) as info:
+        pm.get_prompt("based", version_or_alias="dev")
+    assert "does not match its hash" in str(info.value)
+
+
+def test_deeply_nested_templates_are_refused_not_crashed() -> None:
+    with pytest.raises(PromptSyncError):
+        render_template_text("{{ " + "(" * 5000 + "1" + ")" * 5000 + " }}", {})
+    with pytest.raises(RenderLimitError):
+        render_template_text('{{ "x" | center(4000000) | list | length }}', {})

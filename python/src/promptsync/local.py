@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from jinja2 import nodes
@@ -14,7 +14,7 @@ from .canonical import canonical_json, content_hash
 from .codec import schema_problem, validator
 from .errors import CompileError, Diagnostic
 from .names import prompt_name_problem
-from .render import parse_template
+from .render import TemplateProblem, parse_template
 from .yaml12 import load_yaml12
 
 EXTENSIONS = {".txt": "text", ".md": "markdown", ".yaml": "yaml", ".yml": "yaml"}
@@ -230,6 +230,13 @@ def _schema_diagnostics(file: str, value: Any) -> list[Diagnostic]:
     return out
 
 
+def _parse_template_safely(text: str, partials: Mapping[str, str] | None) -> tuple[nodes.Template | None, list[TemplateProblem]]:
+    try:
+        return parse_template(text, partials=partials)
+    except RecursionError:
+        return None, [TemplateProblem("TEMPLATE_SYNTAX", "the template is nested too deeply", 1)]
+
+
 def parse_source(path: str, text: str) -> tuple[dict[str, Any] | None, int, list[Diagnostic]]:
     """The source document, the line its body starts on (for .txt and .md), or the problems found."""
     fmt = EXTENSIONS.get(os.path.splitext(path)[1].lower())
@@ -325,7 +332,7 @@ def compile_source(
         for text in texts:
             if not is_template:
                 continue
-            tree, problems = parse_template(text, partials=partials.texts if partials is not None else {})
+            tree, problems = _parse_template_safely(text, partials.texts if partials is not None else {})
             for p in problems:
                 message = f"template syntax error: {p.message}" if p.code == "TEMPLATE_SYNTAX" else p.message
                 diagnostics.append(

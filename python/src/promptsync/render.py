@@ -701,7 +701,13 @@ def _pre_slice(budget: Budget, value: Any, args: Sequence[Any], kwargs: Mapping[
         budget.check_range(slices, "slice")
 
 
+def _pre_list(budget: Budget, value: Any, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+    if isinstance(value, str):
+        budget.check_range(len(value), "a list of a string's characters")
+
+
 _FILTER_PRECHECKS: dict[str, Callable[[Budget, Any, Sequence[Any], Mapping[str, Any]], None]] = {
+    "list": _pre_list,
     "indent": _pre_indent,
     "center": _pre_center,
     "replace": _pre_replace,
@@ -991,6 +997,12 @@ class RenderableBody:
         return (str(message.get("role")), self._compile(str(content)))
 
     def _compile(self, text: str) -> CompiledTemplate:
+        try:
+            return self._compile_checked(text)
+        except RecursionError:
+            raise InvalidBundleError(self.origin, f'prompt "{self.prompt_name}": a template is nested too deeply to compile') from None
+
+    def _compile_checked(self, text: str) -> CompiledTemplate:
         origin = self.origin
         if not self.is_template:
             return CompiledTemplate(text, template=False, strict=self.settings.strict)
@@ -1080,6 +1092,16 @@ def materialize(prompt: Mapping[str, Any], settings: RenderSettings, origin: str
     partials = prompt.get("partials")
     env = None
     if partials:
+        from .canonical import content_hash
+
+        for name, partial in partials.items():
+            if content_hash({"content": partial.get("content")}) != partial.get("hash"):
+                raise InvalidBundleError(origin, f'prompt "{prompt.get("name")}": partial {str(name)[:128]!r} does not match its hash')
+            _, problems = parse_template(str(partial.get("content", "")), settings.strict, partials)
+            for problem in problems:
+                error = UnsafeTemplateError if problem.code == "UNSAFE_TEMPLATE" else None
+                message = f'prompt "{prompt.get("name")}" partial {str(name)[:128]!r} line {problem.line}: {problem.message}'
+                raise error(f"{origin}: {message}") if error else InvalidBundleError(origin, message)
         env = SandboxEnvironment(settings.strict, loader=DictLoader({name: str(p.get("content", "")) for name, p in partials.items()}))
     bodies: dict[str | None, RenderableBody] = {None: RenderableBody(prompt, prompt, None, settings, origin, check, env)}
     for variant in prompt.get("variants", []):
