@@ -83,13 +83,13 @@ function checkParsed(root: NonNullable<Parsed["root"]>, partials: PartialLookup,
 export function checkTemplate(source: string, partials: PartialLookup = NO_PARTIALS, self?: string): TemplateCheck {
   const { root, problem } = parse(toJinjaSource(source));
   if (problem) return { variables: [], problems: [problem], composition: [], partials: [] };
-  return checkParsedTemplate(root, partials, self);
-}
-
-/** checkTemplate on a template already parsed (a partial the SDK loaded). */
-export function checkParsedTemplate(root: NonNullable<Parsed["root"]>, partials: PartialLookup, self?: string): TemplateCheck {
   const { composed: _, ...check } = checkParsed(root, partials, self);
   return check;
+}
+
+/** The static check of a parsed template on its own, without its partials (a partial the SDK loaded). */
+export function staticProblems(root: NonNullable<Parsed["root"]>): TemplateProblem[] {
+  return analyzeTemplate(root, filterNames, testNames).problems;
 }
 
 interface RenderOptions {

@@ -34,7 +34,7 @@ interface Composition {
 /** Partials nested deeper than this are refused (a chain this long is a mistake or an attack). */
 const MAX_PARTIAL_DEPTH = 32;
 /** Nodes a composed template may have: partials included many times over must not multiply without bound. */
-const MAX_COMPOSED_NODES = 200_000;
+const MAX_COMPOSED_NODES = 50_000;
 
 type NodeClass = new (lineno: number, colno: number, ...fields: unknown[]) => TemplateNode;
 const nodes = (nunjucks as unknown as { nodes: Record<string, NodeClass & { extend(name: string, props: object): NodeClass }> }).nodes;
@@ -67,6 +67,7 @@ class Composer {
   readonly problems: CompositionProblem[] = [];
   readonly reached = new Set<string>();
   readonly lineNames: string[] = [];
+  private readonly lineIndex = new Map<string, number>();
   private size = 0;
 
   private readonly lookup: PartialLookup;
@@ -244,9 +245,12 @@ class Composer {
   /** A 0-based line of a template or partial, numbered for the composed tree (see PARTIAL_LINES). */
   private lineIn(where: string | undefined, lineno: number): number {
     if (where === undefined) return lineno;
-    let index = this.lineNames.indexOf(where);
-    if (index < 0) index = this.lineNames.push(where) - 1;
-    return (index + 1) * PARTIAL_LINES + lineno;
+    let index = this.lineIndex.get(where);
+    if (index === undefined) {
+      index = this.lineNames.push(where);
+      this.lineIndex.set(where, index);
+    }
+    return index * PARTIAL_LINES + lineno;
   }
 
   private copyWith(node: TemplateNode, scope: Scope): TemplateNode {
@@ -362,4 +366,17 @@ const COMPOSED_NODES = ["Include", "Import", "FromImport", "Extends", "Block"];
 /** Whether a parsed template needs composing: it names a partial, has a block, or calls super(). */
 export function usesPartials(root: TemplateNode): boolean {
   return COMPOSED_NODES.some((type) => findAll(root, type).length > 0) || findAll(root, "FunCall").some(isSuperCall);
+}
+
+/** How many nodes a parsed tree has. */
+export function nodeCount(root: TemplateNode): number {
+  let count = 0;
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (!isNode(node)) return;
+    count += 1;
+    for (const field of node.fields) visit(node[field]);
+  };
+  visit(root);
+  return count;
 }

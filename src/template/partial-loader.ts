@@ -2,40 +2,46 @@ import { InvalidBundleError, UnsafeTemplateError } from "../errors.ts";
 import { contentHash } from "../formats/canonical.ts";
 import { isPartialName } from "../formats/partial-name.ts";
 import type { CompiledPrompt } from "../formats/types.ts";
-import { checkParsedTemplate, parsePartial } from "./compile-template.ts";
-import type { PartialLookup } from "./compose.ts";
+import { parsePartial, staticProblems } from "./compile-template.ts";
+import { nodeCount, type PartialLookup } from "./compose.ts";
 import type { TemplateNode } from "./nunjucks.ts";
+
+/**
+ * Nodes the partials of one prompt may bring into all its templates together (each template is also held to
+ * compose.ts's own limit): a prompt with many variants that each include a partial many times over cannot make
+ * loading it take long.
+ */
+const MAX_PROMPT_PARTIAL_NODES = 200_000;
 
 /**
  * The partials a compiled prompt may use: its own frozen `partials`, and nothing else (the SDK never fetches a
  * partial, and a name the prompt does not carry is an error). A registry is hostile input: every partial is
  * checked like a prompt template when the prompt loads (hash, syntax, the static safety check, composition), and
  * its code then renders under the same guard and budget, composed into the prompt's own template (compose.ts).
- * Each prompt gets its own lookup, so two versions of a partial never share a compiled template.
+ * Each load of a prompt gets its own lookup (render-prompt.ts makes one for all the prompt's templates), so two
+ * versions of a partial never share a compiled template.
  */
-const loaded = new WeakMap<CompiledPrompt, PartialLookup>();
-
 export function frozenPartials(prompt: CompiledPrompt, origin: string): PartialLookup {
-  const known = loaded.get(prompt);
-  if (known) return known;
-  const roots = new Map<string, TemplateNode>();
-  const lookup: PartialLookup = (name) => roots.get(name);
-  const texts = Object.entries(prompt.partials ?? {});
+  const roots = new Map<string, { root: TemplateNode; size: number }>();
   const where = (name: string) => `prompt "${prompt.name}", partial "${name}"`;
-  for (const [name, partial] of texts) {
+  for (const [name, partial] of Object.entries(prompt.partials ?? {})) {
     if (!isPartialName(name)) throw new InvalidBundleError(origin, `${where(name)}: not a partial name`);
     if (contentHash({ content: partial.content }) !== partial.hash) throw new InvalidBundleError(origin, `${where(name)}: its content does not match its hash`);
     const parsed = parsePartial(partial.content);
     if (parsed.problem) throw new InvalidBundleError(origin, `${where(name)} line ${parsed.problem.line}: ${parsed.problem.message}`);
-    roots.set(name, parsed.root);
-  }
-  for (const [name] of texts) {
-    const check = checkParsedTemplate(roots.get(name)!, lookup, name);
-    const problem = check.problems[0];
+    const problem = staticProblems(parsed.root)[0];
     if (problem?.code === "UNSAFE_TEMPLATE") throw new UnsafeTemplateError(`${origin}: ${where(name)} line ${problem.line}: ${problem.message}`);
-    const composition = check.composition[0];
-    if (problem ?? composition) throw new InvalidBundleError(origin, `${where(composition?.partial ?? name)} line ${(problem ?? composition)!.line}: ${(problem ?? composition)!.message}`);
+    if (problem) throw new InvalidBundleError(origin, `${where(name)} line ${problem.line}: ${problem.message}`);
+    roots.set(name, { root: parsed.root, size: nodeCount(parsed.root) });
   }
-  loaded.set(prompt, lookup);
+  // What a partial includes in turn is checked where a template of the prompt reaches it (compose.ts).
+  let spent = 0;
+  const lookup: PartialLookup = (name) => {
+    const found = roots.get(name);
+    if (!found) return undefined;
+    spent += found.size;
+    if (spent > MAX_PROMPT_PARTIAL_NODES) throw new InvalidBundleError(origin, `prompt "${prompt.name}": its templates include their partials more than ${MAX_PROMPT_PARTIAL_NODES} nodes over`);
+    return found.root;
+  };
   return lookup;
 }

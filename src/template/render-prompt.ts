@@ -7,6 +7,7 @@ import { DEFAULT_RENDER_LIMITS } from "./render-limits.ts";
 import type { ResolvedRenderLimits } from "./budget.ts";
 import { checkAndCompile, literalTemplate, type CompiledTemplate } from "./compile-template.ts";
 import { RenderFault } from "./fault.ts";
+import type { PartialLookup } from "./compose.ts";
 import { frozenPartials } from "./partial-loader.ts";
 
 export type { Rendered } from "../formats/rendered.ts";
@@ -29,6 +30,8 @@ export interface RenderSettings {
 interface MaterializeOptions extends RenderSettings {
   /** Where the prompt came from, for error messages. */
   origin: string;
+  /** The prompt's own frozen partials, checked once for all its bodies. */
+  partials?: PartialLookup;
   /** The prompt's `inputs` check, compiled once for all its bodies. */
   checkInputs?: (values: Record<string, unknown>) => void;
 }
@@ -47,7 +50,7 @@ function renderErrorOf(prompt: string, fault: RenderFault, origin?: string): Pro
  */
 export function materializePrompt(prompt: CompiledPrompt, options: MaterializeOptions): Map<string | undefined, RenderableBody> {
   const bodies = new Map<string | undefined, RenderableBody>();
-  const checked = { ...options, checkInputs: inputsCheck(prompt, options.origin) };
+  const checked = { ...options, checkInputs: inputsCheck(prompt, options.origin), partials: frozenPartials(prompt, options.origin) };
   bodies.set(undefined, materializeBody(prompt, prompt, undefined, checked));
   for (const variant of prompt.variants) bodies.set(variant.id, materializeBody(prompt, variant, variant, checked));
   return bodies;
@@ -65,7 +68,7 @@ function materializeBody(
     if (!prompt.template) return { template: literalTemplate(text), reads: [] };
     let checked;
     try {
-      checked = checkAndCompile(text, { strict, limits: options.limits, partials: frozenPartials(prompt, options.origin) });
+      checked = checkAndCompile(text, { strict, limits: options.limits, partials: options.partials });
     } catch (error) {
       if (error instanceof RenderFault) throw renderErrorOf(prompt.name, error, options.origin);
       throw error;
