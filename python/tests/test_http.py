@@ -215,3 +215,24 @@ def test_names_are_percent_encoded_and_checked_before_any_request(origin: Origin
                 pm.get_prompt(bad, version_or_alias="dev")
             assert getattr(info.value, "code", None) == "INVALID_NAME"
     assert sum(origin.requests.values()) == 0
+
+
+def test_a_hanging_refresh_never_holds_up_the_apps_exit(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = f"""
+import sys
+sys.path[:0] = [{str(Path(__file__).parents[1] / "src")!r}, {str(Path(__file__).parents[1])!r}]
+from pathlib import Path
+from tests.server import Origin
+from promptsync import PromptManager
+origin = Origin(Path({str(CONFORMANCE / "registry")!r}))
+pm = PromptManager(registry=origin.url, project="conformance", cache_strategy={{"memory_ttl": 0}})
+pm.get_prompt("greeting", version_or_alias="dev")
+origin.delay = 30
+pm.get_prompt("greeting", version_or_alias="dev")
+"""
+    started = time.time()
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=20)
+    assert time.time() - started < 10

@@ -381,7 +381,7 @@ class PromptManager:
         self._local: dict[str, LoadedPrompt] | None = None
         self._warned_local = False
         self._thread: threading.Thread | None = None
-        self._workers = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="promptsync")
+        self._workers = _DaemonWorkers()
 
     # --- public API --------------------------------------------------------------------------------------------
 
@@ -625,7 +625,7 @@ class PromptManager:
         if disk is None:
             return self._revalidate(ref, key, None, False)
         # First use in this process of a pointer kept on disk: ask the registry, waiting at most the start-up timeout.
-        future = self._workers.submit(self._revalidate, ref, key, disk, True)
+        future: concurrent.futures.Future[PointerState] = self._workers.submit(self._revalidate, ref, key, disk, True)
         try:
             return future.result(timeout=self._startup_timeout)
         except concurrent.futures.TimeoutError:
@@ -985,6 +985,33 @@ class PromptManager:
         if not self._warned_local:
             self._warned_local = True
             warnings.warn(f"{message}. {suggestion}.", LocalModeWarning, stacklevel=4)
+
+
+class _DaemonWorkers:
+    """Runs calls on daemon threads, so a request still waiting on a slow registry never holds up the app's exit
+    (a ThreadPoolExecutor's threads are joined at interpreter exit)."""
+
+    def __init__(self) -> None:
+        self._closed = False
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future[Any]:
+        if self._closed:
+            raise RuntimeError("the manager is closed")
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+
+        def run() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                future.set_result(fn(*args))
+            except BaseException as error:  # noqa: BLE001 - handed to the caller through the future
+                future.set_exception(error)
+
+        threading.Thread(target=run, name="promptsync-worker", daemon=True).start()
+        return future
+
+    def shutdown(self, wait: bool = False, cancel_futures: bool = True) -> None:
+        self._closed = True
 
 
 class LocalModeWarning(UserWarning):
