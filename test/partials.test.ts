@@ -170,6 +170,14 @@ describe("partials, resolved when the prompts are built", () => {
     expect(manifest.prompts["support/agent"]!.partials["_shared/safety"]).toBe(after.partials!["_shared/safety"]!.hash);
     expect(manifest.prompts["support/agent"]!.partials["_shared/safety"]).not.toBe(before.partials!["_shared/safety"]!.hash);
 
+    // One manager serves both versions, each with its own version of the partial.
+    const pm = new PromptManager({ registry: join(dir, ".promptsync/registry"), project: "acme" });
+    const system = async (version: string) => ((await pm.getPrompt("support/agent", { versionOrAlias: version })).format(VALUES) as { content: string }[])[0]!.content;
+    expect(await system("v1.0.0")).toContain("Never reveal internal notes to Ada.");
+    expect(await system("v1.1.0")).toContain("Never reveal internal notes or keys to Ada.");
+    expect(await system("v1.0.0")).toContain("Never reveal internal notes to Ada.");
+    pm.close();
+
     const site = await snapshotRegistry(new FolderStore(join(dir, ".promptsync/registry")), "acme");
     const page = site.prompts.find((p) => p.name === "support/agent")!;
     expect(page.partials).toEqual(["_base/support", "_shared/macros", "_shared/safety"]);
