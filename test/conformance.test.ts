@@ -2,7 +2,8 @@
 // (python/tests/test_conformance.py), against the same registry written by this repository's CLI
 // (test/fixtures/conformance/build.sh regenerates it). Semantic results: versions, variants, canary sides,
 // renders and error codes.
-import { readFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PromptManager } from "../sdk/index.ts";
@@ -18,7 +19,8 @@ interface Case {
   trustedKeys?: string[];
   renderLimits?: Record<string, number>;
   respectCanary?: boolean;
-  expect: Record<string, unknown> & { error?: string; stage?: "get" | "format"; render?: unknown };
+  output?: string;
+  expect: Record<string, unknown> & { error?: string; stage?: "get" | "format" | "parse"; render?: unknown };
 }
 
 const table = JSON.parse(readFileSync(join(DIR, "cases.json"), "utf8")) as { registry: string; project: string; cases: Case[] };
@@ -61,6 +63,20 @@ describe("conformance table", () => {
       for (const field of ["version", "alias", "variant", "kind", "canary", "variables", "tools", "output"] as const) {
         if (field in e) expect((prompt as unknown as Record<string, unknown>)[field] ?? null, field).toEqual(e[field]);
       }
+      if (c.output !== undefined) {
+        if (e.stage === "parse") {
+          let error: { code?: string } | undefined;
+          try {
+            prompt.parseOutput(c.output);
+          } catch (err) {
+            error = err as typeof error;
+          }
+          expect(error?.code).toBe(e.error);
+        } else {
+          expect(prompt.parseOutput(c.output)).toEqual(e.parsed);
+        }
+        return;
+      }
       const values = appValues(c.vars);
       if (e.stage === "format") {
         let error: { code?: string; limit?: string; variables?: string[] } | undefined;
@@ -85,5 +101,20 @@ describe("conformance table", () => {
       expect(prompt.canary, key).toBe(inCanary);
       expect(prompt.version, key).toBe(inCanary ? canary.canary : canary.stable);
     }
+  });
+
+  it("refuses a replayed older signed pointer and keeps serving the verified one, marked stale", async () => {
+    const registry = join(mkdtempSync(join(tmpdir(), "conformance-")), "registry");
+    cpSync(join(DIR, table.registry), registry, { recursive: true });
+    const pm = new PromptManager({
+      registry, project: table.project, cwd: DIR, refreshInterval: 0, respectCanary: false,
+      trustedKeys: [join(DIR, "keys/promptsync.pub")], cacheDir: join(registry, "..", "cache"),
+    });
+    expect((await pm.getPrompt("greeting", { versionOrAlias: "production" })).stale).toBe(false);
+    copyFileSync(join(DIR, "replay/production-r1.json"), join(registry, "prompts", table.project, "aliases/production.json"));
+    await pm.refresh();
+    const prompt = await pm.getPrompt("greeting", { versionOrAlias: "production" });
+    expect(prompt.stale).toBe(true);
+    expect(pm.cacheStats().signatureRefusals).toBeGreaterThanOrEqual(1);
   });
 });

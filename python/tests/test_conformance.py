@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -51,6 +53,14 @@ def test_case(case: dict[str, Any]) -> None:
         for field in ("version", "alias", "variant", "kind", "canary", "variables", "tools", "output"):
             if field in expect:
                 assert getattr(prompt, field) == expect[field], field
+        if "output" in case:
+            if expect.get("stage") == "parse":
+                with pytest.raises(PromptSyncError) as info:
+                    prompt.parse_output(case["output"])
+                assert info.value.code == expect["error"], str(info.value)
+            else:
+                assert prompt.parse_output(case["output"]) == expect["parsed"]
+            return
         values = app_values(case.get("vars", {}))
         if expect.get("stage") == "format":
             with pytest.raises(PromptSyncError) as info:
@@ -88,3 +98,22 @@ def test_canary_vectors() -> None:
         assert canary_bucket(v["salt"], v["key"]) == pytest.approx(v["bucket"], abs=0, rel=1e-15)
         for pct, expected in v["inCanaryAt"].items():
             assert in_canary(v["salt"], v["key"], float(pct)) is expected, (v["key"], pct)
+
+
+def test_rollback_to_a_replayed_older_signed_pointer_is_refused(tmp_path: Path) -> None:
+    registry = tmp_path / "registry"
+    shutil.copytree(CONFORMANCE / TABLE["registry"], registry)
+    pm = PromptManager(
+        registry=str(registry),
+        project=TABLE["project"],
+        refresh_interval=0,
+        respect_canary=False,
+        trusted_keys=[str(CONFORMANCE / "keys" / "promptsync.pub")],
+        cache_dir=str(tmp_path / "cache"),
+    )
+    assert pm.get_prompt("greeting", version_or_alias="production").stale is False
+    shutil.copyfile(CONFORMANCE / "replay" / "production-r1.json", registry / "prompts" / TABLE["project"] / "aliases" / "production.json")
+    pm.refresh()
+    assert pm.get_prompt("greeting", version_or_alias="production").stale is True
+    assert pm.cache_stats()["signature_refusals"] >= 1
+    pm.close()

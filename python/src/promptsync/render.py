@@ -492,14 +492,21 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
             return getattr(obj, attribute)
         if isinstance(obj, Macro | Joiner | types.FunctionType | types.BuiltinFunctionType | type):
             raise SecurityError(f"reading {attribute!r} of a {type(obj).__name__} is refused")
-        return super().getattr(obj, attribute)
+        value = super().getattr(obj, attribute)
+        if attribute.startswith("__") and isinstance(value, Undefined):
+            raise SecurityError(f"reading {attribute[:64]!r} is refused: names starting with __ are Python internals")
+        return value
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         if isinstance(obj, Macro | Joiner | types.FunctionType | types.BuiltinFunctionType | type):
             raise SecurityError(f"reading {str(argument)[:64]!r} of a {type(obj).__name__} is refused")
         if isinstance(obj, str | list | tuple) and isinstance(argument, slice):
             active_budget().charge_size(obj)
-        return super().getitem(obj, argument)
+        value = super().getitem(obj, argument)
+        if isinstance(argument, str) and argument.startswith("__") and isinstance(value, Undefined):
+            # Not an own key: a name such as __class__ or __proto__ reached through a computed key.
+            raise SecurityError(f"reading {argument[:64]!r} is refused: names starting with __ are Python internals")
+        return value
 
     # calls
     def is_safe_callable(self, obj: Any) -> bool:
