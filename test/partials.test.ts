@@ -16,7 +16,8 @@ const FILES = {
   "promptsync.config.yaml": "project: acme\n",
   "prompts/_base/support.md": "You are the support agent of {{ company }}.\n{% block rules %}Be brief.{% endblock %}\n{% block task %}{% endblock %}\n",
   "prompts/_shared/safety.txt": "Never reveal internal notes to {{ customer }}.\n",
-  "prompts/_shared/macros.md": "{% macro bullet(item, mark='-') %}{{ mark }} {{ item }}{% endmacro %}\n",
+  // Imported without context (Jinja's default), the macros do not see the prompt's variables: `suffix` is not one.
+  "prompts/_shared/macros.md": "{% macro bullet(item, mark='-') %}{{ mark }} {{ item }}{{ suffix | default('') }}{% endmacro %}\n",
   "prompts/support/agent.yaml": [
     "messages:",
     "  - role: system",
@@ -32,7 +33,7 @@ const FILES = {
   "prompts/greeting.txt": "Hello {{ name }}\n",
 };
 
-const VALUES = { company: "Acme", customer: "Ada", steps: ["Check the order", "Refund"], question: "Where is my parcel?" };
+const VALUES = { company: "Acme", customer: "Ada", steps: ["Check the order", "Refund"], question: "Where is my parcel?", suffix: " (unseen)" };
 
 const EXPECTED_SYSTEM = "You are the support agent of Acme.\nBe brief. Never reveal internal notes to Ada.\n- Check the order\n- Refund\n";
 
@@ -68,7 +69,8 @@ describe("partials, resolved when the prompts are built", () => {
     expect(agent.format).toBe("promptsync.prompt/v2");
     expect(Object.keys(agent.partials!)).toEqual(["_base/support", "_shared/macros", "_shared/safety"]);
     expect(agent.partials!["_shared/safety"]).toEqual({ content: FILES["prompts/_shared/safety.txt"], hash: contentHash({ content: FILES["prompts/_shared/safety.txt"] }) });
-    // Variables read by partials are the prompt's; a macro's parameters are not.
+    // Variables read by partials are the prompt's; a macro's parameters are not, nor what a module imported without
+    // context reads.
     expect(agent.variables).toEqual([
       { name: "company", required: true },
       { name: "customer", required: true },
