@@ -365,6 +365,12 @@ const CASES: Case[] = [
     partials: { "_base/page": BASE, _macros: MACROS },
   },
   {
+    name: "an include inside a child's block; the included partial extends a base of its own, whose blocks are its own",
+    template: "{% extends '_base/page' %}{% block body %}<{% include '_card' %}>{% endblock %}",
+    vars: { company: "Acme", title: "Refund" },
+    partials: { "_base/page": BASE, _card: "{% extends '_base/card' %}{% block title %}{{ title | upper }}{% endblock %}", "_base/card": "[{% block title %}untitled{% endblock %}|{% block footer %}card footer{% endblock %}]" },
+  },
+  {
     name: "string and list repetition with *",
     template: "{{ '=' * 3 }}|{{ 3 * 'ab' }}|{{ 'x' * 0 }}|{{ 'x' * -2 }}|{{ ([1, 2] * 2) | join(',') }}|{{ 2 * 3 }}|{{ 2 * 1.25 }}|{{ ' ' * n }}.",
     vars: { n: 4 },
