@@ -236,3 +236,51 @@ pm.get_prompt("greeting", version_or_alias="dev")
     started = time.time()
     subprocess.run([sys.executable, "-c", script], check=True, timeout=20)
     assert time.time() - started < 10
+
+
+def test_refresh_strategies(origin: Origin, registry_copy: Path) -> None:
+    clock = [1000.0]
+    with manager(
+        origin.url, refresh_interval=3600, cache_strategy={"memory_ttl": 10, "refresh_strategy": "on-demand"}, now=lambda: clock[0]
+    ) as pm:
+        pm.get_prompt("greeting", version_or_alias="dev")
+        move_alias(registry_copy, "dev", "v0.1.0")
+        clock[0] += 11
+        assert pm.get_prompt("greeting", version_or_alias="dev").version == "v0.1.0"  # waited for the refresh
+    with manager(
+        origin.url, refresh_interval=3600, cache_strategy={"memory_ttl": 10, "refresh_strategy": "none"}, now=lambda: clock[0]
+    ) as pm:
+        pm.get_prompt("greeting", version_or_alias="dev")
+        move_alias(registry_copy, "dev", "v0.2.0")
+        clock[0] += 1000
+        before = origin.requests[ALIAS]
+        assert pm.get_prompt("greeting", version_or_alias="dev").version == "v0.1.0"
+        assert origin.requests[ALIAS] == before
+
+
+def test_memory_is_bounded_by_bytes(origin: Origin) -> None:
+    with manager(origin.url, cache_strategy={"max_cache_size": "20KB"}) as pm:
+        for name in ("greeting", "guards", "locales", "filters", "customer_support", "limits", "plain", "based", "agent"):
+            pm.get_prompt(name, version_or_alias="dev")
+        stats = pm.cache_stats()
+        assert 0 < stats["bytes"] <= 20_000 and stats["prompts"] < 9
+
+
+def test_preload_reads_the_bundle(origin: Origin) -> None:
+    with manager(origin.url) as pm:
+        result = pm.preload(version_or_alias="dev")
+        assert result["version"] == "v0.2.0" and result["prompts"] >= 10
+        before = sum(origin.requests.values())
+        assert pm.get_prompt("agent", version_or_alias="dev").source == "memory"
+        assert sum(origin.requests.values()) == before
+        assert origin.requests["prompts/conformance/_bundles/v0.2.0.json"] == 1
+
+
+def test_tags_and_canary_keys_from_the_app_are_checked(origin: Origin) -> None:
+    from promptsync import UsageError
+
+    with manager(origin.url) as pm:
+        with pytest.raises(UsageError):
+            pm.get_prompt("greeting", version_or_alias="dev", tags={"locale": 5})  # type: ignore[dict-item]
+        first = pm.get_prompt("greeting", version_or_alias="production", canary_key="user-1")
+        assert pm.get_prompt("greeting", version_or_alias="production", canary_key="user-1").version == first.version
