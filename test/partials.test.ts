@@ -88,6 +88,8 @@ describe("partials, resolved when the prompts are built", () => {
     // The app has the registry and nothing else.
     await rm(join(dir, "prompts"), { recursive: true });
     const vars = Object.entries(VALUES).flatMap(([k, v]) => (typeof v === "string" ? ["--var", `${k}=${v}`] : ["--var-json", `${k}=${JSON.stringify(v)}`]));
+    const shown = await runCli(dir, ["show", "support/agent", "--alias", "production"]);
+    expect(shown.stdout).toContain("\npartials: _base/support, _shared/macros, _shared/safety\n");
     const cli = await cliJson<{ output: { role: string; content: string }[] }>(dir, ["render", "support/agent", "--alias", "production", ...vars]);
     expect(cli.output).toEqual([{ role: "system", content: EXPECTED_SYSTEM }, { role: "user", content: VALUES.question }]);
 

@@ -36,6 +36,7 @@ function describe(prompt: CompiledPrompt, version: string, variant: CompiledVari
     ...field("tools", variant?.tools ?? prompt.tools),
     ...field("output", variant?.output ?? prompt.output),
     `source: ${prompt.source.path}${provenance(prompt)}`,
+    ...(prompt.partials ? [`partials: ${Object.keys(prompt.partials).join(", ")}`] : []),
     `hash: ${prompt.hash}`,
     "",
   ];
