@@ -1,0 +1,162 @@
+// Dashboard v2's visual design (issue 21), in Debian's chromium: every page type at a phone's and a desktop's width,
+// light and dark, never overflows the page; the theme toggle remembers its choice and the theme is set before first
+// paint; focus is visible; nothing is requested from another host. Screenshots land in test-results/.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { PromptManager } from "../sdk/index.ts";
+import { collectErrors, requireChromium, screenshot } from "./helpers/browser.ts";
+import { cliJson } from "./helpers/cli.ts";
+import { writeFiles } from "./helpers/fs.ts";
+import { commitAll } from "./helpers/git.ts";
+import { buildAndServeDashboard, type BuiltDashboard } from "./helpers/dashboard.ts";
+import { Expected, sendTraffic, twoCommitApp } from "./helpers/telemetry.ts";
+
+const available = requireChromium();
+
+const AGENT = JSON.stringify({
+  description: "Answers support tickets with a lookup tool and a structured reply",
+  messages: [
+    { role: "system", content: "You are {{ persona }}. Be brief." },
+    { placeholder: "history" },
+    { role: "user", content: "{{ question }}" },
+  ],
+  tools: [{ name: "lookup_order_with_a_rather_long_tool_name", description: "Finds an order by its ID", parameters: { type: "object", properties: { order_id: { type: "string" } }, required: ["order_id"] } }],
+  output: { name: "reply", schema: { type: "object", properties: { answer: { type: "string" } }, required: ["answer"] } },
+  model: { name: "gpt-4o-mini", temperature: 0.2 },
+});
+
+/** Every page type of the site, by path. */
+export const PAGE_TYPES: Record<string, string> = {
+  library: "/",
+  "prompt-text": "/prompts/greet/",
+  "prompt-chat": "/prompts/support/agent/",
+  "prompt-hostile": "/prompts/evil/",
+  aliases: "/aliases/",
+  analytics: "/analytics/",
+  "analytics-prompt": "/analytics/greet/",
+  compatibility: "/compatibility/",
+};
+
+describe.runIf(available)("the dashboard's design in a real browser", () => {
+  let dashboard: BuiltDashboard;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    const app = await twoCommitApp();
+    await writeFiles(app.dir, {
+      "prompts/support/agent.yaml": AGENT,
+      "prompts/evil.txt": '{% raw %}<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"></textarea>{% endraw %}\n',
+      "prompts/a_prompt_with_an_unusually_long_name_that_must_not_push_the_page_sideways_on_a_phone.txt":
+        "A_single_unbroken_token_of_prompt_text_far_wider_than_any_phone_screen_can_show_in_one_line_{{ variable_with_a_long_name }}\n",
+    });
+    commitAll(app.dir, "More prompts");
+    await cliJson(app.dir, ["push", "--alias", "dev"]);
+    const pm = new PromptManager({ registry: app.registry, project: "shop", appCommit: app.newCommit, clientId: "client-0", telemetry: { sink: "folder", dir: app.registry, flushInterval: 0 } });
+    await sendTraffic(pm, 40, new Expected(), 0);
+    await pm.close();
+    await cliJson(app.dir, ["analytics", "build"]);
+    dashboard = await buildAndServeDashboard(app.dir);
+    browser = dashboard.browser;
+  }, 180_000);
+
+  afterAll(() => dashboard?.close());
+
+  /** A page with every request and every error it makes recorded. */
+  async function open(context: BrowserContext, path: string): Promise<{ page: Page; errors: string[]; foreign: string[] }> {
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    const foreign: string[] = [];
+    page.on("request", (request) => {
+      const url = request.url();
+      if (!url.startsWith(dashboard.url) && !url.startsWith("data:")) foreign.push(url);
+    });
+    page.on("requestfailed", (request) => errors.push(`failed: ${request.url()}`));
+    page.on("response", (response) => {
+      if (response.status() >= 400) errors.push(`${response.status()}: ${response.url()}`);
+    });
+    await page.goto(`${dashboard.url}${path}`);
+    return { page, errors, foreign };
+  }
+
+  for (const theme of ["light", "dark"] as const) {
+    for (const width of [360, 1280]) {
+      it(`every page type at ${width} px, ${theme}: no horizontal overflow, no console error, no other host`, { timeout: 120_000 }, async () => {
+        const context = await browser.newContext({ viewport: { width, height: 800 }, colorScheme: theme });
+        try {
+          for (const [name, path] of Object.entries(PAGE_TYPES)) {
+            const { page, errors, foreign } = await open(context, path);
+            expect(await page.getAttribute("html", "data-theme"), name).toBe(theme);
+            const overflow = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+            expect(overflow.scroll, `${name} at ${width}px ${theme}`).toBeLessThanOrEqual(overflow.client);
+            expect(await page.textContent("header")).toContain("shop");
+            expect(await page.evaluate("window.__pwned")).toBeUndefined();
+            await screenshot(page, `design-${name}-${width}-${theme}`);
+            expect(errors, name).toEqual([]);
+            expect(foreign, name).toEqual([]);
+            await page.close();
+          }
+        } finally {
+          await context.close();
+        }
+      });
+    }
+  }
+
+  it("the theme toggle switches the theme and remembers it across a reload, set before first paint", { timeout: 60_000 }, async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: "light" });
+    try {
+      // When the theme attribute is first set, the body must not exist yet: it is set before anything is painted.
+      await context.addInitScript(() => {
+        const w = window as unknown as { __themeSetBeforeBody?: boolean };
+        new MutationObserver((records, observer) => {
+          if (records.some((r) => r.attributeName === "data-theme")) {
+            w.__themeSetBeforeBody ??= document.body === null;
+            observer.disconnect();
+          }
+        }).observe(document, { attributes: true, subtree: true, attributeFilter: ["data-theme"] });
+      });
+      const { page, errors } = await open(context, "/prompts/greet/");
+      expect(await page.getAttribute("html", "data-theme")).toBe("light");
+      const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      const light = await background();
+      await page.click("#theme-toggle");
+      expect(await page.getAttribute("html", "data-theme")).toBe("dark");
+      expect(await page.getAttribute("#theme-toggle", "aria-pressed")).toBe("true");
+      expect(await background()).not.toBe(light);
+      await page.reload();
+      expect(await page.getAttribute("html", "data-theme")).toBe("dark");
+      expect(await page.evaluate("window.__themeSetBeforeBody")).toBe(true);
+      expect(await background()).not.toBe(light);
+      await page.goto(`${dashboard.url}/aliases/`);
+      expect(await page.getAttribute("html", "data-theme")).toBe("dark");
+      await page.click("#theme-toggle");
+      await page.reload();
+      expect(await page.getAttribute("html", "data-theme")).toBe("light");
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("keyboard focus is visible, and the header names the project and the registry", { timeout: 60_000 }, async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const { page, errors } = await open(context, "/");
+      await page.keyboard.press("Tab");
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
+      await page.keyboard.press("Tab");
+      const outline = await page.evaluate(() => {
+        const style = getComputedStyle(document.activeElement!);
+        return { style: style.outlineStyle, width: parseFloat(style.outlineWidth) };
+      });
+      expect(outline.style).toBe("solid");
+      expect(outline.width).toBeGreaterThanOrEqual(2);
+      expect(await page.textContent(".site-header .project")).toBe("shop");
+      expect(await page.textContent(".site-header .registry")).toContain(".promptsync/registry");
+      expect(await page.getAttribute('nav a[aria-current="page"]', "href")).toBe("/");
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
