@@ -40,9 +40,9 @@ type NodeClass = new (lineno: number, colno: number, ...fields: unknown[]) => Te
 const nodes = (nunjucks as unknown as { nodes: Record<string, NodeClass & { extend(name: string, props: object): NodeClass }> }).nodes;
 
 /** An include with context, or a block rendered in place: its own scope; `isolated` when it gets no context. */
-export const PartialScope = nodes.Node!.extend("PartialScope", { fields: ["body", "isolated"] });
+const PartialScope = nodes.Node!.extend("PartialScope", { fields: ["body", "isolated"] });
 /** `import` / `from … import`: the partial run as a module, its exports bound to `targets` (`exports` null: the module). */
-export const PartialImport = nodes.Node!.extend("PartialImport", { fields: ["body", "withContext", "exports", "targets"] });
+const PartialImport = nodes.Node!.extend("PartialImport", { fields: ["body", "withContext", "exports", "targets"] });
 
 interface Block {
   node: TemplateNode;
