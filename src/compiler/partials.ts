@@ -66,12 +66,13 @@ export class FolderPartials {
 
   /** The frozen partials of a compiled prompt: the text and hash of each it reaches. */
   frozen(names: Iterable<string>): CompiledPartials {
-    const partials: CompiledPartials = {};
+    // Entries, not assignments: a partial may be named `__proto__`, which an assignment would make the prototype.
+    const entries: [string, CompiledPartials[string]][] = [];
     for (const name of [...names].sort()) {
       const file = this.files.get(name);
-      if (file) partials[name] = { content: file.text, hash: contentHash({ content: file.text }) };
+      if (file) entries.push([name, { content: file.text, hash: contentHash({ content: file.text }) }]);
     }
-    return partials;
+    return Object.fromEntries(entries);
   }
 
   private problem(file: string, line: number, column: number, code: Diagnostic["code"], message: string, suggestion?: string): void {

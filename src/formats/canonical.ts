@@ -5,7 +5,11 @@ export function sortKeys<T>(value: T): T {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value).sort()) {
       const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = sortKeys(v);
+      // A "__proto__" key (JSON.parse and YAML make it an own key) is defined, not assigned: assigning would set the
+      // copy's prototype and leave the key out of the canonical JSON, and so out of every hash and signature.
+      if (v === undefined) continue;
+      if (key === "__proto__") Object.defineProperty(out, key, { value: sortKeys(v), enumerable: true, writable: true, configurable: true });
+      else out[key] = sortKeys(v);
     }
     return out as T;
   }
