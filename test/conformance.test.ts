@@ -20,7 +20,8 @@ interface Case {
   renderLimits?: Record<string, number>;
   respectCanary?: boolean;
   output?: string;
-  expect: Record<string, unknown> & { error?: string; stage?: "get" | "format" | "parse"; render?: unknown };
+  request?: "openai" | "openai-chat" | "anthropic";
+  expect: Record<string, unknown> & { error?: string; stage?: "get" | "format" | "parse" | "request"; render?: unknown };
 }
 
 const table = JSON.parse(readFileSync(join(DIR, "cases.json"), "utf8")) as { registry: string; project: string; cases: Case[] };
@@ -78,6 +79,21 @@ describe("conformance table", () => {
         return;
       }
       const values = appValues(c.vars);
+      if (c.request !== undefined) {
+        const build = () => (c.request === "anthropic" ? prompt.toAnthropic(values) : prompt.toOpenAI(values, { api: c.request === "openai" ? "responses" : "chat" }));
+        if (e.stage === "request") {
+          let error: { code?: string } | undefined;
+          try {
+            build();
+          } catch (err) {
+            error = err as typeof error;
+          }
+          expect(error?.code).toBe(e.error);
+        } else {
+          expect(build()).toEqual(e.body);
+        }
+        return;
+      }
       if (e.stage === "format") {
         let error: { code?: string; limit?: string; variables?: string[] } | undefined;
         try {

@@ -62,6 +62,20 @@ def test_case(case: dict[str, Any]) -> None:
                 assert prompt.parse_output(case["output"]) == expect["parsed"]
             return
         values = app_values(case.get("vars", {}))
+        if "request" in case:
+
+            def build() -> Any:
+                if case["request"] == "anthropic":
+                    return prompt.to_anthropic(**values)
+                return prompt.to_openai(api="responses" if case["request"] == "openai" else "chat", **values)
+
+            if expect.get("stage") == "request":
+                with pytest.raises(PromptSyncError) as info:
+                    build()
+                assert info.value.code == expect["error"], str(info.value)
+            else:
+                assert build() == expect["body"]
+            return
         if expect.get("stage") == "format":
             with pytest.raises(PromptSyncError) as info:
                 prompt.format(**values)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .errors import SourceName as PromptSource
@@ -97,18 +98,21 @@ class Prompt:
         out = self._body.render(variables)
         return [{"role": "user", "content": out}] if isinstance(out, str) else out
 
-    def to_openai(self, api: str = "responses", **variables: Any) -> dict[str, Any]:
+    def to_openai(self, values: Mapping[str, Any] | None = None, /, *, api: str = "responses", **variables: Any) -> dict[str, Any]:
         """The body of an OpenAI request (`api="responses"`, the default, or `"chat"` for Chat Completions): the
-        rendered messages with the prompt's model, settings, tools and output schema."""
+        rendered messages with the prompt's model, settings, tools and output schema. Variables as keywords, or
+        as a dict first (for a variable named `api`)."""
         from .providers import openai_request
 
-        return openai_request(self.name, self.format_messages(**variables), self.model, self.config, self.tools, self.output, api)
+        merged = {**(values or {}), **variables}
+        return openai_request(self.name, self.format_messages(**merged), self.model, self.config, self.tools, self.output, api)
 
-    def to_anthropic(self, **variables: Any) -> dict[str, Any]:
+    def to_anthropic(self, values: Mapping[str, Any] | None = None, /, **variables: Any) -> dict[str, Any]:
         """The body of an Anthropic Messages request: system and developer messages joined into `system`."""
         from .providers import anthropic_request
 
-        return anthropic_request(self.name, self.format_messages(**variables), self.model, self.config, self.tools, self.output)
+        merged = {**(values or {}), **variables}
+        return anthropic_request(self.name, self.format_messages(**merged), self.model, self.config, self.tools, self.output)
 
     def parse_output(self, text: str) -> Any:
         """A model's response parsed as JSON and checked against the prompt's output schema (OUTPUT_INVALID)."""
