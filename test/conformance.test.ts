@@ -19,6 +19,7 @@ interface Case {
   trustedKeys?: string[];
   renderLimits?: Record<string, number>;
   respectCanary?: boolean;
+  strict?: boolean;
   output?: string;
   request?: "openai" | "openai-chat" | "anthropic";
   expect: Record<string, unknown> & { error?: string; stage?: "get" | "format" | "parse" | "request"; render?: unknown };
@@ -41,6 +42,7 @@ function manager(c: Partial<Case> = {}): PromptManager {
     ...(c.trustedKeys && { trustedKeys: c.trustedKeys.map((k) => join(DIR, k)) }),
     ...(c.renderLimits && { renderLimits: c.renderLimits }),
     ...(c.respectCanary !== undefined && { respectCanary: c.respectCanary }),
+    ...(c.strict !== undefined && { strict: c.strict }),
   });
 }
 

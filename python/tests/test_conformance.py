@@ -24,6 +24,7 @@ def manager(case: dict[str, Any]) -> PromptManager:
         trusted_keys=[str(CONFORMANCE / k) for k in case["trustedKeys"]] if "trustedKeys" in case else None,
         render_limits=case.get("renderLimits"),
         respect_canary=case.get("respectCanary", True),
+        strict=case.get("strict", True),
         refresh_interval=0,
     )
 
