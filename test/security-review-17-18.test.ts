@@ -58,3 +58,46 @@ describe("canonical JSON and content hashes", () => {
     expect(((error as Error).cause as Error | undefined)?.message ?? (error as Error).message).toMatch(/hash/);
   });
 });
+
+/** Rewrites a pushed prompt as a registry writer would: its partials and messages, and every hash that covers them. */
+async function rewriteChatPrompt(dir: string, name: string, partials: Record<string, string>, messages: CompiledPrompt["messages"]): Promise<void> {
+  const registry = join(dir, ".promptsync/registry/prompts/acme");
+  const file = join(registry, `${name}/v1.0.0/default.yaml`);
+  const prompt = parse(await readFile(file, "utf8")) as CompiledPrompt;
+  prompt.partials = Object.fromEntries(Object.entries(partials).map(([partial, content]) => [partial, { content, hash: contentHash({ content }) }]));
+  prompt.messages = messages;
+  prompt.hash = contentHash(prompt);
+  await writeFile(file, stringify(prompt));
+  const manifestFile = join(registry, "_releases/v1.0.0.json");
+  const manifest = JSON.parse(await readFile(manifestFile, "utf8")) as { prompts: Record<string, { hash: string }> };
+  manifest.prompts[name]!.hash = prompt.hash;
+  await writeFile(manifestFile, JSON.stringify(manifest));
+  await rm(join(registry, "_bundles"), { recursive: true, force: true });
+}
+
+describe("a hostile registry's partials multiplied through super()", () => {
+  it("count what super() copies against the prompt's bound, so many templates each just under the per-template bound cannot make loading slow", async () => {
+    const dir = await gitRepo({
+      "promptsync.config.yaml": "project: acme\n",
+      "prompts/_l0.md": "{% block a %}{{ x }}{% endblock %}\n",
+      "prompts/agent.yaml": 'messages:\n  - role: system\n    content: \'{% extends "_l0" %}\'\n',
+    });
+    const pushed = await runCli(dir, ["push", "--version", "v1.0.0", "--alias", "production", "--json"]);
+    expect(pushed.code, pushed.stderr + pushed.stdout).toBe(0);
+    // Twelve partials, each extending the next and rendering its parent's block twice: one template composes to
+    // 2^12 copies of the last block, about 45,000 nodes (under the 50,000 of one template) from 13 tiny partials.
+    const partials: Record<string, string> = {};
+    for (let i = 0; i < 12; i++) partials[`_l${i}`] = `{% extends "_l${i + 1}" %}{% block a %}{{ super() }}{{ super() }}{% endblock %}`;
+    partials._l12 = "{% block a %}{{ x }}{% endblock %}";
+    await rewriteChatPrompt(dir, "agent", partials, Array.from({ length: 40 }, () => ({ role: "user" as const, content: '{% extends "_l0" %}' })));
+    const started = performance.now();
+    const error = await new PromptManager({ registry: join(dir, ".promptsync/registry"), project: "acme" })
+      .getPrompt("agent", { versionOrAlias: "production" })
+      .catch((e: unknown) => e as Error);
+    const elapsed = performance.now() - started;
+    expect(error).toMatchObject({ code: "PROMPT_UNAVAILABLE" });
+    expect(((error as Error).cause as Error).message).toMatch(/more than 200000 nodes/);
+    // Before: all 40 templates composed and compiled, about 150 ms each.
+    expect(elapsed).toBeLessThan(3_000);
+  }, 60_000);
+});

@@ -7,9 +7,9 @@ import { nodeCount, type PartialLookup } from "./compose.ts";
 import type { TemplateNode } from "./nunjucks.ts";
 
 /**
- * Nodes the partials of one prompt may bring into all its templates together (each template is also held to
- * compose.ts's own limit): a prompt with many variants that each include a partial many times over cannot make
- * loading it take long.
+ * Nodes the composed templates of one prompt may have together (each template is also held to compose.ts's own
+ * limit): a prompt with many variants, messages or parts that each include a partial many times over, or copy a
+ * block through super() many times over, cannot make loading it take long.
  */
 const MAX_PROMPT_PARTIAL_NODES = 200_000;
 
@@ -36,12 +36,23 @@ export function frozenPartials(prompt: CompiledPrompt, origin: string): PartialL
   }
   // What a partial includes in turn is checked where a template of the prompt reaches it (compose.ts).
   let spent = 0;
+  const charge = (nodes: number) => {
+    spent += nodes;
+    if (spent > MAX_PROMPT_PARTIAL_NODES) throw new InvalidBundleError(origin, `prompt "${prompt.name}": its templates include their partials more than ${MAX_PROMPT_PARTIAL_NODES} nodes over`);
+  };
+  // Each lookup is charged at once (so composing stops early), and each composition for the nodes it made beyond
+  // them: blocks and super() copy a partial's nodes again without looking it up.
+  let looked = 0;
   const lookup: PartialLookup = (name) => {
     const found = roots.get(name);
     if (!found) return undefined;
-    spent += found.size;
-    if (spent > MAX_PROMPT_PARTIAL_NODES) throw new InvalidBundleError(origin, `prompt "${prompt.name}": its templates include their partials more than ${MAX_PROMPT_PARTIAL_NODES} nodes over`);
+    looked += found.size;
+    charge(found.size);
     return found.root;
+  };
+  lookup.composed = (nodes) => {
+    charge(Math.max(0, nodes - looked));
+    looked = 0;
   };
   return lookup;
 }
