@@ -371,6 +371,12 @@ const CASES: Case[] = [
     partials: { "_base/page": BASE, _card: "{% extends '_base/card' %}{% block title %}{{ title | upper }}{% endblock %}", "_base/card": "[{% block title %}untitled{% endblock %}|{% block footer %}card footer{% endblock %}]" },
   },
   {
+    name: "block modifiers: scoped in a loop, required defined two levels down",
+    template: "{% extends '_mid2' %}{% block body %}{% for i in [1, 2] %}{% block item scoped %}<{{ i }}>{% endblock %}{% endfor %}{% endblock %}",
+    vars: { company: "Acme" },
+    partials: { "_base/page": BASE.replace("{% block inner %}inner{% endblock %}", "{% block inner required %}{# defined below #}{% endblock %}"), _mid2: "{% extends '_base/page' %}{% block inner %}x{% endblock %}" },
+  },
+  {
     name: "string and list repetition with *",
     template: "{{ '=' * 3 }}|{{ 3 * 'ab' }}|{{ 'x' * 0 }}|{{ 'x' * -2 }}|{{ ([1, 2] * 2) | join(',') }}|{{ 2 * 3 }}|{{ 2 * 1.25 }}|{{ ' ' * n }}.",
     vars: { n: 4 },

@@ -125,6 +125,9 @@ describe("partials, resolved when the prompts are built", () => {
       "prompts/twice.txt": "{% block a %}1{% endblock %}\n{% block a %}2{% endblock %}\n",
       "prompts/nested.txt": "{% if x %}\n{% extends '_a' %}{% endif %}\n",
       "prompts/_data/config.yaml": "content: not a template file\n",
+      "prompts/_req/base.txt": "a\n{% block must required %}{# the child's #}{% endblock %}\n",
+      "prompts/req.txt": "{% extends '_req/base' %}\n",
+      "prompts/_req/full.txt": "{% block b required %}text{% endblock %}\n",
     });
     const found = diagnostics.map((d) => [d.file, d.line, d.code]);
     expect(found).toEqual(expect.arrayContaining([
@@ -141,7 +144,10 @@ describe("partials, resolved when the prompts are built", () => {
       ["twice.txt", 2, "INVALID_PARTIAL"],
       ["nested.txt", 2, "INVALID_PARTIAL"],
       ["_data/config.yaml", 1, "INVALID_PARTIAL"],
+      ["req.txt", 1, "INVALID_PARTIAL"],
+      ["_req/full.txt", 1, "INVALID_PARTIAL"],
     ]));
+    expect(diagnostics.find((d) => d.file === "req.txt")!.message).toBe('block "must" is required by "_req/base": this template, or one it extends, must define it');
     expect(diagnostics.filter((d) => d.file === "twice.txt")).toHaveLength(1);
     expect(diagnostics.find((d) => d.code === "MISSING_PARTIAL")!.message).toContain('partial "_shared/nope" does not exist');
     expect(diagnostics.find((d) => d.file === "computed.txt")!.message).toContain("must be a literal string");

@@ -75,9 +75,12 @@ class Composer {
   size = 0;
 
   private readonly lookup: PartialLookup;
+  /** A partial checked on its own: its required blocks are for the templates that extend it to define. */
+  private readonly standalone: boolean;
 
-  constructor(lookup: PartialLookup) {
+  constructor(lookup: PartialLookup, standalone: boolean) {
     this.lookup = lookup;
+    this.standalone = standalone;
   }
 
   problem(code: CompositionProblem["code"], where: string | undefined, node: TemplateNode, message: string): void {
@@ -119,7 +122,8 @@ class Composer {
       });
     }
     const base = levels.at(-1)!;
-    const scope = { where: base.where, stack: base.stack, chains };
+    const extendsTag = (root.children ?? []).find((c) => c.typename === "Extends")!;
+    const scope = { where: base.where, stack: base.stack, chains, extendedBy: { where, tag: extendsTag } };
     statements.push(...(base.root.children ?? []).map((c) => this.node(c, scope)));
     return this.list(root, statements);
   }
@@ -140,6 +144,9 @@ class Composer {
           continue;
         }
         seen.add(name);
+        if (block.required === true && !isBlank(block.body as TemplateNode)) {
+          this.problem("INVALID_PARTIAL", level.where, block, `required block "${name}" may only hold whitespace and comments: the templates that extend this one define it`);
+        }
         chains.set(name, [...(chains.get(name) ?? []), { node: block, where: level.where }]);
       }
     }
@@ -213,6 +220,11 @@ class Composer {
     if (scope.rendering?.includes(name)) {
       this.problem("INVALID_PARTIAL", scope.where, node, `block "${name}" contains itself`);
       return this.list(node, []);
+    }
+    if (chain[0]!.node.required === true && !this.standalone) {
+      // Reported at the {% extends %} of the template that should have defined it, when there is one.
+      const at = scope.extendedBy ?? { where: chain[0]!.where, tag: chain[0]!.node };
+      this.problem("INVALID_PARTIAL", at.where, at.tag, `block "${name}" is required${chain[0]!.where === undefined ? "" : ` by "${chain[0]!.where}"`}: this template, or one it extends, must define it`);
     }
     return this.blockAt(chain, 0, scope, name);
   }
@@ -294,6 +306,8 @@ interface Scope {
   superOf?: { chain: readonly Block[]; index: number };
   /** Names of the blocks being rendered, outermost first. */
   rendering?: readonly string[];
+  /** In an extended template: the most derived template and its {% extends %} tag. */
+  extendedBy?: { where: string | undefined; tag: TemplateNode };
 }
 
 /** Nodes that bind a name in the scope they run in. */
@@ -309,6 +323,11 @@ const DEFINITIONS = new Set(["Set", "Macro", "Import", "FromImport"]);
 
 function isNode(value: unknown): value is TemplateNode {
   return value !== null && typeof value === "object" && typeof (value as TemplateNode).typename === "string";
+}
+
+/** A body of whitespace text alone (comments leave nothing in the tree). */
+function isBlank(body: TemplateNode): boolean {
+  return (body.children ?? []).every((child) => child.typename === "Output" && (child.children ?? []).every((part) => part.typename === "TemplateData" && /^\s*$/.test(String(part.value))));
 }
 
 function isSuperCall(node: TemplateNode): boolean {
@@ -353,7 +372,7 @@ function search(root: TemplateNode, typename: string): TemplateNode[] {
  * `self` is the template's own name when it is a partial checked on its own.
  */
 export function composeTemplate(root: TemplateNode, lookup: PartialLookup, self?: string): Composition {
-  const composer = new Composer(lookup);
+  const composer = new Composer(lookup, self !== undefined);
   try {
     const composed = composer.template(root, self, self === undefined ? [] : [self]);
     lookup.composed?.(composer.size);

@@ -28,7 +28,10 @@ nunjucks.installJinjaCompat();
 const parser = (nunjucks as unknown as { parser: ParserModule }).parser;
 
 interface ParserState {
-  peekToken(): { value: string; lineno: number; colno: number };
+  peekToken(): { value: string; lineno: number; colno: number } | null;
+  parsePrimary(): TemplateNode;
+  parseUntilBlocks(...names: string[]): TemplateNode;
+  fail(message: string, lineno?: number, colno?: number): never;
   skipSymbol(name: string): boolean;
   parseExpression(): TemplateNode;
   parseWithContext(): boolean | null;
@@ -40,13 +43,38 @@ const nodeClasses = (nunjucks as unknown as { nodes: Record<string, new (lineno:
 // Jinja's `{% include "x" ignore missing with context %}` / `without context`: nunjucks' include takes neither
 // context form (its import and from do), so a real Jinja template would not parse. Same grammar as Jinja's.
 (parser as unknown as { Parser: { prototype: Record<string, unknown> } }).Parser.prototype.parseInclude = function (this: ParserState) {
-  const tag = this.peekToken();
+  const tag = this.peekToken()!;
   this.skipSymbol("include");
   const node = new nodeClasses.Include!(tag.lineno, tag.colno);
   node.template = this.parseExpression();
   if (this.skipSymbol("ignore") && this.skipSymbol("missing")) node.ignoreMissing = true;
   node.withContext = this.parseWithContext();
   this.advanceAfterBlockEnd(tag.value);
+  return node;
+};
+
+// Jinja's block modifiers, `{% block name scoped %}` and `{% block name required %}`, which nunjucks' parser does not
+// take: `scoped` changes nothing (PromptSync's blocks see the variables around them), `required` is checked when
+// partials are composed (compose.ts).
+(parser as unknown as { Parser: { prototype: Record<string, unknown> } }).Parser.prototype.parseBlock = function (this: ParserState) {
+  const tag = this.peekToken()!;
+  this.skipSymbol("block");
+  const node = new nodeClasses.Block!(tag.lineno, tag.colno);
+  const name = this.parsePrimary();
+  if (name.typename !== "Symbol") this.fail("parseBlock: variable name expected", tag.lineno, tag.colno);
+  node.name = name;
+  for (;;) {
+    if (this.skipSymbol("scoped")) continue;
+    if (!this.skipSymbol("required")) break;
+    node.required = true;
+  }
+  this.advanceAfterBlockEnd(tag.value);
+  node.body = this.parseUntilBlocks("endblock");
+  this.skipSymbol("endblock");
+  this.skipSymbol(String(name.value));
+  const end = this.peekToken();
+  if (!end) this.fail("parseBlock: expected endblock, got end of file");
+  this.advanceAfterBlockEnd(end.value);
   return node;
 };
 
