@@ -394,3 +394,71 @@ def test_deeply_nested_templates_are_refused_not_crashed() -> None:
         render_template_text("{{ " + "(" * 5000 + "1" + ")" * 5000 + " }}", {})
     with pytest.raises(RenderLimitError):
         render_template_text('{{ "x" | center(4000000) | list | length }}', {})
+
+
+def test_inputs_check_sees_the_values_as_the_template_does() -> None:
+    from dataclasses import dataclass
+
+    from promptsync.render import RenderableBody, RenderSettings
+    from promptsync.structured import InputValidationError, inputs_check
+
+    @dataclass
+    class User:
+        name: str
+
+    prompt = {
+        "name": "p",
+        "inputs": {"type": "object", "properties": {"user": {"type": "object", "required": ["name"]}, "ratio": {"multipleOf": 0.1}}},
+    }
+    body = RenderableBody(
+        prompt,
+        {"content": "{{ user.name }}", "variables": [{"name": "user", "required": True}]},
+        None,
+        RenderSettings(),
+        "t",
+        inputs_check(prompt, "t"),
+    )
+    assert body.render({"user": User("Ada"), "ratio": 0.3}) == "Ada"
+    with pytest.raises(InputValidationError) as info:
+        body.render({"user": {"nick": "x"}, "ratio": 0.35})
+    assert sorted(v["rule"] for v in info.value.violations) == ["multipleOf", "required"]
+
+
+@pytest.mark.parametrize("pattern", ["\\1", "(?=a)", "\\p{L}", "a{2000}", "(a{1000}){1000}"])
+def test_inputs_patterns_outside_the_subset_are_refused_at_load(pattern: str) -> None:
+    from promptsync.structured import inputs_check
+
+    with pytest.raises(InvalidBundleError):
+        inputs_check({"name": "p", "inputs": {"properties": {"x": {"pattern": pattern}}}}, "t")
+
+
+@pytest.mark.parametrize("pattern", ["(a+)+$", "(a|a)*b", "^(\\w+\\s?)*$"])
+def test_inputs_patterns_run_in_linear_time(pattern: str) -> None:
+    from promptsync.structured import InputValidationError, inputs_check
+
+    check = inputs_check({"name": "p", "inputs": {"properties": {"x": {"pattern": pattern}}}}, "t")
+    assert check is not None
+    started = time.perf_counter()
+    with pytest.raises(InputValidationError) as info:
+        check({"x": "a" * 30_000 + "!"})
+    assert time.perf_counter() - started < 3
+    assert info.value.violations[0]["rule"] in ("pattern", "budget")
+
+
+def test_pattern_matcher_agrees_with_re_on_generated_cases() -> None:
+    import random
+    import re
+
+    from promptsync.pattern import Budget, compile_pattern, search
+
+    rng = random.Random(7)
+    atoms = ["a", "b", "[ab]", ".", "\\d", "(a|b)", "(?:ab)", "[^a]"]
+    quantifiers = ["", "", "*", "+", "?", "{1,2}", "*?"]
+    for _ in range(1500):
+        pattern = "".join(rng.choice(atoms) + rng.choice(quantifiers) for _ in range(rng.randint(1, 4)))
+        if rng.random() < 0.3:
+            pattern = "^" + pattern
+        if rng.random() < 0.3:
+            pattern += "$"
+        text = "".join(rng.choice("ab1 ") for _ in range(rng.randint(0, 8)))
+        assert search(compile_pattern(pattern), text, Budget(10**7)) == (re.search(pattern, text) is not None), (pattern, text)

@@ -1027,12 +1027,6 @@ class RenderableBody:
             raise InvalidBundleError(origin, f'prompt "{self.prompt_name}": {e.message}') from None
 
     def render(self, values: Mapping[str, Any]) -> str | list[dict[str, Any]]:
-        if self.settings.strict:
-            if self.check_inputs is not None:
-                self.check_inputs(values)
-            missing = [name for name in self.required if name not in values]
-            if missing:
-                raise MissingVariableError(self.prompt_name, missing)
         limits = self.settings.limits
         data: dict[str, Any] = dict(_GLOBALS)
         for key, value in values.items():
@@ -1040,6 +1034,13 @@ class RenderableBody:
                 data[key] = value
             elif not _is_function(value):
                 data[key] = to_template_data(value, limits.max_depth)
+        if self.settings.strict:
+            if self.check_inputs is not None:
+                # The values as the template reads them: functions absent, objects as their data.
+                self.check_inputs({k: v for k, v in data.items() if k in values})
+            missing = [name for name in self.required if name not in values]
+            if missing:
+                raise MissingVariableError(self.prompt_name, missing)
         try:
             if self.messages is not None:
                 return self._render_messages(values, data, limits)

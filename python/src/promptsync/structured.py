@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
 from .errors import InvalidBundleError, PromptSyncError
+from .pattern import Budget as PatternBudget
+from .pattern import PatternError, compile_pattern, search
 
 MESSAGE_ROLES = ("system", "developer", "user", "assistant", "tool")
 MAX_PLACEHOLDER_MESSAGES = 1000
@@ -241,10 +245,7 @@ SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 SCHEMA_ONE = ("not", "if", "then", "else", "additionalProperties", "propertyNames", "items", "contains")
 MAX_SUBSCHEMAS = 10_000
 MAX_SCHEMA_DEPTH = 128
-# A pattern whose quantified group holds a quantifier, or alternatives, can backtrack exponentially in Python's `re`
-# (the TypeScript SDK runs patterns on a linear-time Pike VM): such patterns, backreferences and lookaround are refused.
-_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]|\((?:[^()\\]|\\.)*\|(?:[^()\\]|\\.)*\)[+*{]")
-_UNSUPPORTED_PATTERN = re.compile(r"\\[1-9]|\\k<|\(\?[=!<]|\(\?[a-zA-Z]|\\p\{|\\P\{")
+INPUTS_BUDGET = 5_000_000
 
 
 def schema_problem(schema: Any, path: str = "", state: list[int] | None = None, depth: int = 0) -> str | None:
@@ -290,17 +291,49 @@ def schema_problem(schema: Any, path: str = "", state: list[int] | None = None, 
 def pattern_problem(pattern: Any) -> str | None:
     if not isinstance(pattern, str):
         return "a pattern is a string"
-    if len(pattern) > 1000:
-        return "a pattern has at most 1,000 characters"
-    if _UNSUPPORTED_PATTERN.search(pattern):
-        return f"the pattern {short_value(pattern)} uses a backreference, lookaround, an inline modifier or \\p"
-    if _NESTED_QUANTIFIER.search(pattern):
-        return f"the pattern {short_value(pattern)} repeats a group that itself repeats or alternates, which Python's matcher could take exponential time on"
     try:
-        re.compile(pattern)
-    except re.error as e:
-        return f"the pattern {short_value(pattern)} does not compile: {e}"
+        compile_pattern(pattern)
+    except PatternError as e:
+        return f"the pattern {short_value(pattern)} is not supported: {e}"
     return None
+
+
+_budget: ContextVar[PatternBudget | None] = ContextVar("promptsync_inputs_budget", default=None)
+
+
+def _matches(pattern: str, text: str) -> bool:
+    budget = _budget.get()
+    if budget is None:
+        budget = PatternBudget(INPUTS_BUDGET)
+    return search(compile_pattern(pattern), text, budget)
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not _matches(pattern, instance):
+        yield ValidationError(f"{short_value(instance)} does not match the pattern {short_value(pattern)}")
+
+
+def _pattern_properties(validator: Any, patterns: Mapping[str, Any], instance: Any, schema: Any) -> Iterator[ValidationError]:
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        for key, value in instance.items():
+            if _matches(pattern, key):
+                yield from validator.descend(value, subschema, path=key, schema_path=pattern)
+
+
+def _additional_properties(validator: Any, additional: Any, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    if not validator.is_type(instance, "object"):
+        return
+    properties = schema.get("properties", {})
+    patterns = list(schema.get("patternProperties", {}))
+    extras = [k for k in instance if k not in properties and not any(_matches(p, k) for p in patterns)]
+    if validator.is_type(additional, "object"):
+        for extra in extras:
+            yield from validator.descend(instance[extra], additional, path=extra)
+    elif additional is False and extras:
+        shown = ", ".join(short_value(e) for e in extras[:10])
+        yield ValidationError(f"is not allowed: {shown} not declared by the schema")
 
 
 def _path_text(path: list[Any]) -> str:
@@ -343,12 +376,36 @@ def _violation(error: ValidationError) -> dict[str, Any]:
     }
 
 
+def _multiple_of(validator: Any, divisor: Any, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    """multipleOf with the TypeScript SDK's relative tolerance of 1e-9, so 0.3 is a multiple of 0.1."""
+    if not validator.is_type(instance, "number") or isinstance(instance, bool):
+        return
+    if isinstance(divisor, int) and isinstance(instance, int):
+        ok = instance % divisor == 0
+    else:
+        quotient = instance / divisor
+        ok = math.isfinite(quotient) and abs(quotient - round(quotient)) <= 1e-9 * max(1.0, abs(quotient))
+    if not ok:
+        yield ValidationError(f"{instance!r} is not a multiple of {divisor}")
+
+
+_Checker = validators.extend(
+    Draft202012Validator,
+    {
+        "multipleOf": _multiple_of,
+        "pattern": _pattern,
+        "patternProperties": _pattern_properties,
+        "additionalProperties": _additional_properties,
+    },
+)
+
+
 def compile_schema(schema: Any, origin: str, prompt: str, what: str) -> Draft202012Validator:
     problem = schema_problem(schema)
     if problem:
         raise InvalidBundleError(origin, f'prompt "{prompt}": {what}: {problem}')
     try:
-        return Draft202012Validator(schema)
+        return _Checker(schema)
     except Exception as e:  # noqa: BLE001
         raise InvalidBundleError(origin, f'prompt "{prompt}": {what}: {e}') from None
 
