@@ -1,0 +1,199 @@
+// Dashboard v2's prompt page (issue 21), in Debian's chromium: the header (kind, description, latest, each alias
+// with the version it serves and its canary), one version's content at a time from a picker or a #v0.1.3 deep link,
+// variants as tabs, a chat body as a conversation with placeholder slots, tools, output and settings as tables,
+// partials as links, the timeline 50 versions a page; every version still reachable without JavaScript; hostile
+// content stays text.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compilePrompts } from "../src/compiler/compile-prompts.ts";
+import { buildSite } from "../src/dashboard/build.ts";
+import { setAlias } from "../src/registry/aliases.ts";
+import { setCanary } from "../src/registry/canary-rollout.ts";
+import { pushRelease } from "../src/registry/push.ts";
+import { FolderStore } from "../src/storage/folder.ts";
+import { collectErrors, launchChromium, requireChromium, screenshot } from "./helpers/browser.ts";
+import { serveFolder, type StaticServer } from "./helpers/static-server.ts";
+
+const SITE_DIR = fileURLToPath(new URL("../site/", import.meta.url));
+const VERSIONS = 55;
+const EVIL = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">';
+
+const agent = (v: number) =>
+  JSON.stringify({
+    description: `Answers tickets ${EVIL}`,
+    messages: [
+      { role: "system", content: `{% raw %}${EVIL}{% endraw %} You are {{ persona }}, revision ${v}.` },
+      { placeholder: "history" },
+      { role: "user", content: "{{ question }}" },
+    ],
+    tools: [{ name: "lookup", description: `Finds an order ${EVIL}`, parameters: { type: "object", properties: { order_id: { type: "string", description: "The order" }, filters: { type: "object", properties: { since: { type: "string" } } } }, required: ["order_id"] } }],
+    output: { name: "reply", schema: { type: "object", properties: { answer: { type: "string" }, score: { type: "number" } }, required: ["answer"] } },
+    model: { name: `gpt-4o-mini ${EVIL}`, temperature: 0.2 },
+    config: { max_tokens: 512, stop: ["</s>"] },
+    variants: [{ tags: { locale: "fr" }, messages: [{ role: "system", content: "Bonjour {{ persona }}" }, { role: "user", content: "{{ question }}" }] }],
+  });
+
+function sources(v: number) {
+  return [
+    { path: "history.md", text: `---\ndescription: A prompt with many versions\n---\nRevision ${v} for {{ customer }}.\n{% include "_shared/safety" %}\n` },
+    { path: "_shared/safety.md", text: "Never share secrets.\n" },
+    { path: "agent.yaml", text: agent(Math.min(v, 2)) },
+  ];
+}
+
+describe.runIf(requireChromium())("the prompt page in a real browser", () => {
+  let out: string;
+  let site: StaticServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    const registry = await mkdtemp(join(tmpdir(), "promptsync-prompt-page-"));
+    const store = new FolderStore(registry);
+    for (let v = 0; v < VERSIONS; v++) {
+      const compiled = compilePrompts(sources(v));
+      if (!compiled.ok) throw new Error(JSON.stringify(compiled));
+      await pushRelease(store, { project: "shop", prompts: compiled.prompts, concurrency: 16 });
+    }
+    await setAlias(store, { project: "shop", alias: "production", ref: "v0.1.3" });
+    await setAlias(store, { project: "shop", alias: "dev", ref: `v0.1.${VERSIONS - 1}` });
+    await setCanary(store, { project: "shop", alias: "production", version: "v0.1.5", percentage: 10 });
+    out = await mkdtemp(join(tmpdir(), "promptsync-dashboard-"));
+    await buildSite({ reader: store, project: "shop", siteDir: SITE_DIR, outDir: out });
+    await rm(registry, { recursive: true, force: true });
+    site = await serveFolder(out);
+    browser = await launchChromium();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    if (out) await rm(out, { recursive: true, force: true });
+  });
+
+  async function open(path: string, options: { javaScriptEnabled?: boolean; width?: number } = {}): Promise<{ page: Page; errors: string[] }> {
+    const context = await browser.newContext({ javaScriptEnabled: options.javaScriptEnabled ?? true, viewport: { width: options.width ?? 1280, height: 900 } });
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    await page.goto(`${site.url}${path}`);
+    return { page, errors };
+  }
+  const visibleVersions = (page: Page) => page.locator("details.version:visible").evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.version));
+  const latest = `v0.1.${VERSIONS - 1}`;
+
+  it("the header shows kind, description, latest and each alias with the version it serves and its canary", async () => {
+    const { page, errors } = await open("/prompts/history/");
+    expect(await page.textContent(".prompt-header .kind")).toBe("text");
+    expect(await page.textContent(".prompt-header .description")).toBe("A prompt with many versions");
+    expect(await page.textContent(".facts")).toContain(latest);
+    const alias = (name: string) => page.textContent(`.alias[data-alias="${name}"]`).then((t) => t!.replace(/\s+/g, " ").trim());
+    expect(await alias("production")).toMatch(/^production serves v0\.1\.3 canary v0\.1\.5 at 10% since \d{4}-\d\d-\d\d$/);
+    expect(await alias("dev")).toBe(`dev serves ${latest}`);
+    expect(await page.getAttribute('.alias[data-alias="production"] .canary a', "href")).toBe("#v0.1.5");
+    expect(errors).toEqual([]);
+  });
+
+  it("shows one version at a time: the latest, the one a deep link names, the one the picker or the timeline picks", async () => {
+    const { page, errors } = await open("/prompts/history/");
+    expect(await visibleVersions(page)).toEqual([latest]);
+    expect(await page.textContent("details.version:visible pre")).toContain(`Revision ${VERSIONS - 1} for`);
+
+    await page.goto(`${site.url}/prompts/history/#v0.1.3`);
+    await page.reload();
+    expect(await visibleVersions(page)).toEqual(["v0.1.3"]);
+    expect(await page.inputValue("#version-picker")).toBe("v0.1.3");
+    expect(await page.textContent("details.version:visible pre")).toContain("Revision 3 for");
+
+    await page.selectOption("#version-picker", "v0.1.7");
+    expect(new URL(page.url()).hash).toBe("#v0.1.7");
+    expect(await visibleVersions(page)).toEqual(["v0.1.7"]);
+    await page.goBack();
+    await page.waitForFunction(() => location.hash === "#v0.1.3");
+    expect(await visibleVersions(page)).toEqual(["v0.1.3"]);
+
+    await page.click('.timeline a[href="#v0.1.50"]');
+    expect(await visibleVersions(page)).toEqual(["v0.1.50"]);
+    // The partial the version uses is a link to its text under that version.
+    await page.click("details.version:visible .partials a");
+    expect(new URL(page.url()).hash).toBe("#partial-v0.1.50-_shared/safety");
+    expect(await visibleVersions(page)).toEqual(["v0.1.50"]);
+    expect(await page.textContent("details.version:visible .partial pre")).toBe("Never share secrets.\n");
+    await screenshot(page, "prompt-page-deep-link");
+    expect(errors).toEqual([]);
+  });
+
+  it("pages the timeline 50 versions at a time", async () => {
+    const { page, errors } = await open("/prompts/history/");
+    expect(await page.locator(".timeline tbody tr").count()).toBe(VERSIONS);
+    expect(await page.locator(".timeline tbody tr:visible").count()).toBe(50);
+    expect(await page.textContent("#pager-status")).toBe(`1–50 of ${VERSIONS} versions`);
+    expect(await page.isDisabled("#pager-prev")).toBe(true);
+    await page.click("#pager-next");
+    expect(await page.locator(".timeline tbody tr:visible").allTextContents()).toHaveLength(VERSIONS - 50);
+    expect(await page.textContent(".timeline tbody tr:visible")).toContain("v0.1.4");
+    expect(await page.textContent("#pager-status")).toBe(`51–${VERSIONS} of ${VERSIONS} versions`);
+    expect(await page.isDisabled("#pager-next")).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  it("a chat prompt: variants as tabs, messages as a conversation with slots, tools, output and settings as tables; hostile text stays text", async () => {
+    const { page, errors } = await open("/prompts/agent/");
+    const version = page.locator("details.version:visible");
+    expect(await version.locator("[role=tab]").allTextContents()).toEqual(["default", "locale=fr"]);
+    expect(await version.locator(".variant:visible .message .role").allTextContents()).toEqual(["system", "user"]);
+    expect(await version.locator(".variant:visible .slot").textContent()).toMatch(/Placeholder\s+history\s+required: the app's messages/);
+    expect(await version.locator(".variant:visible .message").first().textContent()).toContain(EVIL.replace("{% raw %}", ""));
+    const fields = await version.locator('.variant:visible .tool[data-kind="tool"] .fields tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)));
+    // The registry stores schemas with sorted keys.
+    expect(fields).toEqual([
+      ["filters", "object", "", ""],
+      ["filters.since", "string", "", ""],
+      ["order_id", "string", "yes", "The order"],
+    ]);
+    expect(await version.locator('.variant:visible .tool[data-kind="tool"]').textContent()).toContain(`Finds an order ${EVIL}`);
+    expect(await version.locator('.variant:visible .tool[data-kind="output"] .fields tbody tr td:first-child').allTextContents()).toEqual(["answer", "score"]);
+    const settings = await version.locator(".settings tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)));
+    expect(settings).toEqual([
+      ["model.name", `gpt-4o-mini ${EVIL}`],
+      ["model.temperature", "0.2"],
+      ["config.max_tokens", "512"],
+      ["config.stop", '["</s>"]'],
+    ]);
+    await screenshot(page, "prompt-page-chat");
+
+    await version.locator("[role=tab]", { hasText: "locale=fr" }).click();
+    expect(await version.locator(".variant:visible").count()).toBe(1);
+    expect(await version.locator(".variant:visible .message").first().textContent()).toContain("Bonjour {{ persona }}");
+    await page.keyboard.press("ArrowLeft");
+    expect(await version.locator('[role=tab][aria-selected="true"]').textContent()).toBe("default");
+    expect(await page.evaluate("window.__pwned")).toBeUndefined();
+    expect(await page.locator("main img").count()).toBe(0);
+    expect(await page.locator("main script:not([type])").count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  it("without JavaScript every version, every variant and every timeline row is on the page", async () => {
+    const { page } = await open("/prompts/history/", { javaScriptEnabled: false });
+    expect(await page.locator("details.version").count()).toBe(VERSIONS);
+    expect(await page.locator("details.version[open]").evaluateAll((els) => els.map((e) => e.id))).toEqual([latest]);
+    await page.click("details#v0\\.1\\.3 > summary");
+    expect(await page.textContent("details#v0\\.1\\.3 pre")).toContain("Revision 3 for");
+    expect(await page.locator(".timeline tbody tr:visible").count()).toBe(VERSIONS);
+    await page.goto(`${site.url}/prompts/agent/`);
+    expect(await page.locator("details.version[open] .variant:visible").count()).toBe(2);
+    expect(await page.locator("details.version[open] .variant-heading").allTextContents()).toEqual(["Default", expect.stringMatching(/^Variant .* locale=fr$/)]);
+    await screenshot(page, "prompt-page-no-js");
+  });
+
+  it("fits a 360 px phone with no horizontal overflow", async () => {
+    for (const path of ["/prompts/history/", "/prompts/agent/"]) {
+      const { page, errors } = await open(path, { width: 360 });
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth), path).toBe(true);
+      await screenshot(page, `prompt-page-360-${path.split("/")[2]}`);
+      expect(errors).toEqual([]);
+    }
+  });
+});
