@@ -4,6 +4,8 @@ import { parse, stringify } from "yaml";
 import { describe, expect, it } from "vitest";
 import { canonicalJson, contentHash } from "../src/formats/canonical.ts";
 import type { CompiledPrompt } from "../src/formats/types.ts";
+import { placeholderMessages } from "../src/structured/placeholder-messages.ts";
+import { jsonSchemaType } from "../src/typegen/json-schema-type.ts";
 import { PromptManager } from "../sdk/index.ts";
 import { runCli } from "./helpers/cli.ts";
 import { gitRepo } from "./helpers/git.ts";
@@ -100,4 +102,31 @@ describe("a hostile registry's partials multiplied through super()", () => {
     // Before: all 40 templates composed and compiled, about 150 ms each.
     expect(elapsed).toBeLessThan(3_000);
   }, 60_000);
+});
+
+describe("placeholder messages read each field once", () => {
+  it("a getter that answers a string to the check and an object afterwards cannot put a non-string in a message or lift the length bound", () => {
+    let reads = 0;
+    const part = {
+      type: "text",
+      get text(): unknown {
+        reads += 1;
+        return reads === 1 ? "ok" : { length: 0, toString: () => "x".repeat(1_000) };
+      },
+    };
+    const messages = placeholderMessages("p", "history", [{ role: "user", content: [part] }], 100);
+    expect(messages).toEqual([{ role: "user", content: [{ type: "text", text: "ok" }] }]);
+    expect(reads).toBe(1);
+  });
+
+  it("a field inherited from a prototype is not a field of the part", () => {
+    const part = Object.assign(Object.create({ detail: "high" }) as object, { type: "image", url: "https://example.com/a.png" });
+    expect(placeholderMessages("p", "history", [{ role: "user", content: [part] }], 1_000)).toEqual([{ role: "user", content: [{ type: "image", url: "https://example.com/a.png" }] }]);
+  });
+});
+
+describe("promptsync types on a registry's schema", () => {
+  it("a $ref with malformed percent-encoding is a TYPES_UNSUPPORTED error, not a URIError", () => {
+    expect(() => jsonSchemaType({ $ref: "#/%zz" }, { readonly: false, where: "a.yaml: output" })).toThrow(expect.objectContaining({ code: "TYPES_UNSUPPORTED" }) as Error);
+  });
 });

@@ -69,19 +69,27 @@ function contentPart(part: unknown, count: (text: string) => string): RenderedCo
   if (!keys) return `type must be one of text, image, file, audio, got ${shortValue(type)}`;
   const unknown = Object.keys(part).find((key) => !keys.has(key));
   if (unknown !== undefined) return `(${String(type)}) has the unknown field ${shortValue(unknown)}`;
-  if (type === "text") return typeof part.text === "string" ? { type, text: count(part.text) } : `(text) text must be a string, got ${shortValue(part.text)}`;
-  const url = part.url;
+  // Each field is read once, and only as an own property: a getter cannot answer the check one value and the
+  // copy another, and a prototype adds no field.
+  const field = (key: string): unknown => (Object.hasOwn(part, key) ? part[key] : undefined);
+  if (type === "text") {
+    const text = field("text");
+    return typeof text === "string" ? { type, text: count(text) } : `(text) text must be a string, got ${shortValue(text)}`;
+  }
+  const url = field("url");
   if (typeof url !== "string") return `(${type}) url must be a string, got ${shortValue(url)}`;
   const problem = urlProblem(type as "image" | "file" | "audio", url);
   if (problem) return `(${type}): ${problem}, got ${shortValue(url)}`;
   count(url);
   if (type === "image") {
-    if (part.detail === undefined) return { type, url };
-    return typeof part.detail === "string" && DETAILS.has(part.detail) ? { type, url, detail: part.detail as "auto" | "low" | "high" } : `(image) detail must be auto, low or high, got ${shortValue(part.detail)}`;
+    const detail = field("detail");
+    if (detail === undefined) return { type, url };
+    return typeof detail === "string" && DETAILS.has(detail) ? { type, url, detail: detail as "auto" | "low" | "high" } : `(image) detail must be auto, low or high, got ${shortValue(detail)}`;
   }
   if (type === "file") {
-    if (part.filename === undefined) return { type, url };
-    return typeof part.filename === "string" ? { type, url, filename: count(part.filename) } : `(file) filename must be a string, got ${shortValue(part.filename)}`;
+    const filename = field("filename");
+    if (filename === undefined) return { type, url };
+    return typeof filename === "string" ? { type, url, filename: count(filename) } : `(file) filename must be a string, got ${shortValue(filename)}`;
   }
   return { type: "audio", url };
 }
