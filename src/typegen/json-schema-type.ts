@@ -117,7 +117,8 @@ function refType(ref: string, state: State, depth: number, indent: string): stri
   if (!ref.startsWith("#")) throw tooComplex(state, `$ref "${ref}" points outside the schema; only local references (#/$defs/…) are read`);
   let target: unknown = state.root;
   for (const part of ref.slice(1).split("/").slice(1)) {
-    const key = decodeURIComponent(part).replaceAll("~1", "/").replaceAll("~0", "~");
+    const key = pointerSegment(part);
+    if (key === undefined) throw tooComplex(state, `$ref "${ref}" is not a valid JSON pointer`);
     target = isObject(target) ? own(target, key) : Array.isArray(target) && /^\d+$/.test(key) ? target[Number(key)] : undefined;
   }
   if (target === undefined) throw tooComplex(state, `$ref "${ref}" points at nothing`);
@@ -127,6 +128,15 @@ function refType(ref: string, state: State, depth: number, indent: string): stri
     return typeOf(target, state, depth + 1, indent);
   } finally {
     state.expanding.delete(target);
+  }
+}
+
+/** A JSON pointer segment of a `$ref`, decoded; undefined when its percent-encoding is malformed. */
+function pointerSegment(part: string): string | undefined {
+  try {
+    return decodeURIComponent(part).replaceAll("~1", "/").replaceAll("~0", "~");
+  } catch {
+    return undefined;
   }
 }
 
