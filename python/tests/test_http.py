@@ -284,3 +284,33 @@ def test_tags_and_canary_keys_from_the_app_are_checked(origin: Origin) -> None:
             pm.get_prompt("greeting", version_or_alias="dev", tags={"locale": 5})  # type: ignore[dict-item]
         first = pm.get_prompt("greeting", version_or_alias="production", canary_key="user-1")
         assert pm.get_prompt("greeting", version_or_alias="production", canary_key="user-1").version == first.version
+
+
+def test_concurrent_gets_while_the_alias_moves(origin: Origin, registry_copy: Path) -> None:
+    expected = {"v0.1.0": "Hello A! Welcome to B.", "v0.2.0": "Hi A, welcome to B!"}
+    errors: list[BaseException] = []
+    seen: set[str] = set()
+    with manager(origin.url, refresh_interval=0.05, cache_strategy={"memory_ttl": 0.05}) as pm:
+        stop = threading.Event()
+
+        def worker() -> None:
+            try:
+                while not stop.is_set():
+                    prompt = pm.get_prompt("greeting", version_or_alias="dev")
+                    assert prompt.format(**VARS) == expected[prompt.version]
+                    seen.add(prompt.version)
+            except BaseException as error:  # noqa: BLE001
+                errors.append(error)
+
+        threads = [threading.Thread(target=worker) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for version in ("v0.1.0", "v0.2.0", "v0.1.0"):
+            time.sleep(0.3)
+            move_alias(registry_copy, "dev", version)
+        time.sleep(0.4)
+        stop.set()
+        for t in threads:
+            t.join()
+    assert errors == []
+    assert seen == {"v0.1.0", "v0.2.0"}
