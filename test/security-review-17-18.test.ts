@@ -6,6 +6,7 @@ import { canonicalJson, contentHash } from "../src/formats/canonical.ts";
 import type { CompiledPrompt } from "../src/formats/types.ts";
 import { placeholderMessages } from "../src/structured/placeholder-messages.ts";
 import { jsonSchemaType } from "../src/typegen/json-schema-type.ts";
+import { promptTypesModule } from "../src/typegen/prompt-types.ts";
 import { PromptManager } from "../sdk/index.ts";
 import { runCli } from "./helpers/cli.ts";
 import { gitRepo } from "./helpers/git.ts";
@@ -128,5 +129,24 @@ describe("placeholder messages read each field once", () => {
 describe("promptsync types on a registry's schema", () => {
   it("a $ref with malformed percent-encoding is a TYPES_UNSUPPORTED error, not a URIError", () => {
     expect(() => jsonSchemaType({ $ref: "#/%zz" }, { readonly: false, where: "a.yaml: output" })).toThrow(expect.objectContaining({ code: "TYPES_UNSUPPORTED" }) as Error);
+  });
+});
+
+describe("promptsync types writes no control character from a registry", () => {
+  it("escapes C0 and C1 controls, DEL and bidirectional overrides in tag values, enum values and names, so printing the module cannot drive the terminal or hide code", () => {
+    const hostile = "\u001b]0;owned\u0007\u009b2J\u007f\u202egnp.\u2066x\u2028";
+    const prompt = {
+      name: `p${hostile}`,
+      kind: "chat",
+      source: { path: "p.yaml" },
+      variables: [{ name: `v${hostile}`, required: true }],
+      variants: [{ id: "a", tags: { locale: hostile, [`k${hostile}`]: hostile }, variables: [], hash: "sha256:0" }],
+      output: { name: "o", schema: { type: "object", properties: { [`f${hostile}`]: { enum: [hostile, { [hostile]: hostile }] } } } },
+    } as unknown as CompiledPrompt;
+    const module = promptTypesModule([prompt], { kind: "local" });
+    // eslint-disable-next-line no-control-regex
+    expect(module).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069]/);
+    expect(module).toContain("\\u001b]0;owned");
+    expect(module).toContain("\\u202e");
   });
 });

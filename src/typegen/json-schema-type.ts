@@ -141,7 +141,25 @@ function pointerSegment(part: string): string | undefined {
 }
 
 function literal(value: unknown): string {
-  return value === undefined ? "unknown" : JSON.stringify(value);
+  return value === undefined ? "unknown" : sourceJson(value);
+}
+
+/**
+ * Characters a string from a registry must not put raw into the generated module: C0 and C1 controls and DEL (the
+ * module is printed to terminals), line separators, and the invisible and bidirectional marks that can make
+ * source read otherwise than it parses.
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE_IN_SOURCE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g;
+
+/** Escapes UNSAFE_IN_SOURCE in JavaScript source text (a string or template literal, or JSON) as \uXXXX. */
+export function escapeUnsafe(text: string): string {
+  return text.replace(UNSAFE_IN_SOURCE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** A JSON value as TypeScript source: JSON.stringify, with no raw control or bidirectional character. */
+export function sourceJson(value: unknown): string {
+  return escapeUnsafe(JSON.stringify(value));
 }
 
 function union(types: readonly string[]): string {
@@ -156,7 +174,7 @@ function parenthesize(type: string): string {
 
 /** A property name as it may stand in a type: bare when it is an identifier, else quoted. */
 export function propertyKey(name: string): string {
-  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : JSON.stringify(name);
+  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : sourceJson(name);
 }
 
 function tooComplex(state: State, why: string): PromptSyncError {

@@ -1,5 +1,5 @@
 import type { CompiledPrompt, MessageTemplate } from "../formats/types.ts";
-import { JSON_VALUE, jsonSchemaType, propertyKey } from "./json-schema-type.ts";
+import { escapeUnsafe, JSON_VALUE, jsonSchemaType, propertyKey, sourceJson } from "./json-schema-type.ts";
 
 /** What the generated module describes, for its header: the local files, or what a registry serves. */
 export type TypesOrigin = { kind: "local" } | { kind: "registry"; project: string; version: string; alias?: string };
@@ -32,8 +32,8 @@ function originText(origin: TypesOrigin): string {
 function promptEntry(prompt: CompiledPrompt): string {
   const indent = "    ";
   const lines = [
-    `  ${JSON.stringify(prompt.name)}: {`,
-    `${indent}kind: ${JSON.stringify(prompt.kind)};`,
+    `  ${sourceJson(prompt.name)}: {`,
+    `${indent}kind: ${sourceJson(prompt.kind)};`,
     `${indent}variables: ${variablesType(prompt, indent)};`,
     `${indent}tags: ${tagsType(prompt, indent)};`,
     `${indent}output: ${prompt.output ? jsonSchemaType(prompt.output.schema, { readonly: false, indent, where: `${prompt.source.path}: output` }) : "unknown"};`,
@@ -89,7 +89,7 @@ function tagsType(prompt: CompiledPrompt, indent: string): string {
   if (values.size === 0) return "Record<string, never>";
   const inner = `${indent}  `;
   const lines = [...values.keys()].sort().map((key) => {
-    const literals = [...values.get(key)!].sort().flatMap((value) => key === "locale" ? [JSON.stringify(value), localeSubtags(value)] : [JSON.stringify(value)]);
+    const literals = [...values.get(key)!].sort().flatMap((value) => key === "locale" ? [sourceJson(value), localeSubtags(value)] : [sourceJson(value)]);
     return `${inner}${propertyKey(key)}?: ${literals.join(" | ")};`;
   });
   return `{\n${lines.join("\n")}\n${indent}}`;
@@ -97,5 +97,5 @@ function tagsType(prompt: CompiledPrompt, indent: string): string {
 
 /** `zh-${string}` as a template literal type; the value is escaped for a template literal. */
 function localeSubtags(value: string): string {
-  return `\`${value.replace(/[\\`$]/g, (c) => `\\${c}`)}-\${string}\``;
+  return `\`${escapeUnsafe(value.replace(/[\\`$]/g, (c) => `\\${c}`))}-\${string}\``;
 }
