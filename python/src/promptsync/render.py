@@ -853,7 +853,7 @@ class CompiledTemplate:
             template = self.template
             # Shared: the data (with the three globals, already in it) is the context's parent, as Template.render
             # would build it, without copying a ChainMap of globals on every call.
-            ctx = template.new_context(data, shared=True)
+            ctx = self.env.context_class(self.env, data, template.name, template.blocks, globals=None)
             parts: list[str] = []
             total = 0
             limit = limits.max_output_length
