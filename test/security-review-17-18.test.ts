@@ -67,7 +67,7 @@ async function rewriteChatPrompt(dir: string, name: string, partials: Record<str
   const registry = join(dir, ".promptsync/registry/prompts/acme");
   const file = join(registry, `${name}/v1.0.0/default.yaml`);
   const prompt = parse(await readFile(file, "utf8")) as CompiledPrompt;
-  prompt.partials = Object.fromEntries(Object.entries(partials).map(([partial, content]) => [partial, { content, hash: contentHash({ content }) }]));
+  if (Object.keys(partials).length > 0) prompt.partials = Object.fromEntries(Object.entries(partials).map(([partial, content]) => [partial, { content, hash: contentHash({ content }) }]));
   prompt.messages = messages;
   prompt.hash = contentHash(prompt);
   await writeFile(file, stringify(prompt));
@@ -148,5 +148,26 @@ describe("promptsync types writes no control character from a registry", () => {
     expect(module).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069]/);
     expect(module).toContain("\\u001b]0;owned");
     expect(module).toContain("\\u202e");
+  });
+});
+
+describe("a hostile registry's placeholders", () => {
+  it("a placeholder named twice in one message list (push refuses it) is refused when the prompt loads: one history was inserted once per slot", async () => {
+    const dir = await gitRepo({
+      "promptsync.config.yaml": "project: acme\n",
+      "prompts/chat.yaml": "messages:\n  - role: system\n    content: Be brief.\n  - placeholder: history\n",
+    });
+    const pushed = await runCli(dir, ["push", "--version", "v1.0.0", "--alias", "production", "--json"]);
+    expect(pushed.code, pushed.stderr + pushed.stdout).toBe(0);
+    // 2,000 slots for one history: a history of 1,000 short messages became 2,000,000 messages in one call (about
+    // 2 s and 150 MB; 20,000 slots, under a megabyte of YAML, took 7 s and 1 GB), past timeoutMs and any length bound.
+    await rewriteChatPrompt(dir, "chat", {}, Array.from({ length: 2_000 }, () => ({ placeholder: "history", required: false })));
+    const manager = new PromptManager({ registry: join(dir, ".promptsync/registry"), project: "acme" });
+    const error = await manager.getPrompt("chat", { versionOrAlias: "production" }).then(
+      (prompt) => prompt.formatMessages({ history: Array.from({ length: 1_000 }, () => ({ role: "user", content: "" })) }),
+      (e: unknown) => e as Error,
+    );
+    expect(error).toMatchObject({ code: "PROMPT_UNAVAILABLE" });
+    expect(((error as Error).cause as Error).message).toContain('placeholder "history" appears twice');
   });
 });

@@ -99,6 +99,13 @@ function materializeBody(
     }
   };
   if (body.messages) {
+    // push refuses this (DUPLICATE_PLACEHOLDER); from a registry it would insert one history once per slot.
+    const seen = new Set<string>();
+    for (const message of body.messages) {
+      if (!("placeholder" in message)) continue;
+      if (seen.has(message.placeholder)) throw new InvalidBundleError(options.origin, `prompt "${prompt.name}": placeholder "${message.placeholder}" appears twice: its messages would be inserted twice`);
+      seen.add(message.placeholder);
+    }
     const renderMessages = compileMessages(body.messages, {
       prompt: prompt.name, strict, limits: options.limits ?? DEFAULT_RENDER_LIMITS, compile: compileReading, run,
     });
