@@ -847,27 +847,39 @@ class CompiledTemplate:
     def render(self, data: dict[str, Any], limits: RenderLimits) -> str:
         if self.literal is not None:
             return self.literal
-        budget = Budget(limits)
-        token = _active.set(budget)
+        token = _active.set(Budget(limits))
         try:
             template = self.template
-            # Shared: the data (with the three globals, already in it) is the context's parent, as Template.render
-            # would build it, without copying a ChainMap of globals on every call.
-            ctx = self.env.context_class(self.env, data, template.name, template.blocks, globals=None)
-            parts: list[str] = []
-            total = 0
-            limit = limits.max_output_length
-            stream = template.root_render_func(ctx)
-            for chunk in stream:
-                total += len(chunk)
-                if total > limit:
-                    frame = getattr(stream, "gi_frame", None)
-                    line = template.get_corresponding_lineno(frame.f_lineno) if frame is not None else None
-                    raise RenderFault("limit", f"the output would be over {limit} characters", "maxOutputLength", line)
-                parts.append(chunk)
-            return "".join(parts)
+            # The data (with the three globals already in it) is the context's parent, as Template.render would
+            # build it, without copying Jinja2's ChainMap of globals on every call.
+            stream = template.root_render_func(self.env.context_class(self.env, data, template.name, template.blocks, globals=None))
+            # Collected first, measured before joining: the pieces are references (their number is bounded by the
+            # operations budget, each loop iteration being charged), so nothing large is made before the check.
+            parts = list(stream)
+            if sum(map(len, parts)) <= limits.max_output_length:
+                return "".join(parts)
         finally:
             _active.reset(token)
+        raise self._output_fault(data, limits)
+
+    def _output_fault(self, data: dict[str, Any], limits: RenderLimits) -> RenderFault:
+        """The output went over max_output_length: render again, piece by piece, to name the template line."""
+        token = _active.set(Budget(limits))
+        try:
+            template = self.template
+            stream = template.root_render_func(self.env.context_class(self.env, data, template.name, template.blocks, globals=None))
+            total = 0
+            for chunk in stream:
+                total += len(chunk)
+                if total > limits.max_output_length:
+                    frame = getattr(stream, "gi_frame", None)
+                    line = template.get_corresponding_lineno(frame.f_lineno) if frame is not None else None
+                    return RenderFault("limit", f"the output would be over {limits.max_output_length} characters", "maxOutputLength", line)
+        except RenderFault as fault:
+            return fault
+        finally:
+            _active.reset(token)
+        return RenderFault("limit", f"the output would be over {limits.max_output_length} characters", "maxOutputLength")
 
 
 def template_line(tb: types.TracebackType | None) -> int | None:
