@@ -343,12 +343,7 @@ def _checked_join(parts: Any) -> str:
     if budget is None:
         return "".join(parts)
     items = list(parts)
-    total = 0
-    limit = budget.limits.max_output_length
-    for item in items:
-        total += len(item)
-        if total > limit:
-            budget.check_length(total, "the text")
+    budget.check_length(sum(map(len, items)), "the text")
     return "".join(items)
 
 
