@@ -30,7 +30,7 @@ import re
 import sys
 import time
 import types
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any, cast
 
@@ -1130,7 +1130,3 @@ def render_template_text(text: str, values: Mapping[str, Any], *, strict: bool =
         {"name": "template", "template": True}, {"content": text, "variables": []}, None, RenderSettings(strict, limits), "template"
     )
     return cast(str, body.render(values))
-
-
-def _unused(_: Iterator[Any]) -> None:  # keeps the import of Iterator used for typing in older checkers
-    return None
