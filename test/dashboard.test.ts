@@ -40,7 +40,7 @@ describe.runIf(available)("the dashboard in a real browser", () => {
     expect(await page.locator(".prompt-row").count()).toBe(3);
     await page.fill("#search", "bonjour");
     expect(await page.locator(".prompt-row:visible").allTextContents()).toEqual([expect.stringContaining("greet")]);
-    expect(await page.textContent("#count")).toBe("1 shown");
+    expect(await page.textContent("#count")).toBe("1 of 3 prompts");
     await page.fill("#search", "");
     await page.selectOption("#tag-filter", "locale=fr");
     expect(await page.locator(".prompt-row:visible").count()).toBe(1);

@@ -58,7 +58,9 @@ describe("the dashboard's boundary", () => {
     expect(await snapshot(site)).toEqual(before);
     // Astro writes its prerender bundle below the working directory when the output is outside it: not this one.
     expect(existsSync(join(process.cwd(), ".astro"))).toBe(false);
-    expect(await readFile(join(out, "index.html"), "utf8")).toContain("shop <span class=\"muted\">prompt library</span>");
+    const library = await readFile(join(out, "index.html"), "utf8");
+    expect(library).toMatch(/class="project"[^>]*>shop<\/span>/);
+    expect(library).toContain("1 prompt, 1 version, ");
     expect(existsSync(join(out, "prompts", "greet", "index.html"))).toBe(true);
   });
 

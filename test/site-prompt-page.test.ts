@@ -99,6 +99,7 @@ describe.runIf(requireChromium())("the prompt page in a real browser", () => {
   it("shows one version at a time: the latest, the one a deep link names, the one the picker or the timeline picks", async () => {
     const { page, errors } = await open("/prompts/history/");
     expect(await visibleVersions(page)).toEqual([latest]);
+    expect(await page.isVisible("#picker")).toBe(true);
     expect(await page.textContent("details.version:visible pre")).toContain(`Revision ${VERSIONS - 1} for`);
 
     await page.goto(`${site.url}/prompts/history/#v0.1.3`);
@@ -178,12 +179,16 @@ describe.runIf(requireChromium())("the prompt page in a real browser", () => {
   it("without JavaScript every version, every variant and every timeline row is on the page", async () => {
     const { page } = await open("/prompts/history/", { javaScriptEnabled: false });
     expect(await page.locator("details.version").count()).toBe(VERSIONS);
+    // The picker, the tabs and the pager need the script: without it they are not shown.
+    expect(await page.isVisible("#picker")).toBe(false);
+    expect(await page.isVisible("#pager")).toBe(false);
     expect(await page.locator("details.version[open]").evaluateAll((els) => els.map((e) => e.id))).toEqual([latest]);
     await page.click("details#v0\\.1\\.3 > summary");
     expect(await page.textContent("details#v0\\.1\\.3 pre")).toContain("Revision 3 for");
     expect(await page.locator(".timeline tbody tr:visible").count()).toBe(VERSIONS);
     await page.goto(`${site.url}/prompts/agent/`);
     expect(await page.locator("details.version[open] .variant:visible").count()).toBe(2);
+    expect(await page.locator("details.version[open] [role=tablist]:visible").count()).toBe(0);
     expect(await page.locator("details.version[open] .variant-heading").allTextContents()).toEqual(["Default", expect.stringMatching(/^Variant .* locale=fr$/)]);
     await screenshot(page, "prompt-page-no-js");
   });

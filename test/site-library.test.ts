@@ -1,0 +1,183 @@
+// Dashboard v2's library (issue 21), in Debian's chromium: search over names, descriptions, content and variables
+// with the matches marked, filters by alias, tag, kind and "changed in the last N days", sortable columns and
+// counts; hostile names, descriptions and text stay text; without JavaScript the whole table shows.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compilePrompts } from "../src/compiler/compile-prompts.ts";
+import { buildSite } from "../src/dashboard/build.ts";
+import { setAlias } from "../src/registry/aliases.ts";
+import { pushRelease } from "../src/registry/push.ts";
+import { FolderStore } from "../src/storage/folder.ts";
+import { collectErrors, launchChromium, requireChromium, screenshot } from "./helpers/browser.ts";
+import { serveFolder, type StaticServer } from "./helpers/static-server.ts";
+
+const SITE_DIR = fileURLToPath(new URL("../site/", import.meta.url));
+const DAY = 86_400_000;
+const EVIL = '<img src=x onerror="window.__pwned = 1"><script>window.__pwned = 2</script>';
+
+const FIRST = [
+  { path: "greet.yaml", text: "description: Greets a customer\ncontent: Hello {{ name }}\nvariants:\n  - tags: {locale: fr}\n    content: Bonjour {{ name }}\n" },
+  { path: "support/triage.yaml", text: "description: Sorts tickets\nmessages:\n  - {role: system, content: 'Classify {{ ticket_text }} by urgency'}\n" },
+  { path: "old/archive.md", text: "---\ndescription: An archived prompt\n---\nSummarise {{ document }} in three lines.\n" },
+  { path: "evil.yaml", text: `description: '${EVIL}'\ncontent: "{% raw %}${EVIL.replaceAll('"', '\\"')}{% endraw %}"\n` },
+];
+const SECOND = [
+  { path: "greet.yaml", text: "description: Greets a customer\ncontent: Hello {{ name }} from {{ company }}\nvariants:\n  - tags: {locale: fr}\n    content: Bonjour {{ name }}\n" },
+  ...FIRST.slice(1),
+  { path: "new.md", text: "A brand new prompt about {{ topic }}\n" },
+];
+
+describe.runIf(requireChromium())("the library in a real browser", () => {
+  let out: string;
+  let site: StaticServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    const registry = await mkdtemp(join(tmpdir(), "promptsync-library-"));
+    const store = new FolderStore(registry);
+    for (const [files, daysAgo] of [[FIRST, 100], [SECOND, 2]] as const) {
+      const compiled = compilePrompts(files);
+      if (!compiled.ok) throw new Error(JSON.stringify(compiled));
+      await pushRelease(store, { project: "shop", prompts: compiled.prompts, now: new Date(Date.now() - daysAgo * DAY) });
+    }
+    await setAlias(store, { project: "shop", alias: "production", ref: "v0.1.0" });
+    await setAlias(store, { project: "shop", alias: "dev", ref: "v0.1.1" });
+    out = await mkdtemp(join(tmpdir(), "promptsync-dashboard-"));
+    await buildSite({ reader: store, project: "shop", siteDir: SITE_DIR, outDir: out });
+    await rm(registry, { recursive: true, force: true });
+    site = await serveFolder(out);
+    browser = await launchChromium();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    if (out) await rm(out, { recursive: true, force: true });
+  });
+
+  async function open(options: { javaScriptEnabled?: boolean; width?: number } = {}): Promise<{ page: Page; errors: string[] }> {
+    const context = await browser.newContext({ javaScriptEnabled: options.javaScriptEnabled ?? true, viewport: { width: options.width ?? 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    await page.goto(site.url);
+    return { page, errors };
+  }
+  const shown = (page: Page) => page.locator(".prompt-row:visible").evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.name));
+  const marks = (page: Page, selector: string) => page.locator(`.prompt-row:visible ${selector} mark`).allTextContents();
+
+  it("searches names, descriptions, content and variables, and marks what matched", async () => {
+    const { page, errors } = await open();
+    expect(await shown(page)).toEqual(["evil", "greet", "new", "old/archive", "support/triage"]);
+    expect(await page.textContent("#count")).toBe("5 of 5 prompts");
+
+    await page.fill("#search", "TRIA");
+    expect(await shown(page)).toEqual(["support/triage"]);
+    expect(await marks(page, ".name")).toEqual(["tria"]);
+    expect(await page.textContent("#count")).toBe("1 of 5 prompts");
+
+    await page.fill("#search", "customer");
+    expect(await shown(page)).toEqual(["greet"]);
+    expect(await marks(page, ".description")).toEqual(["customer"]);
+    expect(await page.isVisible(".prompt-row:visible .snippet")).toBe(false);
+
+    // Content, a variant's included: the snippet keeps the text's own case.
+    await page.fill("#search", "bonjour");
+    expect(await shown(page)).toEqual(["greet"]);
+    expect(await marks(page, ".snippet")).toEqual(["Bonjour"]);
+    expect(await page.textContent(".prompt-row:visible .snippet")).toContain("Bonjour {{ name }}");
+
+    await page.fill("#search", "ticket_text");
+    expect(await shown(page)).toEqual(["support/triage"]);
+    await page.fill("#search", "three lines");
+    expect(await shown(page)).toEqual(["old/archive"]);
+    expect(await marks(page, ".snippet")).toEqual(["three", "lines"]);
+
+    await page.fill("#search", "hello ticket");
+    expect(await shown(page)).toEqual([]);
+    expect(await page.isVisible("#no-results")).toBe(true);
+    expect(await page.textContent("#count")).toBe("0 of 5 prompts");
+    await page.fill("#search", "");
+    expect(await shown(page)).toHaveLength(5);
+    expect(await page.locator(".prompt-row mark").count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  it("filters by alias, tag, kind and the days since the content changed, with counts", async () => {
+    const { page, errors } = await open();
+    expect(await page.locator("#kind-filter option").allTextContents()).toEqual(["Any kind", "chat (1)", "text (4)"]);
+    expect(await page.locator("#alias-filter option").allTextContents()).toEqual(["Any alias", "dev (5)", "production (4)"]);
+    expect(await page.locator("#tag-filter option").allTextContents()).toEqual(["Any tag", "locale=fr (1)"]);
+    await page.selectOption("#kind-filter", "chat");
+    expect(await shown(page)).toEqual(["support/triage"]);
+    await page.selectOption("#kind-filter", "");
+    await page.selectOption("#alias-filter", "production");
+    expect(await shown(page)).toEqual(["evil", "greet", "old/archive", "support/triage"]);
+    await page.selectOption("#alias-filter", "");
+    await page.selectOption("#tag-filter", "locale=fr");
+    expect(await shown(page)).toEqual(["greet"]);
+    await page.selectOption("#tag-filter", "");
+    await page.selectOption("#changed-filter", "7");
+    expect(await shown(page)).toEqual(["greet", "new"]);
+    expect(await page.textContent("#count")).toBe("2 of 5 prompts");
+    await page.fill("#search", "company");
+    expect(await shown(page)).toEqual(["greet"]);
+    await page.selectOption("#changed-filter", "365");
+    await page.fill("#search", "");
+    expect(await shown(page)).toHaveLength(5);
+    expect(errors).toEqual([]);
+  });
+
+  it("sorts by name, kind, latest version and change date, each way", async () => {
+    const { page, errors } = await open();
+    const order = () => page.locator(".prompt-row").evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.name));
+    await page.click('th[data-sort="name"] button');
+    expect(await page.getAttribute('th[data-sort="name"]', "aria-sort")).toBe("descending");
+    expect(await order()).toEqual(["support/triage", "old/archive", "new", "greet", "evil"]);
+    await page.click('th[data-sort="changed"] button');
+    expect(await page.getAttribute('th[data-sort="changed"]', "aria-sort")).toBe("ascending");
+    expect(await page.getAttribute('th[data-sort="name"]', "aria-sort")).toBeNull();
+    expect(await order()).toEqual(["evil", "old/archive", "support/triage", "greet", "new"]);
+    await page.click('th[data-sort="changed"] button');
+    expect(await order()).toEqual(["new", "greet", "support/triage", "old/archive", "evil"]);
+    await page.click('th[data-sort="kind"] button');
+    expect((await order())[0]).toBe("support/triage");
+    await page.click('th[data-sort="latest"] button');
+    // Every prompt's latest is v0.1.1: ties fall back to the name.
+    expect(await order()).toEqual(["evil", "greet", "new", "old/archive", "support/triage"]);
+    // Sorting keeps the filter: hidden rows stay hidden.
+    await page.fill("#search", "bonjour");
+    await page.click('th[data-sort="name"] button');
+    expect(await shown(page)).toEqual(["greet"]);
+    await screenshot(page, "library-search");
+    expect(errors).toEqual([]);
+  });
+
+  it("hostile names, descriptions and text stay text, highlighted or not", async () => {
+    const { page, errors } = await open();
+    await page.fill("#search", "onerror");
+    expect(await shown(page)).toEqual(["evil"]);
+    expect(await page.textContent(".prompt-row:visible .description")).toBe(EVIL);
+    expect(await marks(page, ".description")).toEqual(["onerror"]);
+    await page.fill("#search", "pwned");
+    expect(await marks(page, ".description")).toEqual(["pwned", "pwned"]);
+    await page.waitForTimeout(100);
+    expect(await page.evaluate("window.__pwned")).toBeUndefined();
+    expect(await page.locator("main img, main tbody script").count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  it("without JavaScript the whole table shows, and on a phone the page does not overflow", async () => {
+    const { page } = await open({ javaScriptEnabled: false });
+    expect(await page.locator(".prompt-row:visible").count()).toBe(5);
+    expect(await page.isVisible("#filters")).toBe(false);
+    const phone = await open({ width: 360 });
+    await phone.page.fill("#search", "bonjour");
+    expect(await phone.page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
+    await screenshot(phone.page, "library-360");
+    expect(phone.errors).toEqual([]);
+  });
+});
