@@ -115,6 +115,13 @@ describe.runIf(requireChromium())("the prompt page in a real browser", () => {
     await page.waitForFunction(() => location.hash === "#v0.1.3");
     expect(await visibleVersions(page)).toEqual(["v0.1.3"]);
 
+    // A hash that names no version, or cannot be decoded, shows the latest.
+    for (const hash of ["#v9.9.9", "#%E0%A4%A"]) {
+      await page.goto(`${site.url}/prompts/history/${hash}`);
+      await page.reload();
+      expect(await visibleVersions(page), hash).toEqual([latest]);
+    }
+
     await page.click('.timeline a[href="#v0.1.50"]');
     expect(await visibleVersions(page)).toEqual(["v0.1.50"]);
     // The partial the version uses is a link to its text under that version.
