@@ -129,6 +129,8 @@ describe.runIf(requireChromium())("signatures on the dashboard in a real browser
     await page.goto(`${checked.url}/prompts/greet/`);
     const newest = ".timeline tbody tr:nth-child(1)";
     expect((await badges(page, newest)).sort()).toEqual([`signed · ${short(team.keyId)} · verified`, `signed · ${short(stranger.keyId)} · not verified`].sort());
+    // The header says the same of the latest version.
+    expect((await badges(page, ".prompt-header .latest-signature")).sort()).toEqual((await badges(page, newest)).sort());
     expect(await page.textContent(".signing-note")).toContain("checked against 1 trusted key");
     await screenshot(page, "dashboard-signatures-prompt");
 
