@@ -7,6 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PromptManager } from "../sdk/index.ts";
+import { compilePrompts } from "../src/compiler/compile-prompts.ts";
+import { readPromptFolder } from "../src/source/read-folder.ts";
 
 const DIR = new URL("./fixtures/conformance/", import.meta.url).pathname;
 
@@ -134,5 +136,12 @@ describe("conformance table", () => {
     const prompt = await pm.getPrompt("greeting", { versionOrAlias: "production" });
     expect(prompt.stale).toBe(true);
     expect(pm.cacheStats().signatureRefusals).toBeGreaterThanOrEqual(1);
+  });
+
+  it("holds what this repository's compiler writes today (else run test/fixtures/conformance/build.sh)", async () => {
+    const compiled = compilePrompts(await readPromptFolder(join(DIR, "src/v2")));
+    if (!compiled.ok) throw new Error(compiled.diagnostics.map((d) => `${d.file}: ${d.message}`).join("; "));
+    const manifest = JSON.parse(readFileSync(join(DIR, table.registry, "prompts", table.project, "_releases/v0.2.0.json"), "utf8")) as { prompts: Record<string, { hash: string }> };
+    expect(Object.fromEntries(compiled.prompts.map((p) => [p.name, p.hash]))).toEqual(Object.fromEntries(Object.entries(manifest.prompts).map(([n, e]) => [n, e.hash])));
   });
 });
