@@ -153,3 +153,18 @@ def test_disk_cache_writes_are_atomic(tmp_path: Path) -> None:
     assert not [p for p in tmp_path.rglob("*.tmp")]
     with pytest.raises(InvalidNameError):
         cache._path("prompts/../../etc/passwd")
+
+
+def test_registry_locations(tmp_path: Path) -> None:
+    from promptsync.storage import FolderReader, HttpReader, open_reader
+
+    assert isinstance(open_reader("https://cdn.example.com/reg", "/x", timeout=1, retries=0), HttpReader)
+    absolute = open_reader("file:///srv/reg", "/x", timeout=1, retries=0)
+    relative = open_reader("file://.promptsync/registry", str(tmp_path), timeout=1, retries=0)
+    folder = open_reader("reg", str(tmp_path), timeout=1, retries=0)
+    assert isinstance(absolute, FolderReader) and absolute.folder.root == "/srv/reg"
+    assert isinstance(relative, FolderReader) and relative.folder.root == str(tmp_path / ".promptsync" / "registry")
+    assert isinstance(folder, FolderReader) and folder.folder.root == str(tmp_path / "reg")
+    with pytest.raises(Exception) as info:
+        open_reader("ftp://x/y", "/x", timeout=1, retries=0)
+    assert getattr(info.value, "code", None) == "CONFIG_INVALID"

@@ -215,8 +215,12 @@ def open_reader(registry: str, cwd: str, *, timeout: float, retries: int) -> Htt
     parsed = urllib.parse.urlsplit(registry)
     if parsed.scheme in ("http", "https"):
         return HttpReader(registry, timeout=timeout, retries=retries)
-    if parsed.scheme == "file":
-        return FolderReader(urllib.request.url2pathname(parsed.path))
+    if registry[:7].lower() == "file://":
+        # file://relative/path is common in configs (URL parsing would take "relative" as a host), as in TypeScript.
+        rest = registry[7:]
+        if rest.startswith("/"):
+            return FolderReader(urllib.request.url2pathname(urllib.parse.urlsplit("file://" + rest).path))
+        return FolderReader(os.path.join(cwd, urllib.parse.unquote(rest)))
     if parsed.scheme and len(parsed.scheme) > 1:
         from .errors import ConfigError
 
