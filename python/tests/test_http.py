@@ -282,6 +282,10 @@ def test_tags_and_canary_keys_from_the_app_are_checked(origin: Origin) -> None:
     with manager(origin.url) as pm:
         with pytest.raises(UsageError):
             pm.get_prompt("greeting", version_or_alias="dev", tags={"locale": 5})  # type: ignore[dict-item]
+        pm.get_prompt("customer_support", version_or_alias="dev", tags={"locale": "en"})
+        for bad in ({"locale": ["en"]}, {"locale": 5}, ["locale"]):
+            with pytest.raises(UsageError):
+                pm.get_prompt("customer_support", version_or_alias="dev", tags=bad)  # type: ignore[arg-type]
         first = pm.get_prompt("greeting", version_or_alias="production", canary_key="user-1")
         assert pm.get_prompt("greeting", version_or_alias="production", canary_key="user-1").version == first.version
 

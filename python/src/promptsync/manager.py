@@ -94,11 +94,15 @@ class LoadedPrompt:
         """The selected variant's id, remembered per tag set (at most 1,024 tag sets per prompt)."""
         if not tags or not self._has_variants:
             return None
-        key = frozenset(tags.items())
         try:
+            key = frozenset(tags.items())
             return self._variants[key]
         except KeyError:
             pass
+        except (TypeError, AttributeError):
+            raise UsageError("tags must be a dict of strings") from None
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in tags.items()):
+            raise UsageError("tags must be a dict of strings")
         variant = select_variant(self.compiled["variants"], tags)
         vid = None if variant is None else str(variant["id"])
         if len(self._variants) < 1024:
