@@ -318,3 +318,13 @@ def test_concurrent_gets_while_the_alias_moves(origin: Origin, registry_copy: Pa
             t.join()
     assert errors == []
     assert seen == {"v0.1.0", "v0.2.0"}
+
+
+def test_names_of_the_wrong_type_are_invalid_names(origin: Origin) -> None:
+    from promptsync import InvalidNameError
+
+    with manager(origin.url) as pm:
+        pm.get_prompt("greeting", version_or_alias="dev")
+        for name, ref in ((["greeting"], "dev"), ("greeting", ["dev"]), (None, "dev"), ("greeting", 1)):
+            with pytest.raises(InvalidNameError):
+                pm.get_prompt(name, version_or_alias=ref)  # type: ignore[arg-type]

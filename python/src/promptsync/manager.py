@@ -402,7 +402,7 @@ class PromptManager:
         variant selected by tags."""
         ref = version_or_alias if version_or_alias is not None else self._default_ref
         # The hot path: everything in memory, no lock, no validation beyond dictionary hits of checked names.
-        if self._mode == "registry":
+        if self._mode == "registry" and type(ref) is str and type(name) is str:
             target: Target | PointerState | None = self._known_versions.get(ref)
             if target is None:
                 state = self._pointers.get(ref)
