@@ -156,6 +156,27 @@ describe.runIf(requireChromium())("the library in a real browser", () => {
     expect(errors).toEqual([]);
   });
 
+  it("keeps the search and filters in the address, so a result can be linked and survives a reload", async () => {
+    const { page, errors } = await open();
+    await page.fill("#search", "hello");
+    await page.selectOption("#kind-filter", "text");
+    expect(new URL(page.url()).search).toBe("?q=hello&kind=text");
+    await page.reload();
+    expect(await page.inputValue("#search")).toBe("hello");
+    expect(await page.inputValue("#kind-filter")).toBe("text");
+    expect(await shown(page)).toEqual(["greet"]);
+    expect(await marks(page, ".snippet")).toEqual(["Hello"]);
+    // A value no option has is "any", and hostile text in the address is only ever a search string.
+    await page.goto(`${site.url}/?kind=nope&q=${encodeURIComponent("<img src=x onerror=window.__pwned=1>")}`);
+    expect(await page.inputValue("#kind-filter")).toBe("");
+    expect(await shown(page)).toEqual([]);
+    expect(await page.evaluate("window.__pwned")).toBeUndefined();
+    await page.fill("#search", "");
+    await page.selectOption("#kind-filter", "");
+    expect(new URL(page.url()).search).toBe("");
+    expect(errors).toEqual([]);
+  });
+
   it("hostile names, descriptions and text stay text, highlighted or not", async () => {
     const { page, errors } = await open();
     await page.fill("#search", "onerror");
