@@ -4,6 +4,7 @@ import { parse, stringify } from "yaml";
 import { describe, expect, it } from "vitest";
 import { canonicalJson, contentHash } from "../src/formats/canonical.ts";
 import type { CompiledPrompt } from "../src/formats/types.ts";
+import { checkTemplate, compileTemplate } from "../src/template/compile-template.ts";
 import { placeholderMessages } from "../src/structured/placeholder-messages.ts";
 import { jsonSchemaType } from "../src/typegen/json-schema-type.ts";
 import { promptTypesModule } from "../src/typegen/prompt-types.ts";
@@ -169,5 +170,28 @@ describe("a hostile registry's placeholders", () => {
     );
     expect(error).toMatchObject({ code: "PROMPT_UNAVAILABLE" });
     expect(((error as Error).cause as Error).message).toContain('placeholder "history" appears twice');
+  });
+});
+
+describe("parsing nested brackets", () => {
+  // nunjucks' Jinja compatibility parses a failed `[…]` again as a slice: each level of brackets doubled the work.
+  it("a template of nested brackets that fail to parse is a syntax error in linear time (16 levels took 13 s, 30 never ended)", () => {
+    const started = performance.now();
+    for (const source of ["{{ " + "[".repeat(30) + "1:2:3:4" + "]".repeat(30) + " }}", "{{ x" + "[".repeat(30) + "1:2:3:4" + "]".repeat(30) + " }}"]) {
+      expect(checkTemplate(source).problems[0]).toMatchObject({ code: "TEMPLATE_SYNTAX" });
+    }
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  it("brackets nested past the parser's stack are a syntax error, not a hang", () => {
+    const started = performance.now();
+    for (const depth of [400, 2_000]) {
+      expect(checkTemplate("{{ " + "[".repeat(depth) + "]".repeat(depth) + " }}").problems[0]).toMatchObject({ code: "TEMPLATE_SYNTAX" });
+    }
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it("slices still parse, nested in lists and lookups", () => {
+    expect(compileTemplate("{{ [[1, 2, 3][1:], [4, 5][:1]] }}|{{ xs[ys[1:][0]:] }}|{{ xs[::2] }}").render({ xs: [1, 2, 3, 4], ys: [0, 2] })).toBe("2,3,4|3,4|1,3");
   });
 });

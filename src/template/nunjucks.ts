@@ -27,6 +27,30 @@ nunjucks.installJinjaCompat();
 
 const parser = (nunjucks as unknown as { parser: ParserModule }).parser;
 
+interface AggregateParser {
+  tokens: { index: number };
+  peeked: unknown;
+  failedAggregates?: Map<string, unknown>;
+}
+
+// The Jinja compatibility parses a `[` … `]` that fails as a list a second time, as a slice, so each level of nested
+// brackets whose inside fails doubled the work: `{{ [[[…1:2:3:4…]]] }}` took 13 s at 16 levels, and a few hundred
+// levels (the stack overflowing deep inside) never ended; a registry's template is hostile input. An aggregate that
+// failed at a token fails again at once for the rest of that parse (its tokens alone decide it): parsing stays linear.
+const parserPrototype = (parser as unknown as { Parser: { prototype: Record<string, unknown> } }).Parser.prototype;
+const compatAggregate = parserPrototype.parseAggregate as (this: AggregateParser) => unknown;
+parserPrototype.parseAggregate = function (this: AggregateParser) {
+  const key = `${this.tokens.index}:${this.peeked ? 1 : 0}`;
+  const failed = (this.failedAggregates ??= new Map<string, unknown>());
+  if (failed.has(key)) throw failed.get(key);
+  try {
+    return compatAggregate.call(this);
+  } catch (error) {
+    failed.set(key, error);
+    throw error;
+  }
+};
+
 interface ParserState {
   peekToken(): { value: string; lineno: number; colno: number } | null;
   parsePrimary(): TemplateNode;
