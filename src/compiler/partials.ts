@@ -6,7 +6,7 @@ import { promptNameOf, sourceFormat } from "../source/parse.ts";
 import type { SourceFile } from "../source/types.ts";
 import { checkTemplate, parsePartial } from "../template/compile-template.ts";
 import type { CompositionProblem, PartialLookup } from "../template/compose.ts";
-import type { TemplateNode } from "../template/nunjucks.ts";
+import type { TemplateNode } from "../template/template-node.ts";
 
 /**
  * The partials of a prompts folder: files or folders whose name starts with `_`, named like prompts (the path

@@ -2,7 +2,7 @@ import type { VariableInfo } from "../formats/types.ts";
 import { IDENTIFIER, testNameOf } from "./compiler.ts";
 import { isForbiddenMember } from "./guard.ts";
 import { methodNames, MUTATING_METHODS } from "./methods.ts";
-import type { TemplateNode } from "./nunjucks.ts";
+import type { TemplateNode } from "./template-node.ts";
 
 /**
  * Static checks on a parsed template: which variables it reads, and the problems that can be named before it

@@ -1,6 +1,7 @@
 import { RenderFault, unsafe } from "./fault.ts";
 import { isForbiddenMember } from "./guard.ts";
-import { nunjucks, type TemplateNode } from "./nunjucks.ts";
+import { nunjucks } from "./nunjucks.ts";
+import type { TemplateNode } from "./template-node.ts";
 import { installPythonTruthiness } from "./truthiness.ts";
 
 /**

@@ -1,4 +1,5 @@
-import { nunjucks, type TemplateNode } from "./nunjucks.ts";
+import { nunjucks } from "./nunjucks.ts";
+import type { TemplateNode } from "./template-node.ts";
 import { isPartialName } from "../formats/partial-name.ts";
 
 /**

@@ -1,15 +1,7 @@
 import nunjucks from "nunjucks";
+import type { TemplateNode } from "./template-node.ts";
 
-/** nunjucks' parser and AST, which its type definitions leave out. */
-export interface TemplateNode {
-  typename: string;
-  lineno: number;
-  colno: number;
-  fields: readonly string[];
-  value?: unknown;
-  children?: TemplateNode[];
-  [field: string]: unknown;
-}
+export type { TemplateNode };
 
 interface ParserModule {
   parse(source: string, extensions?: unknown[], lexerTags?: unknown): TemplateNode;

@@ -4,7 +4,7 @@ import { isPartialName } from "../formats/partial-name.ts";
 import type { CompiledPrompt } from "../formats/types.ts";
 import { parsePartial, staticProblems } from "./compile-template.ts";
 import { nodeCount, type PartialLookup } from "./compose.ts";
-import type { TemplateNode } from "./nunjucks.ts";
+import type { TemplateNode } from "./template-node.ts";
 
 /**
  * Nodes the composed templates of one prompt may have together (each template is also held to compose.ts's own
