@@ -24,9 +24,10 @@ export function promptTypesModule(prompts: readonly CompiledPrompt[], origin: Ty
   ].join("\n");
 }
 
+/** The header's words: a registry's version (any string in an alias pointer) escaped, so no line terminator ends the comment. */
 function originText(origin: TypesOrigin): string {
   if (origin.kind === "local") return "from the local prompt files";
-  return `from version ${origin.version}${origin.alias ? ` (alias ${origin.alias})` : ""} of project ${origin.project}`;
+  return escapeUnsafe(`from version ${origin.version}${origin.alias ? ` (alias ${origin.alias})` : ""} of project ${origin.project}`);
 }
 
 function promptEntry(prompt: CompiledPrompt): string {
