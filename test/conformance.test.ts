@@ -24,7 +24,9 @@ interface Case {
   strict?: boolean;
   output?: string;
   request?: "openai" | "openai-chat" | "anthropic";
-  expect: Record<string, unknown> & { error?: string; stage?: "get" | "format" | "parse" | "request"; render?: unknown };
+  canaryKey?: string;
+  tracking?: { context?: Record<string, unknown>; by?: "id" };
+  expect: Record<string, unknown> & { error?: string; stage?: "get" | "format" | "parse" | "request" | "tracking"; render?: unknown };
 }
 
 const table = JSON.parse(readFileSync(join(DIR, "cases.json"), "utf8")) as { registry: string; project: string; cases: Case[] };
@@ -56,7 +58,15 @@ describe("conformance table", () => {
   for (const c of table.cases) {
     it(c.name, async () => {
       const pm = manager(c);
-      const get = () => pm.getPrompt(c.prompt, { ...(c.versionOrAlias !== undefined && { versionOrAlias: c.versionOrAlias }), ...(c.tags && { tags: c.tags }) });
+      let spanAttributes: Record<string, unknown> | undefined;
+      const span = { setAttributes: (attributes: Record<string, unknown>) => (spanAttributes = attributes) };
+      const get = () =>
+        pm.getPrompt(c.prompt, {
+          ...(c.versionOrAlias !== undefined && { versionOrAlias: c.versionOrAlias }),
+          ...(c.tags && { tags: c.tags }),
+          ...(c.canaryKey !== undefined && { canaryKey: c.canaryKey }),
+          span,
+        });
       const e = c.expect;
       if (e.stage === "get") {
         const error = (await get().then(() => undefined, (err: unknown) => err)) as { code?: string; cause?: { code?: string } } | undefined;
@@ -67,6 +77,14 @@ describe("conformance table", () => {
       const prompt = await get();
       for (const field of ["version", "alias", "variant", "kind", "canary", "variables", "tools", "output"] as const) {
         if (field in e) expect((prompt as unknown as Record<string, unknown>)[field] ?? null, field).toEqual(e[field]);
+      }
+      if ("spanAttributes" in e) expect(spanAttributes).toEqual(e.spanAttributes);
+      if (c.tracking) {
+        const reference = c.tracking.by === "id" ? { promptId: prompt.id } : { prompt };
+        const track = () => pm.createTrackingMetadata({ ...reference, ...(c.tracking!.context && { context: c.tracking!.context }) });
+        if (e.stage === "tracking") expect(() => track()).toThrow(expect.objectContaining({ code: e.error }));
+        else expect(track()).toEqual(e.metadata);
+        return;
       }
       if (c.output !== undefined) {
         if (e.stage === "parse") {

@@ -39,8 +39,16 @@ def test_case(case: dict[str, Any]) -> None:
     pm = manager(case)
     try:
 
+        span_attributes: list[dict[str, Any]] = []
+
+        class Span:
+            def set_attributes(self, attributes: dict[str, Any], /) -> None:
+                span_attributes.append(attributes)
+
         def get() -> Any:
-            return pm.get_prompt(case["prompt"], version_or_alias=case.get("versionOrAlias"), tags=case.get("tags"))
+            return pm.get_prompt(
+                case["prompt"], version_or_alias=case.get("versionOrAlias"), tags=case.get("tags"), canary_key=case.get("canaryKey"), span=Span()
+            )
 
         if expect.get("stage") == "get":
             with pytest.raises(PromptSyncError) as info:
@@ -54,6 +62,20 @@ def test_case(case: dict[str, Any]) -> None:
         for field in ("version", "alias", "variant", "kind", "canary", "variables", "tools", "output"):
             if field in expect:
                 assert getattr(prompt, field) == expect[field], field
+        if "spanAttributes" in expect:
+            assert span_attributes[-1] == expect["spanAttributes"]
+        if "tracking" in case:
+            tracking = case["tracking"]
+            reference = {"prompt_id": prompt.id} if tracking.get("by") == "id" else {"prompt": prompt}
+            if expect.get("stage") == "tracking":
+                with pytest.raises(PromptSyncError) as info:
+                    pm.create_tracking_metadata(**reference, context=tracking.get("context"))
+                assert info.value.code == expect["error"], str(info.value)
+            else:
+                metadata = pm.create_tracking_metadata(**reference, context=tracking.get("context"))
+                assert metadata == expect["metadata"]
+                assert list(metadata) == list(expect["metadata"])
+            return
         if "output" in case:
             if expect.get("stage") == "parse":
                 with pytest.raises(PromptSyncError) as info:

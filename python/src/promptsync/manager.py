@@ -51,10 +51,13 @@ from .names import (
     normalize_version,
     prompt_name_problem,
 )
+from .otel import SpanLike, annotate_span
 from .prompt import Prompt, PromptInfo
 from .render import RenderableBody, RenderLimits, RenderSettings, materialize, resolve_limits
 from .signing import Verifier, resolve_trusted_keys
 from .storage import DiskCache, FolderReader, HttpReader, Reader, StoredObject, open_reader
+from .telemetry import TelemetryRecorder
+from .tracking import ServedPrompt, served_of, tracking_metadata
 from .variants import select_variant
 from .yaml12 import load_yaml12
 
@@ -386,6 +389,7 @@ class PromptManager:
         self._warned_local = False
         self._thread: threading.Thread | None = None
         self._workers = _DaemonWorkers()
+        self._telemetry = TelemetryRecorder()
 
     # --- public API --------------------------------------------------------------------------------------------
 
@@ -397,9 +401,10 @@ class PromptManager:
         tags: Mapping[str, str] | None = None,
         canary_key: str | None = None,
         respect_canary: bool | None = None,
+        span: SpanLike | None = None,
     ) -> Prompt:
         """A prompt at a version or alias (default: the manager's default_version_or_alias, "production"), with a
-        variant selected by tags."""
+        variant selected by tags. Sets the prompt's attributes on `span`, else on the active OpenTelemetry span."""
         ref = version_or_alias if version_or_alias is not None else self._default_ref
         # The hot path: everything in memory, no lock, no validation beyond dictionary hits of checked names.
         if self._mode == "registry" and type(ref) is str and type(name) is str:
@@ -415,8 +420,30 @@ class PromptManager:
                 version = target.canary["version"] if canary and target.canary else target.version
                 hit = self._memory.get((version, name))
                 if hit is not None:
-                    return hit.handed(self._project, version, target.alias, "memory", target.stale, canary, tags)
-        return self._resolve(name, ref, version_or_alias, fallback_to_local, tags, canary_key, respect_canary)
+                    prompt = hit.handed(self._project, version, target.alias, "memory", target.stale, canary, tags)
+                    self._telemetry.served(prompt)
+                    annotate_span(prompt, span)
+                    return prompt
+        prompt = self._resolve(name, ref, version_or_alias, fallback_to_local, tags, canary_key, respect_canary)
+        self._telemetry.served(prompt)
+        annotate_span(prompt, span)
+        return prompt
+
+    def create_tracking_metadata(
+        self, *, prompt: Prompt | None = None, prompt_id: str | None = None, context: Mapping[str, Any] | None = None
+    ) -> dict[str, str]:
+        """A flat string map for the `metadata` of an LLM call (OpenAI's limits: 16 keys, 64-character keys,
+        512-character values): the prompt's project, name, version, variant, alias and canary side, plus `context`
+        (values that are not strings JSON-encoded). Breaking a limit is a UsageError naming the key."""
+        project = (prompt.project if prompt is not None else None) or self._project or self._project_option
+        return tracking_metadata(project, self._served_prompt(prompt, prompt_id), context)
+
+    def _served_prompt(self, prompt: Prompt | None, prompt_id: str | None) -> ServedPrompt:
+        if isinstance(prompt, Prompt):
+            return served_of(prompt)
+        if prompt is None and isinstance(prompt_id, str):
+            return self._telemetry.lookup(prompt_id)
+        raise UsageError("Pass `prompt` (a Prompt from get_prompt) or `prompt_id` (its id)")
 
     def preload(self, version_or_alias: str | None = None) -> dict[str, Any]:
         """Loads every prompt of a version or alias into memory (and the disk cache): the pointer, then the

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import SourceName as PromptSource
 from .errors import UsageError
+from .otel import annotate_span
 
 if TYPE_CHECKING:
     from .render import RenderableBody
@@ -51,6 +52,7 @@ class Prompt:
         "stale",
         "canary",
         "_body",
+        "_span_attributes",
     )
 
     def __init__(self, compiled: dict[str, Any], body: RenderableBody, info: PromptInfo) -> None:
@@ -79,15 +81,19 @@ class Prompt:
         self.stale = info.stale
         self.canary = info.canary
         self._body = body
+        # Computed at the first span annotated (otel.py): a Prompt is immutable.
+        self._span_attributes: dict[str, Any] | None = None
 
     def __repr__(self) -> str:
         return f"<Prompt {self.id} source={self.source} stale={self.stale} canary={self.canary}>"
 
     def format(self, **variables: Any) -> Any:
         """Renders the template: a string for text prompts, messages for chat prompts."""
+        annotate_span(self)
         return self._body.render(variables)
 
     def format_text(self, **variables: Any) -> str:
+        annotate_span(self)
         out = self._body.render(variables)
         if not isinstance(out, str):
             raise UsageError(f'Prompt "{self.name}" is a chat prompt: use format() or format_messages()')
@@ -95,6 +101,7 @@ class Prompt:
 
     def format_messages(self, **variables: Any) -> list[dict[str, Any]]:
         """Renders a chat prompt; a text prompt becomes one user message."""
+        annotate_span(self)
         out = self._body.render(variables)
         return [{"role": "user", "content": out}] if isinstance(out, str) else out
 
