@@ -37,6 +37,7 @@ describe.runIf(available)("the dashboard in a real browser", () => {
     const page = await dashboard.browser.newPage();
     const errors = collectErrors(page);
     await page.goto(dashboard.url);
+    await page.waitForSelector('#library[data-index-state="ready"]', { state: "attached" });
     expect(await page.locator(".prompt-row").count()).toBe(3);
     await page.fill("#search", "bonjour");
     expect(await page.locator(".prompt-row:visible").allTextContents()).toEqual([expect.stringContaining("greet")]);
@@ -122,6 +123,7 @@ describe.runIf(available && existsSync(CORPUS))("the corpus dashboard", () => {
       const page = await corpusSite.browser.newPage();
       const errors = collectErrors(page);
       await page.goto(corpusSite.url);
+      await page.waitForSelector('#library[data-index-state="ready"]', { state: "attached" });
       expect(await page.locator(".prompt-row").count()).toBe(225);
       await page.fill("#search", "nuclei");
       expect(await page.locator(".prompt-row:visible").count()).toBeGreaterThanOrEqual(1);

@@ -1,7 +1,7 @@
 // Dashboard v2's library (issue 21), in Debian's chromium: search over names, descriptions, content and variables
 // with the matches marked, filters by alias, tag, kind and "changed in the last N days", sortable columns and
 // counts; hostile names, descriptions and text stay text; without JavaScript the whole table shows.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -64,6 +64,7 @@ describe.runIf(requireChromium())("the library in a real browser", () => {
     const page = await context.newPage();
     const errors = collectErrors(page);
     await page.goto(site.url);
+    if (options.javaScriptEnabled !== false) await page.waitForSelector('#library[data-index-state="ready"]', { state: "attached" });
     return { page, errors };
   }
   const shown = (page: Page) => page.locator(".prompt-row:visible").evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.name));
@@ -162,12 +163,14 @@ describe.runIf(requireChromium())("the library in a real browser", () => {
     await page.selectOption("#kind-filter", "text");
     expect(new URL(page.url()).search).toBe("?q=hello&kind=text");
     await page.reload();
+    await page.waitForSelector('#library[data-index-state="ready"]', { state: "attached" });
     expect(await page.inputValue("#search")).toBe("hello");
     expect(await page.inputValue("#kind-filter")).toBe("text");
     expect(await shown(page)).toEqual(["greet"]);
     expect(await marks(page, ".snippet")).toEqual(["Hello"]);
     // A value no option has is "any", and hostile text in the address is only ever a search string.
     await page.goto(`${site.url}/?kind=nope&q=${encodeURIComponent("<img src=x onerror=window.__pwned=1>")}`);
+    await page.waitForSelector('#library[data-index-state="ready"]', { state: "attached" });
     expect(await page.inputValue("#kind-filter")).toBe("");
     expect(await shown(page)).toEqual([]);
     expect(await page.evaluate("window.__pwned")).toBeUndefined();
@@ -189,6 +192,27 @@ describe.runIf(requireChromium())("the library in a real browser", () => {
     expect(await page.evaluate("window.__pwned")).toBeUndefined();
     expect(await page.locator("main img, main tbody script").count()).toBe(0);
     expect(errors).toEqual([]);
+  });
+
+  it("loads the full-text index after the page: the page holds no prompt text, and without the index names and descriptions are still searched", async () => {
+    const html = await readFile(join(out, "index.html"), "utf8");
+    expect(html).not.toContain("Bonjour");
+    expect(html).not.toContain("three lines");
+    const index = JSON.parse(await readFile(join(out, "library-index.json"), "utf8")) as { name: string; text: string }[];
+    expect(index.map((e) => e.name)).toEqual(["evil", "greet", "new", "old/archive", "support/triage"]);
+    expect(index[1]!.text).toContain("Bonjour {{ name }}");
+
+    const context = await browser.newContext();
+    await context.route("**/library-index.json", (route) => route.abort());
+    const page = await context.newPage();
+    await page.goto(site.url);
+    await page.waitForSelector('#library[data-index-state="failed"]', { state: "attached" });
+    expect(await page.isVisible("#index-note")).toBe(true);
+    await page.fill("#search", "customer");
+    expect(await shown(page)).toEqual(["greet"]);
+    await page.fill("#search", "bonjour");
+    expect(await shown(page)).toEqual([]);
+    await context.close();
   });
 
   it("without JavaScript the whole table shows, and on a phone the page does not overflow", async () => {
