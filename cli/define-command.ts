@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { resolveContext, type CliContext, type GlobalOptions } from "./context.ts";
 import { print, printJson } from "./output.ts";
+import { writeStdout } from "./stdout.ts";
 
 /** Adds options to a command: its own, or a group several commands share (cli/options/). */
 export type OptionGroup = (command: Command) => Command;
@@ -85,7 +86,7 @@ function register<Options extends { json?: boolean }, Args extends unknown[], Pa
 }
 
 function printText(output: TextOutput): void {
-  if (output instanceof Preformatted) process.stdout.write(output.text);
+  if (output instanceof Preformatted) writeStdout(output.text);
   else if (typeof output === "string") print(output);
   else for (const line of output) print(line);
 }

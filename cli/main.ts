@@ -50,10 +50,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// A reader that stops early (`promptsync alias history production | head -3`) closes the pipe: the output it did
-// not want is dropped, as git and the shell tools do, instead of an EPIPE stack trace.
-process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-  if (error.code !== "EPIPE") throw error;
-  process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
-});
 process.exitCode = await main(process.argv.slice(2));

@@ -1,6 +1,7 @@
 import { formatDiagnostic } from "../src/diagnostics.ts";
 import { CompileError, PromptSyncError } from "../src/errors.ts";
 import { redactUrl } from "../src/redact.ts";
+import { writeStdout } from "./stdout.ts";
 import { terminalSafe } from "./terminal-safe.ts";
 
 export const EXIT_OK = 0;
@@ -9,12 +10,12 @@ export const EXIT_USAGE = 2;
 
 /** Left as JSON.stringify writes it, which escapes ESC, BEL and the other C0 controls: readers get the data exactly. */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  writeStdout(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** Human-readable output, one or more lines, on stdout; anything a terminal would act on is removed. */
 export function print(text: string): void {
-  process.stdout.write(`${terminalSafe(text)}\n`);
+  writeStdout(`${terminalSafe(text)}\n`);
 }
 
 /** A note beside the result (a new alias was created): on stderr, so stdout stays the result; text mode only. */
