@@ -206,3 +206,22 @@ describe("a reader that stops early", () => {
     }
   });
 });
+
+describe("a slow reader", () => {
+  it("gets the whole output, in order, when the pipe fills before it reads", async () => {
+    const line = (i: number) => `line ${String(i).padStart(6, "0")} ${"x".repeat(90)}`;
+    const body = Array.from({ length: 20_000 }, (_, i) => line(i)).join("\n");
+    const dir = await gitRepo({ "prompts/big.txt": `${body}\n`, "promptsync.config.yaml": "project: slow\n" });
+    const child = spawn(process.execPath, [CLI, "render", "big"], { cwd: dir, env: inheritedEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.pause();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const chunks: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+    child.stdout.resume();
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(code).toBe(0);
+    const out = Buffer.concat(chunks).toString();
+    expect(out.length).toBe(body.length + 1);
+    expect(out).toBe(`${body}\n`);
+  });
+});
