@@ -32,9 +32,9 @@ from .manager import LocalModeWarning, PromptManager
 from .prompt import Prompt
 from .render import RenderLimits
 from .structured import InputValidationError, InvalidMessageError, OutputValidationError
+from .telemetry import TelemetryStats
 from .variants import locale_fallbacks, select_variant
-
-__version__ = "0.2.0"
+from .version import __version__ as __version__
 
 __all__ = [
     "AliasNotFoundError",
@@ -60,6 +60,7 @@ __all__ = [
     "SignatureInvalidError",
     "SourceAttempt",
     "SourcesUnavailableError",
+    "TelemetryStats",
     "UnsafeTemplateError",
     "UsageError",
     "VersionNotFoundError",

@@ -56,9 +56,24 @@ from .prompt import Prompt, PromptInfo
 from .render import RenderableBody, RenderLimits, RenderSettings, materialize, resolve_limits
 from .signing import Verifier, resolve_trusted_keys
 from .storage import DiskCache, FolderReader, HttpReader, Reader, StoredObject, open_reader
-from .telemetry import TelemetryRecorder
+from .telemetry import (
+    CallbackSink,
+    Connection,
+    FolderStore,
+    HttpSink,
+    Store,
+    StoreSink,
+    TelemetryRecorder,
+    TelemetrySink,
+    TelemetryStats,
+    detect_app_commit,
+    detect_app_name,
+    resolve_client_id,
+    resolve_telemetry,
+)
 from .tracking import ServedPrompt, served_of, tracking_metadata
 from .variants import select_variant
+from .version import __version__
 from .yaml12 import load_yaml12
 
 RefreshStrategy = Literal["background", "on-demand", "none"]
@@ -334,6 +349,10 @@ class PromptManager:
         timeout: float = 10.0,
         cwd: str | os.PathLike[str] | None = None,
         now: Callable[[], float] | None = None,
+        telemetry: Mapping[str, Any] | bool | None = None,
+        app_commit: str | None = None,
+        app_name: str | None = None,
+        client_id: str | None = None,
     ) -> None:
         env = os.environ
         self._cwd = os.path.abspath(cwd if cwd is not None else os.getcwd())
@@ -389,7 +408,15 @@ class PromptManager:
         self._warned_local = False
         self._thread: threading.Thread | None = None
         self._workers = _DaemonWorkers()
-        self._telemetry = TelemetryRecorder()
+        self._app_commit = app_commit
+        self._app_name = app_name
+        self._telemetry = TelemetryRecorder(
+            resolve_telemetry(telemetry, env, self._cwd),
+            resolve_client_id(client_id),
+            self._now,
+            self._connect_telemetry,
+            (lambda: self.verifier.refusals if self.verifier else 0) if self._trust else None,
+        )
 
     # --- public API --------------------------------------------------------------------------------------------
 
@@ -438,6 +465,68 @@ class PromptManager:
         project = (prompt.project if prompt is not None else None) or self._project or self._project_option
         return tracking_metadata(project, self._served_prompt(prompt, prompt_id), context)
 
+    def report_metrics(
+        self, *, prompt: Prompt | None = None, prompt_id: str | None = None, metrics: Mapping[str, float | bool]
+    ) -> None:
+        """Records the outcome of an LLM call made with a prompt (`success`, `latency_ms`, and any other numbers or
+        booleans) for `promptsync analytics`. Returns at once: events are buffered and sent by a daemon thread. A
+        no-op when telemetry is off (the metrics are still checked)."""
+        self._telemetry.report(self._served_prompt(prompt, prompt_id), metrics)
+
+    def telemetry_stats(self) -> TelemetryStats | None:
+        """What telemetry holds and has sent: buffered and dropped events (exact), failed flushes and why; None
+        when telemetry is off."""
+        return self._telemetry.stats() if self._telemetry.on else None
+
+    def flush_telemetry(self) -> None:
+        """Sends buffered telemetry now instead of at the next interval; never raises (see telemetry_stats())."""
+        self._telemetry.flush()
+
+    def _connect_telemetry(self) -> Connection:
+        """The project, the sink and what the app is, decided at the first flush."""
+        try:
+            mode = self._detect()
+        except PromptSyncError:
+            mode = None
+        project = self._project if mode is not None and self._project else self._project_option
+        if not project:
+            raise ConfigError(
+                "Telemetry needs a project ID to file events under", suggestion="Set the PromptManager option `project` or PROMPTSYNC_PROJECT."
+            )
+        settings = self._telemetry.settings
+        assert settings is not None
+        sink = settings.sink
+        client = self._telemetry.client
+        opened: TelemetrySink
+        if callable(sink):
+            opened = CallbackSink(sink)
+        elif sink == "http":
+            assert settings.url is not None
+            opened = HttpSink(settings.url, settings.headers, self._timeout)
+        elif sink == "folder":
+            assert settings.dir is not None
+            opened = StoreSink(FolderStore(settings.dir), project, client, self._now)
+        else:
+            opened = StoreSink(self._telemetry_store(settings.registry), project, client, self._now)
+        app = {
+            "app": detect_app_name(self._app_name, os.environ, self._cwd)[:256],
+            "commit": detect_app_commit(self._app_commit, os.environ, self._cwd),
+            "sdk": __version__,
+        }
+        return Connection(project, opened, app)
+
+    def _telemetry_store(self, registry: str | None) -> Store:
+        """Where the registry sink writes: `telemetry["registry"]`, else the registry read, when a folder."""
+        target: Reader | None = open_reader(registry, self._cwd, timeout=self._timeout, retries=0) if registry is not None else self._network
+        if isinstance(target, FolderReader):
+            return FolderStore(target.folder.root)
+        raise ConfigError(
+            f"The registry sink cannot write to {target.url}: HTTP registries are read-only"
+            if target is not None
+            else "The registry sink has no registry to write to",
+            suggestion='Set `telemetry["registry"]` to a folder, or use the http or folder sink.',
+        )
+
     def _served_prompt(self, prompt: Prompt | None, prompt_id: str | None) -> ServedPrompt:
         if isinstance(prompt, Prompt):
             return served_of(prompt)
@@ -479,9 +568,10 @@ class PromptManager:
         }
 
     def close(self) -> None:
-        """Stops the background refresh."""
+        """Stops the background refresh, and sends the telemetry left (waiting at most `timeout` seconds)."""
         self._closed.set()
         self._workers.shutdown(wait=False, cancel_futures=True)
+        self._telemetry.close(self._timeout)
 
     def __enter__(self) -> PromptManager:
         return self
