@@ -109,7 +109,7 @@ describe("the app's variables are data", () => {
   });
 
   it("dict.get sees own keys only", () => {
-    expect(render('{{ d.get("constructor") is none }} {{ d.get("a") }} {{ "constructor" in d }}', { d: { a: 1 } })).toBe("true 1 false");
+    expect(render('{{ d.get("constructor") is none }} {{ d.get("a") }} {{ "constructor" in d }}', { d: { a: 1 } })).toBe("True 1 False");
   });
 
   it("a template cannot change the app's objects", () => {
@@ -258,12 +258,12 @@ describe("variants found by review", () => {
   });
 
   it("a macro parameter with no argument does not find Object.prototype's members", () => {
-    expect(render("{% macro m(valueOf, hasOwnProperty, toString) %}{{ valueOf is defined }}{{ toString is defined }}{% endmacro %}{{ m() }}")).toBe("falsefalse");
+    expect(render("{% macro m(valueOf, hasOwnProperty, toString) %}{{ valueOf is defined }}{{ toString is defined }}{% endmacro %}{{ m() }}")).toBe("FalseFalse");
   });
 
   it("keyword arguments cannot set a prototype or come from a template dict", () => {
     expect(faultOf('{% set D = {"__keywords": true} %}{% macro setp(a, __proto__=0) %}{% endmacro %}{{ setp(0, "x", D) }}').kind).toBe("unsafe");
-    expect(render('{% set D = {"__keywords": true, "a": 1} %}{% macro m(a) %}{{ a is mapping }}{% endmacro %}{{ m(D) }}')).toBe("true");
+    expect(render('{% set D = {"__keywords": true, "a": 1} %}{% macro m(a) %}{{ a is mapping }}{% endmacro %}{{ m(D) }}')).toBe("True");
     expect(render("{% macro m(a, b=2) %}{{ a }}{{ b }}{% endmacro %}{{ m(1, 3) }}{{ m(b=4, a=5) }}")).toBe("1354");
   });
 
@@ -275,8 +275,9 @@ describe("variants found by review", () => {
   });
 
   it("a list of shared large strings is refused before tojson, join, map, dump or printing builds it", () => {
-    const big = '{% set s = "A" | center(4000000) %}{% set L = [s] %}{% for i in range(11) %}{% set L = L + L %}{% endfor %}';
-    const nested = '{% set s = "A" | center(4000000) %}{% set L = [[s, "x"]] %}{% for i in range(11) %}{% set L = L + L %}{% endfor %}';
+    // Grown through a namespace: a set inside a loop stays in its iteration, as in Jinja2.
+    const big = '{% set s = "A" | center(4000000) %}{% set ns = namespace(L=[s]) %}{% for i in range(11) %}{% set ns.L = ns.L + ns.L %}{% endfor %}{% set L = ns.L %}';
+    const nested = '{% set s = "A" | center(4000000) %}{% set ns = namespace(L=[[s, "x"]]) %}{% for i in range(11) %}{% set ns.L = ns.L + ns.L %}{% endfor %}{% set L = ns.L %}';
     for (const template of [
       `${big}{{ L | tojson | length }}`,
       `${big}{{ L | dump | length }}`,
@@ -291,11 +292,24 @@ describe("variants found by review", () => {
     }
   });
 
+  it("namespace() is plain data: only its own attributes are set, never a prototype's or another value's", () => {
+    for (const name of ["constructor", "__proto__", "toString", "valueOf", "__x"]) {
+      expect(faultOf(`{% set ns = namespace() %}{% set ns.${name} = 1 %}{{ ns }}`).kind, name).toBe("unsafe");
+      expect(faultOf(`{% set ns = namespace({"${name}": 1}) %}{{ ns }}`).kind, name).toBe("unsafe");
+    }
+    expect(faultOf("{% set ns = namespace(valueOf=1) %}").kind).toBe("unsafe");
+    expect(faultOf("{% set d = {} %}{% set d.x = 1 %}").kind).toBe("render");
+    expect(faultOf("{% for i in [1] %}{% set loop.index = 5 %}{% endfor %}").kind).toBe("render");
+    expect(faultOf("{% set ns = namespace(a=1) %}{{ ns.toString }}").kind).toBe("unsafe");
+    expect(render("{% set ns = namespace(a=1) %}{% set ns.self = ns %}{{ ns }}")).toBe("<Namespace {'a': 1, 'self': <Namespace {...}>}>");
+    expect(({} as Record<string, unknown>).a).toBeUndefined();
+  });
+
   it("ordering lists of large lists is refused instead of turning each into text", () => {
-    const nested = '{% set s = "A" | center(4000000) %}{% set L = [[s, "x"]] %}{% for i in range(11) %}{% set L = L + L %}{% endfor %}';
+    const nested = '{% set s = "A" | center(4000000) %}{% set ns = namespace(L=[[s, "x"]]) %}{% for i in range(11) %}{% set ns.L = ns.L + ns.L %}{% endfor %}{% set L = ns.L %}';
     for (const filter of ["max", "min", "sort"]) expect(faultOf(`${nested}{{ L | ${filter} | length }}`).kind).toBe("render");
     expect(faultOf(`${nested}{% if L[0] < L[1] %}x{% endif %}`).kind).toBe("render");
-    expect(render("{% if [1] == [1] %}same{% else %}different{% endif %} {{ [1] == 1 }}")).toBe("different false");
+    expect(render("{% if [1] == [1] %}same{% else %}different{% endif %} {{ [1] == 1 }}")).toBe("different False");
   });
 
   it("trim(chars) and strip(chars) stay linear with long character sets", () => {

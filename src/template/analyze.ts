@@ -25,7 +25,7 @@ interface TemplateAnalysis {
 }
 
 /** Functions a template may call by name. */
-const CALLABLE_GLOBALS = new Set(["range", "cycler", "joiner"]);
+const CALLABLE_GLOBALS = new Set(["range", "cycler", "joiner", "namespace"]);
 
 /** Members found on every string, list, dict, number or function: calling one that is not a Python method is always refused. */
 const PROTOTYPE_MEMBERS = new Set(
@@ -231,7 +231,10 @@ export function analyzeTemplate(root: TemplateNode, allowedFilters: ReadonlySet<
       case "Set": {
         walk(node.value as TemplateNode, scope, guards);
         walk(node.body as TemplateNode, scope, guards);
-        for (const target of node.targets as TemplateNode[]) declare(target, scope, "a set target");
+        const targets = node.targets as TemplateNode[];
+        // `{% set ns.name = … %}` reads `ns` (a namespace) and declares nothing.
+        if (targets.length === 1 && targets[0]!.typename === "LookupVal") return walk(targets[0], scope, guards);
+        for (const target of targets) declare(target, scope, "a set target");
         return;
       }
       case "Macro":

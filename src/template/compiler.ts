@@ -222,7 +222,30 @@ class GuardedCompiler extends Compiler {
    * text the loop writes to, which literal text in the body grows without passing through `out`.
    */
   _emitLoopBindings(node: TemplateNode, _arr: string, i: string, len: string): void {
-    this._emitLine(`runtime.loop(frame, ${i}, ${len}, ${line(node)}, ${this.buffer}.length);`);
+    // The loop variables stay in the loop's frame; everything a `set` put there in the previous iteration goes.
+    const name = node.name as TemplateNode;
+    const names = name.typename === "Array" ? (name.children ?? []).map((child) => String(child.value)) : [String(name.value)];
+    this._emitLine(`runtime.loop(frame, ${i}, ${len}, ${line(node)}, ${this.buffer}.length, ${JSON.stringify(names)});`);
+  }
+
+  /**
+   * `{% set %}`. A plain name is nunjucks' set; the runtime frame of a loop isolates writes (runtime.loop), so a
+   * set inside a loop body stays in its iteration, as in Jinja2. `{% set ns.name = … %}` sets an attribute of a
+   * `namespace()`, the only value a template may change.
+   */
+  compileSet(node: TemplateNode, frame: Frame): void {
+    const [target] = node.targets as TemplateNode[];
+    if (target?.typename !== "LookupVal") {
+      (Compiler.prototype as unknown as { compileSet(node: TemplateNode, frame: Frame): void }).compileSet.call(this, node, frame);
+      return;
+    }
+    const key = target.val as TemplateNode;
+    this._emit("runtime.assignAttribute(");
+    this._compileExpression(target.target as TemplateNode, frame);
+    this._emit(`, ${JSON.stringify(String(key.value))}, `);
+    if (node.value) this._compileExpression(node.value as TemplateNode, frame);
+    else this.compile(node.body as TemplateNode, frame);
+    this._emitLine(`, ${line(node)});`);
   }
 }
 
@@ -316,7 +339,15 @@ function assertCompilable(node: TemplateNode | null | undefined): void {
       }
       break;
     case "Set":
-      for (const target of node.targets as TemplateNode[]) requireName(target, "a set target");
+      for (const target of node.targets as TemplateNode[]) {
+        // `{% set ns.name = … %}`, alone in its tag: an attribute of a namespace (checked when it runs).
+        if (target.typename === "LookupVal" && (node.targets as TemplateNode[]).length === 1) {
+          requireName(target.target as TemplateNode, "a namespace");
+          const key = target.val as TemplateNode;
+          if (key.typename !== "Literal" || typeof key.value !== "string" || !IDENTIFIER.test(key.value)) throw unsafe("a namespace attribute must be a plain name (letters, digits and _)", target.lineno + 1);
+          if (isForbiddenMember(key.value)) throw unsafe(`"${key.value}" cannot be a namespace attribute`, target.lineno + 1);
+        } else requireName(target, "a set target");
+      }
       break;
     case "For": {
       const name = node.name as TemplateNode;

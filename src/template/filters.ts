@@ -248,8 +248,9 @@ function safe(value: unknown): SafeString {
   return value instanceof SafeString ? value : new SafeString(textOf(value ?? ""));
 }
 
+/** Python's str(): `None`, `True`, a list's repr. */
 function string(value: unknown): unknown {
-  return value instanceof SafeString ? value : textOf(value ?? "");
+  return value instanceof SafeString ? value : textOf(value);
 }
 
 /** Jinja2's int: a number, a numeric string (also "3.7"), or `default` (0). */

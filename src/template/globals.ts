@@ -2,6 +2,7 @@ import { activeBudget } from "./budget.ts";
 import { renderFailure } from "./fault.ts";
 import { trustFunction } from "./guard.ts";
 import { Cycler } from "./loop.ts";
+import { namespace } from "./namespace.ts";
 
 function integer(value: unknown, what: string): number {
   const n = Number(value);
@@ -46,5 +47,6 @@ export const templateGlobals: Readonly<Record<string, unknown>> = Object.freeze(
     range: trustFunction(range),
     cycler: trustFunction(cycler),
     joiner: trustFunction(joiner),
+    namespace: trustFunction(namespace),
   }),
 );

@@ -7,6 +7,7 @@ import { templateGlobals } from "./globals.ts";
 import { BoundMethod } from "./bound-method.ts";
 import { isTrustedFunction, member, trustFunction } from "./guard.ts";
 import { LoopContext } from "./loop.ts";
+import { assignAttribute } from "./namespace.ts";
 import { exportsOf, imported, moduleFrame, mul, partialContext } from "./partial-runtime.ts";
 import { SafeString } from "./safe-string.ts";
 import { textOf } from "./text.ts";
@@ -21,6 +22,7 @@ import { isTruthy } from "./truthiness.ts";
 interface Frame {
   variables: Record<string, unknown>;
   parent: Frame | undefined;
+  isolateWrites?: boolean;
 }
 
 /** What compiled code and filters see as `context`. */
@@ -168,6 +170,7 @@ export const guardedRuntime: Readonly<Record<string, unknown>> = Object.freeze({
 
   concat,
   mul,
+  assignAttribute,
   partialContext,
   moduleFrame,
   exportsOf,
@@ -218,10 +221,16 @@ export const guardedRuntime: Readonly<Record<string, unknown>> = Object.freeze({
   },
 
   /** Each iteration of a for: one operation, and the `loop` variable. */
-  loop(frame: Frame, index0: number, length: number, line: number, written: number): void {
+  loop(frame: Frame, index0: number, length: number, line: number, written: number, names: readonly string[] = []): void {
     const budget = activeBudget();
     budget.charge(1, line);
     if (written > budget.limits.maxOutputLength) budget.checkLength(written, "the text this loop writes", line);
+    // Jinja2's scoping: a `set` in the body binds in this iteration only. Writes stop at the loop's frame, and
+    // each iteration starts with only the loop variables there, so the next one sees the names around the loop.
+    frame.isolateWrites = true;
+    if (index0 > 0) {
+      for (const name in frame.variables) if (name !== "loop" && !names.includes(name)) delete frame.variables[name];
+    }
     const current = frame.variables.loop;
     const loop = LoopContext.is(current) ? current : new LoopContext();
     frame.variables.loop = loop.at(index0, length);
