@@ -390,7 +390,7 @@ const CASES: Case[] = [
   {
     name: "namespace() carries state across iterations; its attributes are set with set ns.name",
     template:
-      "{% set ns = namespace(n=0, found=none) %}{% for i in range(3) %}{% set ns.n = ns.n + 1 %}{% endfor %}{{ ns.n }} {% for d in docs %}{% if ns.found is none and 'policy' in d.tags %}{% set ns.found = d.title %}{% endif %}{% endfor %}{{ ns.found }} {% set acc = namespace(items=[], text='') %}{% for t in ['a', 'b'] %}{% for u in [1, 2] %}{% set acc.items = acc.items + [t ~ u] %}{% endfor %}{% endfor %}{{ acc.items | join(',') }} {% set m = namespace({'a': 1}, b=2) %}{{ m.a + m.b }} {% macro bump(x) %}{% set x.n = x.n * 10 %}{% endmacro %}{{ bump(ns) }}{{ ns.n }} {% set acc.text %}block {{ ns.n }}{% endset %}{{ acc.text }}",
+      "{% set ns = namespace(n=0, found=none) %}{% for i in range(3) %}{% set ns.n = ns.n + 1 %}{% endfor %}{{ ns.n }} {% for d in docs %}{% if ns.found is none and 'policy' in d.tags %}{% set ns.found = d.title %}{% endif %}{% endfor %}{{ ns.found }} {% set acc = namespace(items=[], text='') %}{% for t in ['a', 'b'] %}{% for u in [1, 2] %}{% set acc.items = acc.items + [t ~ u] %}{% endfor %}{% endfor %}{{ acc.items | join(',') }} {% set m = namespace({'a': 1}, b=2) %}{{ m.a + m.b }} {% macro bump(x) %}{% set x.n = x.n * 10 %}{% endmacro %}{{ bump(ns) }}{{ ns.n }} {% set acc.text %}block {{ ns.n }}{% endset %}{{ acc.text }} {{ 'yes' if namespace() else 'no' }}{% if not namespace() %}!{% endif %}",
     vars: { docs },
   },
   {

@@ -1,3 +1,5 @@
+import { Namespace } from "./namespace.ts";
+
 /**
  * Python's truthiness for `if`, inline `if`, `not`, `and` and `or`: empty lists and dicts are false, and
  * `a or b` / `a and b` return an operand, as in Jinja. nunjucks compiles these to JavaScript operators, where `[]`
@@ -27,6 +29,8 @@ export function isTruthy(value: unknown): boolean {
   if (Array.isArray(value)) return value.length > 0;
   if (value instanceof String) return value.length > 0;
   if (value instanceof Map || value instanceof Set) return value.size > 0;
+  // A namespace is an object, not a dict: always true in Python, even with no attributes.
+  if (Namespace.is(value)) return true;
   if (value !== null && typeof value === "object") return Object.keys(value).length > 0;
   return Boolean(value);
 }
