@@ -29,7 +29,23 @@ interface Case {
   expect: Record<string, unknown> & { error?: string; stage?: "get" | "format" | "parse" | "request" | "tracking"; render?: unknown };
 }
 
-const table = JSON.parse(readFileSync(join(DIR, "cases.json"), "utf8")) as { registry: string; project: string; cases: Case[] };
+interface DiffCase {
+  name: string;
+  prompt: string;
+  from: string;
+  to: string;
+  promptsDir: string;
+  expect: Record<string, unknown>;
+}
+
+const table = JSON.parse(readFileSync(join(DIR, "cases.json"), "utf8")) as { registry: string; project: string; cases: Case[]; diffs: DiffCase[] };
+
+/** A diff without its text hunks, which the Python SDK computes with difflib. */
+function withoutHunks(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutHunks);
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(Object.entries(value).filter(([k]) => k !== "hunks").map(([k, v]) => [k, withoutHunks(v)]));
+}
 const canary = JSON.parse(readFileSync(join(DIR, "canary-expected.json"), "utf8")) as {
   alias: string;
   stable: string;
@@ -129,6 +145,17 @@ describe("conformance table", () => {
         return;
       }
       if ("render" in e) expect(prompt.format(values)).toEqual(e.render);
+    });
+  }
+
+  for (const d of table.diffs) {
+    it(d.name, async () => {
+      const pm = new PromptManager({ registry: join(DIR, table.registry), project: table.project, cwd: DIR, refreshInterval: 0, promptsDir: d.promptsDir });
+      const result = await pm.diff(d.prompt, d.from, d.to).then(
+        (diff) => withoutHunks(JSON.parse(JSON.stringify(diff))),
+        (error: { code?: string }) => ({ error: error.code }),
+      );
+      expect(result).toEqual(d.expect);
     });
   }
 

@@ -114,6 +114,27 @@ def test_case(case: dict[str, Any]) -> None:
         pm.close()
 
 
+def without_hunks(value: Any) -> Any:
+    """A diff without its text hunks (difflib and the npm diff library may group lines differently)."""
+    if isinstance(value, dict):
+        return {k: without_hunks(v) for k, v in value.items() if k != "hunks"}
+    if isinstance(value, list):
+        return [without_hunks(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("case", TABLE["diffs"], ids=[d["name"] for d in TABLE["diffs"]])
+def test_diff(case: dict[str, Any]) -> None:
+    with PromptManager(
+        registry=str(CONFORMANCE / TABLE["registry"]), project=TABLE["project"], refresh_interval=0, cwd=CONFORMANCE, prompts_dir=case["promptsDir"]
+    ) as pm:
+        try:
+            result = without_hunks(json.loads(json.dumps(pm.diff(case["prompt"], case["from"], case["to"]))))
+        except PromptSyncError as error:
+            result = {"error": error.code}
+    assert result == case["expect"]
+
+
 def test_canary_sides_of_1000_keys() -> None:
     pm = PromptManager(registry=str(CONFORMANCE / "registry"), project="conformance", refresh_interval=0)
     counts = {True: 0, False: 0}

@@ -465,6 +465,33 @@ class PromptManager:
         project = (prompt.project if prompt is not None else None) or self._project or self._project_option
         return tracking_metadata(project, self._served_prompt(prompt, prompt_id), context)
 
+    def diff(self, name: str, v1: str, v2: str) -> dict[str, Any]:
+        """What changed in a prompt between two versions or aliases (`"local"` for the local files): the TypeScript
+        SDK's pm.diff and `promptsync diff --format json` (`name`, `status`, `changes`)."""
+        from .diff import compare_prompts
+
+        assert_prompt_name(name)
+        for ref in (v1, v2):
+            if ref != "local":
+                assert_version_or_alias(ref)
+        before, after = self._compiled_at(name, v1), self._compiled_at(name, v2)
+        if before is None and after is None:
+            raise PromptNotFoundError(name, f"{v1} or {v2}")
+        return compare_prompts(name, before, after)
+
+    def _compiled_at(self, name: str, ref: str) -> dict[str, Any] | None:
+        mode = self._detect()
+        if ref == "local" or mode == "local":
+            if ref != "local":
+                self._ignored_in_local_mode(ref)
+            local = self._compile_local().get(name)
+            return local.compiled if local is not None else None
+        version = self._target(ref).version
+        try:
+            return self._load(version, name)[0].compiled
+        except PromptNotFoundError:
+            return None
+
     def report_metrics(
         self, *, prompt: Prompt | None = None, prompt_id: str | None = None, metrics: Mapping[str, float | bool]
     ) -> None:
