@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// The functions these tests pass to page.evaluate run in the browser: they are type-checked with the DOM's types.
 // Dashboard v2's visual design (issue 21), in Debian's chromium: every page type at a phone's and a desktop's width,
 // light and dark, never overflows the page; the theme toggle remembers its choice and the theme is set before first
 // paint; focus is visible; nothing is requested from another host. Screenshots land in test-results/.

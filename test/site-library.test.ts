@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// The functions these tests pass to page.evaluate run in the browser: they are type-checked with the DOM's types.
 // Dashboard v2's library (issue 21), in Debian's chromium: search over names, descriptions, content and variables
 // with the matches marked, filters by alias, tag, kind and "changed in the last N days", sortable columns and
 // counts; hostile names, descriptions and text stay text; without JavaScript the whole table shows.

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// The functions these tests pass to page.evaluate run in the browser: they are type-checked with the DOM's types.
 // Dashboard v2's prompt page (issue 21), in Debian's chromium: the header (kind, description, latest, each alias
 // with the version it serves and its canary), one version's content at a time from a picker or a #v0.1.3 deep link,
 // variants as tabs, a chat body as a conversation with placeholder slots, tools, output and settings as tables,
