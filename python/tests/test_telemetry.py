@@ -97,10 +97,15 @@ def send_traffic(pm: PromptManager, calls: int, expected: Expected, seed: int) -
         g["latencies"].append(latency)
 
 
-def cli(cwd: Path, *args: str) -> Any:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PROMPTSYNC_")}
+def cli(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Any:
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("PROMPTSYNC_")}
     out = subprocess.run(
-        [str(REPO / "node_modules" / ".bin" / "node"), str(REPO / "cli" / "main.ts"), *args, "--json"], cwd=cwd, env={**env, "NO_COLOR": "1"}, capture_output=True, text=True, timeout=120
+        [str(REPO / "node_modules" / ".bin" / "node"), str(REPO / "cli" / "main.ts"), *args, "--json"],
+        cwd=cwd,
+        env={**inherited, "NO_COLOR": "1", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)

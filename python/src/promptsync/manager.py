@@ -544,14 +544,22 @@ class PromptManager:
 
     def _telemetry_store(self, registry: str | None) -> Store:
         """Where the registry sink writes: `telemetry["registry"]`, else the registry read, when a folder."""
-        target: Reader | None = open_reader(registry, self._cwd, timeout=self._timeout, retries=0) if registry is not None else self._network
+        settings = self._telemetry.settings
+        s3 = settings.s3 if settings is not None else None
+        target: Reader | None = (
+            open_reader(registry, self._cwd, timeout=self._timeout, retries=self._retries, s3=s3) if registry is not None else self._network
+        )
         if isinstance(target, FolderReader):
             return FolderStore(target.folder.root)
+        from .s3 import S3Reader, S3Store
+
+        if isinstance(target, S3Reader):
+            return S3Store(target)
         raise ConfigError(
             f"The registry sink cannot write to {target.url}: HTTP registries are read-only"
             if target is not None
             else "The registry sink has no registry to write to",
-            suggestion='Set `telemetry["registry"]` to a folder, or use the http or folder sink.',
+            suggestion='Set `telemetry["registry"]` to the bucket behind it ("s3://bucket/prefix", with write credentials) or to a folder, or use the http or folder sink.',
         )
 
     def _served_prompt(self, prompt: Prompt | None, prompt_id: str | None) -> ServedPrompt:

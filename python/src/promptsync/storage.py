@@ -11,13 +11,17 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from http.client import HTTPException, HTTPResponse
 from pathlib import Path
-from typing import IO, Literal, Protocol
+from typing import IO, TYPE_CHECKING, Literal, Protocol
 
 from .errors import InvalidBundleError, NetworkError
 from .names import BodyLimit, body_limit_of, check_key, format_bytes
+
+if TYPE_CHECKING:
+    from .s3 import S3Reader
 
 
 @dataclass(frozen=True)
@@ -211,10 +215,16 @@ class FolderReader:
         return Revalidation("changed", obj)
 
 
-def open_reader(registry: str, cwd: str, *, timeout: float, retries: int) -> HttpReader | FolderReader:
+def open_reader(
+    registry: str, cwd: str, *, timeout: float, retries: int, s3: Mapping[str, str] | None = None
+) -> HttpReader | FolderReader | S3Reader:
     parsed = urllib.parse.urlsplit(registry)
     if parsed.scheme in ("http", "https"):
         return HttpReader(registry, timeout=timeout, retries=retries)
+    if registry[:5].lower() == "s3://":
+        from .s3 import S3Reader
+
+        return S3Reader(registry, options=s3, timeout=timeout, retries=retries)
     if registry[:7].lower() == "file://":
         # file://relative/path is common in configs (URL parsing would take "relative" as a host), as in TypeScript.
         rest = registry[7:]
@@ -225,7 +235,7 @@ def open_reader(registry: str, cwd: str, *, timeout: float, retries: int) -> Htt
         from .errors import ConfigError
 
         raise ConfigError(
-            f"Registry {registry!r}: the Python SDK reads http(s)://, file:// and folders (s3:// comes with the s3 extra, a later issue)"
+            f"Registry {registry!r}: the Python SDK reads http(s)://, s3:// (the s3 extra), file:// and folders"
         )
     return FolderReader(os.path.join(cwd, registry))
 

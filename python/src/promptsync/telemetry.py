@@ -73,6 +73,7 @@ class TelemetrySettings:
     headers: Mapping[str, str] = field(default_factory=dict)
     dir: str | None = None
     registry: str | None = None
+    s3: Mapping[str, str] = field(default_factory=dict)
     flush_interval: float = 5.0
     heartbeat_interval: float = 60.0
     max_buffered_events: int = 10_000
@@ -105,7 +106,7 @@ def resolve_telemetry(option: Mapping[str, Any] | bool | None, env: Mapping[str,
         given = option
     else:
         raise ConfigError("PromptManager option `telemetry` must be a dict of settings, True or False")
-    known = {"sink", "url", "headers", "dir", "registry", "flush_interval", "heartbeat_interval", "max_buffered_events"}
+    known = {"sink", "url", "headers", "dir", "registry", "s3", "flush_interval", "heartbeat_interval", "max_buffered_events"}
     for key in given:
         if key not in known:
             raise ConfigError(f"PromptManager option `telemetry`: unknown key {key!r} (known: {', '.join(sorted(known))})")
@@ -136,6 +137,7 @@ def resolve_telemetry(option: Mapping[str, Any] | bool | None, env: Mapping[str,
         headers=dict(given.get("headers") or {}),
         dir=os.path.join(cwd, os.fspath(given["dir"])) if given.get("dir") is not None else None,
         registry=given.get("registry"),
+        s3=dict(given.get("s3") or {}),
         flush_interval=seconds("flush_interval", flush_default),
         heartbeat_interval=seconds("heartbeat_interval", 60.0),
         max_buffered_events=maximum,
