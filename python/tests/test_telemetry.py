@@ -299,3 +299,28 @@ def test_the_registry_sink_refuses_an_http_registry() -> None:
     assert stats is not None and stats.failed_flushes == 1 and "read-only" in (stats.last_error or "")
     pm.close()
     assert batches == []
+
+
+def test_an_hour_that_ends_while_a_batch_is_on_its_way_counts_every_call_once() -> None:
+    clock = [7200.0 * 1000 + 3500]
+    received: list[dict[str, Any]] = []
+    pm: PromptManager | None = None
+
+    def sink(batch: list[dict[str, Any]]) -> None:
+        received.extend(batch)
+        if clock[0] < 7200.0 * 1000 + 3600:
+            clock[0] += 200  # the hour ends during this send, and calls keep coming
+            assert pm is not None
+            for _ in range(5):
+                pm.get_prompt("greeting", version_or_alias="v0.1.0")
+
+    pm = manager(CONFORMANCE / "registry", client_id="c", now=lambda: clock[0], telemetry={"sink": sink, "flush_interval": 0})
+    for _ in range(7):
+        pm.get_prompt("greeting", version_or_alias="v0.1.0")
+    pm.flush_telemetry()
+    pm.get_prompt("greeting", version_or_alias="v0.1.0")
+    pm.close()
+    usage = [e for e in received if e["type"] == "usage"]
+    assert sum(e["count"] for e in usage) == 13
+    assert usage[0]["count"] == 7 and usage[0]["ts"].startswith("1970-03-25T08:")
+    assert sum(e["count"] for e in usage if e["ts"].startswith("1970-03-25T08:")) == 12

@@ -427,6 +427,7 @@ class TelemetryRecorder:
         started = now()
         self._usage_window = math.floor(started / USAGE_WINDOW)
         self._window_end = (self._usage_window + 1) * USAGE_WINDOW
+        self._sending = False
         self._past_usage: list[Event] = []
         self._events: list[Event] = []
         self._serving: dict[tuple[str, str, str, bool], tuple[ServedPrompt, float]] = {}
@@ -464,8 +465,10 @@ class TelemetryRecorder:
             return
         now = self._now()
         with self._lock:
-            if now >= self._window_end:
-                # The first call of a new UTC hour: the past hour's counts become events of their own.
+            if now >= self._window_end and not self._sending:
+                # The first call of a new UTC hour: the past hour's counts become events of their own. While a batch
+                # is on its way this waits for it (its usage events are taken from these counters), so a call made
+                # during that send may count in the past hour, and none is counted twice.
                 self._close_usage_window(now)
             counter = self._usage.get(prompt)
             if counter is not None:
@@ -561,6 +564,7 @@ class TelemetryRecorder:
             connection = self._connect()
             with self._lock:
                 outgoing = self._outgoing(connection.project, connection.app, now)
+                self._sending = True
             for start in range(0, len(outgoing), MAX_BATCH_EVENTS):
                 chunk = outgoing[start : start + MAX_BATCH_EVENTS]
                 warning = connection.sink.send([event for event, _ in chunk])
@@ -577,6 +581,10 @@ class TelemetryRecorder:
             with self._lock:
                 self._failed_flushes += 1
                 self._last_error = str(error) or type(error).__name__
+        finally:
+            with self._lock:
+                self._sending = False
+                self._close_usage_window(self._now())
 
     def _outgoing(self, project: str, app: Mapping[str, Any], now: float) -> list[tuple[Event, Callable[[], None] | None]]:
         """The heartbeat when due, past hours' usage, this hour's usage so far, then the metrics buffered now."""
