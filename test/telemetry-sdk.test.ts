@@ -67,6 +67,46 @@ describe("telemetry in the SDK", () => {
     expect(heartbeats.map((h) => h.serves.map((s) => `${s.version}${s.canary ? "+canary" : ""}`).sort())).toEqual([["v0.1.0", "v0.1.1+canary"], ["v0.1.0"]]);
   });
 
+  it("an hour that ends while a batch is on its way counts each call once: delivered, and again when the batch fails", async () => {
+    for (const deliver of [true, false]) {
+      const app = await twoCommitApp();
+      // 200 ms before midnight: the recorder's hourly timer fires then, while the first batch is still on its way.
+      let now = Date.parse("2026-11-24T23:59:59.800Z");
+      let release!: () => void;
+      let calls = 0;
+      const batches: TelemetryEvent[][] = [];
+      const pm = new PromptManager({
+        registry: app.registry,
+        project: "shop",
+        now: () => now,
+        respectCanary: false,
+        telemetry: {
+          flushInterval: 0,
+          sink: async (batch) => {
+            if (calls++ === 0) {
+              await new Promise<void>((resolve) => (release = resolve));
+              if (!deliver) throw new Error("down");
+            }
+            batches.push(batch);
+          },
+        },
+      });
+      for (let i = 0; i < 3; i++) await pm.getPrompt("greet");
+      const first = pm.flushTelemetry();
+      await vi.waitFor(() => expect(calls).toBe(1));
+      for (let i = 0; i < 2; i++) await pm.getPrompt("greet");
+      now = Date.parse("2026-11-25T00:00:10Z");
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      for (let i = 0; i < 4; i++) await pm.getPrompt("greet");
+      release();
+      await first;
+      await pm.close();
+      const usage = batches.flat().filter((e) => e.type === "usage");
+      const byDay = (day: string) => usage.filter((e) => e.ts.startsWith(day)).reduce((n, e) => n + e.count, 0);
+      expect({ deliver, before: byDay("2026-11-24"), after: byDay("2026-11-25") }).toEqual({ deliver, before: 5, after: 4 });
+    }
+  });
+
   it("usage counted while the sink is down keeps its hour: calls before and after midnight land on their own days", async () => {
     const app = await twoCommitApp();
     let now = Date.parse("2026-11-24T23:59:50Z");

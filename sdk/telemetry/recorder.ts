@@ -48,6 +48,8 @@ interface Outgoing {
   event: TelemetryEvent;
   /** What delivering it settles, besides leaving the buffer. */
   delivered?: () => void;
+  /** What failing to deliver it settles. */
+  failed?: () => void;
 }
 
 /**
@@ -62,6 +64,10 @@ export class TelemetryRecorder {
   private usageWindow: number;
   /** Usage of past hours, waiting for the sink. */
   private pastUsage: UsageEvent[] = [];
+  /** Calls of each counter in a batch on its way: the hour's end leaves them to that batch. */
+  private readonly inFlight = new Map<UsageCounter, number>();
+  /** Counters an hour's end let go while some of their calls were on their way. */
+  private readonly detached = new Set<UsageCounter>();
   private readonly byId = new Map<string, Prompt>();
   /** What the client serves: the newest prompt per name, alias (or version), variant and canary side, and when. */
   private readonly serving = new Map<string, { served: ServedPrompt; at: number }>();
@@ -162,10 +168,12 @@ export class TelemetryRecorder {
   private async flushOnce(): Promise<void> {
     const now = this.context.now();
     this.closeUsageWindow(now);
+    let outgoing: Outgoing[] = [];
+    let start = 0;
     try {
       const { project, sink, app } = await this.connect();
-      const outgoing = this.outgoing(project, app, now);
-      for (let start = 0; start < outgoing.length; start += MAX_BATCH_EVENTS) {
+      outgoing = this.outgoing(project, app, now);
+      for (; start < outgoing.length; start += MAX_BATCH_EVENTS) {
         const slice = outgoing.slice(start, start + MAX_BATCH_EVENTS);
         const result = await sink.send(slice.map((o) => o.event));
         const sent = new Set<TelemetryEvent>(slice.map((o) => o.event));
@@ -176,6 +184,7 @@ export class TelemetryRecorder {
         this.lastError = result?.warning;
       }
     } catch (error) {
+      for (const o of outgoing.slice(start)) o.failed?.();
       this.failedFlushes++;
       this.lastError = (error as Error).message;
     }
@@ -200,12 +209,25 @@ export class TelemetryRecorder {
     for (const { event, counters } of this.usageEvents(project, [...this.usage])) {
       // Calls counted while this batch is on its way stay for the next one.
       const taken = counters.map((counter) => counter.count);
+      counters.forEach((counter, i) => this.inFlight.set(counter, taken[i]!));
       const delivered = () =>
         counters.forEach((counter, i) => {
           counter.count -= taken[i]!;
           counter.since = now;
+          this.inFlight.delete(counter);
+          this.detached.delete(counter);
         });
-      outgoing.push({ event, delivered });
+      // Not delivered: the calls stay counted, in their counter, or (when the hour ended meanwhile and let the
+      // counter go) in an event of their hour.
+      const failed = () => {
+        const lost = counters.reduce((sum, counter, i) => sum + (this.detached.has(counter) ? taken[i]! : 0), 0);
+        for (const counter of counters) {
+          this.inFlight.delete(counter);
+          this.detached.delete(counter);
+        }
+        if (lost > 0) this.buffer(this.pastUsage, { ...event, count: lost });
+      };
+      outgoing.push({ event, delivered, failed });
     }
     for (const event of this.events) outgoing.push({ event: Object.assign(event, { project }) });
     return outgoing;
@@ -229,7 +251,16 @@ export class TelemetryRecorder {
     this.touchServing(now);
     const counters = [...this.usage];
     this.usage.clear();
-    for (const { event } of this.usageEvents("", counters)) this.buffer(this.pastUsage, event);
+    for (const { event, counters: group } of this.usageEvents("", counters)) {
+      // Calls in a batch on its way are that batch's: counted here too, they would be counted twice.
+      for (const counter of group) {
+        const flying = this.inFlight.get(counter);
+        if (flying === undefined) continue;
+        event.count -= flying;
+        this.detached.add(counter);
+      }
+      if (event.count > 0) this.buffer(this.pastUsage, event);
+    }
   }
 
   /**
