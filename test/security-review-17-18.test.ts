@@ -193,7 +193,8 @@ describe("parsing nested brackets", () => {
   });
 
   it("slices still parse, nested in lists and lookups", () => {
-    expect(compileTemplate("{{ [[1, 2, 3][1:], [4, 5][:1]] }}|{{ xs[ys[1:][0]:] }}|{{ xs[::2] }}").render({ xs: [1, 2, 3, 4], ys: [0, 2] })).toBe("2,3,4|3,4|1,3");
+    // Lists print as Jinja2 prints them (Python's str), which Jinja2 itself gives for this template.
+    expect(compileTemplate("{{ [[1, 2, 3][1:], [4, 5][:1]] }}|{{ xs[ys[1:][0]:] }}|{{ xs[::2] }}").render({ xs: [1, 2, 3, 4], ys: [0, 2] })).toBe("[[2, 3], [4]]|[3, 4]|[1, 3]");
   });
 });
 
