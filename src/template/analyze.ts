@@ -1,6 +1,6 @@
 import type { VariableInfo } from "../formats/types.ts";
 import { IDENTIFIER, testNameOf } from "./compiler.ts";
-import { isForbiddenMember } from "./guard.ts";
+import { isForbiddenMember } from "./forbidden-members.ts";
 import { methodNames, MUTATING_METHODS } from "./methods.ts";
 import type { TemplateNode } from "./template-node.ts";
 

@@ -1,5 +1,5 @@
 import { RenderFault, unsafe } from "./fault.ts";
-import { isForbiddenMember } from "./guard.ts";
+import { isForbiddenMember } from "./forbidden-members.ts";
 import { nunjucks } from "./nunjucks.ts";
 import type { TemplateNode } from "./template-node.ts";
 import { installPythonTruthiness } from "./truthiness.ts";

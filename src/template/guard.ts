@@ -1,6 +1,7 @@
 import type { RenderBudget } from "./budget.ts";
 import { renderFailure, unsafe } from "./fault.ts";
 import { BoundMethod } from "./bound-method.ts";
+import { isForbiddenMember } from "./forbidden-members.ts";
 import { methodOf } from "./methods.ts";
 import { SafeString } from "./safe-string.ts";
 
@@ -11,16 +12,6 @@ import { SafeString } from "./safe-string.ts";
  * - only functions PromptSync made can be called: macros, `caller`, the globals, and those methods;
  * - the app's variables are copied into plain data before the template sees them.
  */
-
-/** Named in the refusal message even where no prototype is involved, as they are the classic escapes. */
-const FORBIDDEN_MEMBERS = new Set([
-  "constructor", "__proto__", "prototype",
-  "__defineGetter__", "__defineSetter__", "__lookupGetter__", "__lookupSetter__",
-]);
-
-export function isForbiddenMember(name: string): boolean {
-  return FORBIDDEN_MEMBERS.has(name);
-}
 
 const trusted = new WeakSet<object>();
 
@@ -47,7 +38,7 @@ export function member(obj: unknown, key: unknown, line?: number): unknown {
     if (typeof key === "boolean" || key === null || key === undefined) return undefined;
     throw renderFailure(`a ${Array.isArray(key) ? "list" : typeof key} cannot be used as a key`, line);
   }
-  if (FORBIDDEN_MEMBERS.has(key)) throw unsafe(`"${key}" is not accessible from templates (it would reach JavaScript internals)`, line);
+  if (isForbiddenMember(key)) throw unsafe(`"${key}" is not accessible from templates (it would reach JavaScript internals)`, line);
   const method = methodOf(obj, key, line);
   if (method) return new BoundMethod(key, obj, method);
   if (Object.hasOwn(obj as object, key)) return (obj as Record<string, unknown>)[key];

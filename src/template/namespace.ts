@@ -1,7 +1,7 @@
 import { isKeywordArgs } from "./arguments.ts";
 import { activeBudget } from "./budget.ts";
 import { renderFailure, unsafe, typeOf } from "./fault.ts";
-import { isForbiddenMember } from "./guard.ts";
+import { isForbiddenMember } from "./forbidden-members.ts";
 
 /**
  * Jinja2's `namespace()`: the one value a template may change, so that state can outlive a loop iteration
