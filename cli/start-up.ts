@@ -24,7 +24,9 @@ if (args[0] === "version" && args[1] === "get") {
 /**
  * Writes to file descriptor 1 itself: process.stdout would set up a stream (for a pipe, a socket) to print a line.
  * A non-blocking pipe that is full takes the rest through process.stdout, which the exit waits for. A reader
- * that went away (`| head`) gets nothing more; that is not an error.
+ * that went away (`| head`) gets nothing more; that is not an error. cli/stdout.ts writes the same way for the
+ * full commands; this copy waits for the stream before the exit and keeps the fast path from loading the two
+ * chunks esbuild makes of that module, two more modules to link before the answer.
  */
 async function writeOut(text: string): Promise<void> {
   let bytes = Buffer.from(text);
