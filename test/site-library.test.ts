@@ -6,18 +6,15 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compilePrompts } from "../src/compiler/compile-prompts.ts";
-import { buildSite } from "../src/dashboard/build.ts";
 import { setAlias } from "../src/registry/aliases.ts";
 import { pushRelease } from "../src/registry/push.ts";
 import { FolderStore } from "../src/storage/folder.ts";
-import { collectErrors, launchChromium, requireChromium, screenshot } from "./helpers/browser.ts";
-import { serveFolder, type StaticServer } from "./helpers/static-server.ts";
+import { collectErrors, requireChromium, screenshot } from "./helpers/browser.ts";
+import { buildAndServeDashboardOf, type BuiltDashboard } from "./helpers/dashboard.ts";
 
-const SITE_DIR = fileURLToPath(new URL("../site/", import.meta.url));
 const DAY = 86_400_000;
 const EVIL = '<img src=x onerror="window.__pwned = 1"><script>window.__pwned = 2</script>';
 
@@ -34,9 +31,7 @@ const SECOND = [
 ];
 
 describe.runIf(requireChromium())("the library in a real browser", () => {
-  let out: string;
-  let site: StaticServer;
-  let browser: Browser;
+  let dashboard: BuiltDashboard;
 
   beforeAll(async () => {
     const registry = await mkdtemp(join(tmpdir(), "promptsync-library-"));
@@ -48,24 +43,17 @@ describe.runIf(requireChromium())("the library in a real browser", () => {
     }
     await setAlias(store, { project: "shop", alias: "production", ref: "v0.1.0" });
     await setAlias(store, { project: "shop", alias: "dev", ref: "v0.1.1" });
-    out = await mkdtemp(join(tmpdir(), "promptsync-dashboard-"));
-    await buildSite({ reader: store, project: "shop", siteDir: SITE_DIR, outDir: out });
+    dashboard = await buildAndServeDashboardOf(store, "shop");
     await rm(registry, { recursive: true, force: true });
-    site = await serveFolder(out);
-    browser = await launchChromium();
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    if (out) await rm(out, { recursive: true, force: true });
-  });
+  afterAll(() => dashboard?.close());
 
   async function open(options: { javaScriptEnabled?: boolean; width?: number } = {}): Promise<{ page: Page; errors: string[] }> {
-    const context = await browser.newContext({ javaScriptEnabled: options.javaScriptEnabled ?? true, viewport: { width: options.width ?? 1280, height: 800 } });
+    const context = await dashboard.browser.newContext({ javaScriptEnabled: options.javaScriptEnabled ?? true, viewport: { width: options.width ?? 1280, height: 800 } });
     const page = await context.newPage();
     const errors = collectErrors(page);
-    await page.goto(site.url);
+    await page.goto(dashboard.url);
     if (options.javaScriptEnabled !== false) await page.waitForSelector('#library[data-index-state="ready"]', { state: "attached" });
     return { page, errors };
   }
@@ -171,7 +159,7 @@ describe.runIf(requireChromium())("the library in a real browser", () => {
     expect(await shown(page)).toEqual(["greet"]);
     expect(await marks(page, ".snippet")).toEqual(["Hello"]);
     // A value no option has is "any", and hostile text in the address is only ever a search string.
-    await page.goto(`${site.url}/?kind=nope&q=${encodeURIComponent("<img src=x onerror=window.__pwned=1>")}`);
+    await page.goto(`${dashboard.url}/?kind=nope&q=${encodeURIComponent("<img src=x onerror=window.__pwned=1>")}`);
     await page.waitForSelector('#library[data-index-state="ready"]', { state: "attached" });
     expect(await page.inputValue("#kind-filter")).toBe("");
     expect(await shown(page)).toEqual([]);
@@ -197,17 +185,17 @@ describe.runIf(requireChromium())("the library in a real browser", () => {
   });
 
   it("loads the full-text index after the page: the page holds no prompt text, and without the index names and descriptions are still searched", async () => {
-    const html = await readFile(join(out, "index.html"), "utf8");
+    const html = await readFile(join(dashboard.out, "index.html"), "utf8");
     expect(html).not.toContain("Bonjour");
     expect(html).not.toContain("three lines");
-    const index = JSON.parse(await readFile(join(out, "library-index.json"), "utf8")) as { name: string; text: string }[];
+    const index = JSON.parse(await readFile(join(dashboard.out, "library-index.json"), "utf8")) as { name: string; text: string }[];
     expect(index.map((e) => e.name)).toEqual(["evil", "greet", "new", "old/archive", "support/triage"]);
     expect(index[1]!.text).toContain("Bonjour {{ name }}");
 
-    const context = await browser.newContext();
+    const context = await dashboard.browser.newContext();
     await context.route("**/library-index.json", (route) => route.abort());
     const page = await context.newPage();
-    await page.goto(site.url);
+    await page.goto(dashboard.url);
     await page.waitForSelector('#library[data-index-state="failed"]', { state: "attached" });
     expect(await page.isVisible("#index-note")).toBe(true);
     await page.fill("#search", "customer");

@@ -8,19 +8,16 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compilePrompts } from "../src/compiler/compile-prompts.ts";
-import { buildSite } from "../src/dashboard/build.ts";
 import { setAlias } from "../src/registry/aliases.ts";
 import { setCanary } from "../src/registry/canary-rollout.ts";
 import { pushRelease } from "../src/registry/push.ts";
 import { FolderStore } from "../src/storage/folder.ts";
-import { collectErrors, launchChromium, requireChromium, screenshot } from "./helpers/browser.ts";
-import { serveFolder, type StaticServer } from "./helpers/static-server.ts";
+import { collectErrors, requireChromium, screenshot } from "./helpers/browser.ts";
+import { buildAndServeDashboardOf, type BuiltDashboard } from "./helpers/dashboard.ts";
 
-const SITE_DIR = fileURLToPath(new URL("../site/", import.meta.url));
 const VERSIONS = 55;
 const EVIL = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">';
 
@@ -48,9 +45,7 @@ function sources(v: number) {
 }
 
 describe.runIf(requireChromium())("the prompt page in a real browser", () => {
-  let out: string;
-  let site: StaticServer;
-  let browser: Browser;
+  let dashboard: BuiltDashboard;
 
   beforeAll(async () => {
     const registry = await mkdtemp(join(tmpdir(), "promptsync-prompt-page-"));
@@ -63,24 +58,17 @@ describe.runIf(requireChromium())("the prompt page in a real browser", () => {
     await setAlias(store, { project: "shop", alias: "production", ref: "v0.1.3" });
     await setAlias(store, { project: "shop", alias: "dev", ref: `v0.1.${VERSIONS - 1}` });
     await setCanary(store, { project: "shop", alias: "production", version: "v0.1.5", percentage: 10 });
-    out = await mkdtemp(join(tmpdir(), "promptsync-dashboard-"));
-    await buildSite({ reader: store, project: "shop", siteDir: SITE_DIR, outDir: out });
+    dashboard = await buildAndServeDashboardOf(store, "shop");
     await rm(registry, { recursive: true, force: true });
-    site = await serveFolder(out);
-    browser = await launchChromium();
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    if (out) await rm(out, { recursive: true, force: true });
-  });
+  afterAll(() => dashboard?.close());
 
   async function open(path: string, options: { javaScriptEnabled?: boolean; width?: number } = {}): Promise<{ page: Page; errors: string[] }> {
-    const context = await browser.newContext({ javaScriptEnabled: options.javaScriptEnabled ?? true, viewport: { width: options.width ?? 1280, height: 900 } });
+    const context = await dashboard.browser.newContext({ javaScriptEnabled: options.javaScriptEnabled ?? true, viewport: { width: options.width ?? 1280, height: 900 } });
     const page = await context.newPage();
     const errors = collectErrors(page);
-    await page.goto(`${site.url}${path}`);
+    await page.goto(`${dashboard.url}${path}`);
     return { page, errors };
   }
   const visibleVersions = (page: Page) => page.locator("details.version:visible").evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.version));
@@ -104,7 +92,7 @@ describe.runIf(requireChromium())("the prompt page in a real browser", () => {
     expect(await page.isVisible("#picker")).toBe(true);
     expect(await page.textContent("details.version:visible pre")).toContain(`Revision ${VERSIONS - 1} for`);
 
-    await page.goto(`${site.url}/prompts/history/#v0.1.3`);
+    await page.goto(`${dashboard.url}/prompts/history/#v0.1.3`);
     await page.reload();
     expect(await visibleVersions(page)).toEqual(["v0.1.3"]);
     expect(await page.inputValue("#version-picker")).toBe("v0.1.3");
@@ -119,7 +107,7 @@ describe.runIf(requireChromium())("the prompt page in a real browser", () => {
 
     // A hash that names no version, or cannot be decoded, shows the latest.
     for (const hash of ["#v9.9.9", "#%E0%A4%A"]) {
-      await page.goto(`${site.url}/prompts/history/${hash}`);
+      await page.goto(`${dashboard.url}/prompts/history/${hash}`);
       await page.reload();
       expect(await visibleVersions(page), hash).toEqual([latest]);
     }
@@ -195,7 +183,7 @@ describe.runIf(requireChromium())("the prompt page in a real browser", () => {
     await page.click("details#v0\\.1\\.3 > summary");
     expect(await page.textContent("details#v0\\.1\\.3 pre")).toContain("Revision 3 for");
     expect(await page.locator(".timeline tbody tr:visible").count()).toBe(VERSIONS);
-    await page.goto(`${site.url}/prompts/agent/`);
+    await page.goto(`${dashboard.url}/prompts/agent/`);
     expect(await page.locator("details.version[open] .variant:visible").count()).toBe(2);
     expect(await page.locator("details.version[open] [role=tablist]:visible").count()).toBe(0);
     expect(await page.locator("details.version[open] .variant-heading").allTextContents()).toEqual(["Default", expect.stringMatching(/^Variant .* locale=fr$/)]);

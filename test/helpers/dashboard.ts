@@ -1,7 +1,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
+import { buildSite } from "../../src/dashboard/build.ts";
+import type { RegistryReader } from "../../src/storage/types.ts";
 import { launchChromium } from "./browser.ts";
 import { cliJson } from "./cli.ts";
 import { serveFolder } from "./static-server.ts";
@@ -21,6 +24,17 @@ export interface BuiltDashboard {
 export async function buildAndServeDashboard(dir: string): Promise<BuiltDashboard> {
   const out = await mkdtemp(join(tmpdir(), "promptsync-dashboard-"));
   await cliJson(dir, ["site", "build", "--out", out]);
+  return serveDashboard(out);
+}
+
+/** The same, built in this process from a registry the test wrote directly (buildSite), for pages that need many versions. */
+export async function buildAndServeDashboardOf(reader: RegistryReader, project: string): Promise<BuiltDashboard> {
+  const out = await mkdtemp(join(tmpdir(), "promptsync-dashboard-"));
+  await buildSite({ reader, project, siteDir: fileURLToPath(new URL("../../site/", import.meta.url)), outDir: out });
+  return serveDashboard(out);
+}
+
+async function serveDashboard(out: string): Promise<BuiltDashboard> {
   const site = await serveFolder(out);
   const browser = await launchChromium();
   return {
