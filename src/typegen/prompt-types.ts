@@ -1,4 +1,5 @@
-import type { CompiledPrompt, MessageTemplate } from "../formats/types.ts";
+import type { CompiledPrompt } from "../formats/types.ts";
+import { structuredInterface } from "../structured/interface-summary.ts";
 import { escapeUnsafe, JSON_VALUE, jsonSchemaType, propertyKey, sourceJson } from "./json-schema-type.ts";
 
 /** What the generated module describes, for its header: the local files, or what a registry serves. */
@@ -43,23 +44,12 @@ function promptEntry(prompt: CompiledPrompt): string {
   return lines.join("\n");
 }
 
-/** Placeholder name → required, over the default messages and every variant's. */
-function placeholders(prompt: CompiledPrompt): Map<string, boolean> {
-  const found = new Map<string, boolean>();
-  const bodies: (readonly MessageTemplate[] | undefined)[] = [prompt.messages, ...prompt.variants.map((v) => v.messages)];
-  for (const messages of bodies) {
-    for (const message of messages ?? []) {
-      if ("placeholder" in message) found.set(message.placeholder, (found.get(message.placeholder) ?? false) || message.required);
-    }
-  }
-  return found;
-}
-
 function variablesType(prompt: CompiledPrompt, indent: string): string {
   const inputs = prompt.inputs ?? {};
   const declared = (typeof inputs.properties === "object" && inputs.properties !== null ? inputs.properties : {}) as Record<string, unknown>;
   const declaredRequired = new Set(Array.isArray(inputs.required) ? (inputs.required as unknown[]) : []);
-  const slots = placeholders(prompt);
+  // The placeholders of the default messages and every variant's: message lists, not JSON values.
+  const slots = new Set((structuredInterface(prompt).placeholders ?? []).map((p) => p.name));
   const names = new Map<string, boolean>();
   for (const v of prompt.variables) names.set(v.name, v.required);
   for (const name of Object.keys(declared)) names.set(name, (names.get(name) ?? false) || declaredRequired.has(name));
