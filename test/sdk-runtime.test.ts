@@ -80,8 +80,9 @@ describe("SDK runtime: pointers revalidated, content fetched once", () => {
     const { dir, origin } = await published({ "prompts/greet.txt": "Hello {{ name }}\n" });
     const pm = new PromptManager({ registry: origin.url, project: "app", refreshInterval: 0.2 });
     await pm.getPrompt("greet");
-    const next = await republish(dir, { "prompts/greet.txt": "Hi {{ name }}\n" });
+    // Counted from before the push: on a loaded machine the timer can fetch the new version before the CLI exits.
     const before = origin.requests.length;
+    const next = await republish(dir, { "prompts/greet.txt": "Hi {{ name }}\n" });
     // Waits for the timer's refresh however loaded the machine is, instead of a fixed sleep that a slow tick misses.
     await vi.waitFor(() => expect(origin.requests.slice(before).map((r) => r.path)).toContain(`/prompts/app/greet/${next}/default.yaml`), { timeout: 20_000, interval: 20 });
     // The timer fetched the new content; a getPrompt from here on may find it still in flight, but not for long.
