@@ -5,13 +5,13 @@ import { CheckBudget } from "../src/json-schema/check-budget.ts";
 import { compileSchema, type SchemaProblem } from "../src/json-schema/compile-schema.ts";
 import { compilePattern, patternMatches } from "../src/json-schema/pattern.ts";
 import { PatternSyntaxError } from "../src/json-schema/pattern-syntax.ts";
-import { validateVariables, type Violation } from "../src/json-schema/validate-value.ts";
+import { validateValue, type Violation } from "../src/json-schema/validate-value.ts";
 
 /** The violations of `variables` against `schema`, which must compile. */
 function violations(schema: unknown, variables: Record<string, unknown>): Violation[] {
   const compiled = compileSchema(schema);
   if (!compiled.ok) throw new Error(`schema refused: ${compiled.problems.map((p) => p.message).join("; ")}`);
-  return validateVariables(compiled.root, variables).violations;
+  return validateValue(compiled.root, variables, "inputs schema").violations;
 }
 
 /** The rules `value` breaks as the variable `v` of schema `schema`. */
@@ -98,7 +98,7 @@ describe("every supported keyword accepts what fits and names the rule of what d
     const compiled = compileSchema({ additionalProperties: false });
     if (!compiled.ok) throw new Error("refused");
     const many = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`v${i}`, i]));
-    const result = validateVariables(compiled.root, many);
+    const result = validateValue(compiled.root, many, "inputs schema");
     expect(result.violations).toHaveLength(20);
     expect(result.truncated).toBe(true);
   });
@@ -411,7 +411,7 @@ describe("the validator agrees with ajv (JSON Schema 2020-12) on generated schem
       const theirs = ajv.compile(root);
       for (let j = 0; j < 10; j++) {
         const variables = { v: value(0) };
-        const valid = validateVariables(ours.root, variables).violations.length === 0;
+        const valid = validateValue(ours.root, variables, "inputs schema").violations.length === 0;
         expect(valid, `${JSON.stringify(root)} on ${JSON.stringify(variables)}`).toBe(theirs(variables));
       }
     }

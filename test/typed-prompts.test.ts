@@ -128,6 +128,9 @@ describe("prompt.parseOutput", () => {
     expect(violations('{"answer": "a", "sources": ["x", 2]}')).toEqual(["$.sources[1] type"]);
     expect(violations('{"answer": "a", "extra": true}')).toEqual(["$.extra additionalProperties"]);
     expect(violations("[]")).toEqual(["$ type"]);
+    // Nesting is bounded before parsing, whatever the schema says of the deep part; brackets inside strings don't count.
+    expect(violations(`{"answer": "a", "sources": ${"[".repeat(100)}${"]".repeat(100)}}`)).toEqual(["$ depth"]);
+    expect(agent.parseOutput(`{"answer": "${"[{".repeat(200)}\\\\"}`)).toEqual({ answer: `${"[{".repeat(200)}\\` });
     const greet = await pm.getPrompt("greet");
     expect(() => greet.parseOutput("{}")).toThrow(/declares no output schema/);
     pm.close();

@@ -462,3 +462,17 @@ def test_pattern_matcher_agrees_with_re_on_generated_cases() -> None:
             pattern += "$"
         text = "".join(rng.choice("ab1 ") for _ in range(rng.randint(0, 8)))
         assert search(compile_pattern(pattern), text, Budget(10**7)) == (re.search(pattern, text) is not None), (pattern, text)
+
+
+def test_parse_output_bounds_nesting_and_length_before_parsing() -> None:
+    from promptsync.structured import MAX_OUTPUT_LENGTH, OutputValidationError, parse_output
+
+    output = {"name": "reply", "schema": {"type": "object"}}
+    with pytest.raises(OutputValidationError, match="nested deeper than 100 levels") as info:
+        parse_output("p", output, '{"deep": ' + "[" * 100 + "]" * 100 + "}")
+    assert info.value.violations[0]["rule"] == "depth"
+    # Brackets inside strings (escaped quotes too) are text, not nesting.
+    text = json.dumps({"a": '"[{' * 500})
+    assert parse_output("p", output, text) == {"a": '"[{' * 500}
+    with pytest.raises(OutputValidationError, match="longer than"):
+        parse_output("p", output, " " * (MAX_OUTPUT_LENGTH + 1))

@@ -2,7 +2,7 @@ import { InputValidationError, InvalidBundleError, type InputViolation } from ".
 import type { CompiledPrompt } from "../formats/types.ts";
 import { compileSchema } from "./compile-schema.ts";
 import { describeProblem } from "./describe-problem.ts";
-import { validateVariables, type Violation } from "./validate-value.ts";
+import { validateValue, type Violation } from "./validate-value.ts";
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -33,7 +33,7 @@ export function inputsCheck(prompt: CompiledPrompt, origin: string): ((values: R
   if (!compiled.ok) throw new InvalidBundleError(origin, `prompt "${prompt.name}": ${describeProblem(compiled.problems[0]!)}`);
   const { root } = compiled;
   return (values) => {
-    const { violations, truncated } = validateVariables(root, values);
+    const { violations, truncated } = validateValue(root, values, "inputs schema");
     if (violations.length > 0) throw new InputValidationError(prompt.name, violations.map(inputViolation), truncated);
   };
 }

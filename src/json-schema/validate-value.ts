@@ -39,16 +39,17 @@ class StopChecking extends Error {}
 class SchemaTooDeep extends Error {}
 
 /**
- * Checks the variables passed to format() against a compiled `inputs` schema; the variables object is the root
- * value. Every violation is listed, up to MAX_VIOLATIONS; the whole check is bounded by a CheckBudget.
+ * Checks a value against a compiled schema: the variables passed to format() against `inputs`, or a parsed response
+ * against the output schema (`schemaName`, for messages). Every violation is listed, up to MAX_VIOLATIONS; the whole
+ * check is bounded by a CheckBudget.
  */
-export function validateVariables(root: SchemaNode, variables: Record<string, unknown>): ValidationResult {
+export function validateValue(root: SchemaNode, value: unknown, schemaName: "inputs schema" | "output schema"): ValidationResult {
   const checker = new Checker(new CheckBudget());
   try {
-    checker.check(root, variables, undefined, true, 0);
+    checker.check(root, value, undefined, true, 0);
   } catch (error) {
     if (error instanceof StopChecking) return { violations: checker.violations, truncated: true };
-    if (error instanceof BudgetExhausted) checker.add(checker.current, "budget", "is too large to check against the inputs schema (the check went over its budget)");
+    if (error instanceof BudgetExhausted) checker.add(checker.current, "budget", `is too large to check against the ${schemaName} (the check went over its budget)`);
     else if (error instanceof ValueTooDeep) checker.add(checker.current, "depth", `is nested deeper than ${MAX_VALUE_DEPTH} levels (a cycle?)`);
     else if (error instanceof SchemaTooDeep) checker.add(checker.current, "depth", `needs more than ${MAX_CHECK_DEPTH} nested schema checks`);
     else throw error;

@@ -21,6 +21,11 @@ from .pattern import PatternError, compile_pattern, search
 
 MESSAGE_ROLES = ("system", "developer", "user", "assistant", "tool")
 MAX_PLACEHOLDER_MESSAGES = 1000
+# A model's answer, not a data dump; nested as deep as the TypeScript SDK's MAX_VALUE_DEPTH allows.
+MAX_OUTPUT_LENGTH = 4 * 1024 * 1024
+MAX_OUTPUT_DEPTH = 100
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS = re.compile(r"[\[\]{}]")
 MAX_MESSAGE_PARTS = 100
 PART_KEYS = {"text": {"type", "text"}, "image": {"type", "url", "detail"}, "file": {"type", "url", "filename"}, "audio": {"type", "url"}}
 DETAILS = {"auto", "low", "high"}
@@ -426,10 +431,27 @@ def inputs_check(prompt: Mapping[str, Any], origin: str) -> Callable[[Mapping[st
     return check
 
 
+def _nested_too_deep(text: str) -> bool:
+    """Whether JSON text nests arrays and objects deeper than MAX_OUTPUT_DEPTH, strings aside: checked before
+    parsing, as the TypeScript SDK does, so that a hostile response cannot hand the app a value its own recursive
+    code cannot walk."""
+    depth = 0
+    for bracket in _BRACKETS.finditer(_JSON_STRING.sub('""', text)):
+        depth += 1 if bracket.group() in "[{" else -1
+        if depth > MAX_OUTPUT_DEPTH:
+            return True
+    return False
+
+
 def parse_output(prompt_name: str, output: Mapping[str, Any] | None, text: str) -> Any:
     """A model's response parsed as JSON and checked against the output schema."""
     if output is None:
         raise OutputValidationError(prompt_name, "cannot be checked: the prompt declares no output schema")
+    if len(text) > MAX_OUTPUT_LENGTH:
+        raise OutputValidationError(prompt_name, f"is longer than {MAX_OUTPUT_LENGTH} characters")
+    if _nested_too_deep(text):
+        message = f"is nested deeper than {MAX_OUTPUT_DEPTH} levels"
+        raise OutputValidationError(prompt_name, message, [{"path": "", "rule": "depth", "message": message}])
     try:
         value = json.loads(text, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
     except (ValueError, RecursionError) as e:
