@@ -1,7 +1,7 @@
 // What enforcing `inputs` costs format(), and how fast hostile patterns and schemas are stopped.
 import { compilePrompts } from "../../src/compiler/compile-prompts.ts";
 import { compileSchema } from "../../src/json-schema/compile-schema.ts";
-import { validateVariables } from "../../src/json-schema/validate-value.ts";
+import { validateValue } from "../../src/json-schema/validate-value.ts";
 import { materializePrompt } from "../../src/template/render-prompt.ts";
 import { measureSync, report } from "./measure.ts";
 
@@ -27,7 +27,7 @@ function patternCheck(pattern: string, text: string): { ms: number; rule: string
   let rule = "";
   for (let run = 0; run < 3; run++) {
     const start = performance.now();
-    rule = validateVariables(compiled.root, { s: text }).violations[0]?.rule ?? "none";
+    rule = validateValue(compiled.root, { s: text }, "inputs schema").violations[0]?.rule ?? "none";
     times.push(performance.now() - start);
   }
   times.sort((a, b) => a - b);
