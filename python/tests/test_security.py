@@ -476,3 +476,13 @@ def test_parse_output_bounds_nesting_and_length_before_parsing() -> None:
     assert parse_output("p", output, text) == {"a": '"[{' * 500}
     with pytest.raises(OutputValidationError, match="longer than"):
         parse_output("p", output, " " * (MAX_OUTPUT_LENGTH + 1))
+
+
+def test_a_placeholder_named_twice_is_refused_when_the_prompt_loads() -> None:
+    # push refuses it (DUPLICATE_PLACEHOLDER); from a hostile registry 2,000 slots would insert one history 2,000 times.
+    from promptsync.render import RenderableBody, RenderSettings
+
+    messages: list[dict[str, Any]] = [{"role": "system", "content": "Be brief."}]
+    messages += [{"placeholder": "history", "required": False}] * 2_000
+    with pytest.raises(InvalidBundleError, match='placeholder "history" appears twice'):
+        RenderableBody({"name": "chat"}, {"messages": messages, "variables": []}, None, RenderSettings(), "t")

@@ -992,6 +992,12 @@ class RenderableBody:
         self.messages: list[tuple[str, Any]] | None = None
         self.text: CompiledTemplate | None = None
         if body.get("messages") is not None:
+            # push refuses this (DUPLICATE_PLACEHOLDER); from a registry it would insert one history once per slot.
+            seen: set[str] = set()
+            for name in (str(m["placeholder"]) for m in body["messages"] if "placeholder" in m):
+                if name in seen:
+                    raise InvalidBundleError(origin, f'prompt "{self.prompt_name}": placeholder "{name}" appears twice: its messages would be inserted twice')
+                seen.add(name)
             self.messages = [self._compile_message(m) for m in body["messages"]]
         else:
             self.text = self._compile(str(body.get("content") or ""))
