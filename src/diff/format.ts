@@ -1,6 +1,7 @@
 import { diffWordsWithSpace } from "diff";
 import { newRequiredVariables } from "../validate/compatibility.ts";
 import type { PromptChange, PromptDiff, SetDiff, TextHunk } from "./compare.ts";
+import { sideBySideRows, type TextRun } from "./side-by-side.ts";
 
 export type DiffFormat = "text" | "json" | "markdown" | "html";
 
@@ -187,47 +188,18 @@ function escapeHtml(text: string): string {
   return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;").replaceAll("'", "&#39;");
 }
 
-/** A side-by-side row pair with word-level marks; every prompt byte is escaped. */
+/** A hunk's side-by-side rows (side-by-side.ts) as table rows; every prompt byte is escaped. */
 function sideBySide(hunk: TextHunk): string {
-  const rows: string[] = [];
-  const removed: string[] = [];
-  const added: string[] = [];
-  const flush = () => {
-    for (let i = 0; i < Math.max(removed.length, added.length); i++) {
-      const [left, right] = wordMarks(removed[i], added[i]);
-      rows.push(`<tr><td class="del">${left}</td><td class="ins">${right}</td></tr>`);
-    }
-    removed.length = 0;
-    added.length = 0;
-  };
-  for (const line of hunk.lines) {
-    if (line.startsWith("-")) removed.push(line.slice(1));
-    else if (line.startsWith("+")) added.push(line.slice(1));
-    else if (line.startsWith(" ")) {
-      flush();
-      const text = escapeHtml(line.slice(1));
-      rows.push(`<tr><td>${text}</td><td>${text}</td></tr>`);
-    }
-  }
-  flush();
-  return rows.join("\n");
+  return sideBySideRows(hunk)
+    .map((row) => {
+      const [left, right] = [runsHtml(row.before, "del"), runsHtml(row.after, "ins")];
+      return row.changed ? `<tr><td class="del">${left}</td><td class="ins">${right}</td></tr>` : `<tr><td>${left}</td><td>${right}</td></tr>`;
+    })
+    .join("\n");
 }
 
-function wordMarks(before: string | undefined, after: string | undefined): [string, string] {
-  if (before === undefined) return ["", `<ins>${escapeHtml(after ?? "")}</ins>`];
-  if (after === undefined) return [`<del>${escapeHtml(before)}</del>`, ""];
-  let left = "";
-  let right = "";
-  for (const part of diffWordsWithSpace(before, after)) {
-    const text = escapeHtml(part.value);
-    if (part.removed) left += `<del>${text}</del>`;
-    else if (part.added) right += `<ins>${text}</ins>`;
-    else {
-      left += text;
-      right += text;
-    }
-  }
-  return [left, right];
+function runsHtml(runs: TextRun[] | undefined, mark: "del" | "ins"): string {
+  return (runs ?? []).map((run) => (run.marked ? `<${mark}>${escapeHtml(run.text)}</${mark}>` : escapeHtml(run.text))).join("");
 }
 
 function formatHtml(diff: SetDiff): string {
