@@ -76,6 +76,12 @@ describe("stackedBars", () => {
     expect([...heights][0]).toBeCloseTo(((PLOT.bottom - PLOT.top) * 5) / 6);
   });
 
+  it("with no least height, fractions get an axis of their own: a cost per call is not flat", () => {
+    const costs = stackedBars(["v0.1.0", "v0.1.1"], [bar([0.0031, 0.00186])], { least: 0 });
+    expect(costs.axis.ticks).toEqual([0, 0.001, 0.002, 0.003, 0.004]);
+    expect(costs.bars[0]!.segments[0]!.height).toBeCloseTo(((PLOT.bottom - PLOT.top) * 0.0031) / 0.004);
+  });
+
   it("zero, missing and non-finite values draw nothing", () => {
     const chart = stackedBars(DAYS, [bar([0, Number.NaN])]);
     expect(chart.bars.map((b) => [b.sum, b.segments.length])).toEqual([[0, 0], [0, 0], [0, 0]]);

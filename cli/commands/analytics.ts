@@ -1,6 +1,6 @@
 import { buildAnalytics, type AnalyticsBuildReport } from "../../src/analytics/build.ts";
 import { MAX_SUMMARY_METRICS } from "../../src/analytics/metrics.ts";
-import { analyticsTable, formatRate, metricsTable, promptAnalytics, readAnalyticsState, sinceDay, type AnalyticsMetricRow, type AnalyticsTableRow } from "../../src/analytics/query.ts";
+import { analyticsTable, formatMetric, formatRate, metricsTable, promptAnalytics, readAnalyticsState, sinceDay, type AnalyticsMetricRow, type AnalyticsTableRow } from "../../src/analytics/query.ts";
 import { RegistryCatalog, requirePublishedPrompt, UNKNOWN_PROMPT } from "../../src/analytics/registry-catalog.ts";
 import { MAX_SUMMARY_BYTES } from "../../src/analytics/summary-size.ts";
 import { parseDuration } from "../../src/duration.ts";
@@ -129,13 +129,8 @@ function formatTable(rows: readonly AnalyticsTableRow[], daily: boolean): string
 function formatMetrics(metrics: readonly AnalyticsMetricRow[], daily: boolean): string {
   return table([
     [...(daily ? ["DAY"] : []), "VERSION", "METRIC", "COUNT", "SUM", "MEAN"],
-    ...metrics.map((m) => [...(daily ? [m.day!] : []), m.version, m.metric, String(m.count), formatNumber(m.sum), formatNumber(m.mean)]),
+    ...metrics.map((m) => [...(daily ? [m.day!] : []), m.version, m.metric, String(m.count), formatMetric(m.sum), formatMetric(m.mean)]),
   ]);
-}
-
-/** Integers as they are; other numbers to 6 significant digits, without exponent noise (0.0125, 512.333). */
-function formatNumber(value: number): string {
-  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
 }
 
 function buildReportLines(report: AnalyticsBuildReport & { clientsForgotten: number; seconds: number }, forgetClients: string): string[] {

@@ -65,12 +65,15 @@ export interface BarSeries {
   values: number[];
 }
 
-/** Stacked bars: each label's segments bottom to top, and its total. Missing or non-finite values count as 0. */
-export function stackedBars(labels: readonly string[], series: readonly BarSeries[]) {
+/**
+ * Stacked bars: each label's segments bottom to top, and its total. Missing or non-finite values count as 0. The
+ * axis goes from 0 to at least `least`: 1 by default, so a day without calls still has a scale; 0 for fractions
+ * such as a cost per call, which would be flat on an axis to 1.
+ */
+export function stackedBars(labels: readonly string[], series: readonly BarSeries[], { least = 1 } = {}) {
   const value = (s: BarSeries, i: number) => (Number.isFinite(s.values[i]) ? s.values[i]! : 0);
   const sums = labels.map((_, i) => series.reduce((sum, s) => sum + value(s, i), 0));
-  // An axis from 0 to at least 1: a day without calls still has a scale.
-  const axis = yAxis([1, ...sums], true);
+  const axis = yAxis([least, ...sums], true);
   const { step, every } = bands(labels, CHART_LEFT.bar);
   const barWidth = Math.min(36, step * 0.7);
   const bars = labels.map((label, i) => {

@@ -109,6 +109,11 @@ export function formatRate(rate: number | null): string {
   return rate === null ? "-" : `${(rate * 100).toFixed(1)}%`;
 }
 
+/** A custom metric's sum or mean as the CLI and the dashboard print it: integers as they are, other numbers to 6 significant digits, without exponent noise (0.0125, 512.333). */
+export function formatMetric(value: number): string {
+  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
+}
+
 /** The current analytics state, or undefined before the first build. */
 export async function readAnalyticsState(reader: RegistryReader, project: string): Promise<AnalyticsState | undefined> {
   const key = telemetryLayout.analyticsState(project);

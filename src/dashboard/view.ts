@@ -7,10 +7,10 @@
 export type { SiteAlias, SiteData, SitePrompt, SitePromptVersion, SiteSignature, SiteVersion } from "./snapshot.ts";
 export type { SiteAnalytics, SiteTelemetry } from "./telemetry-snapshot.ts";
 export type { AnalyticsSummaryRow, ContentPart, MessageTemplate, OutputSchema, ToolDefinition } from "../formats/types.ts";
-export type { AnalyticsTotals } from "../analytics/query.ts";
+export type { AnalyticsMetricRow, AnalyticsTotals } from "../analytics/query.ts";
 export type { ClientCompatibility } from "../status/clients.ts";
 
-export { analyticsTable, formatRate, sinceDay, totalsOf } from "../analytics/query.ts";
+export { analyticsTable, formatMetric, formatRate, metricsTable, sinceDay, totalsOf } from "../analytics/query.ts";
 export { describeChange } from "../diff/format.ts";
 export { messageSlot, messageText } from "../structured/message-text.ts";
 export { compareVersions } from "../formats/version.ts";
