@@ -176,6 +176,28 @@ describe.runIf(available)("the dashboard's design in a real browser", () => {
     }
   });
 
+  it("a table box that scrolls sideways takes keyboard focus as a named region; once it fits, it leaves the tab order", { timeout: 60_000 }, async () => {
+    const context = await browser.newContext({ viewport: { width: 360, height: 800 } });
+    try {
+      const { page, errors } = await open(context, "/");
+      const box = page.locator("main .scroll").first();
+      expect(await box.evaluate((b) => b.scrollWidth > b.clientWidth)).toBe(true);
+      expect(await box.getAttribute("tabindex")).toBe("0");
+      expect(await box.getAttribute("role")).toBe("region");
+      expect(await box.getAttribute("aria-label")).toBe("Prompt library");
+      await box.focus();
+      await page.keyboard.press("ArrowRight");
+      await page.waitForFunction(() => document.querySelector("main .scroll")!.scrollLeft > 0);
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.waitForFunction(() => !document.querySelector("main .scroll")!.hasAttribute("tabindex"));
+      expect(await box.evaluate((b) => b.scrollWidth > b.clientWidth)).toBe(false);
+      expect(await box.getAttribute("role")).toBeNull();
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it("keyboard focus is visible, and the header names the project and the registry", { timeout: 60_000 }, async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     try {
