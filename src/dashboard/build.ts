@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { chmod, copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,6 +8,7 @@ import { packageRoot } from "../package-info.ts";
 import type { TrustedKeys } from "../signing/keys.ts";
 import type { RegistryReader, RegistryStore } from "../storage/types.ts";
 import type { AstroRun } from "./run-astro.ts";
+import { RENDER_WORKER } from "./render-worker-name.ts";
 import { snapshotRegistry } from "./snapshot.ts";
 import { snapshotTelemetry } from "./telemetry-snapshot.ts";
 
@@ -65,6 +66,7 @@ export async function buildSite(request: SiteBuildRequest): Promise<SiteBuildRes
     // The copy keeps the modes of an installed package's files, read-only ones too: made writable, so that Astro
     // may write beside them and the temporary folder can be removed.
     await makeWritable(join(work, "src"));
+    await copyRenderWorker(join(work, "public"));
     // Astro and Vite resolve Astro from the root: the copy this module would import.
     await mkdir(join(work, "node_modules"));
     await symlink(astro, join(work, "node_modules", "astro"), "junction");
@@ -75,6 +77,18 @@ export async function buildSite(request: SiteBuildRequest): Promise<SiteBuildRes
     await rm(work, { recursive: true, force: true });
   }
   return { outDir: request.outDir, prompts: data.prompts.length, versions: data.versions.length };
+}
+
+/** The render preview's worker as `npm run build` bundled it (scripts/bundle-render-worker.ts), among the site's static files. */
+async function copyRenderWorker(publicDir: string): Promise<void> {
+  const worker = fileURLToPath(new URL("dist/dashboard/render-worker.js", packageRoot()));
+  await mkdir(publicDir);
+  try {
+    await copyFile(worker, join(publicDir, RENDER_WORKER));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    throw new Error(`The dashboard's render preview needs ${worker}, which npm run build writes: run it first`, { cause: error });
+  }
 }
 
 /** Gives the owner write permission on `dir` and everything in it. */

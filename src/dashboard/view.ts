@@ -14,3 +14,5 @@ export { analyticsTable, formatMetric, formatRate, metricsTable, sinceDay, total
 export { describeChange } from "../diff/format.ts";
 export { messageSlot, messageText } from "../structured/message-text.ts";
 export { compareVersions } from "../formats/version.ts";
+export type { PreviewReply, PreviewRequest, PreviewSegment } from "./render-preview.ts";
+export { RENDER_WORKER } from "./render-worker-name.ts";

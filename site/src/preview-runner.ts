@@ -1,0 +1,63 @@
+// Runs the render preview's requests in a Web Worker, one at a time, keeping only the latest request that waits.
+// A request that overruns `timeoutMs` gets its worker terminated and a fresh one started: whatever a template
+// does, the page's own thread never runs it and stays responsive.
+
+export interface PreviewRunnerEvents<Reply> {
+  reply(reply: Reply): void;
+  /** The worker was terminated after `timeoutMs` without an answer. */
+  stopped(timeoutMs: number): void;
+  /** The worker could not run (its script failed to load or threw). */
+  failed(message: string): void;
+}
+
+export interface PreviewRunner<Request> {
+  render(request: Request): void;
+}
+
+export function previewRunner<Request, Reply>(url: string, timeoutMs: number, events: PreviewRunnerEvents<Reply>): PreviewRunner<Request> {
+  let worker: Worker | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let waiting: { request: Request } | undefined;
+
+  const settle = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (waiting) {
+      const { request } = waiting;
+      waiting = undefined;
+      send(request);
+    }
+  };
+  const restart = () => {
+    worker?.terminate();
+    worker = undefined;
+  };
+  const send = (request: Request) => {
+    if (!worker) {
+      worker = new Worker(url);
+      worker.onmessage = (event: MessageEvent<Reply>) => {
+        events.reply(event.data);
+        settle();
+      };
+      worker.onerror = (event) => {
+        event.preventDefault();
+        restart();
+        events.failed(event.message || "the preview's worker failed to start");
+        settle();
+      };
+    }
+    timer = setTimeout(() => {
+      restart();
+      events.stopped(timeoutMs);
+      settle();
+    }, timeoutMs);
+    worker.postMessage(request);
+  };
+
+  return {
+    render(request) {
+      if (timer === undefined) send(request);
+      else waiting = { request };
+    },
+  };
+}

@@ -1,0 +1,262 @@
+/// <reference lib="dom" />
+// The functions these tests pass to page.evaluate run in the browser: they are type-checked with the DOM's types.
+// The prompt page's render preview (issue 21), in Debian's chromium: a form from the variables (typed by `inputs`)
+// and the variant tags, rendered live in a Web Worker by the SDK's renderer as built (dist/dashboard/render-worker.js);
+// the SDK's errors word for word; hostile templates stopped by the budget or refused by the guard while the page
+// stays responsive; nothing executes, nothing leaves the site.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PromptManager } from "../sdk/index.ts";
+import { compilePrompts } from "../src/compiler/compile-prompts.ts";
+import { PromptSyncError, PromptUnavailableError } from "../src/errors.ts";
+import { contentHash } from "../src/formats/canonical.ts";
+import type { CompiledPrompt } from "../src/formats/types.ts";
+import { setAlias } from "../src/registry/aliases.ts";
+import { pushRelease } from "../src/registry/push.ts";
+import { FolderStore } from "../src/storage/folder.ts";
+import { collectErrors, requireChromium, screenshot } from "./helpers/browser.ts";
+import { buildAndServeDashboardOf, type BuiltDashboard } from "./helpers/dashboard.ts";
+
+const EVIL_VALUE = '</script><img src=x onerror="window.__pwned = 1"><script>window.__pwned = 2</script>';
+
+const SOURCES = [
+  {
+    path: "support.yaml",
+    text: JSON.stringify({
+      content: "Hello {{ customer_name }}, this is {{ company_name }}. Tone: {{ tone | default('neutral') }}.",
+      variants: [
+        { tags: { locale: "en", tone: "formal" }, content: "Dear {{ customer_name }}, {{ company_name }} at your service." },
+        { tags: { locale: "cn", tone: "friendly" }, content: "你好 {{ customer_name }}，我是{{ company_name }}的友好助手。" },
+      ],
+    }),
+  },
+  {
+    path: "profile.yaml",
+    text: JSON.stringify({
+      content: "{{ name }} is {{ age + 1 }} next year, on the {{ plan }} plan{% if vip %} (VIP){% endif %}: {{ items | join(', ') }}",
+      inputs: {
+        type: "object",
+        properties: {
+          name: { type: "string", description: "The customer's first name" },
+          age: { type: "integer", minimum: 0 },
+          plan: { enum: ["free", "pro"] },
+          vip: { type: "boolean" },
+          items: { type: "array", items: { type: "string" } },
+        },
+      },
+    }),
+  },
+  {
+    path: "agent.yaml",
+    text: JSON.stringify({
+      messages: [
+        { role: "system", content: "You are {{ persona }}." },
+        { placeholder: "history" },
+        { role: "user", content: "{{ question }}" },
+      ],
+    }),
+  },
+  { path: "looping.txt", text: "{% if stop %}stopped by {{ stop }}{% else %}{% for i in range(99999) %}{% for j in range(99999) %}{% for k in range(99999) %}x{% endfor %}{% endfor %}{% endfor %}{% endif %}\n" },
+  { path: "recursive.txt", text: "{% macro down(n) %}{{ down(n + 1) }}{{ down(n + 2) }}{% endmacro %}{% if stop %}{{ stop }}{% else %}{{ down(0) }}{% endif %}\n" },
+  { path: "escape_class.txt", text: "placeholder {{ x }}\n" },
+  { path: "escape_cycler.txt", text: "placeholder {{ x }}\n" },
+  { path: "escape_constructor.txt", text: "placeholder {{ x }}\n" },
+];
+
+/**
+ * Templates the CLI refuses at push time, written as a tampered registry would hold them: the preview must stay
+ * safe with what the registry gives it, since the SDK's guard runs when the template renders.
+ */
+const HOSTILE: Record<string, string> = {
+  escape_class: '{{ x }}{{ "".__class__ }}{{ "".__class__.__mro__ }}',
+  escape_cycler: "{{ x }}{{ cycler.__init__.__globals__ }}",
+  escape_constructor: '{{ x }}{{ x.constructor.constructor("window.__pwned = 3; alert(1)")() }}',
+};
+
+function tampered(prompts: CompiledPrompt[]): CompiledPrompt[] {
+  return prompts.map((prompt) => {
+    const content = HOSTILE[prompt.name];
+    if (content === undefined) return prompt;
+    const changed: CompiledPrompt = { ...prompt, content, hash: "" };
+    changed.hash = contentHash(changed);
+    return changed;
+  });
+}
+
+describe.runIf(requireChromium())("the render preview in a real browser", () => {
+  let dashboard: BuiltDashboard;
+  let registry: string;
+
+  beforeAll(async () => {
+    registry = await mkdtemp(join(tmpdir(), "promptsync-render-preview-"));
+    const store = new FolderStore(registry);
+    const compiled = compilePrompts(SOURCES);
+    if (!compiled.ok) throw new Error(JSON.stringify(compiled.diagnostics));
+    await pushRelease(store, { project: "shop", prompts: tampered(compiled.prompts) });
+    await setAlias(store, { project: "shop", alias: "dev", ref: "v0.1.0" });
+    dashboard = await buildAndServeDashboardOf(store, "shop");
+  }, 180_000);
+
+  afterAll(async () => {
+    await dashboard?.close();
+    await rm(registry, { recursive: true, force: true });
+  });
+
+  /** A prompt page, with what must stay empty: console errors, requests to another origin, dialogs. */
+  async function open(name: string): Promise<{ page: Page; errors: string[]; elsewhere: string[]; dialogs: string[] }> {
+    const context = await dashboard.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    const elsewhere: string[] = [];
+    const dialogs: string[] = [];
+    page.on("request", (request) => {
+      if (!request.url().startsWith(`${dashboard.url}/`)) elsewhere.push(request.url());
+    });
+    page.on("requestfailed", (request) => errors.push(`failed: ${request.url()}`));
+    page.on("dialog", (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.goto(`${dashboard.url}/prompts/${name}/`);
+    return { page, errors, elsewhere, dialogs };
+  }
+
+  const field = (page: Page, name: string) => page.locator(`.render-preview [data-variable="${name}"]`);
+  /** Waits for the preview to show the answer to what the form now says, checks its status line, returns its text. */
+  async function settled(page: Page, status: RegExp): Promise<string> {
+    await page.locator('#preview-output[aria-busy="false"]').waitFor();
+    expect(await page.textContent("#preview-status")).toMatch(status);
+    return (await page.textContent("#preview-output"))!;
+  }
+
+  /**
+   * What the SDK itself throws for these variables, through PromptManager on the same registry. A prompt it refuses
+   * to load names where it came from, a storage key; the preview names it `name@version`.
+   */
+  async function sdkError(name: string, values: Record<string, unknown>): Promise<string> {
+    const pm = new PromptManager({ registry, project: "shop", telemetry: false });
+    let prompt;
+    try {
+      prompt = await pm.getPrompt(name, { versionOrAlias: "dev" });
+    } catch (error) {
+      if (!(error instanceof PromptUnavailableError) || !(error.cause instanceof PromptSyncError)) throw error;
+      return `${error.cause.code}: ${error.cause.message.replace(/^prompts\/shop\/\w+\/v0\.1\.0\/default\.yaml: /, `${name}@v0.1.0: `)}`;
+    }
+    try {
+      prompt.format(values);
+    } catch (error) {
+      return `${(error as PromptSyncError).code}: ${(error as Error).message}`;
+    }
+    throw new Error(`${name} rendered`);
+  }
+
+  it("has a labelled field per variable, typed by the inputs schema, and renders what is typed", async () => {
+    const { page, errors, elsewhere } = await open("profile");
+    for (const name of ["name", "age", "plan", "vip", "items"]) {
+      await expect(page.getByLabel(new RegExp(`^${name} `)).count(), name).resolves.toBe(1);
+    }
+    expect(await field(page, "age").getAttribute("type")).toBe("number");
+    expect(await field(page, "plan").locator("option").allTextContents()).toEqual(["(not given)", '"free"', '"pro"']);
+    expect(await page.textContent(`#${await field(page, "name").getAttribute("aria-describedby")}`)).toBe("The customer's first name");
+
+    await field(page, "name").fill("Ann");
+    await field(page, "age").fill("41");
+    await field(page, "plan").selectOption('"pro"');
+    await field(page, "vip").selectOption("true");
+    await field(page, "items").fill('["tea", "cake"]');
+    expect(await settled(page, /^Rendered the default content\.$/)).toBe("Ann is 42 next year, on the pro plan (VIP): tea, cake");
+
+    // The inputs check is the SDK's, message and all.
+    await field(page, "age").fill("-3");
+    expect(await settled(page, /would throw/)).toBe(await sdkError("profile", { name: "Ann", age: -3, plan: "pro", vip: true, items: ["tea", "cake"] }));
+    await screenshot(page, "render-preview-profile");
+    expect(errors).toEqual([]);
+    expect(elsewhere).toEqual([]);
+  });
+
+  it("shows the SDK's error for missing required variables, then renders as the fields fill and the tags pick a variant", async () => {
+    const { page, errors, elsewhere } = await open("support");
+    expect(await settled(page, /would throw/)).toBe(await sdkError("support", {}));
+    expect(await page.textContent("#preview-output")).toContain('MISSING_VARIABLE: Prompt "support" needs variables');
+
+    await field(page, "customer_name").fill("John");
+    await field(page, "company_name").fill("Acme");
+    expect(await settled(page, /^Rendered the default content\.$/)).toBe("Hello John, this is Acme. Tone: neutral.");
+
+    await page.getByLabel("locale", { exact: true }).selectOption("cn");
+    await page.getByLabel("tone", { exact: true }).selectOption("friendly");
+    expect(await settled(page, /^Rendered variant /)).toBe("你好 John，我是Acme的友好助手。");
+    await page.getByLabel("locale", { exact: true }).selectOption("en");
+    await page.getByLabel("tone", { exact: true }).selectOption("formal");
+    expect(await settled(page, /^Rendered variant /)).toBe("Dear John, Acme at your service.");
+    expect(errors).toEqual([]);
+    expect(elsewhere).toEqual([]);
+  });
+
+  it("renders a chat prompt as a conversation, the placeholder a slot holding the messages it was given", async () => {
+    const { page, errors } = await open("agent");
+    await field(page, "persona").fill("a helpful agent");
+    await field(page, "question").fill("Where is my order?");
+    await field(page, "history").fill(JSON.stringify([{ role: "user", content: "Hi" }, { role: "assistant", content: "Hello! How can I help?" }]));
+    await settled(page, /^Rendered the default content\.$/);
+    const items = await page.locator("#preview-output > .conversation > li").evaluateAll((els) =>
+      els.map((e) => [e.className, [...e.querySelectorAll(".role, pre, code")].map((n) => n.textContent).join("|")]),
+    );
+    expect(items).toEqual([
+      ["message role-system", "system|You are a helpful agent."],
+      ["slot", "history|user|Hi|assistant|Hello! How can I help?"],
+      ["message role-user", "user|Where is my order?"],
+    ]);
+    await screenshot(page, "render-preview-chat");
+
+    // A placeholder message the SDK refuses is its InvalidMessageError.
+    await field(page, "history").fill(JSON.stringify([{ role: "admin", content: "x" }]));
+    expect(await settled(page, /would throw/)).toBe(await sdkError("agent", { persona: "a helpful agent", question: "Where is my order?", history: [{ role: "admin", content: "x" }] }));
+    expect(errors).toEqual([]);
+  });
+
+  for (const name of ["looping", "recursive"]) {
+    it(`stops the hostile ${name} template with the render budget; the page stays responsive and renders again`, async () => {
+      const { page, errors, elsewhere } = await open(name);
+      expect(await settled(page, /would throw|stopped: the template ran longer than/)).toMatch(/RENDER_LIMIT|^$/);
+      expect(await page.evaluate(() => document.title)).toBe(`${name} · PromptSync`);
+      await field(page, "stop").fill("the user");
+      expect(await settled(page, /^Rendered the default content\.$/)).toBe(name === "looping" ? "stopped by the user" : "the user");
+      expect(errors).toEqual([]);
+      expect(elsewhere).toEqual([]);
+    });
+  }
+
+  for (const name of Object.keys(HOSTILE)) {
+    it(`refuses the template of ${name}, which tries to reach JavaScript, as the SDK does, and runs nothing`, async () => {
+      const { page, errors, elsewhere, dialogs } = await open(name);
+      await field(page, "x").fill("value");
+      // Refused as the SDK refuses it: by the guard, or as a value that is not there ("".__class__ is undefined).
+      const shown = await settled(page, /would throw/);
+      expect(shown).toMatch(/^(UNSAFE_TEMPLATE|RENDER_FAILED): /);
+      expect(shown).toBe(await sdkError(name, { x: "value" }));
+      expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+      expect(dialogs).toEqual([]);
+      expect(errors).toEqual([]);
+      expect(elsewhere).toEqual([]);
+    });
+  }
+
+  it("shows a value that tries to break out of the page as text, and the worker has nothing to send it with", async () => {
+    const { page, errors, elsewhere, dialogs } = await open("support");
+    await field(page, "customer_name").fill(EVIL_VALUE);
+    await field(page, "company_name").fill("Acme");
+    expect(await settled(page, /^Rendered the default content\.$/)).toBe(`Hello ${EVIL_VALUE}, this is Acme. Tone: neutral.`);
+    expect(await page.locator("#preview-output img, #preview-output script").count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    const [worker] = page.workers();
+    expect(worker!.url()).toBe(`${dashboard.url}/render-worker.js`);
+    expect(await worker!.evaluate(() => [typeof fetch, typeof XMLHttpRequest, typeof WebSocket, typeof (globalThis as { importScripts?: unknown }).importScripts])).toEqual(["undefined", "undefined", "undefined", "undefined"]);
+    expect(dialogs).toEqual([]);
+    expect(errors).toEqual([]);
+    expect(elsewhere).toEqual([]);
+  });
+});
