@@ -21,6 +21,7 @@ import { collectErrors, requireChromium, screenshot } from "./helpers/browser.ts
 import { buildAndServeDashboardOf, type BuiltDashboard } from "./helpers/dashboard.ts";
 
 const EVIL_VALUE = '</script><img src=x onerror="window.__pwned = 1"><script>window.__pwned = 2</script>';
+const EVIL_TAG = '"><img src=x onerror="window.__pwned = 4">';
 
 const SOURCES = [
   {
@@ -30,19 +31,21 @@ const SOURCES = [
       variants: [
         { tags: { locale: "en", tone: "formal" }, content: "Dear {{ customer_name }}, {{ company_name }} at your service." },
         { tags: { locale: "cn", tone: "friendly" }, content: "你好 {{ customer_name }}，我是{{ company_name }}的友好助手。" },
+        { tags: { audience: EVIL_VALUE }, content: "The hostile tag's variant." },
       ],
     }),
   },
   {
     path: "profile.yaml",
     text: JSON.stringify({
-      content: "{{ name }} is {{ age + 1 }} next year, on the {{ plan }} plan{% if vip %} (VIP){% endif %}: {{ items | join(', ') }}",
+      content: "{{ name }} is {{ age + 1 }} next year, on the {{ plan }} plan{% if vip %} (VIP){% endif %}: {{ items | join(', ') }}{{ note | default('') }}",
       inputs: {
         type: "object",
         properties: {
           name: { type: "string", description: "The customer's first name" },
+          note: { type: "string", description: EVIL_VALUE },
           age: { type: "integer", minimum: 0 },
-          plan: { enum: ["free", "pro"] },
+          plan: { enum: ["free", "pro", EVIL_VALUE] },
           vip: { type: "boolean" },
           items: { type: "array", items: { type: "string" } },
         },
@@ -67,7 +70,7 @@ const SOURCES = [
 ];
 
 /**
- * Templates the CLI refuses at push time, written as a tampered registry would hold them: the preview must stay
+ * Templates the CLI refuses at push time (and a variant tag below), written as a tampered registry would hold them: the preview must stay
  * safe with what the registry gives it, since the SDK's guard runs when the template renders.
  */
 const HOSTILE: Record<string, string> = {
@@ -78,9 +81,15 @@ const HOSTILE: Record<string, string> = {
 
 function tampered(prompts: CompiledPrompt[]): CompiledPrompt[] {
   return prompts.map((prompt) => {
-    const content = HOSTILE[prompt.name];
-    if (content === undefined) return prompt;
-    const changed: CompiledPrompt = { ...prompt, content, hash: "" };
+    const content = HOSTILE[prompt.name] ?? prompt.content;
+    // A tag name the CLI would refuse (a source's tag names are identifiers).
+    const variants = prompt.variants.map((variant) => {
+      if (variant.tags.audience === undefined) return variant;
+      const changed = { ...variant, tags: { [EVIL_TAG]: EVIL_VALUE }, hash: "" };
+      changed.hash = contentHash(changed);
+      return changed;
+    });
+    const changed: CompiledPrompt = { ...prompt, ...(content !== undefined && { content }), variants, hash: "" };
     changed.hash = contentHash(changed);
     return changed;
   });
@@ -124,6 +133,9 @@ describe.runIf(requireChromium())("the render preview in a real browser", () => 
     return { page, errors, elsewhere, dialogs };
   }
 
+  /** Scrolls the preview into view, where it starts its worker and renders what the form holds. */
+  const view = (page: Page) => page.locator(".render-preview").scrollIntoViewIfNeeded();
+  const pwned = (page: Page) => page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned);
   const field = (page: Page, name: string) => page.locator(`.render-preview [data-variable="${name}"]`);
   /** Waits for the preview to show the answer to what the form now says, checks its status line, returns its text. */
   async function settled(page: Page, status: RegExp): Promise<string> {
@@ -155,12 +167,14 @@ describe.runIf(requireChromium())("the render preview in a real browser", () => 
 
   it("has a labelled field per variable, typed by the inputs schema, and renders what is typed", async () => {
     const { page, errors, elsewhere } = await open("profile");
-    for (const name of ["name", "age", "plan", "vip", "items"]) {
+    for (const name of ["name", "note", "age", "plan", "vip", "items"]) {
       await expect(page.getByLabel(new RegExp(`^${name} `)).count(), name).resolves.toBe(1);
     }
     expect(await field(page, "age").getAttribute("type")).toBe("number");
-    expect(await field(page, "plan").locator("option").allTextContents()).toEqual(["(not given)", '"free"', '"pro"']);
-    expect(await page.textContent(`#${await field(page, "name").getAttribute("aria-describedby")}`)).toBe("The customer's first name");
+    expect(await field(page, "plan").locator("option").allTextContents()).toEqual(["(not given)", '"free"', '"pro"', JSON.stringify(EVIL_VALUE)]);
+    const hint = async (name: string) => page.textContent(`#${await field(page, name).getAttribute("aria-describedby")}`);
+    expect(await hint("name")).toBe("The customer's first name");
+    expect(await hint("note")).toBe(EVIL_VALUE);
 
     await field(page, "name").fill("Ann");
     await field(page, "age").fill("41");
@@ -172,6 +186,10 @@ describe.runIf(requireChromium())("the render preview in a real browser", () => 
     // The inputs check is the SDK's, message and all.
     await field(page, "age").fill("-3");
     expect(await settled(page, /would throw/)).toBe(await sdkError("profile", { name: "Ann", age: -3, plan: "pro", vip: true, items: ["tea", "cake"] }));
+    await field(page, "age").fill("1");
+    await field(page, "plan").selectOption(JSON.stringify(EVIL_VALUE));
+    expect(await settled(page, /^Rendered the default content\.$/)).toBe(`Ann is 2 next year, on the ${EVIL_VALUE} plan (VIP): tea, cake`);
+    expect(await pwned(page)).toBeUndefined();
     await screenshot(page, "render-preview-profile");
     expect(errors).toEqual([]);
     expect(elsewhere).toEqual([]);
@@ -179,6 +197,9 @@ describe.runIf(requireChromium())("the render preview in a real browser", () => 
 
   it("shows the SDK's error for missing required variables, then renders as the fields fill and the tags pick a variant", async () => {
     const { page, errors, elsewhere } = await open("support");
+    // The worker starts when the preview comes into view.
+    expect(page.workers()).toEqual([]);
+    await view(page);
     expect(await settled(page, /would throw/)).toBe(await sdkError("support", {}));
     expect(await page.textContent("#preview-output")).toContain('MISSING_VARIABLE: Prompt "support" needs variables');
 
@@ -192,6 +213,13 @@ describe.runIf(requireChromium())("the render preview in a real browser", () => 
     await page.getByLabel("locale", { exact: true }).selectOption("en");
     await page.getByLabel("tone", { exact: true }).selectOption("formal");
     expect(await settled(page, /^Rendered variant /)).toBe("Dear John, Acme at your service.");
+
+    // A tag from the registry is text, its name a label and its value an option.
+    await page.getByLabel("locale", { exact: true }).selectOption("");
+    await page.getByLabel("tone", { exact: true }).selectOption("");
+    await page.getByLabel(EVIL_TAG, { exact: true }).selectOption(EVIL_VALUE);
+    expect(await settled(page, /^Rendered variant /)).toBe("The hostile tag's variant.");
+    expect(await pwned(page)).toBeUndefined();
     expect(errors).toEqual([]);
     expect(elsewhere).toEqual([]);
   });
@@ -221,6 +249,7 @@ describe.runIf(requireChromium())("the render preview in a real browser", () => 
   for (const name of ["looping", "recursive"]) {
     it(`stops the hostile ${name} template with the render budget; the page stays responsive and renders again`, async () => {
       const { page, errors, elsewhere } = await open(name);
+      await view(page);
       expect(await settled(page, /would throw|stopped: the template ran longer than/)).toMatch(/RENDER_LIMIT|^$/);
       expect(await page.evaluate(() => document.title)).toBe(`${name} · PromptSync`);
       await field(page, "stop").fill("the user");
@@ -238,7 +267,7 @@ describe.runIf(requireChromium())("the render preview in a real browser", () => 
       const shown = await settled(page, /would throw/);
       expect(shown).toMatch(/^(UNSAFE_TEMPLATE|RENDER_FAILED): /);
       expect(shown).toBe(await sdkError(name, { x: "value" }));
-      expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+      expect(await pwned(page)).toBeUndefined();
       expect(dialogs).toEqual([]);
       expect(errors).toEqual([]);
       expect(elsewhere).toEqual([]);
@@ -251,7 +280,7 @@ describe.runIf(requireChromium())("the render preview in a real browser", () => 
     await field(page, "company_name").fill("Acme");
     expect(await settled(page, /^Rendered the default content\.$/)).toBe(`Hello ${EVIL_VALUE}, this is Acme. Tone: neutral.`);
     expect(await page.locator("#preview-output img, #preview-output script").count()).toBe(0);
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await pwned(page)).toBeUndefined();
     const [worker] = page.workers();
     expect(worker!.url()).toBe(`${dashboard.url}/render-worker.js`);
     expect(await worker!.evaluate(() => [typeof fetch, typeof XMLHttpRequest, typeof WebSocket, typeof (globalThis as { importScripts?: unknown }).importScripts])).toEqual(["undefined", "undefined", "undefined", "undefined"]);
