@@ -154,6 +154,29 @@ describe.runIf(available)("the dashboard's design in a real browser", () => {
     }
   });
 
+  it("what scripts put on the page passes axe too: the library's marked search results, an older version picked, the compare's word marks", { timeout: 90_000 }, async () => {
+    for (const theme of ["light", "dark"] as const) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: theme });
+      try {
+        const library = await open(context, "/");
+        await library.page.fill("#search", "greet");
+        await library.page.waitForSelector(".prompt-row:visible mark");
+        expect(await seriousAxeViolations(library.page), `library searched, ${theme}`).toEqual([]);
+        expect(library.errors).toEqual([]);
+
+        const prompt = await open(context, "/prompts/greet/");
+        await prompt.page.selectOption("#version-picker", "v0.1.0");
+        await prompt.page.waitForSelector('details.version[data-version="v0.1.0"][open]');
+        await prompt.page.selectOption("#from", "v0.1.0");
+        await prompt.page.waitForSelector("main :is(td.del, td.ins)");
+        expect(await seriousAxeViolations(prompt.page), `prompt page, older version, ${theme}`).toEqual([]);
+        expect(prompt.errors).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    }
+  });
+
   const cjkFont = requireCjkFont();
   it.runIf(cjkFont)("a Chinese variant shows its text in its tab, drawn with a CJK font, light and dark", { timeout: 60_000 }, async () => {
     for (const theme of ["light", "dark"] as const) {

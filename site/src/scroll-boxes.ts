@@ -1,7 +1,8 @@
 // A table box that scrolls sideways must be reachable by keyboard, or its hidden columns are out of reach (WCAG
 // 2.1.1; axe's scrollable-region-focusable). Each box that overflows becomes a focusable region named after its
 // table's caption or the heading before it; boxes that fit stay out of the tab order. A box hidden at load (another
-// version of a prompt) or whose table grows later (the compare view) is measured again when its size changes.
+// version of a prompt) or whose table grows later is measured again when its size changes, and a box a script adds
+// (the compare's tables) when it arrives.
 const BOXES = ".scroll, .table-wrap";
 
 function nameOf(box: Element): string {
@@ -33,8 +34,19 @@ const resized = new ResizeObserver((entries) => {
     if (box) update(box);
   }
 });
-for (const box of document.querySelectorAll<HTMLElement>(BOXES)) {
+function watch(box: HTMLElement): void {
   update(box);
   resized.observe(box);
   if (box.firstElementChild) resized.observe(box.firstElementChild);
 }
+
+document.querySelectorAll<HTMLElement>(BOXES).forEach(watch);
+new MutationObserver((records) => {
+  for (const record of records) {
+    for (const node of record.addedNodes) {
+      if (!(node instanceof HTMLElement)) continue;
+      if (node.matches(BOXES)) watch(node);
+      node.querySelectorAll<HTMLElement>(BOXES).forEach(watch);
+    }
+  }
+}).observe(document.body, { childList: true, subtree: true });
