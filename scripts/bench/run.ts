@@ -10,6 +10,7 @@ import { FolderStore } from "../../src/storage/folder.ts";
 import { PromptManager } from "../../sdk/index.ts";
 import { measureAsync, measureSync, report } from "./measure.ts";
 import { cliStartupBench } from "./cli-startup.ts";
+import { dashboardBench } from "./dashboard.ts";
 import { diffValidateBench } from "./diff-validate.ts";
 import { folderPushBench } from "./folder-push.ts";
 import { partialsBench } from "./partials.ts";
@@ -19,7 +20,6 @@ import { pythonBench } from "./python.ts";
 import { renderBudgetBench } from "./render-budget.ts";
 import { s3PushBench } from "./s3-push.ts";
 import { sdkRuntimeBench } from "./sdk-runtime.ts";
-import { siteBench } from "./site.ts";
 import { telemetryBench } from "./telemetry.ts";
 
 const corpus = resolve(process.env.PROMPTSYNC_CORPUS_DIR ?? join(import.meta.dirname, "../../../shared/corpus/fabric-patterns"));
@@ -63,7 +63,7 @@ try {
   inputsBench();
   await peersBench(work);
   pythonBench();
-  await siteBench(work);
+  await dashboardBench(work);
   await telemetryBench(work);
   await s3PushBench();
 } finally {
