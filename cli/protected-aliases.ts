@@ -1,11 +1,11 @@
 import { relative } from "node:path";
 import { PromptSyncError } from "../src/errors.ts";
-import { gitInfo } from "../src/git/repository.ts";
 import { isRegistrySigned, type AliasRequest } from "../src/registry/aliases.ts";
 import { SigningKeyError } from "../src/signing/errors.ts";
 import type { SigningSettings } from "../src/signing/pointers.ts";
 import type { CliContext } from "./context.ts";
 import type { OptionGroup } from "./define-command.ts";
+import { gitInfoFor } from "./early-git-info.ts";
 import { SIGNING_KEY_ENV } from "./signing-settings.ts";
 
 /** For commands that move an alias (alias set/delete/rollback, canary set/promote, push --alias). */
@@ -56,7 +56,7 @@ export async function guardProtectedAliases(
  * registry is signed); a way back such as canary abort passes none.
  */
 export async function aliasChangeRequest(ctx: CliContext, alias: string, guard?: { confirm?: boolean; command: string }): Promise<AliasRequest> {
-  const gitRuns = gitInfo(ctx.cwd, ctx.promptsDir());
+  const gitRuns = gitInfoFor(ctx.cwd, ctx.promptsDir());
   const signing = guard ? await guardProtectedAliases(ctx, [alias], guard) : await ctx.signing();
   const git = await gitRuns;
   return { project: await ctx.project(), alias, actor: ctx.actor(), ...(git && { git }), ...(signing && { signing }) };

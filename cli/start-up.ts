@@ -5,6 +5,8 @@
 //   and changesets do. Node keeps it in os.tmpdir()/node-compile-cache (a folder per Node version and user);
 //   NODE_COMPILE_CACHE moves it and NODE_DISABLE_COMPILE_CACHE=1 turns it off. It never throws: a folder it cannot
 //   write leaves the cache off.
+// - The commands that move an alias start the git runs they record now (cli/early-git-info.ts), so that git works
+//   while Node loads the command's modules.
 // - `version get` is answered here when it can be (cli/fast-version-get.ts: a plain config or none, a folder
 //   registry), without loading commander or the YAML parser, and the process ends. Otherwise main.ts goes on with
 //   the full command.
@@ -12,6 +14,9 @@
 process.getBuiltinModule("node:module").enableCompileCache();
 
 const args = process.argv.slice(2);
+/** The commands that record git's facts with an alias change (aliasChangeRequest, cli/protected-aliases.ts). */
+const RECORDS_GIT = new Set(["alias set", "alias delete", "alias rollback", "canary set", "canary promote", "canary abort"]);
+if (RECORDS_GIT.has(`${args[0]} ${args[1]}`)) void (await import("./early-git-info.ts")).startGitInfo(process.cwd());
 if (args[0] === "version" && args[1] === "get") {
   const { fastVersionGet } = await import("./fast-version-get.ts");
   const output = await fastVersionGet(args.slice(2), process.cwd(), process.env);
