@@ -59,8 +59,8 @@ describe.runIf(requireChromium())("the render preview's worker runner in a real 
           const { previewRunner } = (window as unknown as { runner: { previewRunner: typeof PreviewRunner } }).runner;
           const runner = previewRunner<string, string>(worker, 300, {
             reply: (reply) => note(`reply ${reply}`),
-            stopped: (ms) => note(`stopped after ${ms} ms`),
-            failed: () => note("failed"),
+            stopped: (ms, request) => note(`stopped ${request} after ${ms} ms`),
+            failed: (_, request) => note(`failed ${request}`),
           });
           for (const request of requests) runner.render(request);
         }),
@@ -72,7 +72,7 @@ describe.runIf(requireChromium())("the render preview's worker runner in a real 
     const page = await browser.newPage();
     // "first" is replaced by "second" while the hung worker runs: only the latest waiting request is sent.
     const log = await run(page, "worker.js", ["hang", "first", "second"], "reply echo second");
-    expect(log).toEqual(["stopped after 300 ms", "reply echo second"]);
+    expect(log).toEqual(["stopped hang after 300 ms", "reply echo second"]);
     // The page's own thread was never blocked; the fresh worker keeps answering.
     expect(await page.evaluate(() => document.title)).toBe("runner");
     expect(await run(page, "worker.js", ["one"], "reply echo one")).toEqual(["reply echo one"]);
@@ -81,7 +81,7 @@ describe.runIf(requireChromium())("the render preview's worker runner in a real 
 
   it("reports a worker that cannot load", async () => {
     const page = await browser.newPage();
-    expect(await run(page, "missing-worker.js", ["a"], "failed")).toEqual(["failed"]);
+    expect(await run(page, "missing-worker.js", ["a"], "failed a")).toEqual(["failed a"]);
     await page.close();
   });
 });

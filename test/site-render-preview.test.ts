@@ -17,6 +17,7 @@ import type { CompiledPrompt } from "../src/formats/types.ts";
 import { setAlias } from "../src/registry/aliases.ts";
 import { pushRelease } from "../src/registry/push.ts";
 import { FolderStore } from "../src/storage/folder.ts";
+import { seriousAxeViolations } from "./helpers/axe.ts";
 import { collectErrors, requireChromium, screenshot } from "./helpers/browser.ts";
 import { buildAndServeDashboardOf, type BuiltDashboard } from "./helpers/dashboard.ts";
 
@@ -115,8 +116,9 @@ describe.runIf(requireChromium())("the render preview in a real browser", () => 
   });
 
   /** A prompt page, with what must stay empty: console errors, requests to another origin, dialogs. */
-  async function open(name: string): Promise<{ page: Page; errors: string[]; elsewhere: string[]; dialogs: string[] }> {
+  async function open(name: string, theme?: "light" | "dark"): Promise<{ page: Page; errors: string[]; elsewhere: string[]; dialogs: string[] }> {
     const context = await dashboard.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    if (theme) await context.addInitScript((chosen) => localStorage.setItem("promptsync-theme", chosen), theme);
     const page = await context.newPage();
     const errors = collectErrors(page);
     const elsewhere: string[] = [];
@@ -288,4 +290,21 @@ describe.runIf(requireChromium())("the render preview in a real browser", () => 
     expect(errors).toEqual([]);
     expect(elsewhere).toEqual([]);
   });
+
+  for (const theme of ["light", "dark"] as const) {
+    it(`has no serious or critical accessibility violation in the ${theme} theme, with a conversation and with an error shown`, async () => {
+      const { page, errors } = await open("agent", theme);
+      await field(page, "persona").fill("a helpful agent");
+      await field(page, "question").fill("Where is my order?");
+      await field(page, "history").fill(JSON.stringify([{ role: "user", content: "Hi" }]));
+      await settled(page, /^Rendered the default content\.$/);
+      expect(await seriousAxeViolations(page)).toEqual([]);
+      await field(page, "history").fill("[not json");
+      await settled(page, /^Fix the fields to render\.$/);
+      expect(await page.textContent("#preview-output")).toMatch(/^variable "history": not JSON \(/);
+      expect(await seriousAxeViolations(page)).toEqual([]);
+      await screenshot(page, `render-preview-error-${theme}`);
+      expect(errors).toEqual([]);
+    });
+  }
 });

@@ -2,26 +2,29 @@
 // A request that overruns `timeoutMs` gets its worker terminated and a fresh one started: whatever a template
 // does, the page's own thread never runs it and stays responsive.
 
-export interface PreviewRunnerEvents<Reply> {
+export interface PreviewRunnerEvents<Request, Reply> {
   reply(reply: Reply): void;
-  /** The worker was terminated after `timeoutMs` without an answer. */
-  stopped(timeoutMs: number): void;
-  /** The worker could not run (its script failed to load or threw). */
-  failed(message: string): void;
+  /** The worker was terminated after `timeoutMs` without an answer to `request`. */
+  stopped(timeoutMs: number, request: Request): void;
+  /** The worker could not run `request` (its script failed to load or threw). */
+  failed(message: string, request: Request): void;
 }
 
 export interface PreviewRunner<Request> {
   render(request: Request): void;
 }
 
-export function previewRunner<Request, Reply>(url: string, timeoutMs: number, events: PreviewRunnerEvents<Reply>): PreviewRunner<Request> {
+export function previewRunner<Request, Reply>(url: string, timeoutMs: number, events: PreviewRunnerEvents<Request, Reply>): PreviewRunner<Request> {
   let worker: Worker | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  /** The request the worker is on, and the latest one waiting for it. */
+  let running: Request | undefined;
   let waiting: { request: Request } | undefined;
 
   const settle = () => {
     clearTimeout(timer);
     timer = undefined;
+    running = undefined;
     if (waiting) {
       const { request } = waiting;
       waiting = undefined;
@@ -42,13 +45,14 @@ export function previewRunner<Request, Reply>(url: string, timeoutMs: number, ev
       worker.onerror = (event) => {
         event.preventDefault();
         restart();
-        events.failed(event.message || "the preview's worker failed to start");
+        events.failed(event.message || "the preview's worker failed to start", running!);
         settle();
       };
     }
+    running = request;
     timer = setTimeout(() => {
       restart();
-      events.stopped(timeoutMs);
+      events.stopped(timeoutMs, request);
       settle();
     }, timeoutMs);
     worker.postMessage(request);
