@@ -8,7 +8,7 @@
 // PROMPTSYNC_TELEMETRY set, and every error, which the full command then reports.
 import { registryLocation, TELEMETRY_ENV } from "./registry-location.ts";
 import { terminalSafe } from "./terminal-safe.ts";
-import { validateAlias, validateConfig, validateProjectIndex, validateReleaseManifest } from "../src/generated/quick-validators.ts";
+import { validateAlias, validateConfig, validateProjectIndex, validateReleaseManifest } from "../src/generated/pointer-validators.ts";
 import { layout } from "../src/formats/layout.ts";
 import { isValidAliasName } from "../src/formats/names.ts";
 import { compareVersions, isVersion, normalizeVersion } from "../src/formats/version.ts";
@@ -25,7 +25,7 @@ interface Arguments {
   registry?: string;
 }
 
-/** The same LATEST as src/registry/read.ts, which this module does not import (it loads every schema's validator). */
+/** The same LATEST as src/registry/read.ts, which this module does not import: it resolves with reads of its own (below). */
 const LATEST = "latest";
 
 /**

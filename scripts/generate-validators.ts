@@ -1,6 +1,7 @@
 // Compiles every JSON Schema in schemas/ into standalone validator code (ajv's standalone mode),
-// so that neither the SDK nor the CLI loads ajv at run time. Besides validators.ts (all of them), small modules
-// hold the few a quick command needs: `promptsync version get` loads 80 KB of validators, not 480.
+// so that neither the SDK nor the CLI loads ajv at run time. The pointers and the config, which nearly every command
+// reads, are in pointer-validators.ts (100 KB); everything else in validators.ts (290 KB), which `version get`,
+// `list`, `alias list` and `alias set` never load.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,10 +14,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const schemaDir = join(root, "schemas");
 const outDir = join(root, "src", "generated");
 
-/** Modules with a subset of the validators, for code that must load fast (cli/fast-version-get.ts). */
-const subsets: Record<string, readonly string[]> = {
-  "quick-validators.ts": ["validateAlias", "validateProjectIndex", "validateReleaseManifest", "validateConfig"],
-};
+/** The validators of pointer-validators.ts; validators.ts has the others. */
+const POINTERS: readonly string[] = ["validateAlias", "validateProjectIndex", "validateReleaseManifest", "validateConfig"];
 
 const exportNames: Record<string, string> = {
   "prompt-source.schema.json": "validatePromptSource",
@@ -49,10 +48,8 @@ for (const file of readdirSync(schemaDir).filter((f) => f.endsWith(".schema.json
 }
 
 mkdirSync(outDir, { recursive: true });
-writeValidators("validators.ts", refs);
-for (const [file, names] of Object.entries(subsets)) {
-  writeValidators(file, Object.fromEntries(names.map((name) => [name, refs[name]!])), compiledAtLoad);
-}
+writeValidators("pointer-validators.ts", Object.fromEntries(POINTERS.map((name) => [name, refs[name]!])), compiledAtLoad);
+writeValidators("validators.ts", Object.fromEntries(Object.entries(refs).filter(([name]) => !POINTERS.includes(name))));
 
 function writeValidators(file: string, exports: Record<string, string>, transform = (code: string) => code): void {
   const inlined = inlineRuntimeHelpers(standaloneCode(ajv, exports));
@@ -66,8 +63,8 @@ function writeValidators(file: string, exports: Record<string, string>, transfor
  * The validators compiled as the module loads rather than on their first call: V8 compiles a parenthesised
  * function at once, so the CLI's compile cache keeps their code and `version get` does not compile a 55 KB function
  * on every run (~1.5 ms). `function validateN(…) {…}` becomes `var validateN = (function validateN(…) {…});`, and
- * the exports, which named the hoisted functions, move to the end. For the small modules only: validators.ts would
- * cache 480 KB of code that most commands never run.
+ * the exports, which named the hoisted functions, move to the end. For pointer-validators.ts only: validators.ts would
+ * cache 290 KB of code that most commands never run.
  */
 function compiledAtLoad(source: string): string {
   const exports: string[] = [];

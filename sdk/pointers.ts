@@ -1,6 +1,6 @@
 import { AliasNotFoundError, isUnavailable, SourcesUnavailableError, VersionNotFoundError, type PromptSyncError, type SourceAttempt } from "../src/errors.ts";
 import { decodeJson } from "../src/formats/codec.ts";
-import { validateAlias, validateProjectIndex } from "../src/formats/validate.ts";
+import { validateAlias, validateProjectIndex } from "../src/formats/validate-pointers.ts";
 import { layout } from "../src/formats/layout.ts";
 import { isValidAliasName } from "../src/formats/names.ts";
 import { LATEST } from "../src/registry/read.ts";

@@ -1,6 +1,5 @@
 import { AliasNotFoundError, UsageError } from "../../src/errors.ts";
 import { deleteAlias, listAliases, refuseNearMiss, rollbackAlias, setAlias, storedAlias, wasCreated } from "../../src/registry/aliases.ts";
-import { refreshSignatures } from "../../src/registry/signing.ts";
 import type { GlobalOptions } from "../context.ts";
 import { defineCommand, defineGroup } from "../define-command.ts";
 import { globalOptions, writeOptions } from "../options/global.ts";
@@ -72,6 +71,8 @@ const refresh = defineCommand({
   options: [writeOptions],
   run: async (ctx) => {
     const signing = await ctx.requireSigning();
+    // Loaded here: with the release signatures' validator, it is more than the other alias commands load.
+    const { refreshSignatures } = await import("../../src/registry/signing.ts");
     const aliases = await refreshSignatures(await ctx.store(), await ctx.project(), signing, new Date());
     return { keyId: signing.signer.keyId, aliases };
   },

@@ -3,7 +3,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { sortKeys } from "./canonical.ts";
 import { InvalidBundleError } from "../errors.ts";
 import { checked, text } from "./json-codec.ts";
-import type { Validation } from "./validate.ts";
+import type { Validation } from "./schema-validation.ts";
 
 export { decodeJson, encodeJson, encodeJsonLine, verifyPromptHash, variantFile } from "./json-codec.ts";
 

@@ -3,7 +3,7 @@
 import { contentHash, sortKeys } from "./canonical.ts";
 import { InvalidBundleError } from "../errors.ts";
 import type { CompiledPrompt, CompiledVariant, CompiledVariantFile } from "./types.ts";
-import { describeIssues, type Validation } from "./validate.ts";
+import { describeIssues, type Validation } from "./schema-validation.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });

@@ -1,6 +1,7 @@
 import { ConfigError } from "../errors.ts";
 import type { ConfigFile } from "../formats/types.ts";
-import { describeIssues, validateConfig } from "../formats/validate.ts";
+import { describeIssues } from "../formats/schema-validation.ts";
+import { validateConfig } from "../formats/validate-pointers.ts";
 import { gitTopLevel } from "../git/repository.ts";
 import { resolveRenderLimits, type ResolvedRenderLimits } from "../template/render-limits.ts";
 import { findConfig } from "./locate.ts";

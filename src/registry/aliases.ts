@@ -4,7 +4,7 @@ import type { AliasPointer, GitInfo } from "../formats/types.ts";
 import { layout } from "../formats/layout.ts";
 import { isValidAliasName } from "../formats/names.ts";
 import { didYouMean, nearness } from "../formats/nearest-name.ts";
-import { validateAlias } from "../formats/validate.ts";
+import { validateAlias } from "../formats/validate-pointers.ts";
 import type { RegistryReader, RegistryStore } from "../storage/types.ts";
 import type { SigningSettings } from "../signing/pointers.ts";
 import { isVersion } from "../formats/version.ts";

@@ -2,7 +2,7 @@ import { mapLimit } from "../concurrency.ts";
 import { AliasNotFoundError, InvalidBundleError, PromptNotFoundError, VersionNotFoundError } from "../errors.ts";
 import { decodeJson, verifyPromptHash } from "../formats/json-codec.ts";
 import type { AliasPointer, CommitInterface, CompiledPrompt, ProjectIndex, ReleaseManifest } from "../formats/types.ts";
-import { validateAlias, validateCommitInterface, validateCompiledPrompt, validateProjectIndex, validateReleaseBundle, validateReleaseManifest } from "../formats/validate.ts";
+import { validateAlias, validateProjectIndex, validateReleaseManifest } from "../formats/validate-pointers.ts";
 import { layout } from "../formats/layout.ts";
 import { isValidAliasName } from "../formats/names.ts";
 import type { RegistryReader } from "../storage/types.ts";
@@ -17,7 +17,10 @@ export interface Resolved {
   alias?: string;
 }
 
-/** Reads one project of a registry. Needs only `get`, so it works over HTTP too. */
+/**
+ * Reads one project of a registry. Needs only `get`, so it works over HTTP too. The validators of prompts, bundles
+ * and interfaces load when one is read: resolving and listing need only the pointers' (validate-pointers.ts).
+ */
 export class RegistryClient {
   readonly reader: RegistryReader;
   readonly project: string;
@@ -94,7 +97,7 @@ export class RegistryClient {
       throw new PromptNotFoundError(name, `project "${this.project}" at ${version}`, "Run `promptsync list` to see the prompts of each version.", known);
     }
     // The YAML parser loads only for versions read prompt by prompt: resolving, listing and bundles are JSON.
-    const { decodeYaml } = await import("../formats/codec.ts");
+    const [{ decodeYaml }, { validateCompiledPrompt }] = await Promise.all([import("../formats/codec.ts"), import("../formats/validate.ts")]);
     return verifyPromptHash(decodeYaml(object.body, key, validateCompiledPrompt), key);
   }
 
@@ -104,6 +107,7 @@ export class RegistryClient {
     if (!manifest) throw new VersionNotFoundError(version, this.project);
     const key = layout.bundle(this.project, version);
     const bundle = await this.reader.get(key);
+    const { validateReleaseBundle } = await import("../formats/validate.ts");
     const prompts = bundle
       ? decodeJson(bundle.body, key, validateReleaseBundle).prompts.map((p) => verifyPromptHash(p, key))
       : await mapLimit(Object.keys(manifest.prompts), 16, (name) => this.prompt(version, name));
@@ -119,6 +123,7 @@ export class RegistryClient {
   async commitInterface(commit: string): Promise<CommitInterface | undefined> {
     const key = layout.commitInterface(this.project, commit);
     const object = await this.reader.get(key);
+    const { validateCommitInterface } = await import("../formats/validate.ts");
     return object && decodeJson(object.body, key, validateCommitInterface);
   }
 }

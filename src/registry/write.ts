@@ -1,7 +1,7 @@
 import { layout } from "../formats/layout.ts";
 import { encodeJson, decodeJson } from "../formats/json-codec.ts";
 import type { AliasAction, AliasHistoryEntry, AliasPointer, CanaryState, GitInfo, ProjectIndex, ProjectIndexVersion } from "../formats/types.ts";
-import { validateAlias, validateProjectIndex } from "../formats/validate.ts";
+import { validateAlias, validateProjectIndex } from "../formats/validate-pointers.ts";
 import { sealAlias, sealIndex, type SigningSettings } from "../signing/pointers.ts";
 import { updatePointer } from "../storage/pointer.ts";
 import type { RegistryStore } from "../storage/types.ts";

@@ -1,6 +1,6 @@
 import { decodeJson } from "../formats/codec.ts";
 import type { AliasPointer, ReleaseManifest } from "../formats/types.ts";
-import { validateAlias, validateProjectIndex, validateReleaseManifest } from "../formats/validate.ts";
+import { validateAlias, validateProjectIndex, validateReleaseManifest } from "../formats/validate-pointers.ts";
 import { layout, signedObjectKey, type SignedObjectKey } from "../formats/layout.ts";
 import type { RegistryReader, StoredObject } from "../storage/types.ts";
 import { bundleProblem, promptProblem, variantProblem } from "./content-checks.ts";
