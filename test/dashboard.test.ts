@@ -59,12 +59,17 @@ describe.runIf(available)("the dashboard in a real browser", () => {
       expect.stringContaining("v0.1.0"),
     ]);
     expect(await page.textContent(".timeline")).toContain("variables: added company");
-    expect(await page.locator("#facts li").allTextContents()).toEqual(["variables added: company"]);
-    expect(await page.locator("#diff tr.removed").allTextContents()).toEqual(["Hello {{ name }}!"]);
-    expect(await page.locator("#diff tr.added").allTextContents()).toEqual(["Hello {{ name }} from {{ company }}!"]);
+    await page.locator('#diff[data-compared="v0.1.0 v0.1.1"]').waitFor({ state: "attached" });
+    // What promptsync diff says of the pair, breaking changes marked as it marks them.
+    expect(await page.locator("#facts li").allTextContents()).toEqual(["variables: added company", "BREAKING: new required variable company (give a default, or update the code)"]);
+    // The removed line beside the added one, the words that changed marked (site-compare.test.ts checks them).
+    expect(await page.locator("#diff tr.changed td.del").allTextContents()).toEqual(["Hello {{ name }}!"]);
+    expect(await page.locator("#diff tr.changed td.ins").allTextContents()).toEqual(["Hello {{ name }} from {{ company }}!"]);
+    expect(await page.locator("#diff tr.changed ins").count()).toBeGreaterThan(0);
     await page.selectOption("#from", "v0.1.1");
     await page.selectOption("#to", "v0.1.0");
-    expect(await page.locator("#facts li").allTextContents()).toEqual(["variables removed: company"]);
+    await page.locator('#diff[data-compared="v0.1.1 v0.1.0"]').waitFor({ state: "attached" });
+    expect(await page.locator("#facts li").allTextContents()).toEqual(["variables: removed company"]);
     await page.selectOption("#from", "v0.1.0");
     await page.selectOption("#to", "v0.1.1");
     await screenshot(page, "dashboard-prompt");

@@ -10,8 +10,8 @@ import { FolderStore } from "../src/storage/folder.ts";
 import { snapshot, tempDir } from "./helpers/fs.ts";
 
 const SITE_SRC = fileURLToPath(new URL("../site/src/", import.meta.url));
-/** What the pages may import besides their own files: Astro, and the two modules `site build` gives them. */
-const ALLOWED = [/^astro(\/|$)/, /^virtual:promptsync\/(view|site-data)$/];
+/** What the pages may import besides their own files: Astro, and the three modules `site build` gives them. */
+const ALLOWED = [/^astro(\/|$)/, /^virtual:promptsync\/(view|compare|site-data)$/];
 /** `import … from "x"`, `export … from "x"`, `import "x"` and `import("x")`. */
 const IMPORT = /^\s*(?:import|export)\s[^"'`;]*?\bfrom\s*["']([^"']+)["']|^\s*import\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)/gm;
 
@@ -31,7 +31,7 @@ async function siteCopy(): Promise<string> {
 }
 
 describe("the dashboard's boundary", () => {
-  it("site/src imports only its own files, Astro, and virtual:promptsync/view and site-data (never src/ by path)", async () => {
+  it("site/src imports only its own files, Astro, and virtual:promptsync/view, compare and site-data (never src/ by path)", async () => {
     const files = (await readdir(SITE_SRC, { recursive: true })).filter((f) => /\.(ts|astro)$/.test(f));
     expect(files.length).toBeGreaterThan(10);
     const outside: string[] = [];

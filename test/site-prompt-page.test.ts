@@ -3,8 +3,9 @@
 // Dashboard v2's prompt page (issue 21), in Debian's chromium: the header (kind, description, latest, each alias
 // with the version it serves and its canary), one version's content at a time from a picker or a #v0.1.3 deep link,
 // variants as tabs, a chat body as a conversation with placeholder slots, tools, output and settings as tables,
-// partials as links, the timeline 50 versions a page; every version still reachable without JavaScript; hostile
-// content stays text.
+// partials as links, the timeline 50 versions a page; the page holds the latest version only and loads the others
+// from the pages of versions beside it, which a reader without JavaScript follows from the timeline; hostile content
+// stays text.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -72,6 +73,11 @@ describe.runIf(requireChromium())("the prompt page in a real browser", () => {
     return { page, errors };
   }
   const visibleVersions = (page: Page) => page.locator("details.version:visible").evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.version));
+  /** The versions shown once `version` is: one not on the page yet is loaded first. */
+  const shownOnce = async (page: Page, version: string) => {
+    await page.locator(`details.version[data-version="${version}"]`).waitFor();
+    return visibleVersions(page);
+  };
   const latest = `v0.1.${VERSIONS - 1}`;
 
   it("the header shows kind, description, latest and each alias with the version it serves and its canary", async () => {
@@ -94,13 +100,13 @@ describe.runIf(requireChromium())("the prompt page in a real browser", () => {
 
     await page.goto(`${dashboard.url}/prompts/history/#v0.1.3`);
     await page.reload();
-    expect(await visibleVersions(page)).toEqual(["v0.1.3"]);
+    expect(await shownOnce(page, "v0.1.3")).toEqual(["v0.1.3"]);
     expect(await page.inputValue("#version-picker")).toBe("v0.1.3");
     expect(await page.textContent("details.version:visible pre")).toContain("Revision 3 for");
 
     await page.selectOption("#version-picker", "v0.1.7");
     expect(new URL(page.url()).hash).toBe("#v0.1.7");
-    expect(await visibleVersions(page)).toEqual(["v0.1.7"]);
+    expect(await shownOnce(page, "v0.1.7")).toEqual(["v0.1.7"]);
     await page.goBack();
     await page.waitForFunction(() => location.hash === "#v0.1.3");
     expect(await visibleVersions(page)).toEqual(["v0.1.3"]);
@@ -113,13 +119,34 @@ describe.runIf(requireChromium())("the prompt page in a real browser", () => {
     }
 
     await page.click('.timeline a[href="#v0.1.50"]');
-    expect(await visibleVersions(page)).toEqual(["v0.1.50"]);
+    expect(await shownOnce(page, "v0.1.50")).toEqual(["v0.1.50"]);
     // The partial the version uses is a link to its text under that version.
     await page.click("details.version:visible .partials a");
     expect(new URL(page.url()).hash).toBe("#partial-v0.1.50-_shared/safety");
     expect(await visibleVersions(page)).toEqual(["v0.1.50"]);
     expect(await page.textContent("details.version:visible .partial pre")).toBe("Never share secrets.\n");
     await screenshot(page, "prompt-page-deep-link");
+
+    // A partial's anchor in a version not yet on the page loads that version.
+    await page.goto(`${dashboard.url}/prompts/history/#partial-v0.1.20-_shared/safety`);
+    await page.reload();
+    expect(await shownOnce(page, "v0.1.20")).toEqual(["v0.1.20"]);
+    expect(await page.textContent("details.version:visible .partial pre")).toBe("Never share secrets.\n");
+    expect(errors).toEqual([]);
+  });
+
+  it("holds the latest version only, and loads each other one from the page of versions beside it, once", async () => {
+    const { page, errors } = await open("/prompts/history/");
+    expect(await page.locator("details.version").count()).toBe(1);
+    const requests: string[] = [];
+    page.on("request", (request) => requests.push(new URL(request.url()).pathname));
+    for (const version of ["v0.1.3", "v0.1.5", "v0.1.3"]) {
+      await page.selectOption("#version-picker", version);
+      expect(await shownOnce(page, version)).toEqual([version]);
+    }
+    // v0.1.3 and v0.1.5 share a page of versions (twenty versions a page, in push order), fetched once.
+    expect(requests.filter((path) => path.includes("/versions."))).toEqual(["/prompts/history/versions.1/"]);
+    expect(await page.locator("details.version").count()).toBe(3);
     expect(errors).toEqual([]);
   });
 
@@ -173,16 +200,52 @@ describe.runIf(requireChromium())("the prompt page in a real browser", () => {
     expect(errors).toEqual([]);
   });
 
-  it("without JavaScript every version, every variant and every timeline row is on the page", async () => {
+  it("a version loaded on demand looks as the latest does: tabs, conversation, tables and settings, hostile text as text", async () => {
+    const { page, errors } = await open("/prompts/agent/");
+    /** What a reader sees of the shown version, its version number left out. */
+    const seen = () =>
+      page.locator("details.version:visible").evaluate((version) => ({
+        tabs: [...version.querySelectorAll("[role=tab]")].map((t) => [t.textContent, t.getAttribute("aria-selected")]),
+        headings: [...version.querySelectorAll(".variant-heading")].map((h) => [h.textContent, h.className]),
+        roles: [...version.querySelectorAll(".variant:not([hidden]) .message .role")].map((r) => r.textContent),
+        slots: [...version.querySelectorAll(".variant:not([hidden]) .slot")].map((r) => r.textContent),
+        tools: [...version.querySelectorAll(".variant:not([hidden]) .tool tr")].map((tr) => tr.textContent),
+        settings: [...version.querySelectorAll(".settings tr")].map((tr) => tr.textContent),
+        styles: [".message", ".tool", ".settings"].map((s) => getComputedStyle(version.querySelector(s)!).borderTopStyle + getComputedStyle(version.querySelector(s)!).display),
+        text: version.querySelector(".variant:not([hidden]) .message pre")!.textContent!.replace(/revision \d+/, "revision n"),
+      }));
+    const ofLatest = await seen();
+    await page.selectOption("#version-picker", "v0.1.1");
+    await page.locator('details.version[data-version="v0.1.1"]').waitFor();
+    expect(await seen()).toEqual(ofLatest);
+    expect(await page.textContent("details.version:visible .message pre")).toContain("revision 1.");
+    await page.locator("details.version:visible [role=tab]", { hasText: "locale=fr" }).click();
+    expect(await page.textContent("details.version:visible .variant:visible .message pre")).toContain("Bonjour {{ persona }}");
+    expect(await page.evaluate("window.__pwned")).toBeUndefined();
+    expect(await page.locator("main img").count()).toBe(0);
+    await screenshot(page, "prompt-page-loaded-version");
+    expect(errors).toEqual([]);
+  });
+
+  it("without JavaScript the latest version, every variant and every timeline row are on the page, and every version one link away", async () => {
     const { page } = await open("/prompts/history/", { javaScriptEnabled: false });
-    expect(await page.locator("details.version").count()).toBe(VERSIONS);
+    expect(await page.locator("details.version").evaluateAll((els) => els.map((e) => e.id))).toEqual([latest]);
     // The picker, the tabs and the pager need the script: without it they are not shown.
     expect(await page.isVisible("#picker")).toBe(false);
     expect(await page.isVisible("#pager")).toBe(false);
-    expect(await page.locator("details.version[open]").evaluateAll((els) => els.map((e) => e.id))).toEqual([latest]);
-    await page.click("details#v0\\.1\\.3 > summary");
-    expect(await page.textContent("details#v0\\.1\\.3 pre")).toContain("Revision 3 for");
     expect(await page.locator(".timeline tbody tr:visible").count()).toBe(VERSIONS);
+    // Each timeline row links to its version: the latest on this page, the others on their page of versions.
+    const links = await page.locator(".timeline tbody td:first-child a").evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
+    expect(links).toHaveLength(VERSIONS);
+    const versionsOnPages = new Set<string>();
+    for (const pageAddress of new Set(links.map((link) => link.split("#")[0]!))) {
+      await page.goto(pageAddress);
+      for (const id of await page.locator("details.version").evaluateAll((els) => els.map((e) => e.id))) versionsOnPages.add(id);
+    }
+    expect(versionsOnPages).toEqual(new Set(Array.from({ length: VERSIONS }, (_, v) => `v0.1.${v}`)));
+    await page.goto(links.find((link) => link.endsWith("#v0.1.3"))!);
+    expect(await page.textContent("details#v0\\.1\\.3 pre")).toContain("Revision 3 for");
+    expect(await page.textContent("details#v0\\.1\\.3 .partial pre")).toBe("Never share secrets.\n");
     await page.goto(`${dashboard.url}/prompts/agent/`);
     expect(await page.locator("details.version[open] .variant:visible").count()).toBe(2);
     expect(await page.locator("details.version[open] [role=tablist]:visible").count()).toBe(0);

@@ -60,6 +60,7 @@ export async function buildSite(request: SiteBuildRequest): Promise<SiteBuildRes
       base: request.base ?? "/",
       dataFile: join(work, "site-data.json"),
       view: sibling("view"),
+      compare: sibling("compare-view"),
     };
     await writeFile(run.dataFile, JSON.stringify(data));
     await cp(join(request.siteDir, "src"), join(work, "src"), { recursive: true });

@@ -20,10 +20,13 @@ export interface AstroRun {
   dataFile: string;
   /** The library's module for the pages (src/dashboard/view.ts, compiled in dist/): `virtual:promptsync/view`. */
   view: string;
+  /** The library's module for the prompt page's script in the browser (compare-view.ts): `virtual:promptsync/compare`. */
+  compare: string;
 }
 
 const DATA_MODULE = "virtual:promptsync/site-data";
 const VIEW_MODULE = "virtual:promptsync/view";
+const COMPARE_MODULE = "virtual:promptsync/compare";
 
 /** The dashboard's whole Astro configuration: site/ holds no config file. */
 function astroConfig(run: AstroRun): AstroInlineConfig {
@@ -44,7 +47,7 @@ function astroConfig(run: AstroRun): AstroInlineConfig {
         {
           name: "promptsync:site-modules",
           enforce: "pre",
-          resolveId: (id) => (id === VIEW_MODULE ? run.view : id === DATA_MODULE ? `\0${DATA_MODULE}` : undefined),
+          resolveId: (id) => (id === VIEW_MODULE ? run.view : id === COMPARE_MODULE ? run.compare : id === DATA_MODULE ? `\0${DATA_MODULE}` : undefined),
           // Read when the pages are rendered, not bundled: a snapshot can be tens of megabytes.
           load: (id) =>
             id === `\0${DATA_MODULE}`
