@@ -18,6 +18,7 @@ import { inputsBench } from "./inputs.ts";
 import { peersBench } from "./peers.ts";
 import { pythonBench } from "./python.ts";
 import { renderBudgetBench } from "./render-budget.ts";
+import { renderPreviewBench } from "./render-preview.ts";
 import { s3PushBench } from "./s3-push.ts";
 import { sdkRuntimeBench } from "./sdk-runtime.ts";
 import { telemetryBench } from "./telemetry.ts";
@@ -64,6 +65,7 @@ try {
   await peersBench(work);
   pythonBench();
   await dashboardBench(work);
+  await renderPreviewBench(work);
   await telemetryBench(work);
   await s3PushBench();
 } finally {
