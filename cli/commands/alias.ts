@@ -1,5 +1,6 @@
 import { AliasNotFoundError, UsageError } from "../../src/errors.ts";
 import { deleteAlias, listAliases, refuseNearMiss, rollbackAlias, setAlias, storedAlias, wasCreated } from "../../src/registry/aliases.ts";
+import { rememberReads } from "../../src/storage/remembered-reads.ts";
 import type { GlobalOptions } from "../context.ts";
 import { defineCommand, defineGroup } from "../define-command.ts";
 import { globalOptions, writeOptions } from "../options/global.ts";
@@ -32,7 +33,8 @@ const set = defineCommand({
   },
   run: async (ctx, options, name) => {
     const request = await aliasChangeRequest(ctx, name, { confirm: options.confirm, command: "alias set" });
-    const store = await ctx.store();
+    // The near-miss check reads the alias and the index; resolving and the compare-and-swaps start from those reads.
+    const store = rememberReads(await ctx.store());
     if (options.create !== true) await refuseNearMiss(store, { project: request.project, alias: name, known: protectedAliases(ctx) });
     const pointer = await setAlias(store, { ...request, ref: options.ref });
     const created = wasCreated(pointer);
