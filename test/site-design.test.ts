@@ -40,6 +40,7 @@ export const PAGE_TYPES: Record<string, string> = {
   "prompt-text": "/prompts/greet/",
   "prompt-chat": "/prompts/support/agent/",
   "prompt-hostile": "/prompts/evil/",
+  "prompt-versions": "/prompts/greet/versions.1/",
   aliases: "/aliases/",
   analytics: "/analytics/",
   "analytics-prompt": "/analytics/greet/",
