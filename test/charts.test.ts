@@ -80,6 +80,9 @@ describe("stackedBars", () => {
     const costs = stackedBars(["v0.1.0", "v0.1.1"], [bar([0.0031, 0.00186])], { least: 0 });
     expect(costs.axis.ticks).toEqual([0, 0.001, 0.002, 0.003, 0.004]);
     expect(costs.bars[0]!.segments[0]!.height).toBeCloseTo(((PLOT.bottom - PLOT.top) * 0.0031) / 0.004);
+    // The axis labels (0.001 …) are wider than counts: the plot starts further right to leave them room.
+    expect(costs.left).toBeGreaterThan(stackedBars(DAYS, [bar([5, 5, 5])]).left);
+    expect(costs.bars[0]!.x).toBeGreaterThan(costs.left);
   });
 
   it("zero, missing and non-finite values draw nothing", () => {

@@ -109,6 +109,9 @@ describe.runIf(requireChromium())("tokens and cost per version on the analytics 
     }
     expect(await page.textContent("#metrics-dropped")).toMatch(new RegExp(`^${expected.dropped} reported numbers were not summed`));
     await screenshot(page, "dashboard-analytics-metrics");
+    await page.setViewportSize({ width: 360, height: 800 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth)).toBe(true);
+    await screenshot(page, "dashboard-analytics-metrics-phone");
     expect(errors).toEqual([]);
   });
 

@@ -74,11 +74,13 @@ export function stackedBars(labels: readonly string[], series: readonly BarSerie
   const value = (s: BarSeries, i: number) => (Number.isFinite(s.values[i]) ? s.values[i]! : 0);
   const sums = labels.map((_, i) => series.reduce((sum, s) => sum + value(s, i), 0));
   const axis = yAxis([least, ...sums], true);
-  const { step, every } = bands(labels, CHART_LEFT.bar);
+  // Room for the longest tick label (0.0025, 12000), about 7 units a character.
+  const left = Math.max(CHART_LEFT.bar, 12 + 7 * Math.max(...axis.ticks.map((t) => String(t).length)));
+  const { step, every } = bands(labels, left);
   const barWidth = Math.min(36, step * 0.7);
   const bars = labels.map((label, i) => {
     let below = 0;
-    const x = CHART_LEFT.bar + step * i + (step - barWidth) / 2;
+    const x = left + step * i + (step - barWidth) / 2;
     const segments = series.flatMap((s) => {
       const v = value(s, i);
       if (!v) return [];
@@ -87,7 +89,7 @@ export function stackedBars(labels: readonly string[], series: readonly BarSerie
     });
     return { label, x, segments, sum: sums[i]!, showLabel: i % every === 0 };
   });
-  return { axis, step, barWidth, bars };
+  return { axis, left, step, barWidth, bars };
 }
 
 export interface LineSeries {
