@@ -3,7 +3,7 @@
 // ../shared/corpus/fabric-patterns or PROMPTSYNC_CORPUS_DIR) in a real git repository, pushed three times with
 // aliases and a canary, built with `promptsync site build` and shot in Debian's chromium at 1280 px, light theme.
 import { execFileSync } from "node:child_process";
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,7 +38,9 @@ async function edit(file: string, from: string, to: string): Promise<void> {
   await writeFile(file, text.replace(from, to));
 }
 
-const work = await mkdtemp(join(tmpdir(), "promptsync-screenshots-"));
+// A fixed folder, as the header shows the registry's path: images taken again differ only where the site does.
+const work = join(tmpdir(), "promptsync-screenshots");
+await rm(work, { recursive: true, force: true });
 try {
   const project = join(work, "acme-assistants");
   await cp(join(REPO, "examples/prompts"), join(project, "prompts"), { recursive: true });
