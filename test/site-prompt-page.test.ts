@@ -138,6 +138,8 @@ describe.runIf(requireChromium())("the prompt page in a real browser", () => {
   it("holds the latest version only, and loads each other one from the page of versions beside it, once", async () => {
     const { page, errors } = await open("/prompts/history/");
     expect(await page.locator("details.version").count()).toBe(1);
+    // The compare of the two newest versions has loaded their page of versions (versions.3) first.
+    await page.locator(`#diff[data-compared="v0.1.${VERSIONS - 2} ${latest}"]`).waitFor({ state: "attached" });
     const requests: string[] = [];
     page.on("request", (request) => requests.push(new URL(request.url()).pathname));
     for (const version of ["v0.1.3", "v0.1.5", "v0.1.3"]) {

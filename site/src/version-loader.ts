@@ -9,8 +9,10 @@ interface VersionContents {
   contents: Record<string, CompiledPrompt>;
 }
 
+/** Pages of versions by address: one fetch each for every loader on the page (the compare's, the preview's). */
+const pages = new Map<string, Promise<Document>>();
+
 export class VersionLoader {
-  readonly #pages = new Map<string, Promise<Document>>();
   readonly #pageOf: (version: string) => string | undefined;
 
   /** `pageOf` gives the address of the page of versions holding a version, or undefined for one the prompt lacks. */
@@ -38,15 +40,15 @@ export class VersionLoader {
   #page(version: string): Promise<Document> | undefined {
     const address = this.#pageOf(version);
     if (address === undefined) return undefined;
-    let page = this.#pages.get(address);
+    let page = pages.get(address);
     if (!page) {
       page = fetch(address).then(async (response) => {
         if (!response.ok) throw new Error(`${address}: ${response.status}`);
         return new DOMParser().parseFromString(await response.text(), "text/html");
       });
       // A failed load is tried again the next time the version is asked for.
-      page.catch(() => this.#pages.delete(address));
-      this.#pages.set(address, page);
+      page.catch(() => pages.delete(address));
+      pages.set(address, page);
     }
     return page;
   }

@@ -5,7 +5,7 @@
 // it keep working; a prompt name has no "." in it, so no prompt's page can be at a page of versions' path.
 import type { SitePrompt, SitePromptVersion } from "virtual:promptsync/view";
 
-export const VERSIONS_PER_PAGE = 20;
+const VERSIONS_PER_PAGE = 20;
 
 export interface VersionsPage {
   /** The page's folder under the prompt's: `versions.1`. */
