@@ -63,6 +63,7 @@ const SOURCES = [
       ],
     }),
   },
+  { path: "greeting.txt", text: "Hi {{ name }} ({{ old_name }})\n" },
   { path: "looping.txt", text: "{% if stop %}stopped by {{ stop }}{% else %}{% for i in range(99999) %}{% for j in range(99999) %}{% for k in range(99999) %}x{% endfor %}{% endfor %}{% endfor %}{% endif %}\n" },
   { path: "recursive.txt", text: "{% macro down(n) %}{{ down(n + 1) }}{{ down(n + 2) }}{% endmacro %}{% if stop %}{{ stop }}{% else %}{{ down(0) }}{% endif %}\n" },
   { path: "escape_class.txt", text: "placeholder {{ x }}\n" },
@@ -106,7 +107,11 @@ describe.runIf(requireChromium())("the render preview in a real browser", () => 
     const compiled = compilePrompts(SOURCES);
     if (!compiled.ok) throw new Error(JSON.stringify(compiled.diagnostics));
     await pushRelease(store, { project: "shop", prompts: tampered(compiled.prompts) });
-    await setAlias(store, { project: "shop", alias: "dev", ref: "v0.1.0" });
+    // v0.1.1 changes only greeting's variables.
+    const next = compilePrompts(SOURCES.map((s) => (s.path === "greeting.txt" ? { ...s, text: "Hello {{ name }}{{ suffix | default('!') }}\n" } : s)));
+    if (!next.ok) throw new Error(JSON.stringify(next.diagnostics));
+    await pushRelease(store, { project: "shop", prompts: tampered(next.prompts) });
+    await setAlias(store, { project: "shop", alias: "dev", ref: "v0.1.1" });
     dashboard = await buildAndServeDashboardOf(store, "shop");
   }, 180_000);
 
@@ -157,7 +162,7 @@ describe.runIf(requireChromium())("the render preview in a real browser", () => 
       prompt = await pm.getPrompt(name, { versionOrAlias: "dev" });
     } catch (error) {
       if (!(error instanceof PromptUnavailableError) || !(error.cause instanceof PromptSyncError)) throw error;
-      return `${error.cause.code}: ${error.cause.message.replace(/^prompts\/shop\/\w+\/v0\.1\.0\/default\.yaml: /, `${name}@v0.1.0: `)}`;
+      return `${error.cause.code}: ${error.cause.message.replace(/^prompts\/shop\/\w+\/v0\.1\.1\/default\.yaml: /, `${name}@v0.1.1: `)}`;
     }
     try {
       prompt.format(values);
@@ -307,4 +312,35 @@ describe.runIf(requireChromium())("the render preview in a real browser", () => 
       expect(errors).toEqual([]);
     });
   }
+
+  it("renders the version the page shows: the latest, the one picked, the one a link names, keeping what was typed", async () => {
+    const { page, errors, elsewhere } = await open("greeting");
+    const names = () => page.locator("#preview-form [data-variable]").evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.variable));
+    await view(page);
+    expect(await settled(page, /would throw/)).toBe('MISSING_VARIABLE: Prompt "greeting" needs variable "name"');
+    expect(await page.textContent("#preview-version")).toBe("v0.1.1");
+    expect(await names()).toEqual(["name", "suffix"]);
+    await field(page, "name").fill("Ann");
+    expect(await settled(page, /^Rendered the default content\.$/)).toBe("Hello Ann!");
+
+    await page.selectOption("#version-picker", "v0.1.0");
+    await page.locator("#preview-version", { hasText: "v0.1.0" }).waitFor();
+    expect(await names()).toEqual(["name", "old_name"]);
+    expect(await field(page, "name").inputValue()).toBe("Ann");
+    expect(await settled(page, /would throw/)).toBe('MISSING_VARIABLE: Prompt "greeting" needs variable "old_name"');
+    await field(page, "old_name").fill("the first");
+    expect(await settled(page, /^Rendered the default content\.$/)).toBe("Hi Ann (the first)");
+
+    await page.selectOption("#version-picker", "v0.1.1");
+    await page.locator("#preview-version", { hasText: "v0.1.1" }).waitFor();
+    expect(await settled(page, /^Rendered the default content\.$/)).toBe("Hello Ann!");
+
+    await page.goto(`${dashboard.url}/prompts/greeting/#v0.1.0`);
+    await page.reload();
+    await page.locator("#preview-version", { hasText: "v0.1.0" }).waitFor();
+    await view(page);
+    expect(await settled(page, /would throw/)).toBe('MISSING_VARIABLE: Prompt "greeting" needs variables "name", "old_name"');
+    expect(errors).toEqual([]);
+    expect(elsewhere).toEqual([]);
+  });
 });
