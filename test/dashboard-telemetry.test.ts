@@ -56,9 +56,16 @@ describe.runIf(available)("the analytics and compatibility pages in a real brows
     expect(errors).toEqual([]);
   });
 
-  it("the greet page charts calls, success and latency, and compares the canary with the rest exactly", async () => {
+  it("the greet page charts calls, success, latency and tokens, and compares the canary with the rest exactly", async () => {
     const { page, errors } = await open("/analytics/greet/");
-    expect(await page.locator(".chart > svg").count()).toBe(3);
+    // sendTraffic reports tokens with half the reports: the fourth chart is their mean per version.
+    expect(await page.locator(".chart > figcaption").allTextContents()).toEqual([
+      "Calls per day by version",
+      "Success rate per day by version",
+      "Latency per day, all versions",
+      "Mean tokens per report by version",
+    ]);
+    expect(await page.locator(".chart > svg").count()).toBe(4);
     expect(await page.locator(".chart > svg rect").count()).toBeGreaterThanOrEqual(2);
     expect(await page.locator(".chart > svg circle").count()).toBeGreaterThanOrEqual(4);
     expect(await page.locator(".chart").first().locator(".legend").textContent()).toMatch(/v0\.1\.0[\s\S]*v0\.1\.1/);
