@@ -121,8 +121,8 @@ describe.runIf(requireChromium())("the render preview in a real browser", () => 
   });
 
   /** A prompt page, with what must stay empty: console errors, requests to another origin, dialogs. */
-  async function open(name: string, theme?: "light" | "dark"): Promise<{ page: Page; errors: string[]; elsewhere: string[]; dialogs: string[] }> {
-    const context = await dashboard.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  async function open(name: string, theme?: "light" | "dark", width = 1280): Promise<{ page: Page; errors: string[]; elsewhere: string[]; dialogs: string[] }> {
+    const context = await dashboard.browser.newContext({ viewport: { width, height: 900 } });
     if (theme) await context.addInitScript((chosen) => localStorage.setItem("promptsync-theme", chosen), theme);
     const page = await context.newPage();
     const errors = collectErrors(page);
@@ -342,5 +342,20 @@ describe.runIf(requireChromium())("the render preview in a real browser", () => 
     expect(await settled(page, /would throw/)).toBe('MISSING_VARIABLE: Prompt "greeting" needs variables "name", "old_name"');
     expect(errors).toEqual([]);
     expect(elsewhere).toEqual([]);
+  });
+
+  it("fits a 360 px phone, a long option and a conversation included", async () => {
+    for (const name of ["profile", "agent"]) {
+      const { page, errors } = await open(name, "light", 360);
+      await view(page);
+      await settled(page, /would throw/);
+      if (name === "profile") await field(page, "plan").selectOption(JSON.stringify(EVIL_VALUE));
+      else await field(page, "history").fill(JSON.stringify([{ role: "user", content: "x".repeat(500) }]));
+      await page.locator('#preview-output[aria-busy="false"]').waitFor();
+      const wide = await page.evaluate(() => [...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).map((e) => `${e.tagName}.${e.className}`).slice(0, 5));
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), `${name}: ${wide.join(", ")}`).toBeLessThanOrEqual(0);
+      await screenshot(page, `render-preview-${name}-360`);
+      expect(errors).toEqual([]);
+    }
   });
 });
