@@ -59,6 +59,7 @@ describe.runIf(available)("the dashboard in a real browser", () => {
       expect.stringContaining("v0.1.0"),
     ]);
     expect(await page.textContent(".timeline")).toContain("variables: added company");
+    await page.locator("#compare").scrollIntoViewIfNeeded();
     await page.locator('#diff[data-compared="v0.1.0 v0.1.1"]').waitFor({ state: "attached" });
     // What promptsync diff says of the pair, breaking changes marked as it marks them.
     expect(await page.locator("#facts li").allTextContents()).toEqual(["variables: added company", "BREAKING: new required variable company (give a default, or update the code)"]);

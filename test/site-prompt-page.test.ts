@@ -65,10 +65,11 @@ describe.runIf(requireChromium())("the prompt page in a real browser", () => {
 
   afterAll(() => dashboard?.close());
 
-  async function open(path: string, options: { javaScriptEnabled?: boolean; width?: number } = {}): Promise<{ page: Page; errors: string[] }> {
+  async function open(path: string, options: { javaScriptEnabled?: boolean; width?: number; onRequest?: (path: string) => void } = {}): Promise<{ page: Page; errors: string[] }> {
     const context = await dashboard.browser.newContext({ javaScriptEnabled: options.javaScriptEnabled ?? true, viewport: { width: options.width ?? 1280, height: 900 } });
     const page = await context.newPage();
     const errors = collectErrors(page);
+    if (options.onRequest) page.on("request", (request) => options.onRequest!(new URL(request.url()).pathname));
     await page.goto(`${dashboard.url}${path}`);
     return { page, errors };
   }
@@ -136,12 +137,18 @@ describe.runIf(requireChromium())("the prompt page in a real browser", () => {
   });
 
   it("holds the latest version only, and loads each other one from the page of versions beside it, once", async () => {
-    const { page, errors } = await open("/prompts/history/");
-    expect(await page.locator("details.version").count()).toBe(1);
-    // The compare of the two newest versions has loaded their page of versions (versions.3) first.
-    await page.locator(`#diff[data-compared="v0.1.${VERSIONS - 2} ${latest}"]`).waitFor({ state: "attached" });
     const requests: string[] = [];
-    page.on("request", (request) => requests.push(new URL(request.url()).pathname));
+    const { page, errors } = await open("/prompts/history/", { onRequest: (path) => requests.push(path) });
+    expect(await page.locator("details.version").count()).toBe(1);
+    // Opening the page fetches no page of versions: the compare loads its two versions once it comes into view (an
+    // IntersectionObserver reports whether it is in view at the first frames after the page's script ran).
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    expect(await page.getAttribute("#diff", "data-compared")).toBeNull();
+    expect(requests.filter((path) => path.includes("/versions."))).toEqual([]);
+    await page.locator("#compare").scrollIntoViewIfNeeded();
+    await page.locator(`#diff[data-compared="v0.1.${VERSIONS - 2} ${latest}"]`).waitFor({ state: "attached" });
+    expect(requests.filter((path) => path.includes("/versions."))).toEqual(["/prompts/history/versions.3/"]);
+    requests.length = 0;
     for (const version of ["v0.1.3", "v0.1.5", "v0.1.3"]) {
       await page.selectOption("#version-picker", version);
       expect(await shownOnce(page, version)).toEqual([version]);
