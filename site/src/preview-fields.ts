@@ -1,6 +1,6 @@
-// The render preview's form, from a compiled prompt: a field per variable (placeholders and values the `inputs`
-// schema types as objects or lists take JSON), a choice per variant tag. Read at build time; the schema is registry
-// data, so it is read defensively and anything unexpected falls back to a text field.
+// What the render preview's form holds for a compiled prompt (preview-form-build.ts builds it in the browser): a
+// field per variable (placeholders and values the `inputs` schema types as objects or lists take JSON), a choice per
+// variant tag. The schema is registry data, so it is read defensively and anything unexpected is a text field.
 import type { SitePrompt } from "virtual:promptsync/view";
 
 type Compiled = SitePrompt["contents"][string];
