@@ -16,7 +16,7 @@ process.getBuiltinModule("node:module").enableCompileCache();
 const args = process.argv.slice(2);
 /** The commands that record git's facts with an alias change (aliasChangeRequest, cli/protected-aliases.ts). */
 const RECORDS_GIT = new Set(["alias set", "alias delete", "alias rollback", "canary set", "canary promote", "canary abort"]);
-if (RECORDS_GIT.has(`${args[0]} ${args[1]}`)) void (await import("./early-git-info.ts")).startGitInfo(process.cwd());
+if (RECORDS_GIT.has(`${args[0]} ${args[1]}`)) (await import("./early-git-info.ts")).startGitInfo(process.cwd());
 if (args[0] === "version" && args[1] === "get") {
   const { fastVersionGet } = await import("./fast-version-get.ts");
   const output = await fastVersionGet(args.slice(2), process.cwd(), process.env);

@@ -11,7 +11,7 @@ describe("gitInfoFor after startGitInfo", () => {
   it("gives the config's prompts folder the facts gitInfo gives it, dirty flag included", async () => {
     const dir = await gitRepo({ "promptsync.config.yaml": "prompts: src/prompts\n", "src/prompts/a.txt": "a\n", "prompts/b.txt": "b\n" });
     await writeFiles(dir, { "src/prompts/new.txt": "new\n" });
-    await startGitInfo(dir);
+    startGitInfo(dir);
     const early = await gitInfoFor(dir, join(dir, "src/prompts"));
     expect(early).toEqual(await gitInfo(dir, join(dir, "src/prompts")));
     expect(early?.dirty).toBe(true);
@@ -19,10 +19,10 @@ describe("gitInfoFor after startGitInfo", () => {
 
   it("runs git for the folder asked when it is not the one started, and once only for the one started", async () => {
     const dir = await gitRepo({ "prompts/a.txt": "a\n", "other/b.txt": "b\n" });
-    await startGitInfo(dir);
+    startGitInfo(dir);
     await writeFiles(dir, { "other/new.txt": "new\n" });
     expect((await gitInfoFor(dir, join(dir, "other")))?.dirty).toBe(true);
-    await startGitInfo(dir);
+    startGitInfo(dir);
     expect((await gitInfoFor(dir, join(dir, "prompts")))?.dirty).toBe(false);
     await writeFiles(dir, { "prompts/new.txt": "new\n" });
     expect((await gitInfoFor(dir, join(dir, "prompts")))?.dirty).toBe(true);
@@ -30,7 +30,7 @@ describe("gitInfoFor after startGitInfo", () => {
 
   it("starts nothing for a config only the YAML parser reads: the command asks git itself", async () => {
     const dir = await gitRepo({ "promptsync.config.yaml": "prompts: 'src/prompts'\n", "src/prompts/a.txt": "a\n" });
-    await startGitInfo(dir);
+    startGitInfo(dir);
     await writeFiles(dir, { "src/prompts/new.txt": "new\n" });
     expect((await gitInfoFor(dir, join(dir, "src/prompts")))?.dirty).toBe(true);
   });
