@@ -159,6 +159,21 @@ describe.runIf(requireChromium())("the prompt page in a real browser", () => {
     expect(errors).toEqual([]);
   });
 
+  it("a version whose page of versions cannot be loaded says so, links that page and keeps the one shown", async () => {
+    const { page } = await open("/prompts/history/");
+    await page.route("**/versions.*/", (route) => route.fulfill({ status: 503, body: "" }));
+    await page.selectOption("#version-picker", "v0.1.3");
+    await page.locator("#version-status a").waitFor();
+    expect(await page.textContent("#version-status")).toBe("v0.1.3 could not be loaded here; try its page.");
+    expect(new URL((await page.getAttribute("#version-status a", "href"))!, page.url()).pathname).toBe("/prompts/history/versions.1/");
+    expect(await visibleVersions(page)).toEqual([latest]);
+    // A failed page is asked for again next time.
+    await page.unroute("**/versions.*/");
+    await page.selectOption("#version-picker", "v0.1.4");
+    expect(await shownOnce(page, "v0.1.4")).toEqual(["v0.1.4"]);
+    expect(await page.textContent("#version-status")).toBe("");
+  });
+
   it("pages the timeline 50 versions at a time", async () => {
     const { page, errors } = await open("/prompts/history/");
     expect(await page.locator(".timeline tbody tr").count()).toBe(VERSIONS);

@@ -1,7 +1,7 @@
 // The prompt page's compare of two versions, as `promptsync diff --format html` prints it (src/diff/format.ts):
 // the same semantic lines, then a side-by-side table per changed template with the same rows and the same words
 // marked, from the same library code. Built from elements and text nodes only: prompt text never becomes markup.
-import { comparePrompts, describeBreaking, describeChange, sideBySideRows, type CompiledPrompt, type TextRun } from "virtual:promptsync/compare";
+import { comparePrompts, describeBreaking, describeChange, sideBySideRows, type CompiledPrompt, type SideBySideRow, type TextRun } from "virtual:promptsync/compare";
 
 export interface CompareView {
   /** One item per semantic change, breaking ones marked as the CLI marks them. */
@@ -22,7 +22,7 @@ export function compareView(name: string, before: CompiledPrompt, after: Compile
   return { facts, tables };
 }
 
-function templateTable(target: string, rows: ReturnType<typeof sideBySideRows>): HTMLElement {
+function templateTable(target: string, rows: SideBySideRow[]): HTMLElement {
   const section = element("section");
   section.className = "compare-target";
   const scroll = element("div");
