@@ -3,10 +3,11 @@ import { gitTopLevelFromFiles } from "./top-level.ts";
 
 /**
  * Runs git in `cwd`; undefined when git is missing or `cwd` is not in a repository. node:child_process is loaded
- * on the first call: a command that learns all it needs from the files (gitTopLevel) never loads it.
+ * on the first call: a command that learns all it needs from the files (gitTopLevel) never loads it. Through
+ * process.getBuiltinModule: an ES module import of it also builds a facade of its exports.
  */
 export async function git(cwd: string, args: readonly string[]): Promise<string | undefined> {
-  const { execFile } = await import("node:child_process");
+  const { execFile } = process.getBuiltinModule("node:child_process");
   return new Promise<string | undefined>((resolve) => {
     execFile("git", [...args], { cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => resolve(error ? undefined : stdout.replace(/\n$/, "")));
   }).catch(() => undefined);
