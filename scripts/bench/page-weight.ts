@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // What a dashboard page costs a reader: every response the browser receives while showing it, until the network is
 // idle (so files a page fetches after first paint, such as the library's full-text index, are included), each
 // body's size as served and gzipped (level 6, what a CDN or a bucket with gzip-encoded objects would send).
@@ -11,19 +12,26 @@ export interface Weight {
 
 export interface Transfer extends Weight {
   path: string;
+  /** Loaded by the page's scripts (fetch, a worker), not by its HTML: the library's index, pages of versions, the render preview's worker. */
+  byScript: boolean;
 }
 
 export async function pageTransfers(browser: Browser, url: string): Promise<Transfer[]> {
   const page = await browser.newPage();
-  const transfers: Promise<Transfer | undefined>[] = [];
+  const bodies: Promise<{ path: string; body: Buffer } | undefined>[] = [];
   page.on("response", (response) => {
-    if (response.status() !== 200) return;
-    transfers.push(response.body().then((body) => ({ path: new URL(response.url()).pathname, raw: body.length, gzip: gzipSync(body, { level: 6 }).length }), () => undefined));
+    if (response.status() === 200) bodies.push(response.body().then((body) => ({ path: new URL(response.url()).pathname, body }), () => undefined));
   });
   await page.goto(url, { waitUntil: "networkidle" });
-  const done = (await Promise.all(transfers)).filter((t) => t !== undefined);
+  const byScript = new Set(
+    await page.evaluate(() =>
+      (performance.getEntriesByType("resource") as PerformanceResourceTiming[]).filter((e) => !["link", "script", "css", "img"].includes(e.initiatorType)).map((e) => new URL(e.name).pathname),
+    ),
+  );
+  // Bodies are read from the page, so before it closes.
+  const received = (await Promise.all(bodies)).filter((b) => b !== undefined);
   await page.close();
-  return done;
+  return received.map(({ path, body }) => ({ path, raw: body.length, gzip: gzipSync(body, { level: 6 }).length, byScript: byScript.has(path) }));
 }
 
 export const total = (transfers: readonly Weight[]): Weight => ({

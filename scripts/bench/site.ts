@@ -8,10 +8,9 @@ import { compilePrompts } from "../../src/compiler/compile-prompts.ts";
 import { pushRelease } from "../../src/registry/push.ts";
 import { buildSite } from "../../src/dashboard/build.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
-import { LIBRARY_INDEX } from "../../site/src/library.ts";
 import { launchChromium } from "../../test/helpers/browser.ts";
 import { serveFolder } from "../../test/helpers/static-server.ts";
-import { pageTransfers, total, weightLine, type Transfer } from "./page-weight.ts";
+import { pageTransfers, total, weightLine } from "./page-weight.ts";
 
 const PROMPTS = 500;
 /** The library's budget, gzipped, for 500 prompts (issue 21). */
@@ -39,16 +38,20 @@ export async function siteBench(work: string): Promise<void> {
   await printPageWeights(out);
 }
 
-/** The library (its first paint, then the full-text index it loads after) and the page of a prompt with 20 distinct versions. */
+/** The library and the page of a prompt with 20 distinct versions: what their HTML loads, then what their scripts load. */
 async function printPageWeights(out: string): Promise<void> {
   const site = await serveFolder(out);
   const browser = await launchChromium();
   try {
-    const library = await pageTransfers(browser, `${site.url}/`);
-    const isIndex = (t: Transfer) => t.path.endsWith(`/${LIBRARY_INDEX}`);
-    weightLine(`library page, ${PROMPTS} prompts (HTML, CSS, scripts)`, total(library.filter((t) => !isIndex(t))), LIBRARY_TARGET);
-    weightLine("library full-text index, fetched after first paint", total(library.filter(isIndex)));
-    weightLine(`prompt page with ${VERSIONS} distinct versions`, total(await pageTransfers(browser, `${site.url}/prompts/group0/prompt0/`)));
+    for (const [name, path, target] of [
+      [`library page, ${PROMPTS} prompts`, "/", LIBRARY_TARGET],
+      [`prompt page with ${VERSIONS} distinct versions`, "/prompts/group0/prompt0/", undefined],
+    ] as const) {
+      const transfers = await pageTransfers(browser, `${site.url}${path}`);
+      weightLine(`${name}: HTML, CSS, scripts`, total(transfers.filter((t) => !t.byScript)), target);
+      const later = transfers.filter((t) => t.byScript);
+      weightLine(`  then loaded by its scripts: ${later.map((t) => t.path.split("/").filter(Boolean).at(-1)).join(", ") || "nothing"}`, total(later));
+    }
   } finally {
     await browser.close();
     await site.close();
