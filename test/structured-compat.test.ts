@@ -146,7 +146,8 @@ describe("dashboard: placeholders, tools and output on the prompt page", () => {
     const out = await mkdtemp(join(tmpdir(), "promptsync-structured-site-"));
     try {
       await cliJson(dir, ["site", "build", "--out", out]);
-      const page = await readFile(join(out, "prompts/agent/index.html"), "utf8");
+      // The prompt page holds the latest version; every version, the older ones among them, is on its page of versions.
+      const page = (await readFile(join(out, "prompts/agent/index.html"), "utf8")) + (await readFile(join(out, "prompts/agent/versions.1/index.html"), "utf8"));
       const text = page.replace(/<script[\s\S]*?<\/script>/g, "").replace(/<[^>]+>/g, " ").replace(/&quot;/g, '"').replace(/\s+/g, " ");
       expect(text).toContain("Placeholder history required: the app's messages");
       expect(text).toContain("Placeholder notes optional: the app's messages");
