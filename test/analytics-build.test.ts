@@ -1,7 +1,8 @@
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { buildAnalytics } from "../src/analytics/build.ts";
-import { analyticsTable, promptAnalytics, readAnalyticsState } from "../src/analytics/query.ts";
+import { analyticsTable } from "../src/analytics/query.ts";
+import { promptAnalytics, readAnalyticsState } from "../src/analytics/read-summaries.ts";
 import { headersFor, partitionOf, telemetryLayout } from "../src/formats/layout.ts";
 import { FolderStore } from "../src/storage/folder.ts";
 import type { RegistryStore } from "../src/storage/types.ts";

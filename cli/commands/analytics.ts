@@ -1,6 +1,7 @@
 import { buildAnalytics, type AnalyticsBuildReport } from "../../src/analytics/build.ts";
 import { MAX_SUMMARY_METRICS } from "../../src/analytics/metrics.ts";
-import { analyticsTable, formatMetric, formatRate, metricsTable, promptAnalytics, readAnalyticsState, sinceDay, type AnalyticsMetricRow, type AnalyticsTableRow } from "../../src/analytics/query.ts";
+import { analyticsTable, formatMetric, formatRate, metricsTable, sinceDay, type AnalyticsMetricRow, type AnalyticsTableRow } from "../../src/analytics/query.ts";
+import { promptAnalytics, readAnalyticsState } from "../../src/analytics/read-summaries.ts";
 import { RegistryCatalog, requirePublishedPrompt, UNKNOWN_PROMPT } from "../../src/analytics/registry-catalog.ts";
 import { MAX_SUMMARY_BYTES } from "../../src/analytics/summary-size.ts";
 import { parseDuration } from "../../src/duration.ts";

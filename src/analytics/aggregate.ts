@@ -1,7 +1,7 @@
 import type { AnalyticsSummaryRow } from "../formats/types.ts";
 import type { MetricsEvent, TelemetryEvent, UsageEvent } from "../formats/telemetry-events.ts";
 import { validateTelemetryEvent } from "../formats/validate.ts";
-import { compareVersions } from "../formats/version.ts";
+import { compareRows } from "./row-order.ts";
 import { addHistogram, record, toHistogram, type HistogramCounts } from "./histogram.ts";
 import { addEventMetrics, addMetric, hasCustomNumbers, MetricNames, toStoredMetrics, type MetricSums } from "./metrics.ts";
 import { isPlainEvent } from "./plain-event.ts";
@@ -38,16 +38,6 @@ export interface AggregateCounts {
 }
 
 type RowId = Pick<AnalyticsSummaryRow, "day" | "version" | "variant" | "alias" | "canary">;
-
-/** Rows in version (v0.9.0 before v0.10.0), variant, alias, canary-side order. */
-export function compareRows(a: Omit<RowId, "day">, b: Omit<RowId, "day">): number {
-  return (
-    compareVersions(a.version, b.version) ||
-    (a.variant ?? "").localeCompare(b.variant ?? "") ||
-    (a.alias ?? "").localeCompare(b.alias ?? "") ||
-    Number(a.canary) - Number(b.canary)
-  );
-}
 
 function rowKey(id: RowId): string {
   return `${id.day}\u0000${id.version}\u0000${id.variant ?? ""}\u0000${id.alias ?? ""}\u0000${id.canary ? 1 : 0}`;

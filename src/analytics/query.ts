@@ -1,9 +1,6 @@
-import type { AnalyticsState, AnalyticsSummaryRow } from "../formats/types.ts";
-import { telemetryLayout } from "../formats/layout.ts";
-import type { RegistryReader } from "../storage/types.ts";
+import type { AnalyticsSummaryRow } from "../formats/types.ts";
 import { compareVersions } from "../formats/version.ts";
-import { parseState, readSummary, summaryKeyOf } from "./build.ts";
-import { compareRows } from "./aggregate.ts";
+import { compareRows } from "./row-order.ts";
 import { merge, percentiles, type Histogram } from "./histogram.ts";
 import { addMetric, type MetricSums } from "./metrics.ts";
 import { addCount } from "./saturating.ts";
@@ -112,19 +109,6 @@ export function formatRate(rate: number | null): string {
 /** A custom metric's sum or mean as the CLI and the dashboard print it: integers as they are, other numbers to 6 significant digits, without exponent noise (0.0125, 512.333). */
 export function formatMetric(value: number): string {
   return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
-}
-
-/** The current analytics state, or undefined before the first build. */
-export async function readAnalyticsState(reader: RegistryReader, project: string): Promise<AnalyticsState | undefined> {
-  const key = telemetryLayout.analyticsState(project);
-  const object = await reader.get(key);
-  return object && parseState(key, object.body);
-}
-
-/** A prompt's aggregated rows; empty when no build saw it. */
-export async function promptAnalytics(reader: RegistryReader, state: AnalyticsState, prompt: string): Promise<AnalyticsSummaryRow[]> {
-  const key = summaryKeyOf(state, prompt);
-  return key ? (await readSummary(reader, key)).rows : [];
 }
 
 /** `7d` → the first day of the last 7 days (today included), or a YYYY-MM-DD date as is. */

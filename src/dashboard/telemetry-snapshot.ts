@@ -1,5 +1,5 @@
 import { mapLimit } from "../concurrency.ts";
-import { promptAnalytics, readAnalyticsState } from "../analytics/query.ts";
+import { promptAnalytics, readAnalyticsState } from "../analytics/read-summaries.ts";
 import type { AnalyticsSummaryRow } from "../formats/types.ts";
 import { clientStatus, type StatusReport } from "../status/clients.ts";
 import type { RegistryReader, RegistryStore } from "../storage/types.ts";
