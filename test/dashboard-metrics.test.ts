@@ -4,10 +4,9 @@
 // public reportMetrics, aggregated by `promptsync analytics build` and shown by `promptsync site build`, in Debian's
 // chromium; made-up metric names and extreme values stay text.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Page } from "playwright-core";
 import { CHART } from "../site/src/charts.ts";
 import { PromptManager } from "../sdk/index.ts";
-import { collectErrors, requireChromium, screenshot } from "./helpers/browser.ts";
+import { requireChromium, screenshot } from "./helpers/browser.ts";
 import { cliJson } from "./helpers/cli.ts";
 import { writeFiles } from "./helpers/fs.ts";
 import { commitAll, gitRepo } from "./helpers/git.ts";
@@ -91,15 +90,9 @@ describe.runIf(requireChromium())("tokens and cost per version on the analytics 
 
   afterAll(() => dashboard?.close());
 
-  async function open(path: string): Promise<{ page: Page; errors: string[] }> {
-    const page = await dashboard.browser.newPage();
-    const errors = collectErrors(page);
-    await page.goto(`${dashboard.url}${path}`);
-    return { page, errors };
-  }
 
   it("shows each version's count, sum and mean of every metric, exactly", async () => {
-    const { page, errors } = await open("/analytics/greet/");
+    const { page, errors } = await dashboard.open("/analytics/greet/");
     const rows = expected.rows();
     expect(await page.locator("#version-metrics tbody tr").count()).toBe(rows.length);
     for (const r of rows) {
@@ -116,7 +109,7 @@ describe.runIf(requireChromium())("tokens and cost per version on the analytics 
   });
 
   it("charts the mean tokens and cost per report by version, never a negative mean", async () => {
-    const { page, errors } = await open("/analytics/greet/");
+    const { page, errors } = await dashboard.open("/analytics/greet/");
     const charts = page.locator("figure.chart", { hasText: "per report by version" });
     expect(await charts.locator("figcaption").allTextContents()).toEqual([
       "Mean cost_usd per report by version",
@@ -138,7 +131,7 @@ describe.runIf(requireChromium())("tokens and cost per version on the analytics 
   });
 
   it("keeps made-up names and extreme values as text", async () => {
-    const { page, errors } = await open("/analytics/greet/");
+    const { page, errors } = await dashboard.open("/analytics/greet/");
     const names = await page.locator("#version-metrics tbody tr td:nth-child(2) code").allTextContents();
     expect(new Set(names)).toEqual(new Set(["constructor", "toString", "cost_refund", "cost_usd", "input_tokens", "output_tokens"]));
     expect(await page.locator('#version-metrics tr[data-metric="constructor"] td.mean').first().textContent()).toBe("1000000000000000");
@@ -149,7 +142,7 @@ describe.runIf(requireChromium())("tokens and cost per version on the analytics 
   });
 
   it("leaves the section out for a prompt whose apps report no such numbers", async () => {
-    const { page, errors } = await open("/analytics/plain/");
+    const { page, errors } = await dashboard.open("/analytics/plain/");
     expect(await page.locator("#versions tbody tr").count()).toBeGreaterThan(0);
     expect(await page.locator("#version-metrics").count()).toBe(0);
     expect(await page.textContent("main")).not.toContain("Tokens, cost and other metrics");

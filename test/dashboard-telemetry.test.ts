@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Page } from "playwright-core";
 import type { AnalyticsTableRow } from "../src/analytics/query.ts";
 import { PromptManager } from "../sdk/index.ts";
 import { collectErrors, requireChromium, screenshot } from "./helpers/browser.ts";
@@ -36,15 +35,9 @@ describe.runIf(available)("the analytics and compatibility pages in a real brows
 
   afterAll(() => dashboard?.close());
 
-  async function open(path: string): Promise<{ page: Page; errors: string[] }> {
-    const page = await dashboard.browser.newPage();
-    const errors = collectErrors(page);
-    await page.goto(`${dashboard.url}${path}`);
-    return { page, errors };
-  }
 
   it("the overview lists greet with its calls, and the nav reaches it", async () => {
-    const { page, errors } = await open("/");
+    const { page, errors } = await dashboard.open("/");
     await page.click("nav >> text=Analytics");
     await page.waitForURL(`${dashboard.url}/analytics/`);
     const row = page.locator('#analytics tr[data-prompt="greet"]');
@@ -57,7 +50,7 @@ describe.runIf(available)("the analytics and compatibility pages in a real brows
   });
 
   it("the greet page charts calls, success, latency and tokens, and compares the canary with the rest exactly", async () => {
-    const { page, errors } = await open("/analytics/greet/");
+    const { page, errors } = await dashboard.open("/analytics/greet/");
     // sendTraffic reports tokens with half the reports: the fourth chart is their mean per version.
     expect(await page.locator(".chart > figcaption").allTextContents()).toEqual([
       "Calls per day by version",
@@ -95,7 +88,7 @@ describe.runIf(available)("the analytics and compatibility pages in a real brows
   });
 
   it("the compatibility monitor shows both clients and what each serves, with the reason", async () => {
-    const { page, errors } = await open("/compatibility/");
+    const { page, errors } = await dashboard.open("/compatibility/");
     expect(await page.textContent("#summary")).toBe("2 clients, 1 incompatible");
     for (const [client, flagged, verdict, reason] of [
       ["client-0", "v0.1.1", "incompatible", "new required variable order_id"],

@@ -2,10 +2,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { buildSite } from "../../src/dashboard/build.ts";
 import type { RegistryReader } from "../../src/storage/types.ts";
-import { launchChromium } from "./browser.ts";
+import { collectErrors, launchChromium } from "./browser.ts";
 import { cliJson } from "./cli.ts";
 import { serveFolder } from "./static-server.ts";
 
@@ -14,6 +14,8 @@ export interface BuiltDashboard {
   /** The built site's folder. */
   out: string;
   browser: Browser;
+  /** A new page at `path` of the site, with the console errors and failed requests collectErrors gathers. */
+  open(path: string): Promise<{ page: Page; errors: string[] }>;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,12 @@ async function serveDashboard(out: string): Promise<BuiltDashboard> {
     url: site.url,
     out,
     browser,
+    open: async (path) => {
+      const page = await browser.newPage();
+      const errors = collectErrors(page);
+      await page.goto(`${site.url}${path}`);
+      return { page, errors };
+    },
     close: async () => {
       await browser.close();
       await site.close();
