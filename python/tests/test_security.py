@@ -486,3 +486,16 @@ def test_a_placeholder_named_twice_is_refused_when_the_prompt_loads() -> None:
     messages += [{"placeholder": "history", "required": False}] * 2_000
     with pytest.raises(InvalidBundleError, match='placeholder "history" appears twice'):
         RenderableBody({"name": "chat"}, {"messages": messages, "variables": []}, None, RenderSettings(), "t")
+
+
+def test_output_schema_breaks_is_bounded_on_hostile_schemas() -> None:
+    from promptsync.diff import output_schema_breaks
+
+    schema: dict[str, Any] = {"type": "object"}
+    for _ in range(9):  # a field required ten times at each level was walked 10**9 times
+        schema = {"type": "object", "properties": {"a": schema}, "required": ["a"] * 10}
+    assert output_schema_breaks(schema, {**schema, "description": "x"}) == []
+    assert output_schema_breaks({"required": [{}], "properties": {}}, {"required": [{}, "a"]}) == []
+    wide = {"type": "object", "properties": {f"p{i}": {} for i in range(200)}, "required": [f"p{i}" for i in range(200)]}
+    problems = output_schema_breaks(wide, {"type": "object"})
+    assert len(problems) == 51 and problems[-1].startswith("output schemas compared only in part")

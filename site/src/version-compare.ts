@@ -18,7 +18,7 @@ export function compareView(name: string, before: CompiledPrompt, after: Compile
   });
   const facts = lines.filter((line): line is string => line !== undefined).map((line) => element("li", line));
   if (diff.status === "unchanged") facts.push(element("li", "No changes: both versions have the same content."));
-  const tables = diff.changes.flatMap((change) => (change.kind === "template" ? [templateTable(change.target, change.hunks.flatMap(sideBySideRows))] : []));
+  const tables = diff.changes.flatMap((change) => (change.kind === "template" ? [templateTable(change.target, sideBySideRows(change.hunks))] : []));
   return { facts, tables };
 }
 

@@ -1,4 +1,3 @@
-import { diffWordsWithSpace } from "diff";
 import { newRequiredVariables } from "../validate/compatibility.ts";
 import type { PromptChange, PromptDiff, SetDiff, TextHunk } from "./compare.ts";
 import { sideBySideRows, type TextRun } from "./side-by-side.ts";
@@ -92,40 +91,31 @@ export function formatText(diff: SetDiff, colour: boolean): string {
   return `${out.join("\n")}\n`;
 }
 
-/** Removed and added lines in red and green, with the words that changed between a pair in inverse video. */
+/**
+ * Removed and added lines in red and green, with the words that changed between a pair in inverse video: the pairs
+ * and marks of sideBySideRows, so bounded as there.
+ */
 function wordColouredLines(hunk: TextHunk): string[] {
   const out: string[] = [];
   const removed: string[] = [];
   const added: string[] = [];
   const flush = () => {
-    const pairs = Math.min(removed.length, added.length);
-    const left = removed.map((line) => `${COLOURS.red}-${line}`);
-    const right = added.map((line) => `${COLOURS.green}+${line}`);
-    for (let i = 0; i < pairs; i++) {
-      let a = `${COLOURS.red}-`;
-      let b = `${COLOURS.green}+`;
-      for (const part of diffWordsWithSpace(removed[i]!, added[i]!)) {
-        if (part.removed) a += `${COLOURS.inverse}${part.value}${COLOURS.reset}${COLOURS.red}`;
-        else if (part.added) b += `${COLOURS.inverse}${part.value}${COLOURS.reset}${COLOURS.green}`;
-        else {
-          a += part.value;
-          b += part.value;
-        }
-      }
-      left[i] = a;
-      right[i] = b;
-    }
-    out.push(...left.map((l) => `${l}${COLOURS.reset}`), ...right.map((l) => `${l}${COLOURS.reset}`));
+    out.push(...removed, ...added);
     removed.length = 0;
     added.length = 0;
   };
-  for (const line of hunk.lines) {
-    if (line.startsWith("-")) removed.push(line.slice(1));
-    else if (line.startsWith("+")) added.push(line.slice(1));
-    else {
+  const painted = (runs: TextRun[], colour: string, sign: string) =>
+    `${colour}${sign}${runs.map((run) => (run.marked ? `${COLOURS.inverse}${run.text}${COLOURS.reset}${colour}` : run.text)).join("")}${COLOURS.reset}`;
+  for (const row of sideBySideRows([hunk])) {
+    if (!row.changed) {
       flush();
-      out.push(line);
+      out.push(` ${row.before![0]!.text}`);
+      continue;
     }
+    // A line without a partner is all changed: coloured, not inverted.
+    const paired = row.before !== undefined && row.after !== undefined;
+    if (row.before) removed.push(paired ? painted(row.before, COLOURS.red, "-") : `${COLOURS.red}-${row.before[0]!.text}${COLOURS.reset}`);
+    if (row.after) added.push(paired ? painted(row.after, COLOURS.green, "+") : `${COLOURS.green}+${row.after[0]!.text}${COLOURS.reset}`);
   }
   flush();
   return out;
@@ -188,9 +178,9 @@ function escapeHtml(text: string): string {
   return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;").replaceAll("'", "&#39;");
 }
 
-/** A hunk's side-by-side rows (side-by-side.ts) as table rows; every prompt byte is escaped. */
-function sideBySide(hunk: TextHunk): string {
-  return sideBySideRows(hunk)
+/** A template's side-by-side rows (side-by-side.ts) as table rows; every prompt byte is escaped. */
+function sideBySide(hunks: readonly TextHunk[]): string {
+  return sideBySideRows(hunks)
     .map((row) => {
       const [left, right] = [runsHtml(row.before, "del"), runsHtml(row.after, "ins")];
       return row.changed ? `<tr><td class="del">${left}</td><td class="ins">${right}</td></tr>` : `<tr><td>${left}</td><td>${right}</td></tr>`;
@@ -213,7 +203,7 @@ function formatHtml(diff: SetDiff): string {
       .map((l) => `<li>${escapeHtml(l)}</li>`);
     const tables = prompt.changes
       .filter((c): c is Extract<PromptChange, { kind: "template" }> => c.kind === "template")
-      .map((c) => `<h3>${escapeHtml(c.target)}</h3><table><thead><tr><th>before</th><th>after</th></tr></thead><tbody>${c.hunks.map(sideBySide).join("\n")}</tbody></table>`);
+      .map((c) => `<h3>${escapeHtml(c.target)}</h3><table><thead><tr><th>before</th><th>after</th></tr></thead><tbody>${sideBySide(c.hunks)}</tbody></table>`);
     return `<section><h2>${escapeHtml(prompt.name)} <small>${prompt.status}</small></h2><ul>${facts.join("")}</ul>${tables.join("")}</section>`;
   });
   return `<!doctype html>

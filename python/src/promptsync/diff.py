@@ -15,6 +15,8 @@ PromptDiff = dict[str, Any]
 
 METADATA = ("title", "description", "model", "config", "inputs", "template")
 MAX_OUTPUT_DEPTH = 32
+MAX_OUTPUT_STEPS = 10_000
+MAX_OUTPUT_PROBLEMS = 50
 
 
 def compare_prompts(name: str, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> PromptDiff:
@@ -219,33 +221,51 @@ def compare_structure(target: str, before: Mapping[str, Any], after: Mapping[str
 
 
 def output_schema_breaks(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
-    """What in a new output schema breaks code that parses responses by the old one (src/structured/output-compat.ts)."""
+    """What in a new output schema breaks code that parses responses by the old one (src/structured/output-compat.ts),
+    bounded as there: a name required twice is walked once, at most MAX_OUTPUT_STEPS nodes and MAX_OUTPUT_PROBLEMS
+    problems."""
     problems: list[str] = []
+    steps = 0
+    stopped = False
+
+    def report(problem: str) -> None:
+        nonlocal stopped
+        if len(problems) < MAX_OUTPUT_PROBLEMS:
+            problems.append(problem)
+        else:
+            stopped = True
 
     def walk(was: Any, now: Any, path: str, depth: int) -> None:
-        if not isinstance(was, dict) or not isinstance(now, dict) or depth > MAX_OUTPUT_DEPTH:
+        nonlocal steps, stopped
+        if not isinstance(was, dict) or not isinstance(now, dict) or depth > MAX_OUTPUT_DEPTH or stopped:
+            return
+        steps += 1
+        if steps > MAX_OUTPUT_STEPS:
+            stopped = True
             return
         if "type" in was and "type" in now and canonical_json(was["type"]) != canonical_json(now["type"]):
-            problems.append(
-                f"output field {path or '(the response)'} changes type from {canonical_json(was['type'])} to {canonical_json(now['type'])}"
-            )
+            report(f"output field {path or '(the response)'} changes type from {canonical_json(was['type'])} to {canonical_json(now['type'])}")
             return
         if "items" in was:
             walk(was["items"], now.get("items"), f"{path}[]", depth + 1)
-        required = [n for n in was.get("required", []) if isinstance(n, str)] if isinstance(was.get("required"), list) else []
-        still_required = set(now["required"]) if isinstance(now.get("required"), list) else set()
+        required = dict.fromkeys(n for n in was["required"] if isinstance(n, str)) if isinstance(was.get("required"), list) else {}
+        still_required = {n for n in now["required"] if isinstance(n, str)} if isinstance(now.get("required"), list) else set()
         was_properties = was["properties"] if isinstance(was.get("properties"), dict) else {}
         now_properties = now["properties"] if isinstance(now.get("properties"), dict) else {}
         for name in required:
             field = f"{path}.{name}" if path else name
             if name not in now_properties and name not in still_required:
-                problems.append(f"output field {field} is removed")
+                report(f"output field {field} is removed")
             elif name not in still_required:
-                problems.append(f"output field {field} is no longer required")
+                report(f"output field {field} is no longer required")
             elif name in was_properties:
                 walk(was_properties[name], now_properties.get(name), field, depth + 1)
 
     walk(before, after, "", 0)
+    if stopped:
+        problems.append(
+            f"output schemas compared only in part (past {MAX_OUTPUT_PROBLEMS} problems or {MAX_OUTPUT_STEPS} fields): check the rest by hand"
+        )
     return problems
 
 
