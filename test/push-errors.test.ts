@@ -166,4 +166,13 @@ describe("missing variables", () => {
     expect(cli.code).toBe("MISSING_VARIABLE");
     expect(cli.message).toContain('"company"');
   });
+
+  it("a required variable named like an Object.prototype member (toString, valueOf) is missing when not given", async () => {
+    const dir = await repo({ "prompts/b.txt": "{{ toString }} and {{ valueOf }}\n" });
+    commitAll(dir, "prompt");
+    await cliJson(dir, ["push", "--alias", "prod"]);
+    const prompt = await new PromptManager({ registry: join(dir, REGISTRY), project: "errors" }).getPrompt("b", { versionOrAlias: "prod" });
+    expect(() => prompt.format({})).toThrow(expect.objectContaining({ code: "MISSING_VARIABLE", variables: ["toString", "valueOf"] }));
+    expect(prompt.format({ toString: "a", valueOf: "b" })).toBe("a and b");
+  });
 });

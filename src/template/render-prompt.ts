@@ -86,7 +86,8 @@ function materializeBody(
   const checkValues = (values: Record<string, unknown>) => {
     if (!strict) return;
     options.checkInputs?.(values);
-    const missing = required.filter((name) => values[name] === undefined);
+    // Own properties only: a variable named toString is missing, not Object.prototype's function.
+    const missing = required.filter((name) => !Object.hasOwn(values, name) || values[name] === undefined);
     if (missing.length > 0) throw new MissingVariableError(prompt.name, missing);
   };
   const run = (template: CompiledTemplate, values: Record<string, unknown>): string => {
