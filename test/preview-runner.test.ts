@@ -16,7 +16,9 @@ import { launchChromium, requireChromium } from "./helpers/browser.ts";
 import { serveFolder, type StaticServer } from "./helpers/static-server.ts";
 
 /** Answers every request at once, but never a request for "hang": no budget stops a bare endless loop. */
-const WORKER = 'onmessage = (event) => { if (event.data === "hang") for (;;) {} postMessage(`echo ${event.data}`); };';
+const WORKER = 'onmessage = ({ data: { id, request } }) => { if (request === "hang") for (;;) {} postMessage({ id, reply: `echo ${request}` }); };';
+/** Posts replies that name no request or another one, then the real reply. */
+const SPOOFING_WORKER = 'onmessage = ({ data: { id, request } }) => { for (const spoof of ["spoof", { reply: "spoof" }, { id: id + 1, reply: "spoof" }, { id: String(id), reply: "spoof" }]) postMessage(spoof); postMessage({ id, reply: `echo ${request}` }); };';
 
 describe.runIf(requireChromium())("the render preview's worker runner in a real browser", () => {
   let folder: string;
@@ -34,6 +36,7 @@ describe.runIf(requireChromium())("the render preview's worker runner in a real 
       logLevel: "warning",
     });
     await writeFile(join(folder, "worker.js"), WORKER);
+    await writeFile(join(folder, "spoofing-worker.js"), SPOOFING_WORKER);
     await writeFile(join(folder, "index.html"), '<!doctype html><title>runner</title><script src="runner.js"></script>');
     server = await serveFolder(folder);
     browser = await launchChromium();
@@ -76,6 +79,12 @@ describe.runIf(requireChromium())("the render preview's worker runner in a real 
     // The page's own thread was never blocked; the fresh worker keeps answering.
     expect(await page.evaluate(() => document.title)).toBe("runner");
     expect(await run(page, "worker.js", ["one"], "reply echo one")).toEqual(["reply echo one"]);
+    await page.close();
+  });
+
+  it("takes only the reply that names the request the worker is on", async () => {
+    const page = await browser.newPage();
+    expect(await run(page, "spoofing-worker.js", ["a", "b"], "reply echo b")).toEqual(["reply echo a", "reply echo b"]);
     await page.close();
   });
 

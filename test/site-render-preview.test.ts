@@ -64,6 +64,7 @@ const SOURCES = [
     }),
   },
   { path: "greeting.txt", text: "Hi {{ name }} ({{ old_name }})\n" },
+  { path: "long.txt", text: "{% for i in range(60000) %}{{ pair }}{% endfor %}" },
   { path: "looping.txt", text: "{% if stop %}stopped by {{ stop }}{% else %}{% for i in range(99999) %}{% for j in range(99999) %}{% for k in range(99999) %}x{% endfor %}{% endfor %}{% endfor %}{% endif %}\n" },
   { path: "recursive.txt", text: "{% macro down(n) %}{{ down(n + 1) }}{{ down(n + 2) }}{% endmacro %}{% if stop %}{{ stop }}{% else %}{{ down(0) }}{% endif %}\n" },
   { path: "escape_class.txt", text: "placeholder {{ x }}\n" },
@@ -253,6 +254,25 @@ describe.runIf(requireChromium())("the render preview in a real browser", () => 
     expect(errors).toEqual([]);
   });
 
+  it("lays out only the first 100,000 characters and 200 messages of a long render, and says how many it left out", async () => {
+    const long = await open("long");
+    await field(long.page, "pair").fill("ab");
+    await settled(long.page, /^Rendered the default content\.$/);
+    expect(await long.page.locator("#preview-output pre").evaluate((pre) => pre.textContent!.length)).toBe(100_000);
+    expect(await long.page.textContent("#preview-output .left-out")).toBe("20,000 more characters not shown.");
+    expect(long.errors).toEqual([]);
+
+    const chat = await open("agent");
+    await field(chat.page, "persona").fill("a helpful agent");
+    await field(chat.page, "question").fill("Where is my order?");
+    await field(chat.page, "history").fill(JSON.stringify(Array.from({ length: 250 }, (_, i) => ({ role: "user", content: `message ${i}` }))));
+    await settled(chat.page, /^Rendered the default content\.$/);
+    // The conversation's three segments come first, then as many of the slot's 250 messages as the 200 leave room for.
+    expect(await chat.page.locator("#preview-output li").count()).toBe(200);
+    expect(await chat.page.textContent("#preview-output .slot .left-out")).toBe("53 more messages not shown.");
+    expect(chat.errors).toEqual([]);
+  });
+
   for (const name of ["looping", "recursive"]) {
     it(`stops the hostile ${name} template with the render budget; the page stays responsive and renders again`, async () => {
       const { page, errors, elsewhere } = await open(name);
@@ -290,7 +310,12 @@ describe.runIf(requireChromium())("the render preview in a real browser", () => 
     expect(await pwned(page)).toBeUndefined();
     const [worker] = page.workers();
     expect(worker!.url()).toBe(`${dashboard.url}/render-worker.js`);
-    expect(await worker!.evaluate(() => [typeof fetch, typeof XMLHttpRequest, typeof WebSocket, typeof (globalThis as { importScripts?: unknown }).importScripts])).toEqual(["undefined", "undefined", "undefined", "undefined"]);
+    const reachable = await worker!.evaluate(() => {
+      const scope = globalThis as unknown as Record<string, unknown>;
+      const names = ["fetch", "XMLHttpRequest", "WebSocket", "WebSocketStream", "WebTransport", "EventSource", "importScripts", "indexedDB", "caches", "StorageManager", "FontFace", "fonts", "BroadcastChannel", "Worker", "SharedWorker", "postMessage", "onmessage"];
+      return [...names.filter((name) => scope[name] !== undefined), ...(navigator as { storage?: unknown }).storage === undefined ? [] : ["navigator.storage"]];
+    });
+    expect(reachable).toEqual([]);
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);
     expect(elsewhere).toEqual([]);

@@ -1,6 +1,7 @@
 // Runs the render preview's requests in a Web Worker, one at a time, keeping only the latest request that waits.
 // A request that overruns `timeoutMs` gets its worker terminated and a fresh one started: whatever a template
-// does, the page's own thread never runs it and stays responsive.
+// does, the page's own thread never runs it and stays responsive. Each request goes as `{ id, request }`, and only
+// `{ id, reply }` with the id of the request the worker is on is taken as its reply.
 
 export interface PreviewRunnerEvents<Request, Reply> {
   reply(reply: Reply): void;
@@ -19,6 +20,7 @@ export function previewRunner<Request, Reply>(url: string, timeoutMs: number, ev
   let timer: ReturnType<typeof setTimeout> | undefined;
   /** The request the worker is on, and the latest one waiting for it. */
   let running: Request | undefined;
+  let runningId = 0;
   let waiting: { request: Request } | undefined;
 
   const settle = () => {
@@ -38,8 +40,9 @@ export function previewRunner<Request, Reply>(url: string, timeoutMs: number, ev
   const send = (request: Request) => {
     if (!worker) {
       worker = new Worker(url);
-      worker.onmessage = (event: MessageEvent<Reply>) => {
-        events.reply(event.data);
+      worker.onmessage = (event: MessageEvent<{ id?: unknown; reply: Reply } | null>) => {
+        if (timer === undefined || event.data?.id !== runningId) return;
+        events.reply(event.data.reply);
         settle();
       };
       worker.onerror = (event) => {
@@ -50,12 +53,13 @@ export function previewRunner<Request, Reply>(url: string, timeoutMs: number, ev
       };
     }
     running = request;
+    runningId++;
     timer = setTimeout(() => {
       restart();
       events.stopped(timeoutMs, request);
       settle();
     }, timeoutMs);
-    worker.postMessage(request);
+    worker.postMessage({ id: runningId, request });
   };
 
   return {
