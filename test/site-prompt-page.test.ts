@@ -123,13 +123,13 @@ describe.runIf(requireChromium())("the prompt page in a real browser", () => {
     expect(await shownOnce(page, "v0.1.50")).toEqual(["v0.1.50"]);
     // The partial the version uses is a link to its text under that version.
     await page.click("details.version:visible .partials a");
-    expect(new URL(page.url()).hash).toBe("#partial-v0.1.50-_shared/safety");
+    expect(new URL(page.url()).hash).toBe("#partial~v0.1.50~_shared/safety");
     expect(await visibleVersions(page)).toEqual(["v0.1.50"]);
     expect(await page.textContent("details.version:visible .partial pre")).toBe("Never share secrets.\n");
     await screenshot(page, "prompt-page-deep-link");
 
     // A partial's anchor in a version not yet on the page loads that version.
-    await page.goto(`${dashboard.url}/prompts/history/#partial-v0.1.20-_shared/safety`);
+    await page.goto(`${dashboard.url}/prompts/history/#partial~v0.1.20~_shared/safety`);
     await page.reload();
     expect(await shownOnce(page, "v0.1.20")).toEqual(["v0.1.20"]);
     expect(await page.textContent("details.version:visible .partial pre")).toBe("Never share secrets.\n");

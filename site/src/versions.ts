@@ -27,11 +27,14 @@ export function versionsPageOf(prompt: SitePrompt): Map<string, string> {
   return new Map(versionsPages(prompt).flatMap((page) => page.versions.map((v) => [v.version, page.slug] as const)));
 }
 
+// The ids inside a version join their parts with "~", which neither a version nor a partial's name may hold:
+// with "-", v0.1.0-rc-body-0 is a version and v0.1.0-rc's first panel, and partial-v0.1.0-a-d/_x names two partials.
+
 /** Where a version's partial is shown. */
-export const partialAnchor = (version: string, name: string): string => `partial-${version}-${name}`;
+export const partialAnchor = (version: string, name: string): string => `partial~${version}~${name}`;
 
 /** A version's own tab and panel ids: the variant's index, never its (hostile) name. */
-export const versionPanelId = (version: string, i: number): string => `${version}-body-${i}`;
+export const versionPanelId = (version: string, i: number): string => `${version}~body~${i}`;
 
 /**
  * What the compare reads of a page of versions: each version's content hash and each content once, as JSON that is
