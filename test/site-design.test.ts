@@ -134,16 +134,22 @@ describe.runIf(available)("the dashboard's design in a real browser", () => {
       });
       const { page, errors } = await open(context, "/prompts/greet/");
       expect(await page.getAttribute("html", "data-theme")).toBe("light");
+      // The prompt page loads the render preview's worker once the preview is in view: leaving before it arrives
+      // would abort that request, which is no error of the page's.
+      const workerLoaded = () =>
+        page.waitForFunction(() => performance.getEntriesByType("resource").some((e) => e.name.endsWith("/render-worker.js") && (e as PerformanceResourceTiming).responseEnd > 0));
       const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
       const light = await background();
       await page.click("#theme-toggle");
       expect(await page.getAttribute("html", "data-theme")).toBe("dark");
       expect(await page.getAttribute("#theme-toggle", "aria-pressed")).toBe("true");
       expect(await background()).not.toBe(light);
+      await workerLoaded();
       await page.reload();
       expect(await page.getAttribute("html", "data-theme")).toBe("dark");
       expect(await page.evaluate("window.__themeSetBeforeBody")).toBe(true);
       expect(await background()).not.toBe(light);
+      await workerLoaded();
       await page.goto(`${dashboard.url}/aliases/`);
       expect(await page.getAttribute("html", "data-theme")).toBe("dark");
       await page.click("#theme-toggle");
