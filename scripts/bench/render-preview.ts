@@ -45,9 +45,9 @@ export async function renderPreviewBench(work: string): Promise<void> {
       const time = (id: number) =>
         new Promise<number>((resolve, reject) => {
           const start = performance.now();
-          worker.onmessage = (event: MessageEvent<{ ok: boolean; message?: string }>) =>
-            event.data.ok ? resolve(performance.now() - start) : reject(new Error(event.data.message));
-          worker.postMessage({ ...base, id, tags: { locale: "en", tone: "formal" }, values: { ...values, customer_name: `John ${id}` } });
+          worker.onmessage = ({ data: { reply } }: MessageEvent<{ reply: { ok: boolean; message?: string } }>) =>
+            reply.ok ? resolve(performance.now() - start) : reject(new Error(reply.message));
+          worker.postMessage({ id, request: { ...base, id, tags: { locale: "en", tone: "formal" }, values: { ...values, customer_name: `John ${id}` } } });
         });
       const first = await time(0);
       const later: number[] = [];
