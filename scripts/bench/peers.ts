@@ -116,6 +116,17 @@ export async function peersBench(work: string): Promise<void> {
     refreshing.close();
     langsmith.cleanup();
     configureGlobalPromptCache({ ttlSeconds: null, refreshIntervalSeconds: 3600 });
+    // A langsmith refresh of its cache already running goes on through its list: it must end while the stub still
+    // answers, or 1,000 failing refreshes retry with backoff for minutes, printing and taking CPU from later benches.
+    await untilStill(() => stub.counts.langsmith);
     stub.close();
+  }
+}
+
+/** Resolves once `count` has not moved for 300 ms. */
+async function untilStill(count: () => number): Promise<void> {
+  for (let last = -1; count() !== last; ) {
+    last = count();
+    await new Promise((r) => setTimeout(r, 300));
   }
 }
