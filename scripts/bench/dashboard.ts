@@ -1,9 +1,7 @@
 // The dashboard's figures of npm run bench: the 500 × 20 site build and its page weights, the corpus site and its
 // library search. Run alone (after npm run build, as the site build uses dist/): node scripts/bench/dashboard.ts
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { librarySearchBench } from "./library-search.ts";
+import { runAlone } from "./measure.ts";
 import { siteBench } from "./site.ts";
 
 export async function dashboardBench(work: string): Promise<void> {
@@ -11,11 +9,4 @@ export async function dashboardBench(work: string): Promise<void> {
   await librarySearchBench(work);
 }
 
-if (import.meta.main) {
-  const work = await mkdtemp(join(tmpdir(), "promptsync-bench-"));
-  try {
-    await dashboardBench(work);
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
-}
+if (import.meta.main) await runAlone(dashboardBench);

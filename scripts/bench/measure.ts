@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 export interface Measurement {
   iterations: number;
   opsPerSecond: number;
@@ -47,4 +50,14 @@ function duration(ms: number): string {
 
 export function report(name: string, m: Measurement): void {
   console.log(`${name.padEnd(58)} p50 ${duration(m.p50).padStart(10)}  p99 ${duration(m.p99).padStart(10)}  ${Math.round(m.opsPerSecond).toLocaleString("en-US").padStart(11)} ops/s`);
+}
+
+/** Runs one bench on its own (`node scripts/bench/<name>.ts`) in a temporary folder, removed afterwards. */
+export async function runAlone(bench: (work: string) => Promise<void>): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), "promptsync-bench-"));
+  try {
+    await bench(work);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 }

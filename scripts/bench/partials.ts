@@ -1,14 +1,12 @@
 // Partials: get + format of a prompt built from three partials (a base template with blocks, an include and a
 // macro import) against the same prompt written inline, measured in the same run in alternating rounds. Partials
 // are composed into the prompt's template when it loads (src/template/compose.ts), so both compile to one function.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compilePrompts } from "../../src/compiler/compile-prompts.ts";
 import { pushRelease } from "../../src/registry/push.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
 import { PromptManager } from "../../sdk/index.ts";
-import { measureAsync } from "./measure.ts";
+import { measureAsync, runAlone } from "./measure.ts";
 
 const POLICY = "Follow the company's policies carefully, cite the relevant article, and never promise refunds you cannot grant. ".repeat(5);
 
@@ -74,11 +72,4 @@ export async function partialsBench(work: string): Promise<void> {
   line("  partials / inline (target ≤ 1.20)", `${median(ratios).toFixed(2)}× (median of the rounds' ratios)`);
 }
 
-if (import.meta.main) {
-  const work = await mkdtemp(join(tmpdir(), "promptsync-bench-"));
-  try {
-    await partialsBench(work);
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
-}
+if (import.meta.main) await runAlone(partialsBench);

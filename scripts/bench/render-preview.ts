@@ -5,8 +5,7 @@
 // (the script loaded and run, the prompt checked and compiled) and the median of later renders, timed with
 // performance.now() from postMessage to the answer. The page's 150 ms debounce of typing is not in these figures.
 // Run alone (after npm run build): node scripts/bench/render-preview.ts
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -17,6 +16,7 @@ import { readPromptFolder } from "../../src/source/read-folder.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
 import { launchChromium } from "../../test/helpers/browser.ts";
 import { serveFolder } from "../../test/helpers/static-server.ts";
+import { runAlone } from "./measure.ts";
 
 const RENDERS = 200;
 const line = (name: string, value: string) => console.log(`${name.padEnd(58)} ${value}`);
@@ -64,11 +64,4 @@ export async function renderPreviewBench(work: string): Promise<void> {
   }
 }
 
-if (import.meta.main) {
-  const work = await mkdtemp(join(tmpdir(), "promptsync-bench-"));
-  try {
-    await renderPreviewBench(work);
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
-}
+if (import.meta.main) await runAlone(renderPreviewBench);
