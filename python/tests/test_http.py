@@ -112,7 +112,9 @@ def test_single_flight(origin: Origin) -> None:
 
 
 def test_origin_down_keeps_the_last_good_version_marked_stale(origin: Origin) -> None:
-    with manager(origin.url, refresh_interval=0) as pm:
+    # A long memory TTL: with the default (refresh_interval, here 0) every get starts a background revalidation, and the
+    # second refresh() would join one sent while the origin still answered 503.
+    with manager(origin.url, refresh_interval=0, cache_strategy={"memory_ttl": 3600}) as pm:
         pm.get_prompt("greeting", version_or_alias="dev")
         origin.status = 503
         pm.refresh()
