@@ -5,7 +5,9 @@ import { MemoryStore } from "../src/storage/memory.ts";
 import { updatePointer } from "../src/storage/pointer.ts";
 import { rememberReads } from "../src/storage/remembered-reads.ts";
 import type { RegistryStore } from "../src/storage/types.ts";
-import { storageContract } from "./helpers/storage-contract.ts";
+import { storageContract, swapReadContract } from "./helpers/storage-contract.ts";
+import { FolderStore } from "../src/storage/folder.ts";
+import { tempDir } from "./helpers/fs.ts";
 
 const headers = { contentType: "application/json", cacheControl: "no-cache" };
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -13,6 +15,8 @@ const text = (body: Uint8Array | undefined) => (body ? new TextDecoder().decode(
 const KEY = "prompts/p/_index.json";
 
 storageContract("memory, reads remembered", async () => rememberReads(new MemoryStore()));
+storageContract("folder, reads remembered", async () => rememberReads(new FolderStore(await tempDir())));
+swapReadContract("folder, reads remembered", async () => rememberReads(new FolderStore(await tempDir())));
 
 /** A memory store that counts the reads that reach it. */
 function counted(): { store: RegistryStore; reads: () => number } {
@@ -39,8 +43,11 @@ describe("rememberReads", () => {
     expect(reads()).toBe(2);
   });
 
-  it("a compare-and-swap from a read another writer made stale fails, and the retry reads the store and keeps that writer's change", async () => {
-    const store: RegistryStore = new MemoryStore();
+  it.each([
+    ["memory (swap by ETag)", async (): Promise<RegistryStore> => new MemoryStore()],
+    ["folder (swapRead)", async (): Promise<RegistryStore> => new FolderStore(await tempDir())],
+  ])("%s: a compare-and-swap from a read another writer made stale fails, and the retry reads the store and keeps that writer's change", async (_, open) => {
+    const store = await open();
     await store.create(KEY, bytes("a"), headers);
     const remembering = rememberReads(store);
     expect(text((await remembering.get(KEY))?.body)).toBe("a");

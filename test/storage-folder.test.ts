@@ -6,12 +6,13 @@ import type { RegistryStore } from "../src/storage/types.ts";
 import { runCli, runCliUnprivileged } from "./helpers/cli.ts";
 import { tempDir } from "./helpers/fs.ts";
 import { gitRepo } from "./helpers/git.ts";
-import { storageContract } from "./helpers/storage-contract.ts";
+import { storageContract, swapReadContract } from "./helpers/storage-contract.ts";
 
 const headers = { contentType: "application/json", cacheControl: "no-cache" };
 const bytes = (text: string) => new TextEncoder().encode(text);
 
 storageContract("folder", async () => new FolderStore(await tempDir()));
+swapReadContract("folder", async () => new FolderStore(await tempDir()));
 
 // Keys that escape the root are refused by every driver: the contract's key tests.
 describe("folder store specifics", () => {

@@ -1,4 +1,3 @@
-import type * as Crypto from "node:crypto";
 import { link, open, readdir, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { backoff } from "../concurrency.ts";
@@ -82,17 +81,26 @@ export class FolderStore implements RegistryStore {
   }
 
   swap(key: string, body: Uint8Array, expectedEtag: string | null): Promise<SwapResult> {
+    return this.swapIf(key, body, expectedEtag === null ? null : (current) => current.etag === expectedEtag);
+  }
+
+  swapRead(key: string, body: Uint8Array, read: StoredObject | null): Promise<SwapResult> {
+    return this.swapIf(key, body, read === null ? null : (current) => Buffer.compare(current.body, read.body) === 0);
+  }
+
+  /** Replaces the object if `unchanged` says the current one is still the caller's (null: creates it). */
+  private swapIf(key: string, body: Uint8Array, unchanged: ((current: StoredObject) => boolean) | null): Promise<SwapResult> {
     return this.guarded("write", async () => {
-      if (expectedEtag === null) return (await this.create(key, body)) ? { ok: true, etag: etagOf(body) } : { ok: false };
+      if (unchanged === null) return (await this.create(key, body)) ? swapped(body) : { ok: false };
       const target = this.path(key);
       await this.folder.prepareFolder(key, dirname(target));
       const release = await acquireLock(`${join(dirname(target), `.${key.slice(key.lastIndexOf("/") + 1)}`)}.lock`);
       try {
         const current = await this.get(key);
-        if ((current?.etag ?? null) !== expectedEtag) return { ok: false };
+        if (!current || !unchanged(current)) return { ok: false };
         const temp = await this.writeTemp(target, body);
         await rename(temp, target);
-        return { ok: true, etag: etagOf(body) };
+        return swapped(body);
       } finally {
         await release();
       }
@@ -116,17 +124,35 @@ export class FolderStore implements RegistryStore {
     }
   }
 
-  /** Beside `target`, in a folder already prepared. */
+  /**
+   * Beside `target`, in a folder already prepared. The name needs to be unique, not secret: "wx" creates it only if
+   * nothing is there (a link included), and another name is tried if something is.
+   */
   private async writeTemp(target: string, body: Uint8Array): Promise<string> {
-    const temp = join(dirname(target), `.${crypto().randomBytes(8).toString("hex")}.tmp`);
-    await writeFile(temp, body, { flush: true, flag: "wx" });
-    return temp;
+    for (let attempt = 1; ; attempt++) {
+      const temp = join(dirname(target), `.${process.pid.toString(36)}-${(++temporaries).toString(36)}-${Math.random().toString(36).slice(2, 10)}.tmp`);
+      try {
+        await writeFile(temp, body, { flush: true, flag: "wx" });
+        return temp;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt === TEMPORARY_NAME_ATTEMPTS) throw error;
+      }
+    }
   }
 }
 
-/** node:crypto, loaded on first use: a command that only reads a few pointers never needs it. */
-function crypto(): typeof Crypto {
-  return process.getBuiltinModule("node:crypto");
+let temporaries = 0;
+const TEMPORARY_NAME_ATTEMPTS = 5;
+
+/** A swap's result; the new ETag is computed when asked for. */
+function swapped(body: Uint8Array): SwapResult {
+  let etag: string | undefined;
+  return {
+    ok: true,
+    get etag() {
+      return (etag ??= etagOf(body));
+    },
+  };
 }
 
 /** The object as read; its ETag (a hash of the bytes) is computed when asked for. */
@@ -141,8 +167,12 @@ function stored(body: Uint8Array, modified: Date): StoredObject {
   };
 }
 
+/**
+ * The quoted SHA-256 of the bytes. node:crypto is loaded on first use (about 11 ms): a command that reads and
+ * swaps a few pointers (swapRead) never needs it.
+ */
 export function etagOf(body: Uint8Array): string {
-  return `"${crypto().createHash("sha256").update(body).digest("hex")}"`;
+  return `"${process.getBuiltinModule("node:crypto").createHash("sha256").update(body).digest("hex")}"`;
 }
 
 /** An exclusive lock file (O_EXCL); a lock older than LOCK_STALE_MS is from a crashed writer and is taken over. */

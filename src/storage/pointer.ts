@@ -33,7 +33,10 @@ export async function updatePointer<T>(store: RegistryStore, key: string, update
     const current = stored ? update.decode(stored.body, key) : undefined;
     const next = update.apply(current);
     if (next === undefined) return current;
-    const result = await store.swap(key, update.encode(next), stored?.etag ?? null, headersFor(key));
+    const body = update.encode(next);
+    const result = store.swapRead
+      ? await store.swapRead(key, body, stored ?? null, headersFor(key))
+      : await store.swap(key, body, stored?.etag ?? null, headersFor(key));
     if (result.ok) return next;
     await backoff(attempt, 5, 1000);
   }

@@ -29,6 +29,10 @@ export function rememberReads(store: RegistryStore): RegistryStore {
     create: (key: string, body: Uint8Array, options: WriteOptions): Promise<boolean> => forget(key, () => store.create(key, body, options)),
     swap: (key: string, body: Uint8Array, expectedEtag: string | null, options: WriteOptions): Promise<SwapResult> =>
       forget(key, () => store.swap(key, body, expectedEtag, options)),
+    ...(store.swapRead && {
+      swapRead: (key: string, body: Uint8Array, read: StoredObject | null, options: WriteOptions): Promise<SwapResult> =>
+        forget(key, () => store.swapRead!(key, body, read, options)),
+    }),
     delete: (key) => forget(key, () => store.delete(key)),
   };
 }

@@ -55,6 +55,12 @@ export interface RegistryStore extends RegistryReader {
    * does not exist.
    */
   swap(key: string, body: Uint8Array, expectedEtag: string | null, options: WriteOptions): Promise<SwapResult>;
+  /**
+   * Optional capability: `swap`, with the object as the caller read it instead of its ETag; writes only if the
+   * object still holds those bytes (null: only if it does not exist). For a store that compares the bytes without
+   * hashing them (the folder), so that a command changing a pointer computes no ETag (issue 15).
+   */
+  swapRead?(key: string, body: Uint8Array, read: StoredObject | null, options: WriteOptions): Promise<SwapResult>;
   /** Removes an object; a missing one is not an error. Only for objects nothing points to any more. */
   delete(key: string): Promise<void>;
 }

@@ -280,3 +280,26 @@ export function storageContract(name: string, open: () => Promise<RegistryStore>
     });
   });
 }
+
+/**
+ * The optional swapRead capability (src/storage/types.ts), for drivers that have it: compare-and-swap on the bytes
+ * the caller read, as `swap` is on their ETag; the pointer updates above go through it there.
+ */
+export function swapReadContract(name: string, open: () => Promise<RegistryStore>): void {
+  describe(`storage contract, swapRead: ${name}`, () => {
+    it("writes only over the bytes read; null means must not exist; the result's ETag is the new object's", async () => {
+      const store = await open();
+      const swapRead = store.swapRead!.bind(store);
+      const key = "prompts/p/aliases/dev.json";
+      const created = await swapRead(key, bytes("v1"), null, headers);
+      expect(created.ok && created.etag).toBe((await store.get(key))!.etag);
+      expect((await swapRead(key, bytes("x"), null, headers)).ok).toBe(false);
+      const read = (await store.get(key))!;
+      expect((await swapRead(key, bytes("v2"), { body: bytes("v0"), etag: read.etag }, headers)).ok).toBe(false);
+      expect((await swapRead(key, bytes("v2"), read, headers)).ok).toBe(true);
+      expect((await swapRead(key, bytes("v3"), read, headers)).ok).toBe(false);
+      expect((await swapRead("prompts/p/aliases/none.json", bytes("v3"), read, headers)).ok).toBe(false);
+      expect(text((await store.get(key))?.body)).toBe("v2");
+    });
+  });
+}
