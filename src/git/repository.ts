@@ -1,15 +1,29 @@
 import type { GitInfo } from "../formats/types.ts";
 import { gitTopLevelFromFiles } from "./top-level.ts";
 
+/** More output than any git command here prints; past it the run is stopped and counts as failed. */
+const MAX_OUTPUT = 64 * 1024 * 1024;
+
 /**
- * Runs git in `cwd`; undefined when git is missing or `cwd` is not in a repository. node:child_process is loaded
- * on the first call: a command that learns all it needs from the files (gitTopLevel) never loads it. Through
- * process.getBuiltinModule: an ES module import of it also builds a facade of its exports.
+ * Runs git in `cwd`: its output, or undefined when git is missing, fails (`cwd` is not in a repository) or prints
+ * more than MAX_OUTPUT. node:child_process is loaded on the first call: a command that learns all it needs from
+ * the files (gitTopLevel) never loads it. Through process.getBuiltinModule: an ES module import of it also builds
+ * a facade of its exports. Only standard output is piped (execFile pipes all three): each pipe is a socket set
+ * up on the main thread, and commands that record git's facts start two runs before their modules load (issue 15).
  */
 export async function git(cwd: string, args: readonly string[]): Promise<string | undefined> {
-  const { execFile } = process.getBuiltinModule("node:child_process");
+  const { spawn } = process.getBuiltinModule("node:child_process");
   return new Promise<string | undefined>((resolve) => {
-    execFile("git", [...args], { cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => resolve(error ? undefined : stdout.replace(/\n$/, "")));
+    const child = spawn("git", args, { cwd, stdio: ["ignore", "pipe", "ignore"] });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    child.stdout.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_OUTPUT) child.kill();
+      else chunks.push(chunk);
+    });
+    child.on("error", () => resolve(undefined));
+    child.on("close", (code) => resolve(code === 0 && size <= MAX_OUTPUT ? Buffer.concat(chunks).toString("utf8").replace(/\n$/, "") : undefined));
   }).catch(() => undefined);
 }
 
