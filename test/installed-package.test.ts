@@ -143,12 +143,13 @@ describe("the installed package: npm pack, npm install into a fresh app, and use
   });
 
   it("the tarball holds dist/, schemas/ and site/src/ and no sources or tests", () => {
-    expect(packed).toContain("dist/cli/main.js");
+    expect(packed).toContain("dist/cli/main.mjs");
     expect(packed).toContain("dist/sdk/index.d.ts");
     expect(packed).toContain("dist/src/dashboard/run-astro.js");
     expect(packed.some((p) => p.startsWith("site/src/"))).toBe(true);
     expect(packed.filter((p) => !/^(dist|schemas|site\/src)\//.test(p) && !/^(package\.json|README\.md|LICENSE)$/.test(p))).toEqual([]);
-    expect(packed.filter((p) => p.startsWith("dist/") && !/\.(js|d\.ts)$/.test(p))).toEqual([]);
+    // The CLI's chunks are .mjs (scripts/bundle-cli.ts), everything else in dist/ .js with its types.
+    expect(packed.filter((p) => p.startsWith("dist/") && !(p.startsWith("dist/cli/") ? /\.mjs$/ : /\.(js|d\.ts)$/).test(p))).toEqual([]);
   });
 
   it("npx promptsync init, push and render", async () => {

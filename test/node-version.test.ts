@@ -12,7 +12,7 @@ import { tempDir } from "./helpers/fs.ts";
 import { requireComponent } from "./helpers/requirements.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const BIN = `${ROOT}dist/cli/main.js`;
+const BIN = `${ROOT}dist/cli/main.mjs`;
 
 /** A Node.js the CLI refuses: PROMPTSYNC_TEST_OLD_NODE, or the machine's own (the repo pins a newer one). */
 function oldNode(): { node: string; version: string } | undefined {

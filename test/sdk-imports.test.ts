@@ -31,7 +31,7 @@ describe("importing the SDK (the built package entry, `import … from \"prompts
   });
 
   it("the built bin runs", () => {
-    const version = execFileSync(process.execPath, [`${ROOT}/dist/cli/main.js`, "--version"], { encoding: "utf8" });
+    const version = execFileSync(process.execPath, [`${ROOT}/dist/cli/main.mjs`, "--version"], { encoding: "utf8" });
     expect(version.trim()).toBe((JSON.parse(readFileSync(`${ROOT}/package.json`, "utf8")) as { version: string }).version);
   });
 

@@ -1,4 +1,4 @@
-// CLI start-up (issue 15): whole `promptsync` processes on a folder registry (the built bin, dist/cli/main.js, as
+// CLI start-up (issue 15): whole `promptsync` processes on a folder registry (the built bin, dist/cli/main.mjs, as
 // installed), each beside `node -e 0` in the same run: the two alternate, round after round, and each line is the
 // median of the command over the median of `node -e 0`. Targets: ≤ 2× for version get, alias set, alias list and
 // list in a project with promptsync.config.yaml (as `promptsync init` writes it); ≤ 1.5× for version get in a
@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 
-const BIN = join(import.meta.dirname, "../../dist/cli/main.js");
+const BIN = join(import.meta.dirname, "../../dist/cli/main.mjs");
 const ROUNDS = 20;
 
 interface Case {
