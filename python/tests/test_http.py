@@ -295,7 +295,17 @@ def test_tags_and_canary_keys_from_the_app_are_checked(origin: Origin) -> None:
 def test_concurrent_gets_while_the_alias_moves(origin: Origin, registry_copy: Path) -> None:
     expected = {"v0.1.0": "Hello A! Welcome to B.", "v0.2.0": "Hi A, welcome to B!"}
     errors: list[BaseException] = []
-    seen: set[str] = set()
+    # When a worker last got each version. Each move waits until a worker gets the new version, however long a
+    # loaded machine takes (six threads spinning on the GIL slow the refresh thread and the origin's), not a fixed time.
+    seen_at: dict[str, float] = {}
+
+    def served_after(version: str, since: float) -> None:
+        deadline = time.monotonic() + 20
+        while seen_at.get(version, 0.0) <= since:
+            assert not errors, errors
+            assert time.monotonic() < deadline, f"no get returned {version} within 20 s"
+            time.sleep(0.02)
+
     with manager(origin.url, refresh_interval=0.05, cache_strategy={"memory_ttl": 0.05}) as pm:
         stop = threading.Event()
 
@@ -304,22 +314,26 @@ def test_concurrent_gets_while_the_alias_moves(origin: Origin, registry_copy: Pa
                 while not stop.is_set():
                     prompt = pm.get_prompt("greeting", version_or_alias="dev")
                     assert prompt.format(**VARS) == expected[prompt.version]
-                    seen.add(prompt.version)
+                    seen_at[prompt.version] = time.monotonic()
             except BaseException as error:  # noqa: BLE001
                 errors.append(error)
 
         threads = [threading.Thread(target=worker) for _ in range(6)]
         for t in threads:
             t.start()
-        for version in ("v0.1.0", "v0.2.0", "v0.1.0"):
-            time.sleep(0.3)
-            move_alias(registry_copy, "dev", version)
-        time.sleep(0.4)
-        stop.set()
-        for t in threads:
-            t.join()
+        try:
+            served_after("v0.2.0", 0.0)
+            for version in ("v0.1.0", "v0.2.0", "v0.1.0"):
+                time.sleep(0.1)
+                moved = time.monotonic()
+                move_alias(registry_copy, "dev", version)
+                served_after(version, moved)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join()
     assert errors == []
-    assert seen == {"v0.1.0", "v0.2.0"}
+    assert set(seen_at) == {"v0.1.0", "v0.2.0"}
 
 
 def test_names_of_the_wrong_type_are_invalid_names(origin: Origin) -> None:
