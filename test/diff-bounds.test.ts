@@ -1,6 +1,9 @@
 // A registry's templates and schemas are hostile input to diff, validate and the dashboard's compare: each walk is
 // bounded by counts (so the CLI and the dashboard give the same answer), and past a bound says what it left out.
 import { describe, expect, it } from "vitest";
+import { compilePrompts } from "../src/compiler/compile-prompts.ts";
+import { comparePromptSets } from "../src/diff/compare.ts";
+import { formatText } from "../src/diff/format.ts";
 import { textHunks } from "../src/diff/hunks.ts";
 import { sideBySideRows } from "../src/diff/side-by-side.ts";
 import { outputSchemaBreaks } from "../src/structured/output-compat.ts";
@@ -35,6 +38,26 @@ describe("text diffs of hostile templates", () => {
     expect(rows).toHaveLength(200);
     expect(wholly.length).toBeGreaterThan(0);
     expect(rows[0]!.before!.filter((r) => r.marked).map((r) => r.text)).toEqual(["same"]);
+  });
+
+  it("the terminal's coloured diff spends the same word budget per template, across its hunks, and marks the same pairs", () => {
+    // 200 changed lines, each in a hunk of its own (seven unchanged lines apart), 1,200 characters a pair.
+    const text = (last: string) => Array.from({ length: 200 }, (_, i) => [`${words(`a${i}x`, 100)} ${last}`, ...Array(7).fill(`unchanged ${i}`)].join("\n")).join("\n");
+    const compile = (body: string) => {
+      const result = compilePrompts([{ path: "p.txt", text: `${body}\n` }]);
+      if (!result.ok) throw new Error("compile");
+      return result.prompts;
+    };
+    const [before, after] = [text("same"), text("changed")];
+    const hunks = textHunks(before, after);
+    expect(hunks).toHaveLength(200);
+    const compared = sideBySideRows(hunks).filter((r) => r.changed && r.before!.length > 1).length;
+    expect(compared).toBeGreaterThan(0);
+    expect(compared).toBeLessThan(200);
+    const coloured = formatText(comparePromptSets("a", "b", compile(before), compile(after)), true).split("\n");
+    // A compared pair has only its last word inverted; the pairs past the budget are inverted whole.
+    expect(coloured.filter((l) => l.includes("\u001b[7msame\u001b"))).toHaveLength(compared);
+    expect(coloured.filter((l) => l.startsWith("  \u001b[31m-\u001b[7ma"))).toHaveLength(200 - compared);
   });
 });
 

@@ -1,6 +1,6 @@
 import { newRequiredVariables } from "../validate/compatibility.ts";
 import type { PromptChange, PromptDiff, SetDiff, TextHunk } from "./compare.ts";
-import { sideBySideRows, type TextRun } from "./side-by-side.ts";
+import { sideBySideHunks, sideBySideRows, type SideBySideRow, type TextRun } from "./side-by-side.ts";
 
 export type DiffFormat = "text" | "json" | "markdown" | "html";
 
@@ -80,10 +80,11 @@ export function formatText(diff: SetDiff, colour: boolean): string {
       if (breaking) out.push(`  ${paint("red", `BREAKING: ${breaking}`)}`);
       if (!line && change.kind === "template") {
         out.push(paint("cyan", `  --- ${change.target}`));
-        for (const hunk of change.hunks) {
+        const rows = colour ? sideBySideHunks(change.hunks) : undefined;
+        change.hunks.forEach((hunk, i) => {
           out.push(paint("cyan", `  @@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`));
-          for (const l of colour ? wordColouredLines(hunk) : hunk.lines) out.push(`  ${l}`);
-        }
+          for (const l of rows ? wordColouredLines(rows[i]!) : hunk.lines) out.push(`  ${l}`);
+        });
       }
     }
   }
@@ -92,10 +93,10 @@ export function formatText(diff: SetDiff, colour: boolean): string {
 }
 
 /**
- * Removed and added lines in red and green, with the words that changed between a pair in inverse video: the pairs
- * and marks of sideBySideRows, so bounded as there.
+ * A hunk's removed and added lines in red and green, with the words that changed between a pair in inverse video:
+ * its rows of sideBySideHunks, so bounded per template as the HTML and the dashboard are.
  */
-function wordColouredLines(hunk: TextHunk): string[] {
+function wordColouredLines(hunkRows: readonly SideBySideRow[]): string[] {
   const out: string[] = [];
   const removed: string[] = [];
   const added: string[] = [];
@@ -106,7 +107,7 @@ function wordColouredLines(hunk: TextHunk): string[] {
   };
   const painted = (runs: TextRun[], colour: string, sign: string) =>
     `${colour}${sign}${runs.map((run) => (run.marked ? `${COLOURS.inverse}${run.text}${COLOURS.reset}${colour}` : run.text)).join("")}${COLOURS.reset}`;
-  for (const row of sideBySideRows([hunk])) {
+  for (const row of hunkRows) {
     if (!row.changed) {
       flush();
       out.push(` ${row.before![0]!.text}`);

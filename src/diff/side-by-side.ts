@@ -32,7 +32,13 @@ const MAX_WORD_EDITS = 100;
  * the dashboard's compare shows, so both mark the same words.
  */
 export function sideBySideRows(hunks: readonly TextHunk[]): SideBySideRow[] {
-  const rows: SideBySideRow[] = [];
+  return sideBySideHunks(hunks).flat();
+}
+
+/** The same rows, hunk by hunk (the terminal's diff prints each hunk under its header), within one word budget. */
+export function sideBySideHunks(hunks: readonly TextHunk[]): SideBySideRow[][] {
+  const perHunk: SideBySideRow[][] = [];
+  let rows: SideBySideRow[] = [];
   const removed: string[] = [];
   const added: string[] = [];
   let budget = MAX_WORD_DIFF_CHARACTERS;
@@ -48,6 +54,7 @@ export function sideBySideRows(hunks: readonly TextHunk[]): SideBySideRow[] {
     added.length = 0;
   };
   for (const hunk of hunks) {
+    rows = [];
     for (const line of hunk.lines) {
       if (line.startsWith("-")) removed.push(line.slice(1));
       else if (line.startsWith("+")) added.push(line.slice(1));
@@ -58,8 +65,9 @@ export function sideBySideRows(hunks: readonly TextHunk[]): SideBySideRow[] {
       }
     }
     flush();
+    perHunk.push(rows);
   }
-  return rows;
+  return perHunk;
 }
 
 function changedRow(before: string | undefined, after: string | undefined, compareWords: boolean): SideBySideRow {
