@@ -3,6 +3,10 @@ itself is in the conformance table (cases.json `diffs`)."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 from promptsync.diff import text_hunks
 
 
@@ -20,3 +24,36 @@ def test_text_hunks_equal_the_typescript_ones() -> None:
         },
     ]
     assert text_hunks("x", "") == [{"oldStart": 1, "oldLines": 1, "newStart": 1, "newLines": 1, "lines": ["-x", "+"]}]
+
+
+def test_text_hunks_of_hostile_text_are_bounded() -> None:
+    """Repeated lines sent difflib's matcher into cubic time (this pair ran for minutes): past a count of line
+    comparisons the whole text is one hunk, as the TypeScript diff does past its edit bound. Run in a process of its
+    own, so that a hang fails the test instead of stopping the suite."""
+    script = (
+        "import json; from promptsync.diff import text_hunks\n"
+        "print(json.dumps(text_hunks('\\n'.join(['a', 'b'] * 4000), '\\n'.join(['b', 'a', 'c'] * 3000))))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
+    assert json.loads(done.stdout) == [
+        {"oldStart": 1, "oldLines": 8000, "newStart": 1, "newLines": 9000, "lines": [*(["-a", "-b"] * 4000), *(["+b", "+a", "+c"] * 3000)]}
+    ]
+
+
+def test_an_ordinary_edit_of_a_long_text_keeps_its_hunks() -> None:
+    a = "\n".join(f"line {i} of a long prompt" for i in range(3000))
+    b = a.replace("line 1500 of", "line 1500, edited, of")
+    assert text_hunks(a, b) == [
+        {
+            "oldStart": 1498,
+            "oldLines": 7,
+            "newStart": 1498,
+            "newLines": 7,
+            "lines": [
+                *(f" line {i} of a long prompt" for i in range(1497, 1500)),
+                "-line 1500 of a long prompt",
+                "+line 1500, edited, of a long prompt",
+                *(f" line {i} of a long prompt" for i in range(1501, 1504)),
+            ],
+        }
+    ]

@@ -5,6 +5,7 @@ TypeScript SDK's pm.diff and `promptsync diff --format json`. Text hunks come fr
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +18,11 @@ METADATA = ("title", "description", "model", "config", "inputs", "template")
 MAX_OUTPUT_DEPTH = 32
 MAX_OUTPUT_STEPS = 10_000
 MAX_OUTPUT_PROBLEMS = 50
+# Line comparisons a text diff makes at most; past it, the whole text is one hunk, every line removed and added, as
+# the TypeScript diff does past its edit bound (src/diff/hunks.ts). Template text is hostile: difflib's matcher takes
+# time cubic in the lines on repeated ones (16 KB of "a" and "b" lines ran for minutes). A count, not a clock, so
+# the same versions always give the same hunks; about a second of Python at most.
+MAX_LINE_COMPARISONS = 3_000_000
 
 
 def compare_prompts(name: str, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> PromptDiff:
@@ -65,8 +71,12 @@ def text_hunks(before: str, after: str) -> list[dict[str, Any]]:
     " ", "-" or "+"."""
     a = _ensure_newline(before).splitlines()
     b = _ensure_newline(after).splitlines()
+    try:
+        groups = list(_BoundedMatcher(a, b).get_grouped_opcodes(3))
+    except _OverBudget:
+        return [_whole_text_hunk(a, b)]
     hunks: list[dict[str, Any]] = []
-    for group in difflib.SequenceMatcher(None, a, b, autojunk=False).get_grouped_opcodes(3):
+    for group in groups:
         i1, i2, j1, j2 = group[0][1], group[-1][2], group[0][3], group[-1][4]
         lines: list[str] = []
         for tag, a1, a2, b1, b2 in group:
@@ -86,6 +96,32 @@ def text_hunks(before: str, after: str) -> list[dict[str, Any]]:
             }
         )
     return hunks
+
+
+class _OverBudget(Exception):
+    pass
+
+
+class _BoundedMatcher(difflib.SequenceMatcher[str]):
+    """difflib's matcher, counting the comparisons each longest-match search makes (one per occurrence in b of each
+    line of a's range) before it makes them, and stopping past MAX_LINE_COMPARISONS."""
+
+    def __init__(self, a: list[str], b: list[str]) -> None:
+        super().__init__(None, a, b, autojunk=False)
+        self._lines = a
+        self._occurrences = Counter(b)
+        self._comparisons = 0
+
+    def find_longest_match(self, alo: int = 0, ahi: int | None = None, blo: int = 0, bhi: int | None = None) -> difflib.Match:
+        end = len(self._lines) if ahi is None else ahi
+        self._comparisons += end - alo + sum(self._occurrences[line] for line in self._lines[alo:end])
+        if self._comparisons > MAX_LINE_COMPARISONS:
+            raise _OverBudget
+        return super().find_longest_match(alo, ahi, blo, bhi)
+
+
+def _whole_text_hunk(a: list[str], b: list[str]) -> dict[str, Any]:
+    return {"oldStart": 1, "oldLines": len(a), "newStart": 1, "newLines": len(b), "lines": [*("-" + line for line in a), *("+" + line for line in b)]}
 
 
 def _ensure_newline(text: str) -> str:
