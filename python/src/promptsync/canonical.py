@@ -14,7 +14,8 @@ _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _is_array_index(key: str) -> bool:
-    return _ARRAY_INDEX.fullmatch(key) is not None and int(key) < 4294967295
+    # The length first: int() refuses a string of over 4,300 digits (a ValueError), and an index has at most 10.
+    return _ARRAY_INDEX.fullmatch(key) is not None and len(key) <= 10 and int(key) < 4294967295
 
 
 def _key_order(keys: list[str]) -> list[str]:

@@ -121,8 +121,16 @@ else:  # pragma: no cover
             _Resolver12.__init__(self)
 
 
+# Levels of sequences and mappings a document may nest. libyaml's composer nests in C, out of reach of Python's
+# recursion check: 30,000 levels of "[" overflowed the C stack and killed the process, and a thread's stack is smaller
+# still. Compiled prompts nest a few levels, and the JSON Schemas in them at most 128 (codec.schema_problem).
+MAX_NESTING = 512
+
+
 def load_yaml12(text: str) -> Any:
-    """Parses one YAML 1.2 document (core schema). Raises yaml.YAMLError (or RecursionError) on bad input."""
+    """Parses one YAML 1.2 document (core schema). Raises yaml.YAMLError (or RecursionError) on bad input, and on a
+    document nested deeper than MAX_NESTING levels."""
+    _refuse_deep_nesting(text)
     loader = Loader12(text)
     try:
         return loader.get_single_data()
@@ -131,3 +139,19 @@ def load_yaml12(text: str) -> Any:
 
 
 YAMLError = yaml.YAMLError
+
+
+def _refuse_deep_nesting(text: str) -> None:
+    """Counts the nesting from the parser's events, which libyaml makes without recursion, before anything composes."""
+    parser = _FastParser(text) if _HAVE_LIBYAML else _PurePyParser(text)
+    depth = 0
+    try:
+        while (event := parser.get_event()) is not None:
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise yaml.MarkedYAMLError(None, None, f"nested deeper than {MAX_NESTING} levels", event.start_mark)
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    finally:
+        parser.dispose()

@@ -1,0 +1,73 @@
+"""Registry objects written by whoever can write the bucket: a hostile one is an invalid object that the SDK refuses,
+never a crash of the app or an exception of another kind."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from promptsync import PromptManager, PromptUnavailableError
+from promptsync.canonical import content_hash, release_hash
+from promptsync.yaml12 import MAX_NESTING, YAMLError, load_yaml12
+
+GREETING = "prompts/conformance/greeting/v0.2.0/default.yaml"
+
+
+def _serve_per_prompt_files(registry: Path) -> None:
+    """Without the release bundle, the SDK reads the compiled prompt files themselves."""
+    shutil.rmtree(registry / "prompts/conformance/_bundles")
+
+
+def test_a_deeply_nested_compiled_prompt_is_refused_without_killing_the_process(registry_copy: Path) -> None:
+    """libyaml's composer nests in C: 100,000 levels of "[" overflowed the C stack and killed the app (SIGSEGV)
+    before any Python error could be raised. Run in a process of its own, so that a crash fails the test."""
+    _serve_per_prompt_files(registry_copy)
+    (registry_copy / GREETING).write_text("[" * 100_000)
+    script = (
+        "from promptsync import PromptManager, PromptUnavailableError\n"
+        f"with PromptManager(registry={str(registry_copy)!r}, project='conformance') as pm:\n"
+        "    try:\n"
+        "        pm.get_prompt('greeting', version_or_alias='dev')\n"
+        "    except PromptUnavailableError as e:\n"
+        "        print(e)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert f"{GREETING}: malformed YAML: nested deeper than {MAX_NESTING} levels" in done.stdout
+
+
+def test_nesting_up_to_the_bound_loads_and_past_it_names_the_line() -> None:
+    value = load_yaml12("[" * MAX_NESTING + "]" * MAX_NESTING)
+    depth = 0
+    while value is not None:
+        depth += 1
+        value = value[0] if value else None
+    assert depth == MAX_NESTING
+    with pytest.raises(YAMLError, match=rf"nested deeper than {MAX_NESTING} levels\n.*line 2"):
+        load_yaml12("a: 1\nb: " + "[" * (MAX_NESTING + 1))
+
+
+def test_a_key_of_thousands_of_digits_is_an_invalid_object(registry_copy: Path) -> None:
+    """Canonical JSON orders array-index keys by number; int() of a 5,000-digit key raised ValueError."""
+    _serve_per_prompt_files(registry_copy)
+    path = registry_copy / GREETING
+    prompt = load_yaml12(path.read_text())
+    prompt["format"] = "promptsync.prompt/v2"
+    prompt["inputs"] = {"properties": {"1" * 5000: {"type": "string"}}}
+    # YAML limits an implicit key to 1,024 characters; an explicit one ("? ") has no limit.
+    path.write_text(json.dumps(prompt).replace(f'"{"1" * 5000}":', f'? "{"1" * 5000}" :'))
+    manifest_path = registry_copy / "prompts/conformance/_releases/v0.2.0.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["releaseHash"] = release_hash(manifest["prompts"])
+    manifest_path.write_text(json.dumps(manifest))
+    with PromptManager(registry=str(registry_copy), project="conformance") as pm, pytest.raises(PromptUnavailableError, match=GREETING):
+        pm.get_prompt("greeting", version_or_alias="dev")
+
+
+def test_content_hash_orders_long_digit_keys_as_names() -> None:
+    assert content_hash({"1" * 5000: 1, "2": 2}) == content_hash({"2": 2, "1" * 5000: 1})
