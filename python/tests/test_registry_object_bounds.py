@@ -10,9 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from promptsync import PromptManager, PromptUnavailableError
+from promptsync import PromptManager, PromptUnavailableError, locale_fallbacks, select_variant
 from promptsync.canonical import content_hash, release_hash
+from promptsync.names import compare_versions, greatest_version
+from promptsync.variants import _match_depth as match_depth
 from promptsync.yaml12 import MAX_NESTING, YAMLError, load_yaml12
 
 GREETING = "prompts/conformance/greeting/v0.2.0/default.yaml"
@@ -71,3 +75,46 @@ def test_a_key_of_thousands_of_digits_is_an_invalid_object(registry_copy: Path) 
 
 def test_content_hash_orders_long_digit_keys_as_names() -> None:
     assert content_hash({"1" * 5000: 1, "2": 2}) == content_hash({"2": 2, "1" * 5000: 1})
+
+
+@given(st.lists(st.sampled_from(["v1.0.0", "v1.0.0-rc.1", "v1.0.0-rc.2", "v1.0.0-rc.10", "v1.0.0-beta", "v0.9.1", "v1.10.0", "v1.2.0"]), max_size=12))
+def test_the_greatest_version_is_the_last_of_a_sort(versions: list[str]) -> None:
+    """`latest` took the last of a sorted index; an index of 100,000 versions with long pre-release tags sorted for
+    about a minute. One pass gives the same version."""
+
+    class Key:
+        def __init__(self, version: str) -> None:
+            self.version = version
+
+        def __lt__(self, other: Key) -> bool:
+            return compare_versions(self.version, other.version) < 0
+
+    assert greatest_version(versions) == (sorted(versions, key=Key)[-1] if versions else None)
+
+
+_LOCALE_PARTS = st.lists(st.sampled_from(["en", "EN", "us", "zh", "hant", "tw", "", "x"]), min_size=1, max_size=5)
+
+
+@given(_LOCALE_PARTS, _LOCALE_PARTS, st.sampled_from(["-", "_"]))
+def test_locale_variants_match_along_the_fallback_chain(wanted: list[str], tag: list[str], separator: str) -> None:
+    def by_the_chain(value: str) -> int | None:
+        chain = locale_fallbacks(separator.join(wanted))
+        normalized = value.lower().replace("_", "-")
+        return chain.index(normalized) if normalized in chain else None
+
+    assert match_depth({"locale": "-".join(tag)}, {"locale": separator.join(wanted)}) == by_the_chain("-".join(tag))
+
+
+def test_a_long_locale_from_the_app_costs_linear_time_and_memory() -> None:
+    """The fallback chain of a locale of n parts holds n prefixes, n² characters in all: 100,000 parts ran out of a
+    1 GB address space. Run in a process of its own under that limit."""
+    script = (
+        "import resource\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"
+        "from promptsync import select_variant\n"
+        "variants = [{'id': 'a', 'tags': {'locale': 'a'}}, {'id': 'b', 'tags': {'locale': 'b'}}]\n"
+        "print(select_variant(variants, {'locale': 'a-' * 100_000})['id'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-300:]
+    assert done.stdout.strip() == "a"

@@ -44,6 +44,7 @@ from .names import (
     assert_version_or_alias,
     body_limit_of,
     compare_versions,
+    greatest_version,
     is_valid_alias,
     is_valid_project_id,
     is_version,
@@ -902,10 +903,10 @@ class PromptManager:
             index = decode_json(body, key, "project-index.schema.json")
             if self.verifier:
                 self.verifier.index(key, index)
-            versions = sorted((str(v["version"]) for v in index["versions"]), key=_VersionKey)
-            if not versions:
+            latest = greatest_version(str(v["version"]) for v in index["versions"])
+            if latest is None:
                 raise VersionNotFoundError(LATEST, self._project)
-            return PointerState(versions[-1], None, etag, body, checked_at, False, None)
+            return PointerState(latest, None, etag, body, checked_at, False, None)
         pointer = decode_json(body, key, "alias.schema.json")
         if self.verifier:
             self.verifier.alias(key, pointer, ref, self._now())
@@ -1180,16 +1181,6 @@ class _Missing(Exception):
     def __init__(self, marker: object) -> None:
         super().__init__("missing")
         self.marker = marker
-
-
-class _VersionKey:
-    __slots__ = ("v",)
-
-    def __init__(self, v: str) -> None:
-        self.v = v
-
-    def __lt__(self, other: _VersionKey) -> bool:
-        return compare_versions(self.v, other.v) < 0
 
 
 __all__ = ["PromptManager", "LocalModeWarning", "HttpReader", "FolderReader"]

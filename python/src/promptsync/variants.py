@@ -27,12 +27,21 @@ def _match_depth(tags: Mapping[str, str], requested: Mapping[str, str]) -> int |
             continue
         if key != "locale":
             return None
-        chain = locale_fallbacks(wanted)
-        normalized = _normalize(value)
-        if normalized not in chain:
+        steps = _fallback_steps(_normalize(wanted), _normalize(value))
+        if steps is None:
             return None
-        depth += chain.index(normalized)
+        depth += steps
     return depth
+
+
+def _fallback_steps(wanted: str, locale: str) -> int | None:
+    """Where `locale` is in locale_fallbacks(wanted), without building the chain: the app's locale can be long, and
+    the chain of its prefixes is quadratic in it."""
+    if wanted == locale:
+        return 0
+    if not wanted.startswith(locale + "-"):
+        return None
+    return wanted.count("-", len(locale))
 
 
 def select_variant(variants: Sequence[Mapping[str, Any]], requested: Mapping[str, str] | None) -> Mapping[str, Any] | None:
