@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from promptsync import PromptManager, PromptUnavailableError, locale_fallbacks, select_variant
+from promptsync import PromptManager, PromptUnavailableError, locale_fallbacks
 from promptsync.canonical import content_hash, release_hash
 from promptsync.names import compare_versions, greatest_version
 from promptsync.variants import _match_depth as match_depth

@@ -6,7 +6,8 @@ hostile registry's `(a+)+$` cannot hang format(). Python's `re` backtracks, whic
 Supported: characters and escaped syntax characters, \\d \\D \\w \\W \\s \\S \\b \\B \\t \\n \\r \\v \\f \\0 \\cX
 \\xHH \\uHHHH \\u{…}, classes [...] and [^...] with ranges and class escapes, ., ^, $, groups (...), (?:...),
 (?<name>...), |, and ? * + {m} {m,} {m,n} (m, n ≤ 1,000), lazy forms included. Refused: backreferences,
-lookaround, \\p{…}, inline modifiers, patterns longer than 1,000 characters or over 5,000 instructions."""
+lookaround, \\p{…}, inline modifiers, groups nested deeper than 32, patterns longer than 1,000 characters or over
+5,000 instructions."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ from typing import Any
 MAX_PATTERN = 1000
 MAX_INSTRUCTIONS = 5000
 MAX_REPEAT = 1000
+# As src/json-schema/pattern-syntax.ts. The parser and the compiler recurse into groups: deeper nesting would reach
+# Python's recursion limit.
+MAX_GROUP_DEPTH = 32
 LINE_TERMINATORS = frozenset("\n\r\u2028\u2029")
 WHITESPACE = frozenset(
     "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
@@ -57,6 +61,7 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.i = 0
+        self.depth = 0
 
     def fail(self, message: str) -> PatternError:
         return PatternError(f"{message} at {self.i}")
@@ -145,19 +150,7 @@ class _Parser:
     def atom(self) -> Node:
         c = self.take()
         if c == "(":
-            if self.text.startswith("?:", self.i):
-                self.i += 2
-            elif self.text.startswith("?<", self.i) and not self.text.startswith("?<=", self.i) and not self.text.startswith("?<!", self.i):
-                end = self.text.find(">", self.i)
-                if end < 0:
-                    raise self.fail("unterminated group name")
-                self.i = end + 1
-            elif self.peek() == "?":
-                raise self.fail("lookaround and inline modifiers are not supported")
-            node = self.alternation()
-            if self.take() != ")":
-                raise self.fail("expected )")
-            return node
+            return self.group()
         if c == "[":
             return self.char_class()
         if c == ".":
@@ -171,6 +164,25 @@ class _Parser:
         if c in ")]}*+?|" and c != "]" and c != "}":
             raise self.fail(f"unexpected {c}")
         return ("char", _literal(c))
+
+    def group(self) -> Node:
+        self.depth += 1
+        if self.depth > MAX_GROUP_DEPTH:
+            raise self.fail(f"groups nested deeper than {MAX_GROUP_DEPTH}")
+        if self.text.startswith("?:", self.i):
+            self.i += 2
+        elif self.text.startswith("?<", self.i) and not self.text.startswith("?<=", self.i) and not self.text.startswith("?<!", self.i):
+            end = self.text.find(">", self.i)
+            if end < 0:
+                raise self.fail("unterminated group name")
+            self.i = end + 1
+        elif self.peek() == "?":
+            raise self.fail("lookaround and inline modifiers are not supported")
+        node = self.alternation()
+        if self.take() != ")":
+            raise self.fail("expected )")
+        self.depth -= 1
+        return node
 
     def escape(self, in_class: bool) -> Node:
         value = self.escape_value(in_class)
@@ -343,12 +355,17 @@ def compile_pattern(pattern: str) -> _Program:
 
 
 class Budget:
-    """Steps one inputs check may spend (one per live thread per character)."""
+    """Steps one schema check may spend: the matcher's (one per live thread per character) and the validator's."""
 
     __slots__ = ("steps",)
 
     def __init__(self, steps: int) -> None:
         self.steps = steps
+
+    def charge(self, steps: int) -> None:
+        self.steps -= steps
+        if self.steps < 0:
+            raise BudgetExceeded
 
 
 class BudgetExceeded(Exception):

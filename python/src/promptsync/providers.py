@@ -5,7 +5,6 @@ passed as they are (the TypeScript SDK also checks their media types and sizes).
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -25,6 +24,8 @@ SETTING_KINDS = {
 }
 EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 DATA_URL = re.compile(r"^data:([^;,]+)?((?:;[^;,]*)*),(.*)$", re.DOTALL)
+# As sdk/providers/request-input.ts: a schema from the registry is copied into the request only this deep.
+MAX_SCHEMA_DEPTH = 256
 
 
 def _error(prompt: str, api: str, problem: str, suggestion: str) -> UsageError:
@@ -93,11 +94,30 @@ def _check_role(prompt: str, api: str, message: Mapping[str, Any], index: int) -
         )
 
 
-def _json_schema_format(output: Mapping[str, Any]) -> dict[str, Any]:
+def _schema_copy(prompt: str, api: str, schema: Any) -> Any:
+    """A copy of a schema from the prompt, so that an app editing the request cannot change the shared prompt. Made
+    without recursion, and refused past MAX_SCHEMA_DEPTH, so that neither this copy nor the app's own recursive code
+    (a JSON encoder) meets Python's recursion limit."""
+    copied: list[Any] = [None]
+    pending: list[tuple[Any, Any, Any, int]] = [(copied, 0, schema, 0)]
+    while pending:
+        into, key, value, depth = pending.pop()
+        if isinstance(value, Mapping | list):
+            if depth > MAX_SCHEMA_DEPTH:
+                raise _error(prompt, api, f"a schema nests deeper than {MAX_SCHEMA_DEPTH} levels", "Flatten the schema.")
+            members = value.items() if isinstance(value, Mapping) else enumerate(value)
+            value_copy = dict.fromkeys(value) if isinstance(value, Mapping) else [None] * len(value)
+            pending.extend((value_copy, k, item, depth + 1) for k, item in members)
+            value = value_copy
+        into[key] = value
+    return copied[0]
+
+
+def _json_schema_format(prompt: str, api: str, output: Mapping[str, Any]) -> dict[str, Any]:
     body: dict[str, Any] = {"name": output["name"]}
     if "description" in output:
         body["description"] = output["description"]
-    body["schema"] = copy.deepcopy(output["schema"])
+    body["schema"] = _schema_copy(prompt, api, output["schema"])
     if "strict" in output:
         body["strict"] = output["strict"]
     return body
@@ -161,13 +181,13 @@ def openai_request(
                     "type": "function",
                     "name": t["name"],
                     **({"description": t["description"]} if "description" in t else {}),
-                    "parameters": copy.deepcopy(t["parameters"]),
+                    "parameters": _schema_copy(prompt, label, t["parameters"]),
                     "strict": t.get("strict", False),
                 }
                 for t in tools
             ]
         if output:
-            body["text"] = {"format": {"type": "json_schema", **_json_schema_format(output)}}
+            body["text"] = {"format": {"type": "json_schema", **_json_schema_format(prompt, label, output)}}
         if "max_tokens" in settings:
             body["max_output_tokens"] = settings["max_tokens"]
         for key in ("temperature", "top_p"):
@@ -209,14 +229,14 @@ def openai_request(
                 "function": {
                     "name": t["name"],
                     **({"description": t["description"]} if "description" in t else {}),
-                    "parameters": copy.deepcopy(t["parameters"]),
+                    "parameters": _schema_copy(prompt, label, t["parameters"]),
                     **({"strict": t["strict"]} if "strict" in t else {}),
                 },
             }
             for t in tools
         ]
     if output:
-        body["response_format"] = {"type": "json_schema", "json_schema": _json_schema_format(output)}
+        body["response_format"] = {"type": "json_schema", "json_schema": _json_schema_format(prompt, label, output)}
     if "max_tokens" in settings:
         body["max_completion_tokens"] = settings["max_tokens"]
     for key in ("temperature", "top_p", "seed", "presence_penalty", "frequency_penalty", "stop"):
@@ -288,12 +308,12 @@ def anthropic_request(
             {
                 "name": t["name"],
                 **({"description": t["description"]} if "description" in t else {}),
-                "input_schema": copy.deepcopy(t["parameters"]),
+                "input_schema": _schema_copy(prompt, api, t["parameters"]),
             }
             for t in tools
         ]
     if output:
-        body["output_config"] = {"format": {"type": "json_schema", "schema": copy.deepcopy(output["schema"])}}
+        body["output_config"] = {"format": {"type": "json_schema", "schema": _schema_copy(prompt, api, output["schema"])}}
     for key in ("temperature", "top_p", "top_k"):
         if key in settings:
             body[key] = settings[key]
