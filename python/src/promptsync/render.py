@@ -12,11 +12,15 @@ How the budget reaches into Jinja2:
 - `environment.call` (every call a template makes): only functions the template defined (macros, `caller`, `loop`),
   `range`/`cycler`/`joiner` and allowlisted methods of strings, lists and dicts are called; macros count 2 and
   nest at most `max_depth`; methods that could make a large string are checked before.
-- `call_binop` for `+`, `*`, `**` and `%`: sizes checked before the value is made.
+- `call_binop` for `+ - * / // % **` and `call_unop` for `-` and `+`: sizes checked before the value is made,
+  integers past MAX_INT_BITS refused.
 - Every filter is wrapped: one operation plus one per item or 64 characters of its input, its result checked,
-  and the filters that can make large values (`indent`, `center`, `replace`, `join`, `tojson`, `batch`, `slice`)
-  checked before.
+  and the filters that can make large values (`indent`, `center`, `replace`, `join`, `tojson`, `urlencode`,
+  `urlize`, `batch`, `slice`, `round`) checked before.
+- The text str() would make of a list or dict (output through `finalize`, `~`, `%`, filters and tests that read
+  text) is measured first by `printed_size`, which stops counting once past `max_output_length`.
 - `range()` refuses more than `max_range` items; the clock is read every 256 operations.
+- Block tags nest at most MAX_BLOCK_NESTING deep, which Python's compiler accepts.
 """
 
 from __future__ import annotations
@@ -24,13 +28,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import enum
-import json
+import html
+import itertools
 import math
 import re
+import reprlib
 import sys
 import time
 import types
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any, cast
 
@@ -38,6 +44,7 @@ from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.environment import TemplateModule
 from jinja2.exceptions import SecurityError, TemplateAssertionError, TemplateSyntaxError, UndefinedError
+from jinja2.filters import make_attrgetter
 from jinja2.runtime import BlockReference, ChainableUndefined, LoopContext, Macro, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Cycler, Joiner
@@ -158,6 +165,30 @@ class Budget:
         if count > self.limits.max_range:
             raise RenderFault("limit", f"{what} would have {count} items, over {self.limits.max_range}", "maxRange")
 
+    def check_at_least(self, length: int, what: str) -> None:
+        """check_length for a lower bound, counted only until past the limit."""
+        if length > self.limits.max_output_length:
+            raise RenderFault("limit", f"{what} would be over {self.limits.max_output_length} characters long", "maxOutputLength")
+
+    def check_printed(self, values: Iterable[Any], what: str) -> None:
+        """Refuses the texts of `values` before str() makes them, if together they would be over max_output_length;
+        one operation per 64 characters."""
+        limit = self.limits.max_output_length
+        total = 0
+        for value in values:
+            total += printed_size(value, limit - total)
+            self.check_at_least(total, what)
+        self.charge(total >> 6)
+
+    def charge_int(self, bits: int) -> None:
+        """An operation on integers of this many bits: refused past MAX_INT_BITS, charged as long multiplication
+        costs (quadratic), so that the clock is read often enough."""
+        if bits > MAX_INT_BITS:
+            raise RenderFault("limit", f"a number would be over {MAX_INT_BITS} bits long", "maxOutputLength")
+        cost = bits * bits >> 21
+        if cost:
+            self.charge(cost)
+
 
 def size_units(value: object) -> int:
     if isinstance(value, str):
@@ -165,6 +196,43 @@ def size_units(value: object) -> int:
     if isinstance(value, list | tuple | dict | range):
         return len(value)
     return 0
+
+
+MAX_INT_BITS = 100_000
+# What str() prints item by item: a tuple, as isinstance with `list | dict` builds the union at every call.
+_HOLDS_ITEMS: tuple[type, ...] = (list, tuple, dict, type({}.keys()), type({}.values()), type({}.items()))
+_SEQUENCES = (list, tuple)
+_SCALARS = frozenset({str, Markup, int, float, bool, type(None)})
+
+
+def printed_size(value: Any, limit: int) -> int:
+    """At least len(str(value)), the items of lists, tuples, dicts and dict views counted as their repr, counted only
+    until past `limit`. `[x] * n` holds one large x n times, so its text can be huge while the list is small: each
+    list or dict is measured once however often it repeats, and strings are counted at C speed."""
+    if isinstance(value, str):
+        return len(value)
+    return _items_size(value, limit, {}) if isinstance(value, _HOLDS_ITEMS) else 0
+
+
+def _items_size(value: Any, limit: int, known: dict[int, tuple[Any, int]]) -> int:
+    """printed_size of a list, tuple, dict or view; `known` holds the sizes measured so far by id, with the values, so
+    that no id is reused while it is in use (a view makes new tuples each time it is read)."""
+    if isinstance(value, dict):
+        items: Sequence[Any] = list(itertools.chain.from_iterable(value.items()))
+    else:
+        items = value if isinstance(value, _SEQUENCES) else list(value)
+    # At least two characters an item for brackets and separators (", ", and ": " in a dict).
+    total = 2 * len(items) + sum(map(len, filter(str.__instancecheck__, items)))
+    if _SCALARS.issuperset(map(type, items)):
+        return total
+    for item in items:
+        if total > limit:
+            return total
+        if isinstance(item, _HOLDS_ITEMS):
+            if id(item) not in known:
+                known[id(item)] = (item, _items_size(item, limit - total, known))
+            total += known[id(item)][1]
+    return total
 
 
 _active: ContextVar[Budget | None] = ContextVar("promptsync_budget", default=None)
@@ -261,6 +329,27 @@ ALLOWED_FILTERS = [
     "urlize",
     "wordcount",
 ]
+# The filters that make text of their value and arguments with str(), which is measured before.
+TEXT_FILTERS = frozenset(
+    [
+        "capitalize",
+        "center",
+        "e",
+        "escape",
+        "forceescape",
+        "indent",
+        "lower",
+        "replace",
+        "string",
+        "striptags",
+        "title",
+        "trim",
+        "truncate",
+        "upper",
+        "urlize",
+        "wordcount",
+    ]
+)
 ALLOWED_TESTS = [
     "callable",
     "defined",
@@ -287,6 +376,7 @@ ALLOWED_TESTS = [
     "undefined",
     "upper",
 ]
+TEXT_TESTS = frozenset({"lower", "upper"})
 UNSUPPORTED_NODES: dict[type[nodes.Node], str] = {
     nodes.Extends: "extends",
     nodes.Include: "include",
@@ -351,6 +441,13 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
 
+def _printable(value: Any) -> Any:
+    """A value about to be output, its text measured before str() makes it."""
+    if isinstance(value, _HOLDS_ITEMS):
+        active_budget().check_printed((value,), "a value's text")
+    return value
+
+
 class _StrictUndefined(Undefined):
     """Undefined as the TypeScript SDK's strict mode treats it: falsy, iterable as empty, testable with `is defined`
     and `default`, but an error when output."""
@@ -399,11 +496,14 @@ def _is_allowed_method(obj: Any) -> bool:
     return False
 
 
-_FORMAT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?[diouxXeEfFgGcrsa%]")
+_FORMAT_SPEC = re.compile(
+    r"%(?:\((?P<key>[^)]*)\))?[-#0 +]*(?P<width>\*|\d+)?(?:\.(?P<precision>\*|\d+))?(?P<conversion>[diouxXeEfFgGcrsa%])"
+)
 
 
 class SandboxEnvironment(ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset({"+", "*", "**", "%"})
+    intercepted_binops = frozenset({"+", "-", "*", "/", "//", "%", "**"})
+    intercepted_unops = frozenset({"-", "+"})
     code_generator_class = _BudgetCodeGenerator
     concat = staticmethod(_checked_join)
 
@@ -415,11 +515,11 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
             undefined=_StrictUndefined if strict else ChainableUndefined,
             finalize=self._finalize_strict if strict else self._finalize_lenient,
         )
-        base_filters = dict(self.filters)
+        base_filters = {**self.filters, "striptags": _striptags}
         self.filters = {name: _wrap_filter(name, base_filters[name]) for name in ALLOWED_FILTERS}
         self.filters[ITER_FILTER] = self.ps_iter
-        base_tests = dict(self.tests)
-        self.tests = {name: base_tests[name] for name in ALLOWED_TESTS}
+        base_tests: dict[str, Any] = dict(self.tests)
+        self.tests = {name: _text_test(base_tests[name]) if name in TEXT_TESTS else base_tests[name] for name in ALLOWED_TESTS}
         self.globals = {"range": _bounded_range, "cycler": Cycler, "joiner": Joiner}
 
     def _generate(self, source: nodes.Template, name: str | None, filename: str | None, defer_init: bool = False) -> str:
@@ -432,11 +532,11 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
     def _finalize_strict(value: Any) -> Any:
         if value is None:
             raise UndefinedError("attempted to output null or undefined value: the value is none")
-        return value
+        return _printable(value)
 
     @staticmethod
     def _finalize_lenient(value: Any) -> Any:
-        return "" if value is None else value
+        return "" if value is None else _printable(value)
 
     # loops and concatenation (the code generator's hooks)
     def ps_iter(self, iterable: Any) -> BudgetIterator:
@@ -449,7 +549,10 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
         budget = active_budget()
         texts = []
         total = 0
+        room = budget.limits.max_output_length
         for part in parts:
+            if isinstance(part, _HOLDS_ITEMS):
+                budget.check_at_least(total + printed_size(part, room - total), "a string made with ~")
             text = _text(part)
             total += len(text)
             budget.check_length(total, "a string made with ~")
@@ -501,6 +604,9 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
         if isinstance(argument, str) and argument.startswith("__") and isinstance(value, Undefined):
             # Not an own key: a name such as __class__ or __proto__ reached through a computed key.
             raise SecurityError(f"reading {argument[:64]!r} is refused: names starting with __ are Python internals")
+        if isinstance(value, Undefined) and printed_size(argument, 256) > 256:
+            # Undefined's error messages print the key it was read with.
+            return self.undefined(obj=obj, name=reprlib.repr(argument))
         return value
 
     # calls
@@ -532,6 +638,9 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
         budget.charge(1)
         if isinstance(__obj, types.BuiltinMethodType) and isinstance(__obj.__self__, str):
             _precheck_str_method(budget, __obj.__self__, __obj.__name__, args)
+        if isinstance(__obj, types.BuiltinMethodType) and isinstance(__obj.__self__, list) and __obj.__name__ == "index":
+            # list.index's error message prints the value it did not find.
+            budget.check_printed(args[:1], "the value index() looks for")
         for arg in args:
             if isinstance(arg, str | list | tuple | dict):
                 budget.charge(size_units(arg))
@@ -542,6 +651,8 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         budget = active_budget()
+        if isinstance(left, int) and isinstance(right, int):
+            budget.charge_int(_int_operation_bits(operator, left, right))
         if operator == "+":
             if isinstance(left, str) and isinstance(right, str):
                 budget.check_length(len(left) + len(right))
@@ -557,21 +668,8 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
                 else:
                     budget.check_range(n, "a repeated list")
                 budget.charge(1 + (n >> 6))
-        elif operator == "**":
-            if isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and right > 0:
-                bits = right * math.log2(abs(left))
-                if bits > budget.limits.max_output_length:
-                    budget.check_length(int(bits / 3.3), "a number's digits")
-                budget.charge(1 + int(bits) // 4096)
         elif operator == "%" and isinstance(left, str):
-            room = len(left)
-            for m in _FORMAT_SPEC.finditer(left):
-                for part in (m.group(1), m.group(2)):
-                    if part == "*":
-                        raise RenderFault("render", "a * width in % formatting is not supported")
-                    if part:
-                        room += int(part) if len(part) < 12 else budget.limits.max_output_length + 1
-            budget.check_length(room, "a %-formatted string")
+            budget.check_at_least(_formatted_size(budget, left, right), "a %-formatted string")
             result = self.binop_table[operator](left, right)
             budget.check_length(len(result))
             return result
@@ -579,6 +677,48 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
         if isinstance(result, str):
             budget.check_length(len(result))
         return result
+
+    def call_unop(self, context: Any, operator: str, arg: Any) -> Any:
+        if isinstance(arg, int):
+            active_budget().charge_int(abs(arg).bit_length())
+        return self.unop_table[operator](arg)
+
+
+def _int_operation_bits(operator: str, left: int, right: int) -> int:
+    """The bits of the larger operand or of the result, whichever is more, the result's estimated before it is made."""
+    left_bits, right_bits = abs(left).bit_length(), abs(right).bit_length()
+    bits = max(left_bits, right_bits)
+    if operator == "*":
+        return left_bits + right_bits
+    if operator == "**" and right > 0 and abs(left) > 1:
+        # The result has right * log2|left| >= right bits: a larger right is refused before a float could overflow.
+        return max(bits, math.ceil(right * math.log2(abs(left)))) if right <= MAX_INT_BITS else right
+    if operator in ("+", "-"):
+        return bits + 1
+    return bits
+
+
+def _formatted_size(budget: Budget, template: str, args: Any) -> int:
+    """At least the length `template % args` will have: the template, the widths and precisions, and the text of
+    each argument a conversion takes (`%(a)s` * 250 prints a 250 times), counted until past max_output_length."""
+    limit = budget.limits.max_output_length
+    positional = args if isinstance(args, tuple) else (args,)
+    taken = 0
+    size = len(template)
+    for m in _FORMAT_SPEC.finditer(template):
+        for part in (m.group("width"), m.group("precision")):
+            if part == "*":
+                raise RenderFault("render", "a * width in % formatting is not supported")
+            if part:
+                size += int(part) if len(part) < 12 else limit + 1
+        if m.group("key") is not None and isinstance(args, Mapping):
+            size += printed_size(args.get(m.group("key")), limit - size)
+        elif m.group("conversion") != "%" and taken < len(positional):
+            size += printed_size(positional[taken], limit - size)
+            taken += 1
+        if size > limit:
+            break
+    return size
 
 
 def _precheck_str_method(budget: Budget, text: str, name: str, args: tuple[Any, ...]) -> None:
@@ -612,6 +752,9 @@ def _wrap_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
         for extra in args[value_index + 1 :]:
             if callable(extra) and not isinstance(extra, Markup | str):
                 raise SecurityError(f"the {name} filter takes no function")
+        if name in TEXT_FILTERS:
+            for read in (value, *args[value_index + 1 :], *kwargs.values()):
+                budget.check_printed((read,), f"the text the {name} filter reads")
         if precheck is not None:
             precheck(budget, value, args[value_index + 1 :], kwargs)
         result = func(*args, **kwargs)
@@ -623,6 +766,37 @@ def _wrap_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
         run.jinja_pass_arg = pass_arg  # type: ignore[attr-defined]
     run.__name__ = f"filter_{name}"
     return run
+
+
+def _text_test(test: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    """A test that reads its value's text (`lower`, `upper`), the text measured before str() makes it."""
+
+    def run(value: Any) -> bool:
+        active_budget().check_printed((value,), "the text a test reads")
+        return test(value)
+
+    return run
+
+
+def _striptags(value: Any) -> str:
+    """MarkupSafe's striptags (comments, then tags, removed, whitespace collapsed, entities unescaped), each removal
+    in one pass: MarkupSafe searches again from the start after every tag, which is quadratic in their number."""
+    if hasattr(value, "__html__"):
+        value = value.__html__()
+    text = _remove_spans(_remove_spans(str(value), "<!--", "-->"), "<", ">")
+    return html.unescape(" ".join(text.split()))
+
+
+def _remove_spans(text: str, start_mark: str, end_mark: str) -> str:
+    """Every span from start_mark to the next end_mark removed, as the TypeScript SDK's striptags does. MarkupSafe
+    differs only where removing a comment joins the text around it into a new "<!--"."""
+    kept = []
+    at = 0
+    while (start := text.find(start_mark, at)) != -1 and (end := text.find(end_mark, start)) != -1:
+        kept.append(text[at:start])
+        at = end + len(end_mark)
+    kept.append(text[at:])
+    return "".join(kept)
 
 
 def _bounded_list(iterable: Any, budget: Budget) -> list[Any]:
@@ -666,25 +840,67 @@ def _pre_replace(budget: Budget, value: Any, args: Sequence[Any], kwargs: Mappin
 
 
 def _pre_join(budget: Budget, value: Any, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
-    sep = _arg(args, kwargs, 0, "d", "")
-    if isinstance(value, list | tuple):
-        total = len(_text(sep)) * max(len(value) - 1, 0)
-        for item in value:
-            total += len(item) if isinstance(item, str) else 16
-            if total > budget.limits.max_output_length:
-                break
-        budget.check_length(total, "the result of join")
+    if not isinstance(value, str | list | tuple | dict):
+        return
+    limit = budget.limits.max_output_length
+    total = printed_size(_arg(args, kwargs, 0, "d", ""), limit) * max(len(value) - 1, 0)
+    budget.check_at_least(total, "the result of join")
+    attribute = _arg(args, kwargs, 1, "attribute", None)
+    if isinstance(value, str):
+        total += len(value) if attribute is None else 0
+        budget.check_at_least(total, "the result of join")
+        return
+    items = value if attribute is None else map(make_attrgetter(environment(True), attribute), value)
+    for item in items:
+        total += printed_size(item, limit - total)
+        budget.check_at_least(total, "the result of join")
 
 
 def _pre_tojson(budget: Budget, value: Any, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+    compact = printed_size(value, budget.limits.max_output_length)
+    budget.check_at_least(compact, "the result of tojson")
     indent = _arg(args, kwargs, 0, "indent", None)
     if isinstance(indent, int) and indent > 0:
         budget.check_length(indent, "the indentation of tojson")
-        try:
-            compact = len(json.dumps(value, default=str))
-        except (TypeError, ValueError, RecursionError):
-            return
-        budget.check_length(compact + compact * indent // 2, "the result of tojson")
+        budget.check_at_least(compact + compact * indent // 2, "the result of tojson")
+
+
+def _pre_urlencode(budget: Budget, value: Any, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+    if isinstance(value, dict):
+        parts: Iterable[Any] = itertools.chain.from_iterable(value.items())
+    elif isinstance(value, list | tuple):
+        parts = itertools.chain.from_iterable(pair for pair in value if isinstance(pair, list | tuple))
+    else:
+        parts = (value,)
+    budget.check_printed(parts, "the result of urlencode")
+
+
+def _pre_urlize(budget: Budget, value: Any, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+    # Every link repeats target and rel, and every link has a ".", "@" or ":".
+    text = _text(value)
+    links = text.count(".") + text.count("@") + text.count(":")
+    limit = budget.limits.max_output_length
+    target, rel = _arg(args, kwargs, 2, "target", None), _arg(args, kwargs, 3, "rel", None)
+    per_link = printed_size(target or "", limit) + printed_size(rel or "", limit)
+    budget.check_length(len(text) + links * per_link, "the result of urlize")
+
+
+def _pre_striptags(budget: Budget, value: Any, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+    # Removing a tag takes about two operations' time: a text of a million tags is over the budget before it starts.
+    budget.charge(2 * _text(value).count("<"))
+
+
+def _pre_sum(budget: Budget, value: Any, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+    # sum() with a list as its start copies the growing list at every item: time quadratic in the items.
+    if not isinstance(_arg(args, kwargs, 1, "start", 0), int | float):
+        raise RenderFault("render", "sum takes a number as its start")
+
+
+def _pre_round(budget: Budget, value: Any, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+    precision = _arg(args, kwargs, 0, "precision", 0)
+    if isinstance(precision, int):
+        # Rounding computes 10 ** precision: under 10/3 bits per digit.
+        budget.charge_int(abs(precision) * 10 // 3)
 
 
 def _pre_batch(budget: Budget, value: Any, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
@@ -715,6 +931,11 @@ _FILTER_PRECHECKS: dict[str, Callable[[Budget, Any, Sequence[Any], Mapping[str, 
     "replace": _pre_replace,
     "join": _pre_join,
     "tojson": _pre_tojson,
+    "urlencode": _pre_urlencode,
+    "urlize": _pre_urlize,
+    "striptags": _pre_striptags,
+    "sum": _pre_sum,
+    "round": _pre_round,
     "batch": _pre_batch,
     "slice": _pre_slice,
 }
@@ -758,6 +979,10 @@ def parse_template(
         )
         return None, [TemplateProblem(code, message, e.lineno or 1)]
     problems: list[TemplateProblem] = []
+    too_deep = _block_nested_too_deeply(tree)
+    if too_deep is not None:
+        message = f"block tags are nested more than {MAX_BLOCK_NESTING} deep"
+        problems.append(TemplateProblem("TEMPLATE_SYNTAX", message, too_deep.lineno or 1))
     for node in tree.find_all(nodes.Node):
         line = getattr(node, "lineno", 1) or 1
         kind = UNSUPPORTED_NODES.get(type(node))
@@ -812,6 +1037,26 @@ def parse_template(
                 TemplateProblem("UNSAFE_TEMPLATE", f"{node.name[:64]!r} cannot be read: names starting with __ are Python internals", line)
             )
     return tree, problems
+
+
+# Python's compiler refuses more than 20 loops nested in one function and 100 levels of indentation, each block tag
+# nesting a loop or an indented block in the code Jinja2 generates.
+MAX_BLOCK_NESTING = 20
+_BLOCK_TAGS = (nodes.For, nodes.If, nodes.Macro, nodes.CallBlock, nodes.FilterBlock, nodes.AssignBlock)
+
+
+def _block_nested_too_deeply(tree: nodes.Template) -> nodes.Node | None:
+    """The first block tag found nested deeper than MAX_BLOCK_NESTING (an `elif` is at the depth of its `if`)."""
+    pending: list[tuple[nodes.Node, int]] = [(tree, 0)]
+    while pending:
+        node, depth = pending.pop()
+        if isinstance(node, _BLOCK_TAGS):
+            depth += 1
+            if depth > MAX_BLOCK_NESTING:
+                return node
+        elifs = {id(branch) for branch in node.elif_} if isinstance(node, nodes.If) else set()
+        pending.extend((child, depth - 1 if id(child) in elifs else depth) for child in node.iter_child_nodes())
+    return None
 
 
 _PARTIAL_SEGMENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
@@ -1019,7 +1264,8 @@ class RenderableBody:
     def _compile(self, text: str) -> CompiledTemplate:
         try:
             return self._compile_checked(text)
-        except RecursionError:
+        except (RecursionError, SyntaxError):
+            # SyntaxError: Python's own limits on the code Jinja2 generates (e.g. ~150 nested parentheses).
             raise InvalidBundleError(self.origin, f'prompt "{self.prompt_name}": a template is nested too deeply to compile') from None
 
     def _compile_checked(self, text: str) -> CompiledTemplate:
