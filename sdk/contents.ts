@@ -5,6 +5,7 @@ import { mapLimit } from "../src/concurrency.ts";
 import { validateCompiledPrompt, validateReleaseBundle, validateReleaseManifest } from "../src/formats/validate.ts";
 import { layout } from "../src/formats/layout.ts";
 import { promptNameProblem } from "../src/formats/names.ts";
+import { refusingDeep } from "../src/formats/refuse-deep.ts";
 import type { RenderSettings } from "../src/template/render-prompt.ts";
 import type { RegistryReader } from "../src/storage/types.ts";
 import { ByteLru } from "./byte-lru.ts";
@@ -108,13 +109,16 @@ export class ContentStore {
       const { bundle, bytes } = result.value;
       if (bundle.prompts.length !== names.length) throw new InvalidBundleError(key, "the bundle does not hold the prompts its release manifest lists");
       const each = Math.ceil(bytes / Math.max(1, names.length));
-      const loaded = bundle.prompts.map((prompt) => {
-        verifyPromptHash(prompt, key);
-        if (manifest.prompts[prompt.name]?.hash !== prompt.hash) {
-          this.unlisted(key, `"${prompt.name}" does not match the hash in the ${version} release manifest`);
-        }
-        return new LoadedPrompt(prompt, each, this.options.render, key);
-      });
+      // A prompt nested too deeply for hashing or the template check is refused like any malformed object.
+      const loaded = bundle.prompts.map((prompt) =>
+        refusingDeep(key, () => {
+          verifyPromptHash(prompt, key);
+          if (manifest.prompts[prompt.name]?.hash !== prompt.hash) {
+            this.unlisted(key, `"${prompt.name}" does not match the hash in the ${version} release manifest`);
+          }
+          return new LoadedPrompt(prompt, each, this.options.render, key);
+        }, `prompt "${prompt.name}"`),
+      );
       for (const prompt of loaded) this.memory.set(`${version}\u0000${prompt.compiled.name}`, prompt, prompt.bytes);
       await this.keepOnDisk(key, result);
       return names;
@@ -173,7 +177,7 @@ export class ContentStore {
       if (result.value.compiled.hash !== listed.hash) {
         this.unlisted(key, `content does not match the hash in the ${version} release manifest`);
       }
-      const loaded = new LoadedPrompt(result.value.compiled, result.value.bytes, this.options.render, key);
+      const loaded = refusingDeep(key, () => new LoadedPrompt(result.value.compiled, result.value.bytes, this.options.render, key), `prompt "${name}"`);
       await this.keepOnDisk(key, result);
       return { loaded, source: result.source };
     } catch (error) {
@@ -217,7 +221,7 @@ export class ContentStore {
     if (cached) {
       try {
         const side = await Promise.all(sideKeys.map((k) => disk!.read(k)));
-        return { value: decode(cached, side), source: "disk", body: cached };
+        return { value: refusingDeep(key, () => decode(cached, side)), source: "disk", body: cached };
       } catch {
         await disk?.discard(key);
       }
@@ -227,7 +231,7 @@ export class ContentStore {
     try {
       const [object, ...side] = await Promise.all([key, ...sideKeys].map((k) => network.get(k)));
       if (!object) throw notFound();
-      return { value: decode(object.body, side.map((o) => o?.body)), source: "network", body: object.body };
+      return { value: refusingDeep(key, () => decode(object.body, side.map((o) => o?.body))), source: "network", body: object.body };
     } catch (error) {
       if (!isUnavailable(error)) throw error;
       attempts.push({ source: "network", error: (error as Error).message });
@@ -236,7 +240,7 @@ export class ContentStore {
     if (snapshot) {
       try {
         const [object, ...side] = await Promise.all([key, ...sideKeys].map((k) => snapshot.get(k)));
-        if (object) return { value: decode(object.body, side.map((o) => o?.body)), source: "snapshot", body: object.body };
+        if (object) return { value: refusingDeep(key, () => decode(object.body, side.map((o) => o?.body))), source: "snapshot", body: object.body };
         attempts.push({ source: "snapshot", error: `${key} is not in the snapshot` });
       } catch (error) {
         attempts.push({ source: "snapshot", error: (error as Error).message });

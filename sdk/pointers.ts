@@ -6,7 +6,8 @@ import { isValidAliasName } from "../src/formats/names.ts";
 import { LATEST } from "../src/registry/read.ts";
 import { revalidate } from "../src/storage/conditional.ts";
 import type { RegistryReader } from "../src/storage/types.ts";
-import { compareVersions } from "../src/formats/version.ts";
+import { compareVersions, newestVersion } from "../src/formats/version.ts";
+import { deepObjectError } from "../src/formats/refuse-deep.ts";
 import type { DiskCache } from "./disk-cache.ts";
 import type { Verifier } from "./verifier.ts";
 
@@ -217,11 +218,20 @@ export class PointerCache {
 
   /** The pointer's state, checked against the trusted keys when verifying; undefined for a tombstone. */
   private async read(ref: string, key: string, body: Uint8Array, etag: string, checkedAt: number): Promise<PointerState | undefined> {
+    try {
+      return await this.decode(ref, key, body, etag, checkedAt);
+    } catch (error) {
+      // A pointer nested too deeply for checking or hashing is refused like any malformed one.
+      throw deepObjectError(key, error);
+    }
+  }
+
+  private async decode(ref: string, key: string, body: Uint8Array, etag: string, checkedAt: number): Promise<PointerState | undefined> {
     const { verifier, now } = this.options;
     if (ref === LATEST) {
       const index = decodeJson(body, key, validateProjectIndex);
       verifier?.index(key, index);
-      const version = index.versions.map((v) => v.version).sort(compareVersions).at(-1);
+      const version = newestVersion(index.versions.map((v) => v.version));
       if (!version) throw new VersionNotFoundError(LATEST, this.options.project);
       return { version, alias: undefined, etag, body, checkedAt, stale: false, canary: undefined };
     }

@@ -4,7 +4,7 @@ import type { AliasPointer, CompiledPrompt, GitInfo } from "../formats/types.ts"
 import { RegistryClient } from "../registry/read.ts";
 import type { TrustedKeys } from "../signing/keys.ts";
 import type { RegistryReader } from "../storage/types.ts";
-import { compareVersions } from "../formats/version.ts";
+import { sortByVersion } from "../formats/version.ts";
 import { aliasSignatures, releaseSignatures, type SiteSignature } from "./signature-snapshot.ts";
 import type { SiteTelemetry } from "./telemetry-snapshot.ts";
 
@@ -86,7 +86,7 @@ export async function snapshotRegistry(reader: RegistryReader, project: string, 
   const client = new RegistryClient(reader, project);
   const index = await client.index();
   const aliasNames = Object.keys(index?.aliases ?? {}).sort();
-  const versions = [...(index?.versions ?? [])].sort((a, b) => compareVersions(a.version, b.version));
+  const versions = sortByVersion(index?.versions ?? [], (v) => v.version);
   const pointers = (await Promise.all(aliasNames.map((a) => client.alias(a)))).filter((p): p is AliasPointer => p !== undefined);
   // Where signatures cannot be listed (HTTP), these are the keys worth asking for.
   const pointerKeyIds = [index, ...pointers].flatMap((o) => o?.signatures ?? []).map((s) => s.keyid);

@@ -4,7 +4,7 @@ import { decodeJson, encodeJson } from "../formats/codec.ts";
 import { headersFor, layout } from "../formats/layout.ts";
 import type { AliasPointer, ProjectIndex, PromptMetadata, ReleaseManifest } from "../formats/types.ts";
 import { validateAlias, validateProjectIndex, validatePromptMetadata, validateReleaseClaim, validateReleaseManifest } from "../formats/validate.ts";
-import { compareVersions, isVersion, normalizeVersion } from "../formats/version.ts";
+import { isVersion, normalizeVersion, sortByVersion, sortVersions } from "../formats/version.ts";
 import { SigningKeyError } from "../signing/errors.ts";
 import type { SigningSettings } from "../signing/pointers.ts";
 import { updatePointer } from "../storage/pointer.ts";
@@ -150,7 +150,7 @@ export async function planGc(store: RegistryStore, policy: GcPolicy): Promise<Gc
   };
   for (const pointer of pointers) protectedBy(pointer, cutoff, window, keep);
   const current = currentTargets(pointers);
-  const newestFirst = [...manifests.keys()].sort(compareVersions).reverse();
+  const newestFirst = sortVersions(manifests.keys()).reverse();
   if (newestFirst[0]) keep(newestFirst[0], "latest");
   for (const version of newestFirst.slice(0, policy.keepLast)) keep(version, `newest ${policy.keepLast}`);
   for (const manifest of manifests.values()) {
@@ -159,7 +159,7 @@ export async function planGc(store: RegistryStore, policy: GcPolicy): Promise<Gc
     else if (pushed >= cutoff) keep(manifest.version, `pushed within ${window}`);
   }
 
-  const versions = await mapLimit([...listed].sort(([a], [b]) => compareVersions(a, b)), concurrency, async ([version, l]) => {
+  const versions = await mapLimit(sortByVersion(listed, ([version]) => version), concurrency, async ([version, l]) => {
     const manifest = manifests.get(version);
     const named = (histories.get(version) ?? []).sort();
     let action: GcVersion["action"];

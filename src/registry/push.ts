@@ -18,7 +18,7 @@ import { headersFor, layout, versionFromKey } from "../formats/layout.ts";
 import type { SigningSettings } from "../signing/pointers.ts";
 import { updatePointer } from "../storage/pointer.ts";
 import type { RegistryStore } from "../storage/types.ts";
-import { compareVersions, nextVersion, normalizeVersion, type Bump } from "../formats/version.ts";
+import { compareVersions, newestVersion, nextVersion, normalizeVersion, type Bump } from "../formats/version.ts";
 import { RegistryClient } from "./read.ts";
 import { signReleaseOnce } from "./signing.ts";
 import { addVersionToIndex, updateIndex } from "./write.ts";
@@ -90,7 +90,7 @@ async function publishRelease(store: RegistryStore, request: PushRequest): Promi
     await claimVersion(store, request.project, version, hash, now);
   } else {
     const releases = (await store.list(layout.releases(request.project))).map(versionFromKey);
-    const latest = releases.sort(compareVersions).at(-1);
+    const latest = newestVersion(releases);
     if (latest && !request.force) {
       const manifest = await client.manifest(latest);
       if (manifest?.releaseHash === hash) return unchanged(store, client, manifest, request);

@@ -12,7 +12,7 @@ import type { TemplateNode } from "./template-node.ts";
  */
 
 export interface TemplateProblem {
-  code: "UNSAFE_TEMPLATE" | "UNSUPPORTED_TAG";
+  code: "UNSAFE_TEMPLATE" | "UNSUPPORTED_TAG" | "TEMPLATE_SYNTAX";
   /** 1-based, relative to the template. */
   line: number;
   column: number;
@@ -23,6 +23,17 @@ interface TemplateAnalysis {
   variables: VariableInfo[];
   problems: TemplateProblem[];
 }
+
+/**
+ * How deep a template's syntax tree may nest (each tag body, filter, member access, operator or call is a level:
+ * 128 nested `{% if %}`, or a chain of 250 filters). The parser builds left-deep chains (`x|f|f|…`, `x.a.a…`,
+ * `x ~ x ~ …`) without recursing, but this check, the compiler and composition recurse once or more per level: a
+ * 12 KB template of 2,000 filters overflowed the stack, a RangeError no caller classifies. Past this depth the
+ * template is a syntax problem, found without recursion before this check walks it (and so before it compiles).
+ * Where the SDK materializes a registry object, a stack overflow that remains (composition's walk of a tree
+ * thousands of levels deep) is an invalid object too (src/formats/refuse-deep.ts).
+ */
+export const MAX_TEMPLATE_DEPTH = 256;
 
 /** Functions a template may call by name. */
 const CALLABLE_GLOBALS = new Set(["range", "cycler", "joiner", "namespace"]);
@@ -73,7 +84,31 @@ function inScope(scope: Scope | undefined, name: string): boolean {
   return false;
 }
 
+/** The first node nested deeper than MAX_TEMPLATE_DEPTH, found iteratively; undefined when none is. */
+function tooDeep(root: TemplateNode): TemplateNode | undefined {
+  const pending: { value: unknown; depth: number }[] = [{ value: root, depth: 1 }];
+  while (pending.length > 0) {
+    const { value, depth } = pending.pop()!;
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) pending.push({ value: value[i], depth });
+      continue;
+    }
+    if (!value || typeof value !== "object" || !("typename" in value)) continue;
+    const node = value as TemplateNode;
+    if (depth > MAX_TEMPLATE_DEPTH) return node;
+    const fields = node.fields ?? [];
+    if (node.children && !fields.includes("children")) pending.push({ value: node.children, depth: depth + 1 });
+    for (let i = fields.length - 1; i >= 0; i--) pending.push({ value: node[fields[i]!], depth: depth + 1 });
+  }
+  return undefined;
+}
+
 export function analyzeTemplate(root: TemplateNode, allowedFilters: ReadonlySet<string>, allowedTests: ReadonlySet<string>): TemplateAnalysis {
+  const deep = tooDeep(root);
+  if (deep) {
+    const message = `the template is nested too deeply (more than ${MAX_TEMPLATE_DEPTH} levels of tags and expressions)`;
+    return { variables: [], problems: [{ code: "TEMPLATE_SYNTAX", line: deep.lineno + 1, column: deep.colno + 1, message }] };
+  }
   const required = new Map<string, boolean>();
   const problems: TemplateProblem[] = [];
 
