@@ -3,12 +3,20 @@ import type { RenderLimits, ResolvedRenderLimits } from "./render-limits.ts";
 
 export { DEFAULT_RENDER_LIMITS, resolveRenderLimits, type RenderLimits, type ResolvedRenderLimits } from "./render-limits.ts";
 
-/** The clock is read once per this many operations, so a loop pays for it rarely. */
+/** The clock is read once per this many operations and steps, so a loop pays for it rarely. */
 const CLOCK_INTERVAL = 256;
 
 export class RenderBudget {
   readonly limits: ResolvedRenderLimits;
   private operations = 0;
+  /**
+   * Template steps (`step`): the statements, outputs and pieces of literal text a render runs. Counted apart from
+   * the operations, against the same limit, so that what a template's own text costs never changes what its loops,
+   * calls and filters may spend; both advance the clock.
+   */
+  private steps = 0;
+  /** operations + steps: what the clock and the limits are checked against. */
+  private spent = 0;
   private nextCheck: number;
   private depth = 0;
   private readonly deadline: number;
@@ -25,7 +33,21 @@ export class RenderBudget {
   charge(cost: number, line?: number): void {
     if (line !== undefined) this.line = line;
     this.operations += cost;
-    if (this.operations >= this.nextCheck) this.checkpoint();
+    this.spent += cost;
+    // Written so that a NaN cost checks (and fails) instead of disabling every later check.
+    if (!(this.spent < this.nextCheck)) this.checkpoint();
+  }
+
+  /**
+   * Spends `cost` template steps: compiled code calls it once per body it runs (a loop iteration's, a macro's, a
+   * branch's), with the statements, outputs and literal text of that body counted when it was compiled.
+   */
+  step(cost: number, line?: number): void {
+    if (line !== undefined) this.line = line;
+    this.steps += cost;
+    this.spent += cost;
+    // Written so that a NaN cost checks (and fails) instead of disabling every later check.
+    if (!(this.spent < this.nextCheck)) this.checkpoint();
   }
 
   /** Charges for going through `size` items or 64 × `size` characters. */
@@ -34,13 +56,18 @@ export class RenderBudget {
   }
 
   private checkpoint(): void {
-    if (this.operations > this.limits.maxOperations) {
-      throw this.fault("maxOperations", `the render went over ${this.limits.maxOperations} operations (loop iterations, calls, filtered items)`);
+    const max = this.limits.maxOperations;
+    if (!(this.operations <= max)) {
+      throw this.fault("maxOperations", `the render went over ${max} operations (loop iterations, calls, filtered items)`);
+    }
+    if (!(this.steps <= max)) {
+      throw this.fault("maxOperations", `the render went over ${max} steps (statements, outputs and pieces of text it ran)`);
     }
     if (performance.now() > this.deadline) {
       throw this.fault("timeoutMs", `the render took longer than ${this.limits.timeoutMs} ms`);
     }
-    this.nextCheck = Math.min(this.operations + CLOCK_INTERVAL, this.limits.maxOperations + 1);
+    // The next check comes when either count could first go over the limit, or after CLOCK_INTERVAL of both.
+    this.nextCheck = this.spent + Math.min(CLOCK_INTERVAL, max + 1 - this.operations, max + 1 - this.steps);
   }
 
   enter(): void {

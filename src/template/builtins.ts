@@ -1,9 +1,11 @@
 import nunjucks from "nunjucks";
 import { activeBudget } from "./budget.ts";
-import { unsafe } from "./fault.ts";
+import { renderFailure, typeOf, unsafe } from "./fault.ts";
 import { jinjaFilters } from "./filters.ts";
 import { BoundMethod } from "./bound-method.ts";
 import { listFilters } from "./list-filters.ts";
+import { SafeString } from "./safe-string.ts";
+import { clipText } from "./text.ts";
 
 /**
  * The filters and tests templates may use, each wrapped so that it is counted against the render budget, never
@@ -60,19 +62,29 @@ export const testNames: ReadonlySet<string> = new Set(Object.keys(tests));
 
 export function filterNamed(name: string, line?: number): TemplateFunction {
   const filter = filters[name];
-  if (!filter) throw unsafe(`unknown filter "${name}"`, line);
+  if (!filter) throw unsafe(`unknown filter "${clipText(name)}"`, line);
   return filter;
 }
 
 export function testNamed(name: string, line?: number): TemplateFunction {
   const test = tests[name];
-  if (!test) throw unsafe(`unknown test "${name}"`, line);
+  if (!test) throw unsafe(`unknown test "${clipText(name)}"`, line);
   return test;
+}
+
+/**
+ * A filter or test named by a template value (`select(name)`, `map(name)`): text only. Anything else would be
+ * turned into a string to be looked up, a list of large lists joined whole.
+ */
+function nameOf(name: unknown, what: string): string {
+  const text = name instanceof SafeString ? name.val : name;
+  if (typeof text !== "string") throw renderFailure(`a ${what} is named by a string, not ${typeOf(name)}`, activeBudget().line);
+  return text;
 }
 
 /** What filters see as `this.env`: the same guarded tables. */
 export const templateEnvironment = Object.freeze({
   opts: Object.freeze({ autoescape: false }),
-  getFilter: (name: string) => filterNamed(name),
-  getTest: (name: string) => testNamed(name),
+  getFilter: (name: unknown) => filterNamed(nameOf(name, "filter")),
+  getTest: (name: unknown) => testNamed(nameOf(name, "test")),
 });

@@ -36,10 +36,15 @@ const internals = nunjucks as unknown as {
   nodes: {
     Node: { extend(name: string, props: object): new (lineno: number, colno: number, target: unknown) => TemplateNode };
     Capture: new (lineno: number, colno: number, body: TemplateNode) => TemplateNode;
+    NodeList: new (lineno: number, colno: number, children: TemplateNode[]) => TemplateNode;
   };
   runtime: { Frame: new () => Frame };
 };
 const { Compiler } = internals.compiler;
+const base = Compiler.prototype as unknown as {
+  compileIf(node: TemplateNode, frame: Frame): void;
+  _compileMacro(node: TemplateNode, frame: Frame | undefined): string;
+};
 const CompileFrame = internals.runtime.Frame;
 
 const line = (node: TemplateNode) => node.lineno + 1;
@@ -203,6 +208,38 @@ class GuardedCompiler extends Compiler {
     this._compileExpression(node.value as TemplateNode, frame);
   }
 
+  /**
+   * A body: a loop iteration's, a macro's or `caller`'s, a branch's, a `set` block's, an included partial's. Its
+   * statements, outputs and pieces of literal text cost steps (statementCost), charged in one call when it starts,
+   * so that a body of many outputs, `if`s or `set`s, run in a loop, spends the budget as it runs. The template's
+   * top level (compileRoot) runs once per render and is not counted.
+   */
+  compileNodeList(node: TemplateNode, frame: Frame): void {
+    let cost = macroArgumentCost.get(node) ?? 0;
+    for (const child of node.children ?? []) cost += statementCost(child);
+    if (cost > 0) this._emitLine(`runtime.step(${cost}${Number.isInteger(node.lineno) ? `, ${line(node)}` : ""});`);
+    for (const child of node.children ?? []) this.compile(child, frame);
+  }
+
+  /**
+   * `{% elif %}`: nunjucks compiles it as an `if` inside the `else` branch, outside any body; wrapped in a body of
+   * its own, each condition a render tests costs a step, so a long chain of them in a loop is counted.
+   */
+  compileIf(node: TemplateNode, frame: Frame): void {
+    const elif = node.else_ as TemplateNode | null | undefined;
+    if (elif?.typename !== "If") return base.compileIf.call(this, node, frame);
+    const branch = Object.create(node) as TemplateNode;
+    branch.else_ = new internals.nodes.NodeList(elif.lineno, elif.colno, [elif]);
+    base.compileIf.call(this, branch, frame);
+  }
+
+  /** A macro or `caller`: the defaults of its parameters are evaluated at each call, so its body pays for them too. */
+  _compileMacro(node: TemplateNode, frame?: Frame): string {
+    const cost = expressionSize(node.args as TemplateNode) >>> NODES_PER_STEP_SHIFT;
+    if (cost > 0) macroArgumentCost.set(node.body as TemplateNode, cost);
+    return base._compileMacro.call(this, node, frame);
+  }
+
   compileOutput(node: TemplateNode, frame: Frame): void {
     const out = this.throwOnUndefined ? "out" : "outLenient";
     for (const child of node.children ?? []) {
@@ -247,6 +284,49 @@ class GuardedCompiler extends Compiler {
     else this.compile(node.body as TemplateNode, frame);
     this._emitLine(`, ${line(node)});`);
   }
+}
+
+/** A statement costs one step, plus one per 2^NODES_PER_STEP_SHIFT (16) nodes of its expressions. */
+const NODES_PER_STEP_SHIFT = 4;
+
+/** Bodies of macros whose parameters have large defaults: the extra steps each call costs (_compileMacro). */
+const macroArgumentCost = new WeakMap<TemplateNode, number>();
+
+/**
+ * The steps one statement of a body costs each time the body runs: an output (`{{ … }}`) one, plus one per 16 nodes
+ * of its expression; a piece of literal text one, plus one per 64 characters (as the budget charges output); any
+ * other statement (`if`, `for`, `set`, a macro definition, a partial) one, plus one per 16 nodes of its expressions.
+ * What a statement runs in bodies of its own (a branch, a loop body) is counted there.
+ */
+function statementCost(node: TemplateNode): number {
+  // An included partial rendered in place: a body of its own.
+  if (node.typename === "NodeList") return 0;
+  if (node.typename !== "Output") return 1 + (expressionSize(node) >>> NODES_PER_STEP_SHIFT);
+  let cost = 0;
+  for (const child of node.children ?? []) {
+    if (child.typename !== "TemplateData") cost += 1 + (expressionSize(child) >>> NODES_PER_STEP_SHIFT);
+    else if (child.value) cost += 1 + (String(child.value).length >>> 6);
+  }
+  return cost;
+}
+
+/** Fields that hold a statement's bodies, which count themselves (an inline `if`'s are expressions). */
+const BODY_FIELDS = new Set(["body", "else_", "default"]);
+
+/** How many nodes a statement's or expression's own expressions have, its bodies left out. */
+function expressionSize(node: TemplateNode): number {
+  let size = 1;
+  const visit = (value: unknown): void => {
+    if (value !== null && typeof value === "object" && "typename" in value) size += expressionSize(value as TemplateNode);
+  };
+  for (const child of node.children ?? []) visit(child);
+  for (const field of node.fields) {
+    if (field === "children" || (BODY_FIELDS.has(field) && node.typename !== "InlineIf")) continue;
+    const value = node[field];
+    if (Array.isArray(value)) value.forEach(visit);
+    else visit(value);
+  }
+  return size;
 }
 
 const Truthy = internals.nodes.Node.extend("PyTruthy", { fields: ["target"] });

@@ -1,9 +1,10 @@
+import nunjucks from "nunjucks";
 import { bind } from "./arguments.ts";
 import { activeBudget } from "./budget.ts";
 import { renderFailure } from "./fault.ts";
 import { SafeString } from "./safe-string.ts";
 import { pythonReplace } from "./methods.ts";
-import { codePointLength, codePointPrefix, countMatches, numberOf, textOf } from "./text.ts";
+import { codePointLength, codePointPrefix, countMatches, numberOf, plainNumber, textOf } from "./text.ts";
 
 /**
  * Jinja2 filters that nunjucks lacks, and replacements for nunjucks filters whose output differs from Jinja2's or
@@ -136,7 +137,8 @@ function truncate(value: unknown, ...args: unknown[]): string {
   const text = textOf(value ?? "");
   const n = numberOf(length, "truncate's length");
   const tail = textOf(end);
-  if (text.length <= n + numberOf(leeway, "truncate's leeway") || codePointLength(text) <= n + Number(leeway)) return text;
+  const slack = numberOf(leeway, "truncate's leeway");
+  if (text.length <= n + slack || codePointLength(text) <= n + slack) return text;
   const head = codePointPrefix(text, Math.max(0, n - codePointLength(tail)));
   if (killwords) return head + tail;
   const space = head.lastIndexOf(" ");
@@ -152,7 +154,7 @@ function indent(value: unknown, ...args: unknown[]): string {
   const source = textOf(value ?? "");
   activeBudget().charge(countMatches(source, LINE_BREAK));
   const lines = `${source}\n`.split(LINE_BREAK).slice(0, -1);
-  const size = typeof width === "string" ? width.length : Number(width);
+  const size = typeof width === "string" ? width.length : plainNumber(width);
   if (!Number.isInteger(size) || size < 0) throw renderFailure("indent's width must be a non-negative integer or a string");
   const total = lines.reduce((sum, line) => sum + line.length + 1, 0);
   activeBudget().checkLength(total + size * lines.length, "indent's result");
@@ -285,32 +287,51 @@ function abs(value: unknown): number {
   return Math.abs(numberOf(value, "abs"));
 }
 
-/** JSON.stringify, once a walk of the value shows the text fits. */
+/** JSON.stringify, once a walk of the value shows the text fits, the indentation of each line counted. */
 function dump(value: unknown, ...args: unknown[]): string {
   const { indent } = bind(args, ["indent"]);
   const budget = activeBudget();
+  const space = typeof indent === "number" || typeof indent === "string" ? indent : undefined;
+  // What JSON.stringify indents each level with: at most 10 spaces, or the first 10 characters of a string.
+  const width = typeof space === "number" ? Math.max(0, Math.min(10, Math.floor(space))) : typeof space === "string" ? Math.min(10, space.length) : 0;
   let size = 0;
-  const walk = (v: unknown): void => {
+  const walk = (v: unknown, depth: number): void => {
     budget.charge(1);
+    // An item of a list or dict starts a line indented to its depth.
+    if (width > 0 && depth > 0) size += 1 + width * depth;
     if (typeof v === "string") size += v.length + 2;
-    else if (Array.isArray(v)) v.forEach(walk);
+    else if (Array.isArray(v)) v.forEach((item) => walk(item, depth + 1));
     else if (v !== null && typeof v === "object") {
       for (const [k, item] of Object.entries(v)) {
         size += k.length + 3;
-        walk(item);
+        walk(item, depth + 1);
       }
     } else size += 5;
     budget.checkLength(size, "dump's result");
   };
-  walk(value);
-  return JSON.stringify(value, null, typeof indent === "number" || typeof indent === "string" ? indent : undefined) ?? "";
+  walk(value, 0);
+  return JSON.stringify(value, null, space) ?? "";
 }
 
+/**
+ * Each part's text is counted against maxOutputLength, and paid for, before it is encoded (the encoding is at least
+ * as long): a list of pairs that share one large string is refused instead of encoding the string once per pair.
+ */
 function urlencode(value: unknown): string {
-  const encode = (v: unknown) => encodeURIComponent(typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? v : textOf(v ?? ""));
+  const budget = activeBudget();
+  let total = 0;
+  const encode = (v: unknown) => {
+    const text = typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : textOf(v ?? "", budget.limits.maxOutputLength - total);
+    total += text.length;
+    budget.checkLength(total, "urlencode's result");
+    budget.charge(text.length >>> 6);
+    // The "=" or "&" after it.
+    total += 1;
+    return encodeURIComponent(text);
+  };
   if (typeof value === "string" || value instanceof SafeString) return encode(String(value));
   const pairs = Array.isArray(value) ? value : value !== null && typeof value === "object" ? Object.entries(value) : [];
-  activeBudget().charge(pairs.length);
+  budget.charge(pairs.length);
   return pairs.map((pair) => (Array.isArray(pair) ? `${encode(pair[0])}=${encode(pair[1])}` : encode(pair))).join("&");
 }
 
@@ -318,6 +339,18 @@ function replace(value: unknown, ...args: unknown[]): unknown {
   const { old, new: replacement, count } = bind(args, ["old", "new", "count"]);
   const result = pythonReplace(textOf(value ?? ""), [textOf(old ?? ""), textOf(replacement ?? ""), count ?? undefined], activeBudget());
   return value instanceof SafeString ? new SafeString(result) : result;
+}
+
+const stockUrlize = (new nunjucks.Environment([], { autoescape: false }) as unknown as { filters: { urlize(text: string, length: number, nofollow: unknown): string } }).filters.urlize;
+
+/**
+ * nunjucks' urlize, given text and a number: its own `isNaN(length)` and `str.split` would turn a list into text
+ * (unbounded) or fail on it. A length that is not a number is no limit, as there.
+ */
+function urlize(value: unknown, ...args: unknown[]): string {
+  const [length, nofollow] = args;
+  const limit = plainNumber(length);
+  return stockUrlize(textOf(value ?? ""), Number.isNaN(limit) ? Infinity : limit, nofollow);
 }
 
 export const jinjaFilters: Record<string, (...args: never[]) => unknown> = {
@@ -347,4 +380,5 @@ export const jinjaFilters: Record<string, (...args: never[]) => unknown> = {
   dump,
   urlencode,
   replace,
+  urlize,
 };

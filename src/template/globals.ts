@@ -3,10 +3,12 @@ import { renderFailure } from "./fault.ts";
 import { trustFunction } from "./guard.ts";
 import { Cycler } from "./loop.ts";
 import { namespace } from "./namespace.ts";
+import { plainNumber, shown, textOf } from "./text.ts";
 
+/** An argument of range(): a number, or what Number() reads as one from a primitive; never a list read as text. */
 function integer(value: unknown, what: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw renderFailure(`range() takes integers; ${what} is ${JSON.stringify(value) ?? String(value)}`);
+  const n = plainNumber(value);
+  if (!Number.isInteger(n)) throw renderFailure(`range() takes integers; ${what} is ${shown(value)}`);
   return n;
 }
 
@@ -18,7 +20,7 @@ function range(...args: unknown[]): number[] {
     args.length === 1 ? [0, integer(args[0], "stop"), 1] : [integer(args[0], "start"), integer(args[1], "stop"), args.length === 3 ? integer(args[2], "step") : 1];
   if (step === 0) throw renderFailure("range() step must not be zero");
   const count = Math.max(0, Math.ceil((stop - start) / step));
-  budget.checkRange(count, `range(${args.map(String).join(", ")})`);
+  budget.checkRange(count, `range(${args.length === 1 ? stop : args.length === 2 ? `${start}, ${stop}` : `${start}, ${stop}, ${step}`})`);
   budget.charge(count);
   const items = new Array<number>(count);
   for (let i = 0; i < count; i++) items[i] = start + i * step;
@@ -31,7 +33,8 @@ function cycler(...items: unknown[]): Cycler {
 
 function joiner(sep: unknown = ", "): () => string {
   let first = true;
-  const separator = String(sep);
+  // Python's str(): a list is its repr, written within the budget.
+  const separator = textOf(sep);
   return trustFunction(() => {
     if (first) {
       first = false;

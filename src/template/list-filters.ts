@@ -1,9 +1,10 @@
 import { bind, keywords } from "./arguments.ts";
 import { activeBudget } from "./budget.ts";
-import { renderFailure, wrongType } from "./fault.ts";
+import { renderFailure, typeOf, wrongType } from "./fault.ts";
 import { attributeGetter } from "./guard.ts";
+import { add } from "./partial-runtime.ts";
 import { SafeString } from "./safe-string.ts";
-import { textOf } from "./text.ts";
+import { plainNumber, textOf } from "./text.ts";
 import { isTruthy } from "./truthiness.ts";
 
 /**
@@ -113,10 +114,19 @@ function join(value: unknown, ...args: unknown[]): string {
   return parts.join(separator);
 }
 
+/**
+ * Adds as the template's `+` does (partial-runtime.ts): numbers add, lists concatenate, and text joins text as
+ * nunjucks' `+` did, through the checked conversion; JavaScript's `+` would turn a list into text unbounded.
+ */
 function sum(value: unknown, ...args: unknown[]): unknown {
   const { attribute, start = 0 } = bind(args, ["attribute", "start"]);
   const get = attribute === undefined || attribute === null ? (item: unknown) => item : attributeGetter(attribute);
-  return iterate(value, "sum").reduce<unknown>((total, item) => (total as number) + (get(item) as number), start);
+  let total: unknown = start;
+  for (const item of iterate(value, "sum")) {
+    const next = get(item);
+    total = typeof total === "number" && typeof next === "number" ? total + next : add(total, next);
+  }
+  return total;
 }
 
 /** nunjucks' groupby: an object from each group's key to its items, which `for key, items in …` reads. */
@@ -135,9 +145,12 @@ function groupby(value: unknown, ...args: unknown[]): Record<string, unknown[]> 
 /** Jinja2's selectattr/rejectattr: the attribute's truthiness, or a named test on it. */
 function byAttribute(name: string, keep: boolean) {
   return function (this: FilterContext, value: unknown, ...args: unknown[]): unknown[] {
-    const [attribute, testName, ...testArgs] = keywords(args).positional;
+    const [attribute, named, ...testArgs] = keywords(args).positional;
     const get = attributeGetter(attribute);
-    const test = testName === undefined ? undefined : this.env.getTest(String(testName));
+    const testName = named instanceof SafeString ? named.val : named;
+    // A test is named by text: a list here would be joined into a string to be looked up.
+    if (testName !== undefined && typeof testName !== "string") throw renderFailure(`${name}'s test must be named by a string, not ${typeOf(testName)}`);
+    const test = testName === undefined ? undefined : this.env.getTest(testName);
     return iterate(value, name).filter((item) => {
       const attributeValue = get(item);
       const passed = test ? test.call(this, attributeValue, ...testArgs) === true : isTruthy(attributeValue);
@@ -147,7 +160,7 @@ function byAttribute(name: string, keep: boolean) {
 }
 
 function positiveInteger(value: unknown, what: string): number {
-  const n = Number(value);
+  const n = plainNumber(value);
   if (!Number.isInteger(n) || n < 1) throw renderFailure(`${what} must be a positive integer`);
   return n;
 }

@@ -9,7 +9,7 @@ import type { RenderBudget } from "./budget.ts";
 import { renderFailure, unsafe } from "./fault.ts";
 import { Cycler, LoopContext } from "./loop.ts";
 import { SafeString } from "./safe-string.ts";
-import { countMatches } from "./text.ts";
+import { countMatches, plainNumber, shown } from "./text.ts";
 
 const WHITESPACE = /\s/u;
 // eslint-disable-next-line no-control-regex -- Python's splitlines() also breaks at \x1c-\x1e
@@ -43,12 +43,22 @@ function occurrences(self: string, sub: string): number {
   return count;
 }
 
+/**
+ * `count` of replace() or `maxsplit` of split(): an integer, negative for no limit (Infinity). Read from a primitive
+ * only: Number() would join a list into text first, and NaN would reach the budget as a cost.
+ */
+function countArgument(value: unknown, what: string): number {
+  const n = plainNumber(value);
+  if (!Number.isInteger(n)) throw renderFailure(`${what} must be an integer, not ${shown(value)}`);
+  return n < 0 ? Infinity : n;
+}
+
 /** Python's str.replace(old, new[, count]), its result's length checked before it is made. */
 export function pythonReplace(self: string, args: unknown[], budget: RenderBudget): string {
   const { old, new: replacement, count } = bind(args, ["old", "new", "count"]);
   const from = text(old, "replace's first argument");
   const to = text(replacement, "replace's second argument");
-  const max = count === undefined || count === null || Number(count) < 0 ? Infinity : Number(count);
+  const max = count === undefined || count === null ? Infinity : countArgument(count, "replace()'s count");
   const times = Math.min(occurrences(self, from), max);
   budget.checkLength(self.length + times * (to.length - from.length), "replace()'s result");
   if (from === "") {
@@ -69,7 +79,7 @@ export function pythonReplace(self: string, args: unknown[], budget: RenderBudge
 /** Python's str.split; the pieces are counted against the budget before the list is made. */
 function split(self: string, args: unknown[], budget: RenderBudget): string[] {
   const { sep, maxsplit } = bind(args, ["sep", "maxsplit"]);
-  const limit = maxsplit === undefined || maxsplit === null || Number(maxsplit) < 0 ? Infinity : Number(maxsplit);
+  const limit = maxsplit === undefined || maxsplit === null ? Infinity : countArgument(maxsplit, "split()'s maxsplit");
   const pieces = sep === undefined || sep === null ? countMatches(self, /\s+/u) + 1 : occurrences(self, text(sep, "split's separator")) + 1;
   budget.charge(Math.min(pieces, limit + 1));
   if (sep === undefined || sep === null) {
@@ -125,7 +135,7 @@ const LIST_METHODS: Record<string, (self: unknown[], args: unknown[]) => unknown
   count: (self, [item]) => self.filter((x) => x === item).length,
   index: (self, [item]) => {
     const at = self.indexOf(item);
-    if (at === -1) throw renderFailure(`${JSON.stringify(item) ?? String(item)} is not in the list`);
+    if (at === -1) throw renderFailure(`${shown(item)} is not in the list`);
     return at;
   },
 };

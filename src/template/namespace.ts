@@ -46,7 +46,8 @@ export function namespace(...args: unknown[]): Namespace {
     const keys = Object.keys(source).filter((key) => key !== "__keywords");
     activeBudget().charge(1 + keys.length);
     for (const key of keys) {
-      if (refusedName(key)) throw unsafe(`"${key}" cannot be a namespace attribute`);
+      // A dict's key can be megabytes long: the message shows its start.
+      if (refusedName(key)) throw unsafe(`"${key.length > 60 ? `${key.slice(0, 60)}…` : key}" cannot be a namespace attribute`);
       define(ns, key, (source as Record<string, unknown>)[key]);
     }
   }

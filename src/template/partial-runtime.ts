@@ -2,10 +2,12 @@ import nunjucks from "nunjucks";
 import { activeBudget } from "./budget.ts";
 import { renderFailure, typeOf } from "./fault.ts";
 import { SafeString } from "./safe-string.ts";
+import { textOf } from "./text.ts";
 
 /**
  * What compiled partials need at run time (compiler.ts's compilePartialScope and compilePartialImport): the
- * context a partial runs in, a module's exports, and Python's `*` repetition.
+ * context a partial runs in, a module's exports; and Python's `*` repetition and `+`, and `~`, which the `sum`
+ * filter shares with compiled templates.
  */
 
 /** runtime.ts's RenderContext (declared here too: runtime.ts imports this module). */
@@ -79,6 +81,29 @@ export function exportsOf(context: PartialContext): Record<string, unknown> {
 export function imported(module: Record<string, unknown>, name: string, line: number): unknown {
   if (!Object.hasOwn(module, name)) throw renderFailure(`the partial does not export "${name}"`, line);
   return module[name];
+}
+
+/** Python's `+`: lists concatenate; numbers add; JavaScript joins anything else with a string, as nunjucks did. */
+export function add(left: unknown, right: unknown, line?: number): unknown {
+  if (typeof left === "number" && typeof right === "number") return left + right;
+  if (Array.isArray(left) && Array.isArray(right)) {
+    activeBudget().checkRange(left.length + right.length, "a list made with +", line);
+    activeBudget().charge(left.length + right.length, line);
+    return [...left, ...right];
+  }
+  if (typeof left === "string" || typeof right === "string" || (left !== null && typeof left === "object") || (right !== null && typeof right === "object")) {
+    return concat(left, right, line);
+  }
+  if (typeof left === "function" || typeof right === "function") throw renderFailure("a function cannot be added", line);
+  return (left as number) + (right as number);
+}
+
+/** `~`: both sides as text; the longer the new text, the more it costs. */
+export function concat(left: unknown, right: unknown, line?: number): string {
+  const head = textOf(left, undefined, line);
+  const tail = textOf(right, activeBudget().limits.maxOutputLength - head.length, line);
+  activeBudget().charge(1 + (tail.length >>> 6), line);
+  return head + tail;
 }
 
 /** Python's `*`: numbers multiply; a string or list times an integer repeats it (nothing when it is below 1). */

@@ -5,7 +5,9 @@
 export interface RenderLimits {
   /**
    * Work units: one per loop iteration, filter or method call, two per macro call, plus one per item or 64
-   * characters that a filter, method, slice, `in` or `range()` goes through.
+   * characters that a filter, method, slice, `in`, `range()` or a value turned into text goes through. Also the
+   * limit of the steps counted apart: one per output, statement and piece of literal text of every body a render
+   * runs (a loop iteration's, a macro's, a branch's), plus one per 16 expression nodes or 64 characters of text.
    * @default 1000000
    */
   maxOperations?: number;

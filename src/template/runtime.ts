@@ -8,9 +8,9 @@ import { BoundMethod } from "./bound-method.ts";
 import { isTrustedFunction, member, trustFunction } from "./guard.ts";
 import { LoopContext } from "./loop.ts";
 import { assignAttribute } from "./namespace.ts";
-import { exportsOf, imported, moduleFrame, mul, partialContext } from "./partial-runtime.ts";
+import { add, concat, exportsOf, imported, moduleFrame, mul, partialContext } from "./partial-runtime.ts";
 import { SafeString } from "./safe-string.ts";
-import { textOf } from "./text.ts";
+import { plainNumber, textOf } from "./text.ts";
 import { isTruthy } from "./truthiness.ts";
 
 /**
@@ -42,7 +42,15 @@ export const guardedRuntime: Readonly<Record<string, unknown>> = Object.freeze({
   SafeString,
   makeKeywordArgs,
   isArray: Array.isArray,
-  keys: Object.keys,
+  /**
+   * The keys a `for k, v in value` loop over something other than a list goes through. A string is refused, as
+   * Jinja2 refuses to unpack its characters: JavaScript would list and enumerate all its indices before the first
+   * iteration is charged.
+   */
+  keys(value: unknown): string[] {
+    if (typeof value === "string") throw renderFailure("a string cannot be unpacked into two loop variables", activeBudget().line);
+    return Object.keys(value as object);
+  },
   truthy: isTruthy,
 
   /**
@@ -110,12 +118,12 @@ export const guardedRuntime: Readonly<Record<string, unknown>> = Object.freeze({
     if (typeof source !== "string" && !Array.isArray(source)) {
       throw renderFailure(subject === undefined ? `${typeOf(source)} cannot be sliced` : `${subject} is ${typeOf(source)}, which cannot be sliced`, line);
     }
-    const stride = step === null || step === undefined ? 1 : Number(step);
+    const stride = step === null || step === undefined ? 1 : plainNumber(step);
     if (!Number.isInteger(stride) || stride === 0) throw renderFailure("a slice step must be a non-zero integer", line);
     const length = source.length;
     const bound = (index: unknown, fallback: number, low: number, high: number): number => {
       if (index === null || index === undefined) return fallback;
-      const n = Number(index);
+      const n = plainNumber(index);
       if (!Number.isInteger(n)) throw renderFailure("slice indices must be integers", line);
       return Math.min(Math.max(n < 0 ? n + length : n, low), high);
     };
@@ -177,19 +185,7 @@ export const guardedRuntime: Readonly<Record<string, unknown>> = Object.freeze({
   imported,
 
   /** Python's `+`: lists concatenate; numbers add; JavaScript joins anything else with a string, as nunjucks did. */
-  add(left: unknown, right: unknown, line: number): unknown {
-    if (typeof left === "number" && typeof right === "number") return left + right;
-    if (Array.isArray(left) && Array.isArray(right)) {
-      activeBudget().checkRange(left.length + right.length, "a list made with +", line);
-      activeBudget().charge(left.length + right.length, line);
-      return [...left, ...right];
-    }
-    if (typeof left === "string" || typeof right === "string" || (left !== null && typeof left === "object") || (right !== null && typeof right === "object")) {
-      return concat(left, right, line);
-    }
-    if (typeof left === "function" || typeof right === "function") throw renderFailure("a function cannot be added", line);
-    return (left as number) + (right as number);
-  },
+  add,
 
   /**
    * Comparisons, chained as in Python (`a < b < c`). A list or dict is never converted to text to be compared:
@@ -218,6 +214,14 @@ export const guardedRuntime: Readonly<Record<string, unknown>> = Object.freeze({
     if (Array.isArray(haystack)) return haystack.includes(item);
     if (haystack !== null && typeof haystack === "object" && (typeof item === "string" || typeof item === "number")) return Object.hasOwn(haystack, item);
     throw renderFailure(`"in" needs a string, list or dict on its right, not ${typeOf(haystack)}`, line);
+  },
+
+  /**
+   * The start of a body a render runs (a loop iteration's, a macro's, a branch's, an included partial's): its
+   * statements, outputs and pieces of literal text, counted as steps when it was compiled (compiler.ts).
+   */
+  step(cost: number, line?: number): void {
+    activeBudget().step(cost, line);
   },
 
   /** Each iteration of a for: one operation, and the `loop` variable. */
@@ -299,14 +303,6 @@ function namingInput(filter: TemplateFunction, name: string, subject: string, li
       throw error;
     }
   };
-}
-
-/** `~`: both sides as text; the longer the new text, the more it costs. */
-function concat(left: unknown, right: unknown, line: number): string {
-  const head = textOf(left, undefined, line);
-  const tail = textOf(right, activeBudget().limits.maxOutputLength - head.length, line);
-  activeBudget().charge(1 + (tail.length >>> 6), line);
-  return head + tail;
 }
 
 function printable(written: number, value: unknown, line: number): string {

@@ -1,5 +1,5 @@
 import { activeBudget } from "./budget.ts";
-import { renderFailure, wrongType } from "./fault.ts";
+import { renderFailure, typeOf, wrongType } from "./fault.ts";
 import { Namespace } from "./namespace.ts";
 import { SafeString } from "./safe-string.ts";
 
@@ -19,7 +19,10 @@ export function textOf(value: unknown, room: number = activeBudget().limits.maxO
   if (value === null || typeof value !== "object" || Array.isArray(value) || isPlainData(value)) {
     const writer = new PythonText(room, line);
     writer.str(value);
-    return writer.text();
+    const text = writer.text();
+    // The text was made (a long string's repr escaped, the parts joined): one operation per 64 characters.
+    if (text.length >= 64) activeBudget().charge(text.length >>> 6, line);
+    return text;
   }
   const text = String(value);
   if (text.length > room) throw activeBudget().fault("maxOutputLength", `a string would be ${text.length} characters long, over the ${room} left`, line);
@@ -60,8 +63,55 @@ export function pythonStringRepr(text: string): string {
 }
 
 /**
+ * A value for an error message: Python's repr, cut after `max` characters. Never longer, whatever the value: a
+ * list of a thousand lists of a thousand items is written only as far as the message shows it, and not charged.
+ */
+export function shown(value: unknown, max = 60): string {
+  if (value === undefined) return "undefined";
+  const writer = new PythonText(max, undefined, true);
+  try {
+    writer.repr(value);
+  } catch (error) {
+    // Cut, or something with no text (a function, an undefined item): what was written, or the value's type.
+    const text = writer.text();
+    return error !== CLIPPED && text === "" ? typeOf(value) : `${text}…`;
+  }
+  return writer.text();
+}
+
+/** Text for an error message, cut after `max` characters: a name a template made can be megabytes long. */
+export function clipText(text: string, max = 60): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/**
+ * A primitive as JavaScript's Number() reads it (numbers, booleans, text that spells a number, None as 0), and NaN
+ * for a list, a dict or anything else, which Number() would first turn into text: a list of large lists is never
+ * joined into one string to be read as a number. The callers refuse NaN, or a non-integer, with their own message.
+ */
+export function plainNumber(value: unknown): number {
+  switch (typeof value) {
+    case "number":
+      return value;
+    case "string":
+      return Number(value);
+    case "boolean":
+      return value ? 1 : 0;
+    case "bigint":
+      return Number(value);
+  }
+  if (value === null) return 0;
+  if (value instanceof SafeString) return Number(value.val);
+  return Number.NaN;
+}
+
+/** Thrown by a clipping PythonText once it has written as much as it may: `shown` catches it. */
+const CLIPPED = Symbol("clipped");
+
+/**
  * Writes Python's str() of a value part by part, counting what it has written against `room` and charging the
- * budget one operation per item, so that a huge or deeply shared list is refused while it is being written.
+ * budget one operation per item, so that a huge or deeply shared list is refused while it is being written. A
+ * clipping writer (for messages) stops at `room` instead, and charges nothing.
  */
 class PythonText {
   private readonly parts: string[] = [];
@@ -71,10 +121,12 @@ class PythonText {
 
   private readonly room: number;
   private readonly line: number | undefined;
+  private readonly clip: boolean;
 
-  constructor(room: number, line: number | undefined) {
+  constructor(room: number, line: number | undefined, clip = false) {
     this.room = room;
     this.line = line;
+    this.clip = clip;
   }
 
   text(): string {
@@ -83,8 +135,17 @@ class PythonText {
 
   private add(part: string): void {
     this.length += part.length;
-    if (this.length > this.room) throw activeBudget().fault("maxOutputLength", `a value's text would be over the ${this.room} characters left`, this.line);
+    if (this.length > this.room) {
+      if (!this.clip) throw activeBudget().fault("maxOutputLength", `a value's text would be over the ${this.room} characters left`, this.line);
+      this.parts.push(part.slice(0, part.length - (this.length - this.room)));
+      throw CLIPPED;
+    }
     this.parts.push(part);
+  }
+
+  /** One operation per `count` items of a list or dict, unless clipping. */
+  private charge(count: number): void {
+    if (!this.clip) activeBudget().charge(1 + count, this.line);
   }
 
   /** str(): a string as itself, anything else as its repr. */
@@ -95,8 +156,10 @@ class PythonText {
   }
 
   repr(value: unknown): void {
-    if (typeof value === "string") return this.add(pythonStringRepr(value));
-    if (value instanceof SafeString) return this.add(`Markup(${pythonStringRepr(value.val)})`);
+    // A clipping writer escapes only what it can show.
+    const cut = (text: string) => (this.clip && text.length > this.room ? text.slice(0, this.room) : text);
+    if (typeof value === "string") return this.add(pythonStringRepr(cut(value)));
+    if (value instanceof SafeString) return this.add(`Markup(${pythonStringRepr(cut(value.val))})`);
     if (value === null) return this.add("None");
     // Jinja2 would write `Undefined`: a missing attribute inside a list or dict is an error, as it is when printed.
     if (value === undefined) throw renderFailure("a list or dict holding an undefined value cannot be turned into text", this.line);
@@ -110,7 +173,7 @@ class PythonText {
     if (this.open.has(value)) return this.add(isList ? "[...]" : isNamespace ? "<Namespace {...}>" : "{...}");
     this.open.add(value);
     if (isList) {
-      activeBudget().charge(1 + value.length, this.line);
+      this.charge(value.length);
       this.add("[");
       value.forEach((item: unknown, i) => {
         if (i > 0) this.add(", ");
@@ -119,7 +182,7 @@ class PythonText {
       this.add("]");
     } else {
       const keys = Object.keys(value);
-      activeBudget().charge(1 + keys.length, this.line);
+      this.charge(keys.length);
       if (isNamespace) this.add("<Namespace ");
       this.add("{");
       keys.forEach((key, i) => {
