@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from markupsafe import Markup
 
-from promptsync import InvalidBundleError, PromptManager, PromptUnavailableError, RenderError
-from promptsync.render import MAX_BLOCK_NESTING, render_template_text
+from promptsync import InvalidBundleError, PromptManager, PromptUnavailableError, RenderError, RenderLimitError
+from promptsync.render import MAX_BLOCK_NESTING, RenderLimits, render_template_text
 
 RENDER_IN_A_PROCESS = """
 import json, resource, sys
@@ -176,3 +176,13 @@ def test_a_registry_template_nested_too_deeply_is_an_invalid_bundle(registry_cop
         pm.get_prompt("greeting", version_or_alias="dev")
     assert getattr(info.value.cause, "code", None) == "INVALID_BUNDLE"
     assert "nested more than 20 deep" in str(info.value.cause)
+
+
+def test_outputs_of_empty_values_are_counted_against_the_budget() -> None:
+    """An output of "" cost no operation, and the clock was read only per 256 operations: 100,000 of them in a
+    1,000-item loop rendered for seconds past the timeout. Each output is now a step, as in the TypeScript SDK."""
+    template = "{% for i in range(100) %}" + "{{ e }}" * 1000 + "{% endfor %}"
+    with pytest.raises(RenderLimitError, match="over 10000 steps") as info:
+        render_template_text(template, {"e": ""}, limits=RenderLimits(max_operations=10_000))
+    assert info.value.limit == "maxOperations"
+    assert render_template_text("{% for i in range(100) %}{{ e }}{% endfor %}", {"e": "."}, limits=RenderLimits(max_operations=240)) == "." * 100

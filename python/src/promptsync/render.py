@@ -120,11 +120,12 @@ class RenderFault(Exception):
 
 
 class Budget:
-    __slots__ = ("limits", "operations", "next_check", "depth", "deadline")
+    __slots__ = ("limits", "operations", "outputs", "next_check", "depth", "deadline")
 
     def __init__(self, limits: RenderLimits) -> None:
         self.limits = limits
         self.operations = 0
+        self.outputs = 0
         self.next_check = min(CLOCK_INTERVAL, limits.max_operations)
         self.depth = 0
         self.deadline = time.perf_counter() + limits.timeout_ms / 1000
@@ -133,6 +134,17 @@ class Budget:
         self.operations += cost
         if self.operations >= self.next_check:
             self._checkpoint()
+
+    def output(self) -> None:
+        """One `{{ }}` output, counted apart from the operations against the same limit (as the TypeScript SDK counts
+        its steps), and reading the clock: outputs of empty values cost no operation, and 100,000 of them in a
+        1,000-item loop rendered for seconds past the timeout."""
+        self.outputs += 1
+        if self.outputs % CLOCK_INTERVAL == 0:
+            if self.outputs > self.limits.max_operations:
+                raise RenderFault("limit", f"the render went over {self.limits.max_operations} steps (outputs it made)", "maxOperations")
+            if time.perf_counter() > self.deadline:
+                raise RenderFault("limit", f"the render took longer than {self.limits.timeout_ms} ms", "timeoutMs")
 
     def charge_size(self, value: object) -> None:
         self.charge(1 + size_units(value))
@@ -442,9 +454,11 @@ def _text(value: Any) -> str:
 
 
 def _printable(value: Any) -> Any:
-    """A value about to be output, its text measured before str() makes it."""
+    """A value about to be output, counted, its text measured before str() makes it."""
+    budget = active_budget()
+    budget.output()
     if isinstance(value, _HOLDS_ITEMS):
-        active_budget().check_printed((value,), "a value's text")
+        budget.check_printed((value,), "a value's text")
     return value
 
 
