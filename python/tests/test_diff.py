@@ -4,10 +4,10 @@ itself is in the conformance table (cases.json `diffs`)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 from promptsync.diff import text_hunks
+
+from .conftest import run_alone
 
 
 def test_text_hunks_equal_the_typescript_ones() -> None:
@@ -34,8 +34,7 @@ def test_text_hunks_of_hostile_text_are_bounded() -> None:
         "import json; from promptsync.diff import text_hunks\n"
         "print(json.dumps(text_hunks('\\n'.join(['a', 'b'] * 4000), '\\n'.join(['b', 'a', 'c'] * 3000))))"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
-    assert json.loads(done.stdout) == [
+    assert json.loads(run_alone(script)) == [
         {"oldStart": 1, "oldLines": 8000, "newStart": 1, "newLines": 9000, "lines": [*(["-a", "-b"] * 4000), *(["+b", "+a", "+c"] * 3000)]}
     ]
 

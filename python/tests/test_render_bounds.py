@@ -6,15 +6,16 @@ regression fails instead of stopping the suite."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from markupsafe import Markup
 
 from promptsync import InvalidBundleError, PromptManager, PromptUnavailableError, RenderError, RenderLimitError
 from promptsync.render import MAX_BLOCK_NESTING, RenderLimits, render_template_text
+
+from .conftest import run_alone, tamper_prompt
 
 RENDER_IN_A_PROCESS = """
 import json, resource, sys
@@ -29,8 +30,7 @@ except PromptSyncError as e:
 
 
 def render_in_a_process(template: str) -> dict[str, str]:
-    done = subprocess.run([sys.executable, "-c", RENDER_IN_A_PROCESS, template], capture_output=True, text=True, check=True, timeout=60)
-    result: dict[str, str] = json.loads(done.stdout)
+    result: dict[str, str] = json.loads(run_alone(RENDER_IN_A_PROCESS, template))
     return result
 
 
@@ -159,19 +159,10 @@ def test_nesting_beyond_pythons_limits_is_a_template_error() -> None:
 
 
 def test_a_registry_template_nested_too_deeply_is_an_invalid_bundle(registry_copy: Path) -> None:
-    from promptsync.canonical import content_hash, release_hash
-    from promptsync.yaml12 import load_yaml12
+    def nest_25_loops(prompt: dict[str, Any]) -> None:
+        prompt["content"] = "{% for a in name %}" * 25 + "{% endfor %}" * 25
 
-    path = registry_copy / "prompts/conformance/greeting/v0.2.0/default.yaml"
-    prompt = load_yaml12(path.read_text())
-    prompt["content"] = "{% for a in name %}" * 25 + "{% endfor %}" * 25
-    prompt["hash"] = content_hash(prompt)
-    path.write_text(json.dumps(prompt))
-    manifest_path = registry_copy / "prompts/conformance/_releases/v0.2.0.json"
-    manifest = json.loads(manifest_path.read_text())
-    manifest["prompts"]["greeting"]["hash"] = prompt["hash"]
-    manifest["releaseHash"] = release_hash(manifest["prompts"])
-    manifest_path.write_text(json.dumps(manifest))
+    tamper_prompt(registry_copy, "greeting", nest_25_loops)
     with PromptManager(registry=str(registry_copy), project="conformance") as pm, pytest.raises(PromptUnavailableError) as info:
         pm.get_prompt("greeting", version_or_alias="dev")
     assert getattr(info.value.cause, "code", None) == "INVALID_BUNDLE"

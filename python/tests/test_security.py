@@ -14,7 +14,7 @@ import pytest
 from promptsync import InvalidBundleError, PromptManager, PromptSyncError, PromptUnavailableError, RenderLimitError, UnsafeTemplateError
 from promptsync.render import RenderLimits, render_template_text
 
-from .conftest import CONFORMANCE
+from .conftest import CONFORMANCE, tamper_prompt
 
 PWN = "__import__('os').system('touch /tmp/promptsync-pwned')"
 
@@ -334,24 +334,6 @@ def test_invalid_bundle_is_an_invalid_bundle_error() -> None:
             decode_json(body, "prompts/p/aliases/a.json", "alias.schema.json")
 
 
-def _tamper(registry: Path, name: str, change: Any) -> None:
-    """Rewrites a compiled prompt in place with recomputed hashes (its own and its manifest's), as an attacker
-    who can write the bucket could."""
-    from promptsync.canonical import content_hash, release_hash
-    from promptsync.yaml12 import load_yaml12
-
-    path = registry / f"prompts/conformance/{name}/v0.2.0/default.yaml"
-    prompt = load_yaml12(path.read_text())
-    change(prompt)
-    prompt["hash"] = content_hash(prompt)
-    path.write_text(json.dumps(prompt))
-    manifest_path = registry / "prompts/conformance/_releases/v0.2.0.json"
-    manifest = json.loads(manifest_path.read_text())
-    manifest["prompts"][name]["hash"] = prompt["hash"]
-    manifest["releaseHash"] = release_hash(manifest["prompts"])
-    manifest_path.write_text(json.dumps(manifest))
-
-
 @pytest.mark.parametrize(
     ("content", "code"),
     [
@@ -368,7 +350,7 @@ def test_hostile_partials_in_a_registry(registry_copy: Path, content: str, code:
     def change(prompt: dict[str, Any]) -> None:
         prompt["partials"]["_shared/safety"] = {"content": content, "hash": content_hash({"content": content})}
 
-    _tamper(registry_copy, "based", change)
+    tamper_prompt(registry_copy, "based", change)
     with PromptManager(registry=str(registry_copy), project="conformance") as pm:
         try:
             prompt = pm.get_prompt("based", version_or_alias="dev")
@@ -383,7 +365,7 @@ def test_a_partial_that_does_not_match_its_hash(registry_copy: Path) -> None:
     def change(prompt: dict[str, Any]) -> None:
         prompt["partials"]["_shared/safety"]["content"] = "changed"
 
-    _tamper(registry_copy, "based", change)
+    tamper_prompt(registry_copy, "based", change)
     with PromptManager(registry=str(registry_copy), project="conformance") as pm, pytest.raises(PromptUnavailableError) as info:
         pm.get_prompt("based", version_or_alias="dev")
     assert "does not match its hash" in str(info.value)

@@ -3,11 +3,8 @@ the prompt loads and USAGE from the provider mappings, never a hang or a bare Py
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,10 +12,8 @@ from typing import Any
 import pytest
 
 from promptsync import InputValidationError, OutputValidationError, PromptManager, PromptUnavailableError, UsageError, structured
-from promptsync.canonical import content_hash, release_hash
-from promptsync.yaml12 import load_yaml12
 
-from .conftest import CONFORMANCE
+from .conftest import CONFORMANCE, run_alone, tamper_prompt
 
 GREETING = "prompts/conformance/greeting/v0.2.0/default.yaml"
 # A check's budget is CHECK_BUDGET steps, a few seconds in Python when all of it is spent: the tests that spend it
@@ -31,17 +26,12 @@ def _hostile_greeting(registry: Path, change: Callable[[dict[str, Any]], None]) 
     as anyone who can write the bucket can, serving the compiled prompt files rather than the release bundle."""
     shutil.copytree(CONFORMANCE / "registry", registry)
     shutil.rmtree(registry / "prompts/conformance/_bundles")
-    path = registry / GREETING
-    prompt = load_yaml12(path.read_text())
-    prompt["format"] = "promptsync.prompt/v2"
-    change(prompt)
-    prompt["hash"] = content_hash(prompt)
-    path.write_text(json.dumps(prompt))
-    manifest_path = registry / "prompts/conformance/_releases/v0.2.0.json"
-    manifest = json.loads(manifest_path.read_text())
-    manifest["prompts"]["greeting"]["hash"] = prompt["hash"]
-    manifest["releaseHash"] = release_hash(manifest["prompts"])
-    manifest_path.write_text(json.dumps(manifest))
+
+    def as_v2(prompt: dict[str, Any]) -> None:
+        prompt["format"] = "promptsync.prompt/v2"
+        change(prompt)
+
+    tamper_prompt(registry, "greeting", as_v2)
     return str(registry)
 
 
@@ -50,12 +40,6 @@ def _inputs(schema: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
         prompt["inputs"] = schema
 
     return change
-
-
-def _run_alone(script: str) -> str:
-    """Runs a case in a process of its own, so that a hang fails the test instead of stopping the suite."""
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
-    return done.stdout
 
 
 def test_parse_output_scans_an_unterminated_string_once() -> None:
@@ -69,7 +53,7 @@ def test_parse_output_scans_an_unterminated_string_once() -> None:
         "    except OutputValidationError as e:\n"
         "        print(e)\n"
     )
-    assert "the response is not JSON: Unterminated string" in _run_alone(script)
+    assert "the response is not JSON: Unterminated string" in run_alone(script)
 
 
 def test_brackets_in_an_unterminated_string_are_text_as_in_typescript() -> None:
@@ -121,7 +105,7 @@ def test_ref_fan_out_spends_one_budget_per_check(tmp_path: Path) -> None:
         "        except InputValidationError as e:\n"
         "            print([v['rule'] for v in e.violations])\n"
     )
-    assert _run_alone(script).splitlines() == ["['budget']", "['budget']"]
+    assert run_alone(script).splitlines() == ["['budget']", "['budget']"]
 
 
 def test_nesting_stops_short_of_the_recursion_limit(tmp_path: Path) -> None:
@@ -142,7 +126,7 @@ def test_nesting_stops_short_of_the_recursion_limit(tmp_path: Path) -> None:
         "        except InputValidationError as e:\n"
         "            print([v['rule'] for v in e.violations])\n"
     )
-    assert _run_alone(script).splitlines() == ["['depth']"] * 16
+    assert run_alone(script).splitlines() == ["['depth']"] * 16
 
 
 @pytest.mark.parametrize(
