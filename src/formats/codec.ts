@@ -3,7 +3,6 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, stringify a
 import { sortKeys } from "./canonical.ts";
 import { InvalidBundleError } from "../errors.ts";
 import { checked, text } from "./json-codec.ts";
-import { refusingDeep } from "./refuse-deep.ts";
 import type { Validation } from "./schema-validation.ts";
 
 export { decodeJson, encodeJson, encodeJsonLine, verifyPromptHash, variantFile } from "./json-codec.ts";
@@ -23,7 +22,7 @@ export function decodeYaml<T>(body: Uint8Array, key: string, validate: (v: unkno
     if (error instanceof InvalidBundleError) throw error;
     throw new InvalidBundleError(key, `malformed YAML: ${(error as Error).message.split("\n")[0]}`);
   }
-  return refusingDeep(key, () => checked(value, key, validate));
+  return checked(value, key, validate);
 }
 
 /**

@@ -4,6 +4,7 @@ import { contentHash, sortKeys } from "./canonical.ts";
 import { InvalidBundleError } from "../errors.ts";
 import type { CompiledPrompt, CompiledVariant, CompiledVariantFile } from "./types.ts";
 import { describeIssues, type Validation } from "./schema-validation.ts";
+import { refusingDeep } from "./refuse-deep.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -39,18 +40,24 @@ export function decodeJson<T>(body: Uint8Array, key: string, validate: (v: unkno
   return checked(value, key, validate);
 }
 
-/** The decoded value if its schema accepts it, else an InvalidBundleError naming the key. */
+/**
+ * The decoded value if its schema accepts it, else an InvalidBundleError naming the key (also for a value nested too
+ * deeply for the validator's recursion: refuse-deep.ts).
+ */
 export function checked<T>(value: unknown, key: string, validate: (v: unknown) => Validation<T>): T {
-  const result = validate(value);
+  const result = refusingDeep(key, () => validate(value));
   if (!result.ok) throw new InvalidBundleError(key, `does not match its schema: ${describeIssues(result.issues)}`);
   return result.value;
 }
 
-/** Checks that a compiled prompt (and each variant) still has the hash it was published with. */
+/**
+ * Checks that a compiled prompt (and each variant) still has the hash it was published with; a prompt nested too
+ * deeply to hash (sortKeys recurses) is an InvalidBundleError too.
+ */
 export function verifyPromptHash(prompt: CompiledPrompt, key: string): CompiledPrompt {
-  if (contentHash(prompt) !== prompt.hash) throw new InvalidBundleError(key, "content does not match its hash");
+  if (refusingDeep(key, () => contentHash(prompt)) !== prompt.hash) throw new InvalidBundleError(key, "content does not match its hash");
   for (const variant of prompt.variants) {
-    if (contentHash(variant) !== variant.hash) {
+    if (refusingDeep(key, () => contentHash(variant)) !== variant.hash) {
       throw new InvalidBundleError(key, `variant "${variant.id}" does not match its hash`);
     }
   }

@@ -5,7 +5,6 @@ import type { AliasPointer, CommitInterface, CompiledPrompt, ProjectIndex, Relea
 import { validateAlias, validateProjectIndex, validateReleaseManifest } from "../formats/validate-pointers.ts";
 import { layout } from "../formats/layout.ts";
 import { isValidAliasName } from "../formats/names.ts";
-import { refusingDeep } from "../formats/refuse-deep.ts";
 import type { RegistryReader } from "../storage/types.ts";
 import { isVersion, newestVersion, normalizeVersion } from "../formats/version.ts";
 
@@ -34,21 +33,21 @@ export class RegistryClient {
   async manifest(version: string): Promise<ReleaseManifest | undefined> {
     const key = layout.release(this.project, version);
     const object = await this.reader.get(key);
-    return object && refusingDeep(key, () => decodeJson(object.body, key, validateReleaseManifest));
+    return object && decodeJson(object.body, key, validateReleaseManifest);
   }
 
   /** The alias's pointer; undefined when it does not exist or was deleted (a tombstone). */
   async alias(alias: string): Promise<AliasPointer | undefined> {
     const key = layout.alias(this.project, alias);
     const object = await this.reader.get(key);
-    const pointer = object && refusingDeep(key, () => decodeJson(object.body, key, validateAlias));
+    const pointer = object && decodeJson(object.body, key, validateAlias);
     return pointer?.deleted ? undefined : pointer;
   }
 
   async index(): Promise<ProjectIndex | undefined> {
     const key = layout.index(this.project);
     const object = await this.reader.get(key);
-    return object && refusingDeep(key, () => decodeJson(object.body, key, validateProjectIndex));
+    return object && decodeJson(object.body, key, validateProjectIndex);
   }
 
   /** Turns a version, an alias or `latest` into a version that has a release manifest. */
@@ -100,8 +99,7 @@ export class RegistryClient {
     }
     // The YAML parser loads only for versions read prompt by prompt: resolving, listing and bundles are JSON.
     const [{ decodeYaml }, { validateCompiledPrompt }] = await Promise.all([import("../formats/codec.ts"), import("../formats/validate.ts")]);
-    // Hashing a value nested too deeply overflows the stack: refused as a malformed object.
-    return refusingDeep(key, () => verifyPromptHash(decodeYaml(object.body, key, validateCompiledPrompt), key));
+    return verifyPromptHash(decodeYaml(object.body, key, validateCompiledPrompt), key);
   }
 
   /** Every compiled prompt of a version: its bundle in one read, or prompt by prompt for older versions. */
@@ -112,7 +110,7 @@ export class RegistryClient {
     const bundle = await this.reader.get(key);
     const { validateReleaseBundle } = await import("../formats/validate.ts");
     const prompts = bundle
-      ? refusingDeep(key, () => decodeJson(bundle.body, key, validateReleaseBundle).prompts.map((p) => verifyPromptHash(p, key)))
+      ? decodeJson(bundle.body, key, validateReleaseBundle).prompts.map((p) => verifyPromptHash(p, key))
       : await mapLimit(Object.keys(manifest.prompts), 16, (name) => this.prompt(version, name));
     for (const prompt of prompts) {
       if (manifest.prompts[prompt.name]?.hash !== prompt.hash) {
@@ -127,6 +125,6 @@ export class RegistryClient {
     const key = layout.commitInterface(this.project, commit);
     const object = await this.reader.get(key);
     const { validateCommitInterface } = await import("../formats/validate.ts");
-    return object && refusingDeep(key, () => decodeJson(object.body, key, validateCommitInterface));
+    return object && decodeJson(object.body, key, validateCommitInterface);
   }
 }
